@@ -4,7 +4,7 @@
 function(chatkit_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wconversion
                          -Wno-sign-conversion -Wold-style-cast -Wcast-align
-                         -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
+                         -Woverloaded-virtual -Wimplicit-fallthrough)
   if(CHATKIT_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()

@@ -1,0 +1,30 @@
+// Codec instantiations: content parts, sources, attachments, widgets, tasks, structured input.
+#include "detail/codec.hpp"
+
+using namespace chatkit::protocol;
+
+CHATKIT_INSTANTIATE_CODEC(input_text)
+CHATKIT_INSTANTIATE_CODEC(input_tag)
+CHATKIT_INSTANTIATE_CODEC(user_content)
+CHATKIT_INSTANTIATE_CODEC(tool_choice)
+CHATKIT_INSTANTIATE_CODEC(inference_options)
+CHATKIT_INSTANTIATE_CODEC(url_source)
+CHATKIT_INSTANTIATE_CODEC(file_source)
+CHATKIT_INSTANTIATE_CODEC(entity_source)
+CHATKIT_INSTANTIATE_CODEC(source)
+CHATKIT_INSTANTIATE_CODEC(annotation)
+CHATKIT_INSTANTIATE_CODEC(output_text)
+CHATKIT_INSTANTIATE_CODEC(upload_descriptor)
+CHATKIT_INSTANTIATE_CODEC(attachment)
+CHATKIT_INSTANTIATE_CODEC(widget_root)
+CHATKIT_INSTANTIATE_CODEC(custom_task)
+CHATKIT_INSTANTIATE_CODEC(web_search_task)
+CHATKIT_INSTANTIATE_CODEC(thought_task)
+CHATKIT_INSTANTIATE_CODEC(file_task)
+CHATKIT_INSTANTIATE_CODEC(image_task)
+CHATKIT_INSTANTIATE_CODEC(task)
+CHATKIT_INSTANTIATE_CODEC(workflow_summary)
+CHATKIT_INSTANTIATE_CODEC(workflow)
+CHATKIT_INSTANTIATE_CODEC(input_answer)
+CHATKIT_INSTANTIATE_CODEC(structured_question)
+CHATKIT_INSTANTIATE_CODEC(structured_input_submission)

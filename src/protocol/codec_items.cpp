@@ -1,0 +1,23 @@
+// Codec instantiations: thread items, threads and pages.
+#include "detail/codec.hpp"
+
+using namespace chatkit::protocol;
+
+CHATKIT_INSTANTIATE_CODEC(generated_image)
+CHATKIT_INSTANTIATE_CODEC(user_message_item)
+CHATKIT_INSTANTIATE_CODEC(assistant_message_item)
+CHATKIT_INSTANTIATE_CODEC(client_tool_call_item)
+CHATKIT_INSTANTIATE_CODEC(widget_item)
+CHATKIT_INSTANTIATE_CODEC(generated_image_item)
+CHATKIT_INSTANTIATE_CODEC(structured_input_item)
+CHATKIT_INSTANTIATE_CODEC(task_item)
+CHATKIT_INSTANTIATE_CODEC(workflow_item)
+CHATKIT_INSTANTIATE_CODEC(end_of_turn_item)
+CHATKIT_INSTANTIATE_CODEC(hidden_context_item)
+CHATKIT_INSTANTIATE_CODEC(sdk_hidden_context_item)
+CHATKIT_INSTANTIATE_CODEC(thread_item)
+CHATKIT_INSTANTIATE_CODEC(thread_status)
+CHATKIT_INSTANTIATE_CODEC(thread_metadata)
+CHATKIT_INSTANTIATE_CODEC(thread)
+CHATKIT_INSTANTIATE_CODEC(thread_page)
+CHATKIT_INSTANTIATE_CODEC(item_page)

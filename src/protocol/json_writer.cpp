@@ -1,0 +1,154 @@
+#include <chatkit/protocol/json_writer.hpp>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <array>
+#include <charconv>
+#include <cmath>
+
+namespace chatkit::protocol {
+namespace {
+
+// 0 = copy as is; otherwise the character after the backslash ('u' = \u00XX).
+constexpr std::array<char, 256> make_escape_table() {
+  std::array<char, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[static_cast<std::size_t>(c)] = 'u';
+  t['\b'] = 'b';
+  t['\f'] = 'f';
+  t['\n'] = 'n';
+  t['\r'] = 'r';
+  t['\t'] = 't';
+  t['"'] = '"';
+  t['\\'] = '\\';
+  return t;
+}
+constexpr auto escape_table = make_escape_table();
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
+  out.reserve(out.size() + s.size() + 2);
+  out.push_back('"');
+  const char* run = s.data();
+  const char* const end = s.data() + s.size();
+  for (const char* p = run; p != end; ++p) {
+    const char esc = escape_table[static_cast<unsigned char>(*p)];
+    if (esc == 0) continue;
+    out.append(run, static_cast<std::size_t>(p - run));
+    out.push_back('\\');
+    out.push_back(esc);
+    if (esc == 'u') {
+      constexpr char hex[] = "0123456789abcdef";
+      const auto c = static_cast<unsigned char>(*p);
+      out.append("00", 2);
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 0xF]);
+    }
+    run = p + 1;
+  }
+  out.append(run, static_cast<std::size_t>(end - run));
+  out.push_back('"');
+}
+
+void json_writer::key(std::string_view name) {
+  separator();
+  out_.push_back('"');
+  out_.append(name);
+  out_.append("\":", 2);
+  need_comma_ = false;
+}
+
+void json_writer::key_escaped(std::string_view name) {
+  separator();
+  append_json_string(out_, name);
+  out_.push_back(':');
+  need_comma_ = false;
+}
+
+void json_writer::string(std::string_view s) {
+  separator();
+  append_json_string(out_, s);
+  need_comma_ = true;
+}
+
+void json_writer::boolean(bool b) {
+  separator();
+  if (b)
+    out_.append("true", 4);
+  else
+    out_.append("false", 5);
+  need_comma_ = true;
+}
+
+void json_writer::null() {
+  separator();
+  out_.append("null", 4);
+  need_comma_ = true;
+}
+
+void json_writer::integer(std::int64_t v) {
+  separator();
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out_.append(buf, static_cast<std::size_t>(r.ptr - buf));
+  need_comma_ = true;
+}
+
+void json_writer::number(double v) {
+  separator();
+  if (!std::isfinite(v)) {  // JSON has no NaN/Infinity; null is the only faithful spelling
+    out_.append("null", 4);
+    need_comma_ = true;
+    return;
+  }
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  std::string_view text(buf, static_cast<std::size_t>(r.ptr - buf));
+  out_.append(text);
+  // Keep floats recognisable as floats ("1.0", as Python writes them), not "1".
+  if (text.find_first_of(".eE") == std::string_view::npos) out_.append(".0", 2);
+  need_comma_ = true;
+}
+
+void json_writer::raw(std::string_view json) {
+  separator();
+  out_.append(json);
+  need_comma_ = true;
+}
+
+void json_writer::value(const boost::json::value& v, bool strip_nulls) {
+  switch (v.kind()) {
+    case boost::json::kind::null: null(); break;
+    case boost::json::kind::bool_: boolean(v.get_bool()); break;
+    case boost::json::kind::int64: integer(v.get_int64()); break;
+    case boost::json::kind::uint64: {
+      separator();
+      char buf[24];
+      auto r = std::to_chars(buf, buf + sizeof buf, v.get_uint64());
+      out_.append(buf, static_cast<std::size_t>(r.ptr - buf));
+      need_comma_ = true;
+      break;
+    }
+    case boost::json::kind::double_: number(v.get_double()); break;
+    case boost::json::kind::string: string(v.get_string()); break;
+    case boost::json::kind::array:
+      begin_array();
+      for (const auto& e : v.get_array()) value(e, strip_nulls);
+      end_array();
+      break;
+    case boost::json::kind::object: object(v.get_object(), strip_nulls); break;
+  }
+}
+
+void json_writer::object(const boost::json::object& o, bool strip_nulls) {
+  begin_object();
+  for (const auto& m : o) {
+    if (strip_nulls && m.value().is_null() && m.key() != "children") continue;
+    key_escaped(m.key());
+    value(m.value(), strip_nulls);
+  }
+  end_object();
+}
+
+}  // namespace chatkit::protocol
