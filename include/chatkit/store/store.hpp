@@ -1,0 +1,96 @@
+// The persistence interfaces of a ChatKit server (spec §8). A host plugs in its own implementation or
+// uses one of ours (memory_store, sqlite_store, postgres_store).
+//
+// The isolation contract, which every implementation must honour and the contract suite checks:
+//  * every operation is scoped to ctx.user_id (an empty user_id is errc::unauthorized);
+//  * a thread, item or attachment of another user behaves exactly like a missing one (errc::not_found,
+//    with a message that does not reveal whether it exists);
+//  * nothing is half-written: a failing operation leaves the store as it was.
+#pragma once
+
+#include <chatkit/error.hpp>
+#include <chatkit/protocol/attachment.hpp>
+#include <chatkit/protocol/items.hpp>
+#include <chatkit/protocol/requests.hpp>
+#include <chatkit/protocol/thread.hpp>
+#include <chatkit/request_context.hpp>
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace chatkit::store {
+
+template <class T>
+using awaitable = boost::asio::awaitable<T>;
+
+// What an id is generated for; each kind has its wire prefix (spec §2.6).
+enum class id_kind { thread, message, tool_call, task, workflow, attachment, sdk_hidden_context };
+
+std::string_view id_prefix(id_kind kind) noexcept;  // "thr", "msg", "tc", "tsk", "wf", "atc", "shcx"
+// `<prefix>_<8 lowercase hex digits>` from a cryptographically seeded generator.
+std::string default_id(id_kind kind);
+
+class store {
+ public:
+  virtual ~store() = default;
+
+  // ---- ids (overridable) ----
+  virtual std::string generate_thread_id(const request_context& ctx);
+  virtual std::string generate_item_id(id_kind kind, const protocol::thread_metadata& thread,
+                                       const request_context& ctx);
+
+  // ---- threads ----
+  // errc::not_found when missing or not the caller's.
+  virtual awaitable<protocol::thread_metadata> load_thread(std::string thread_id, const request_context& ctx) = 0;
+  // Upsert. A new id becomes the caller's thread; an id owned by another user is errc::not_found.
+  virtual awaitable<void> save_thread(const protocol::thread_metadata& thread, const request_context& ctx) = 0;
+  // The caller's threads by created_at (ties: insertion order). `after` = a thread id from a previous page
+  // (errc::not_found if unknown); returns at most `limit` (> 0) threads.
+  virtual awaitable<protocol::thread_page> load_threads(std::size_t limit, std::optional<std::string> after,
+                                                        protocol::sort_order order, const request_context& ctx) = 0;
+  // Deletes the thread and all its items. errc::not_found when missing or not the caller's.
+  virtual awaitable<void> delete_thread(std::string thread_id, const request_context& ctx) = 0;
+
+  // ---- items ----
+  // Items of one thread by created_at (ties: insertion order), hidden items included.
+  virtual awaitable<protocol::item_page> load_thread_items(std::string thread_id, std::optional<std::string> after,
+                                                           std::size_t limit, protocol::sort_order order,
+                                                           const request_context& ctx) = 0;
+  // Inserts a new item (errc::conflict if the id exists in the thread).
+  virtual awaitable<void> add_thread_item(std::string thread_id, const protocol::thread_item& item,
+                                          const request_context& ctx) = 0;
+  // Upsert by item id: replaces in place (keeping its position), or inserts when new.
+  virtual awaitable<void> save_item(std::string thread_id, const protocol::thread_item& item,
+                                    const request_context& ctx) = 0;
+  virtual awaitable<protocol::thread_item> load_item(std::string thread_id, std::string item_id,
+                                                     const request_context& ctx) = 0;
+  virtual awaitable<void> delete_thread_item(std::string thread_id, std::string item_id,
+                                             const request_context& ctx) = 0;
+
+  // ---- attachment metadata ----
+  // Upsert (metadata and thread_id included). An id owned by another user is errc::not_found.
+  virtual awaitable<void> save_attachment(const protocol::attachment& attachment, const request_context& ctx) = 0;
+  virtual awaitable<protocol::attachment> load_attachment(std::string attachment_id, const request_context& ctx) = 0;
+  virtual awaitable<void> delete_attachment(std::string attachment_id, const request_context& ctx) = 0;
+};
+
+// Owns attachment bytes (spec §8): the two-phase upload's first step and the deletion of the bytes.
+class attachment_store {
+ public:
+  virtual ~attachment_store() = default;
+  virtual std::string generate_attachment_id(std::string_view mime_type, const request_context& ctx);
+  // Default: errc::not_implemented (only needed for two-phase upload).
+  virtual awaitable<protocol::attachment> create_attachment(const protocol::attachments_create_params& params,
+                                                            const request_context& ctx);
+  // Deletes the bytes. errc::not_found when unknown or not the caller's.
+  virtual awaitable<void> delete_attachment(std::string attachment_id, const request_context& ctx) = 0;
+};
+
+// Throws errc::unauthorized when ctx has no user (every store calls this first).
+void require_user(const request_context& ctx);
+
+}  // namespace chatkit::store
