@@ -11,6 +11,7 @@ boost::json::value parse_json_text(std::string_view text, const read_limits& lim
     throw chatkit::error(errc::payload_too_large, "(root): body of " + std::to_string(text.size()) +
                                                       " bytes exceeds the limit of " +
                                                       std::to_string(limits.max_body_bytes) + " bytes");
+  if (text.empty()) throw chatkit::error(errc::invalid_request, "(root): empty body");
   boost::json::parse_options options;
   options.max_depth = limits.max_depth;
   boost::json::stream_parser parser({}, options);

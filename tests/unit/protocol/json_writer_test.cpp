@@ -1,0 +1,75 @@
+#include <chatkit/protocol.hpp>
+
+#include <boost/json/parse.hpp>
+#include <catch2/catch.hpp>
+
+namespace cp = chatkit::protocol;
+
+TEST_CASE("strings are escaped as JSON requires and UTF-8 passes through", "[protocol][writer]") {
+  std::string out;
+  cp::append_json_string(out, "a\"b\\c\nd\te\x01 héllo ✓ 😀");
+  CHECK(out == "\"a\\\"b\\\\c\\nd\\te\\u0001 héllo ✓ 😀\"");
+  CHECK(boost::json::parse(out).as_string() == "a\"b\\c\nd\te\x01 héllo ✓ 😀");
+}
+
+TEST_CASE("null fields are omitted, empty containers and false are kept", "[protocol][writer]") {
+  cp::user_message_item item;
+  item.id = "msg_1";
+  item.thread_id = "thr_1";
+  item.created_at = cp::timestamp::from_civil(2025, 1, 2, 3, 4, 5);
+  item.content.push_back(cp::input_tag{"e", "Ada", {}, std::nullopt, false});
+  CHECK(cp::to_json(cp::thread_item{item}) ==
+        R"({"id":"msg_1","thread_id":"thr_1","created_at":"2025-01-02T03:04:05","type":"user_message",)"
+        R"("content":[{"type":"input_tag","id":"e","text":"Ada","data":{},"interactive":false}],)"
+        R"("attachments":[],"inference_options":{}})");
+}
+
+TEST_CASE("attachment and thread metadata are private to storage", "[protocol][writer]") {
+  cp::attachment a{"atc_1", "a.txt", "text/plain", cp::attachment_type::file, std::nullopt, "thr_1", std::nullopt, {}};
+  a.metadata["secret"] = "s3";
+  CHECK(cp::to_json(a) == R"({"id":"atc_1","name":"a.txt","mime_type":"text/plain","type":"file","thread_id":"thr_1"})");
+  CHECK(cp::to_json(a, cp::audience::storage).find("\"secret\":\"s3\"") != std::string::npos);
+  CHECK(cp::from_json_text<cp::attachment>(cp::to_json(a, cp::audience::storage)).metadata == a.metadata);
+
+  cp::thread_metadata t{"thr_1", std::nullopt, cp::timestamp::from_civil(2025, 1, 2), {}, std::nullopt, {}};
+  t.metadata["owner_note"] = 1;
+  CHECK(cp::to_json(t) ==
+        R"({"id":"thr_1","created_at":"2025-01-02T00:00:00","status":{"type":"active"},"metadata":{},)"
+        R"("items":{"data":[],"has_more":false}})");
+  CHECK(cp::from_json_text<cp::thread_metadata>(cp::to_json(t, cp::audience::storage)) == t);
+}
+
+TEST_CASE("widgets drop null props at every depth but keep children", "[protocol][writer]") {
+  cp::widget_root w{boost::json::parse(R"({"type":"Card","size":null,"children":[{"type":"Text","value":"x","color":null}]})")
+                        .as_object()};
+  CHECK(cp::to_json(w) == R"({"type":"Card","children":[{"type":"Text","value":"x"}]})");
+  cp::widget_root empty{boost::json::parse(R"({"type":"Card","children":null})").as_object()};
+  CHECK(cp::to_json(empty) == R"({"type":"Card","children":null})");
+}
+
+TEST_CASE("SSE frames are data lines with compact JSON", "[protocol][writer]") {
+  std::string out;
+  cp::append_sse_frame(out, cp::stream_options_event{});
+  cp::append_sse_frame(out, cp::error_event{"stream.error", std::nullopt, true});
+  CHECK(out == "data: {\"type\":\"stream_options\",\"stream_options\":{\"allow_cancel\":true}}\n\n"
+               "data: {\"type\":\"error\",\"code\":\"stream.error\",\"allow_retry\":true}\n\n");
+}
+
+TEST_CASE("Boost.JSON value_from / value_to interoperate", "[protocol][interop]") {
+  cp::task_item t;
+  t.id = "tsk_1";
+  t.thread_id = "thr_1";
+  t.task = cp::thought_task{std::nullopt, "thinking", cp::status_indicator::loading};
+  const boost::json::value v = boost::json::value_from(cp::thread_item{t});
+  CHECK(v.at("task").at("type") == "thought");
+  const auto back = boost::json::value_to<cp::thread_item>(v);
+  CHECK(std::get<cp::thought_task>(std::get<cp::task_item>(back).task).content == "thinking");
+}
+
+TEST_CASE("builders produce the documented widget JSON", "[protocol][widgets]") {
+  namespace w = cp::widgets;
+  auto card = w::card({w::text("static", "t1"), w::button("Press", w::action("press", boost::json::object{{"n", 1}}))});
+  CHECK(cp::to_json(card) ==
+        R"({"type":"Card","children":[{"type":"Text","id":"t1","value":"static"},{"type":"Button","label":"Press",)"
+        R"("onClickAction":{"type":"press","payload":{"n":1},"handler":"server","loadingBehavior":"auto","streaming":true}}]})");
+}
