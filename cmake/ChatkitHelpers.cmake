@@ -5,6 +5,10 @@ function(chatkit_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wconversion
                          -Wno-sign-conversion -Wold-style-cast -Wcast-align
                          -Woverloaded-virtual -Wimplicit-fallthrough)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    # GCC 12 reports false positives in libstdc++ string code at -O3.
+    target_compile_options(${target} PRIVATE -Wno-stringop-overflow -Wno-stringop-overread -Wno-restrict -Wno-array-bounds)
+  endif()
   if(CHATKIT_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()

@@ -4,6 +4,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git openssl
+  clang-16 libclang-rt-16-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   catch2 libssl-dev libsqlite3-dev sqlite3 libpq-dev postgresql
   nodejs npm
