@@ -6,6 +6,8 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 namespace chatkit::protocol {
 namespace {
@@ -27,9 +29,33 @@ constexpr auto escape_table = make_escape_table();
 
 }  // namespace
 
+// True when any of the 8 bytes in `w` is < 0x20, '"' or '\\' (SWAR: one test per 8 bytes on the clean path).
+inline bool needs_escape(std::uint64_t w) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101ULL;
+  constexpr std::uint64_t highs = 0x8080808080808080ULL;
+  const std::uint64_t control = (w - ones * 0x20) & ~w;
+  const std::uint64_t quote = w ^ (ones * '"');
+  const std::uint64_t backslash = w ^ (ones * '\\');
+  const std::uint64_t has_quote = (quote - ones) & ~quote;
+  const std::uint64_t has_backslash = (backslash - ones) & ~backslash;
+  return ((control | has_quote | has_backslash) & highs) != 0;
+}
+
 void append_json_string(std::string& out, std::string_view s) {
-  out.reserve(out.size() + s.size() + 2);
-  out.push_back('"');
+  const std::size_t start = out.size();
+  out.resize(start + s.size() + 2);
+  char* dst = out.data() + start;
+  *dst++ = '"';
+  // Fast path: copy 8 clean bytes at a time; fall back to the escaping loop at the first byte that needs it.
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    if (needs_escape(w)) break;
+    std::memcpy(dst + i, &w, 8);
+  }
+  out.resize(start + 1 + i);
+  s.remove_prefix(i);
   const char* run = s.data();
   const char* const end = s.data() + s.size();
   for (const char* p = run; p != end; ++p) {

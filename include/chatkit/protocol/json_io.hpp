@@ -12,6 +12,7 @@
 #include <chatkit/protocol/json_writer.hpp>
 
 #include <boost/json/conversion.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/value.hpp>
 
 #include <cstddef>
@@ -59,10 +60,14 @@ T from_json(const boost::json::value& v, const read_limits& limits = {}) {
 
 // Parses text (with the limits) and reads T. Malformed JSON, too deep, too large → chatkit::error.
 boost::json::value parse_json_text(std::string_view text, const read_limits& limits = {});
+// The same, allocating the tree from `storage` (e.g. a monotonic_resource for short-lived trees).
+boost::json::value parse_json_text(std::string_view text, const read_limits& limits, boost::json::storage_ptr storage);
 
 template <class T>
 T from_json_text(std::string_view text, const read_limits& limits = {}) {
-  return read_json<T>(parse_json_text(text, limits), limits);
+  // The tree is thrown away once read: an arena avoids one allocation per JSON node.
+  boost::json::monotonic_resource arena;
+  return read_json<T>(parse_json_text(text, limits, &arena), limits);
 }
 
 // Boost.JSON interop (found by ADL for every protocol type).
