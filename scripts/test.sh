@@ -9,6 +9,8 @@ preset="${1:-release}"
 bash scripts/bootstrap.sh
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/chatkit-ccache}"
 export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-5G}"
+# Paths relative to the checkout, so a fresh clone elsewhere (as CI makes) reuses the cache.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
 
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset" -j "${CHATKIT_JOBS:-$(nproc)}"
