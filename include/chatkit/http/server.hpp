@@ -1,0 +1,71 @@
+// A ready HTTP server for a ChatKit app: one ChatKit endpoint plus the host's own routes (REST API,
+// static files) on a listening socket, served by a pool of worker threads. Keep-alive, request limits,
+// idle/read/write timeouts and graceful shutdown included.
+//
+//   chatkit::http::server srv(processor, {.endpoint = {.authenticate = chatkit::http::dev_header_auth()}});
+//   srv.start();            // binds and returns; srv.port() is the bound port
+//   ...                     // wait for a signal
+//   srv.stop(std::chrono::seconds(10));
+#pragma once
+
+#include <chatkit/http/endpoint.hpp>
+#include <chatkit/http/message.hpp>
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace chatkit::http {
+
+// Answers one request of an extra route. Throw chatkit::error for error statuses (the JSON error body
+// and CORS headers are added); other exceptions become a 500.
+using route_handler = std::function<boost::asio::awaitable<response>(request)>;
+
+enum class route_match { exact, prefix };
+
+struct server_options {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 0;  // 0: an ephemeral port, see server::port()
+  unsigned threads = 1;
+  endpoint_options endpoint;
+  // In-flight requests get this long to finish on stop() before they are cancelled.
+  std::chrono::milliseconds shutdown_grace{std::chrono::seconds(10)};
+};
+
+class server {
+ public:
+  server(std::shared_ptr<chatkit::server::request_processor> processor, server_options options);
+  ~server();  // stops (with a zero grace) if still running
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  // Adds a route beside the ChatKit path; call before start(). Exact routes win over prefix routes,
+  // longer prefixes over shorter ones.
+  void add_route(std::string path, route_handler handler, route_match match = route_match::exact);
+
+  // Binds, listens and starts the worker threads. Throws boost::system::system_error when it cannot bind.
+  void start();
+  // The bound port (after start()).
+  std::uint16_t port() const noexcept;
+
+  // Graceful shutdown: stops accepting, closes idle connections, lets in-flight requests finish within
+  // `grace` (default: options.shutdown_grace), then cancels the rest (their streams see cancellation)
+  // and joins the workers. Blocks; never call it from a worker thread. Idempotent.
+  void stop();
+  void stop(std::chrono::milliseconds grace);
+
+  // Number of open client connections.
+  std::size_t connections() const noexcept;
+  endpoint& chatkit_endpoint() noexcept;
+
+  struct impl;
+
+ private:
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace chatkit::http

@@ -1,0 +1,326 @@
+// GCC 12 at -O3 misreports Asio's recycled coroutine-frame allocator (operator new paired with its own
+// aligned free) as -Wmismatched-new-delete; the pairing is correct.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+#include <chatkit/http/server.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <list>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace chatkit::http {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+struct connection {
+  explicit connection(tcp::socket s) : stream(std::move(s)) {}
+  beast::tcp_stream stream;
+  beast::flat_buffer buffer;
+  bool busy = false;  // a request is being read or answered (touched only on the connection's strand)
+};
+
+struct route_entry {
+  std::string path;
+  route_match match;
+  route_handler handler;
+};
+
+}  // namespace
+
+struct server::impl {
+  server_options opts;
+  endpoint ep;
+  std::vector<route_entry> routes;
+  asio::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  std::vector<std::thread> threads;
+  std::uint16_t bound_port = 0;
+  std::atomic<bool> stopping{false};
+  bool started = false;
+  bool stopped = false;
+
+  mutable std::mutex mu;
+  std::condition_variable cv;
+  std::list<std::shared_ptr<connection>> conns;
+
+  impl(std::shared_ptr<chatkit::server::request_processor> p, server_options o)
+      : opts(std::move(o)), ep(std::move(p), opts.endpoint) {}
+
+  const route_entry* find_route(std::string_view path) const {
+    const route_entry* best = nullptr;
+    for (const auto& r : routes) {
+      if (r.match == route_match::exact && r.path == path) return &r;
+      if (r.match == route_match::prefix && path.substr(0, r.path.size()) == r.path &&
+          (!best || r.path.size() > best->path.size()))
+        best = &r;
+    }
+    return best;
+  }
+
+  asio::awaitable<void> accept_loop() {
+    for (;;) {
+      auto [ec, sock] = co_await acceptor.async_accept(asio::make_strand(ioc), asio::as_tuple(asio::use_awaitable));
+      if (stopping || ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      if (ec) {
+        // Out of descriptors and the like: back off briefly instead of spinning.
+        asio::steady_timer t(ioc, std::chrono::milliseconds(50));
+        co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+        continue;
+      }
+      sock.set_option(tcp::no_delay(true), ec);  // we coalesce frames ourselves; Nagle would only add latency
+      auto c = std::make_shared<connection>(std::move(sock));
+      std::list<std::shared_ptr<connection>>::iterator it;
+      {
+        std::lock_guard lock(mu);
+        it = conns.insert(conns.end(), c);
+      }
+      auto ex = c->stream.get_executor();
+      asio::co_spawn(ex, session(c), [this, it](std::exception_ptr) {
+        std::lock_guard lock(mu);
+        conns.erase(it);
+        cv.notify_all();
+      });
+    }
+  }
+
+  asio::awaitable<void> write_raw_error(connection& c, errc code, std::string_view message) {
+    auto res = make_error_response(code, message, 11, false);
+    for (const auto& f : cors_for({})) res.insert(f.name, f.value);
+    c.stream.expires_after(opts.endpoint.limits.write_timeout);
+    co_await bhttp::async_write(c.stream, res, asio::as_tuple(asio::use_awaitable));
+  }
+
+  std::vector<header_field> cors_for(std::string_view origin) const {
+    return ep.cors() ? ep.cors()->response_headers(origin) : std::vector<header_field>{};
+  }
+
+  asio::awaitable<void> session(std::shared_ptr<connection> c) {
+    const auto& lim = opts.endpoint.limits;
+    for (;;) {
+      c->busy = false;
+      if (stopping) break;
+      if (c->buffer.size() == 0) {
+        // Idle keep-alive wait for the next request's first byte.
+        c->stream.expires_after(lim.idle_timeout);
+        auto [ec, n] = co_await c->stream.async_read_some(c->buffer.prepare(16 * 1024),
+                                                          asio::as_tuple(asio::use_awaitable));
+        if (ec) break;
+        c->buffer.commit(n);
+      }
+      c->busy = true;
+      c->stream.expires_after(lim.read_timeout);
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(lim.max_header_bytes, UINT32_MAX)));
+      parser.body_limit(lim.max_body_bytes);
+      auto [hec, hn] = co_await bhttp::async_read_header(c->stream, c->buffer, parser,
+                                                         asio::as_tuple(asio::use_awaitable));
+      if (!hec && parser.get()[bhttp::field::expect] == "100-continue" && !parser.is_done()) {
+        // curl and others wait for this before sending a body larger than 1 KiB.
+        static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+        auto [wec, wn] = co_await asio::async_write(c->stream, asio::buffer(cont), asio::as_tuple(asio::use_awaitable));
+        if (wec) break;
+      }
+      beast::error_code ec = hec;
+      if (!ec) {
+        auto [bec, bn] = co_await bhttp::async_read(c->stream, c->buffer, parser, asio::as_tuple(asio::use_awaitable));
+        ec = bec;
+      }
+      c->stream.expires_never();
+      if (ec) {
+        // A half-received request on a dead or stalled connection gets no answer; protocol errors get one
+        // and the connection is closed, as the rest of the byte stream cannot be trusted.
+        if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
+            ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
+          break;
+        if (ec == bhttp::error::header_limit)
+          co_await write_raw_error(*c, errc::headers_too_large, "request headers too large");
+        else if (ec == bhttp::error::body_limit)
+          co_await write_raw_error(*c, errc::payload_too_large, "request body too large");
+        else
+          co_await write_raw_error(*c, errc::invalid_request, "malformed HTTP request");
+        log_plain(parser.get(), ec == bhttp::error::header_limit ? 431 : ec == bhttp::error::body_limit ? 413 : 400);
+        break;
+      }
+      request req = parser.release();
+      bool keep = co_await dispatch(std::move(req), *c);
+      if (!keep) break;
+    }
+    c->busy = false;
+    beast::error_code ignored;
+    c->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    c->stream.socket().close(ignored);
+  }
+
+  void log_plain(const request& req, int status) const {
+    access_log_entry e;
+    std::string method(req.method_string());
+    std::string path(target_path(std::string_view(req.target().data(), req.target().size())));
+    e.method = method;
+    e.path = path;
+    e.status = status;
+    ep.log(e);
+  }
+
+  asio::awaitable<bool> dispatch(request req, connection& c) {
+    if (ep.matches(req)) co_return co_await ep.handle(std::move(req), c.stream, c.buffer);
+
+    auto start = std::chrono::steady_clock::now();
+    std::string method(req.method_string());
+    std::string path(target_path(std::string_view(req.target().data(), req.target().size())));
+    std::string origin(req[bhttp::field::origin]);
+    unsigned version = req.version();
+    bool keep_alive = req.keep_alive();
+
+    response res;
+    std::string_view acrm(req[bhttp::field::access_control_request_method].data(),
+                          req[bhttp::field::access_control_request_method].size());
+    const route_entry* route = find_route(path);
+    bool cors_done = false;
+    if (!route) {
+      res = make_error_response(errc::not_found, "no such path", version, keep_alive);
+    } else if (ep.cors() && cors_policy::is_preflight(std::string_view(method), origin, acrm)) {
+      auto pre = ep.cors()->preflight(origin, acrm, std::string(req[bhttp::field::access_control_request_headers]));
+      res = response{static_cast<bhttp::status>(pre.status), version};
+      for (const auto& f : pre.headers) res.insert(f.name, f.value);
+      cors_done = true;
+    } else {
+      std::exception_ptr failed;
+      try {
+        res = co_await route->handler(std::move(req));
+      } catch (...) {
+        failed = std::current_exception();
+      }
+      if (failed) {
+        errc code = errc::internal;
+        std::string message;
+        try {
+          std::rethrow_exception(failed);
+        } catch (const error& e) {
+          code = e.code_value();
+          message = e.message();
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "chatkit: route %s failed: %s\n", path.c_str(), e.what());
+        } catch (...) {
+        }
+        res = make_error_response(code, message, version, keep_alive);
+      }
+    }
+    if (!cors_done)
+      for (const auto& f : cors_for(origin)) res.insert(f.name, f.value);
+    res.version(version);
+    if (!keep_alive) res.keep_alive(false);
+    if (!res.has_content_length() && !res.chunked()) res.prepare_payload();
+    c.stream.expires_after(opts.endpoint.limits.write_timeout);
+    auto [ec, n] = co_await bhttp::async_write(c.stream, res, asio::as_tuple(asio::use_awaitable));
+    c.stream.expires_never();
+    access_log_entry e;
+    e.method = method;
+    e.path = path;
+    e.status = static_cast<int>(res.result_int());
+    e.duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+    ep.log(e);
+    co_return !ec && res.keep_alive();
+  }
+
+  // Runs `f(connection&)` on every open connection's strand.
+  template <class F>
+  void for_each_connection(F f) {
+    std::lock_guard lock(mu);
+    for (auto& c : conns) asio::post(c->stream.get_executor(), [c, f] { f(*c); });
+  }
+};
+
+server::server(std::shared_ptr<chatkit::server::request_processor> processor, server_options options)
+    : impl_(std::make_unique<impl>(std::move(processor), std::move(options))) {}
+
+server::~server() { stop(std::chrono::milliseconds(0)); }
+
+void server::add_route(std::string path, route_handler handler, route_match match) {
+  if (impl_->started) throw std::logic_error("server::add_route after start()");
+  if (!handler) throw std::invalid_argument("server::add_route: empty handler");
+  impl_->routes.push_back({std::move(path), match, std::move(handler)});
+}
+
+void server::start() {
+  auto& m = *impl_;
+  if (m.started) throw std::logic_error("server::start called twice");
+  tcp::endpoint where(asio::ip::make_address(m.opts.address), m.opts.port);
+  m.acceptor.open(where.protocol());
+  m.acceptor.set_option(asio::socket_base::reuse_address(true));
+  m.acceptor.bind(where);
+  m.acceptor.listen(asio::socket_base::max_listen_connections);
+  m.bound_port = m.acceptor.local_endpoint().port();
+  m.started = true;
+  asio::co_spawn(m.acceptor.get_executor(), m.accept_loop(), asio::detached);
+  unsigned n = std::max(1u, m.opts.threads);
+  for (unsigned i = 0; i < n; ++i) m.threads.emplace_back([&m] { m.ioc.run(); });
+}
+
+std::uint16_t server::port() const noexcept { return impl_->bound_port; }
+
+std::size_t server::connections() const noexcept {
+  std::lock_guard lock(impl_->mu);
+  return impl_->conns.size();
+}
+
+endpoint& server::chatkit_endpoint() noexcept { return impl_->ep; }
+
+void server::stop() { stop(impl_->opts.shutdown_grace); }
+
+void server::stop(std::chrono::milliseconds grace) {
+  auto& m = *impl_;
+  if (!m.started || m.stopped) return;
+  m.stopped = true;
+  m.stopping = true;
+  asio::post(m.acceptor.get_executor(), [&m] {
+    beast::error_code ignored;
+    m.acceptor.close(ignored);
+  });
+  // Idle connections go now; busy ones notice `stopping` once their current response is complete.
+  m.for_each_connection([](connection& c) {
+    beast::error_code ignored;
+    if (!c.busy) c.stream.socket().cancel(ignored);
+  });
+  std::unique_lock lock(m.mu);
+  if (!m.cv.wait_for(lock, grace, [&] { return m.conns.empty(); })) {
+    lock.unlock();
+    // The deadline passed: closing the sockets cancels what still runs (streams observe cancellation).
+    m.for_each_connection([](connection& c) {
+      beast::error_code ignored;
+      c.stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      c.stream.socket().close(ignored);
+    });
+    lock.lock();
+    m.cv.wait_for(lock, std::chrono::seconds(5), [&] { return m.conns.empty(); });
+  }
+  lock.unlock();
+  m.ioc.stop();
+  for (auto& t : m.threads) t.join();
+  m.threads.clear();
+}
+
+}  // namespace chatkit::http
