@@ -1,0 +1,82 @@
+// sqlite_store: a durable Store in one SQLite file — the embedded default.
+//
+//   chatkit::store::sqlite_store store({.path = "chat.db"});
+//
+// The file is opened in WAL mode with a busy timeout and foreign keys on; its schema is created or migrated on
+// open (a version table records what was applied). Bodies are the protocol's storage JSON; ids, owners,
+// created_at and an insertion sequence are indexed columns used for lookups, isolation and ordering.
+// Every statement runs on the store's own worker threads (one connection each, prepared statements cached per
+// connection); a coroutine awaiting a store call resumes on its own executor. Every multi-row change runs in
+// one transaction, so a crash never leaves a half-written record. Several processes may share the file.
+#pragma once
+
+#include <chatkit/store/store.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace chatkit::store {
+
+struct sqlite_store_options {
+  // Database file, created when missing (its directory must exist).
+  std::string path = {};
+  // Worker threads, each with its own connection (readers run in parallel in WAL mode; writers take turns).
+  std::size_t threads = 2;
+  // How long a statement waits for another connection's (or process's) write lock before errc::unavailable.
+  std::chrono::milliseconds busy_timeout{5000};
+  // PRAGMA synchronous: false = NORMAL (durable against process crashes; a power loss may drop the last
+  // commits), true = FULL (every commit survives power loss, slower).
+  bool synchronous_full = false;
+  // Largest accepted item/thread/attachment JSON; larger ones are errc::payload_too_large.
+  std::size_t max_record_bytes = 16 * 1024 * 1024;
+};
+
+class sqlite_store final : public store {
+ public:
+  // The schema version this build creates and migrates to.
+  static constexpr int schema_version = 1;
+
+  // Opens (creating and migrating) the database. Blocking: call it at start-up, not on a network thread.
+  // Throws chatkit::error(errc::unavailable) when the file cannot be opened or its schema is newer than ours.
+  explicit sqlite_store(sqlite_store_options options);
+  ~sqlite_store() override;  // waits for running statements
+  sqlite_store(const sqlite_store&) = delete;
+  sqlite_store& operator=(const sqlite_store&) = delete;
+
+  const sqlite_store_options& options() const noexcept;
+
+  awaitable<protocol::thread_metadata> load_thread(std::string thread_id, const request_context& ctx) override;
+  awaitable<void> save_thread(const protocol::thread_metadata& thread, const request_context& ctx) override;
+  awaitable<protocol::thread_page> load_threads(std::size_t limit, std::optional<std::string> after,
+                                                protocol::sort_order order, const request_context& ctx) override;
+  awaitable<void> delete_thread(std::string thread_id, const request_context& ctx) override;
+
+  awaitable<protocol::item_page> load_thread_items(std::string thread_id, std::optional<std::string> after,
+                                                   std::size_t limit, protocol::sort_order order,
+                                                   const request_context& ctx) override;
+  awaitable<void> add_thread_item(std::string thread_id, const protocol::thread_item& item,
+                                  const request_context& ctx) override;
+  awaitable<void> save_item(std::string thread_id, const protocol::thread_item& item,
+                            const request_context& ctx) override;
+  awaitable<protocol::thread_item> load_item(std::string thread_id, std::string item_id,
+                                             const request_context& ctx) override;
+  awaitable<void> delete_thread_item(std::string thread_id, std::string item_id,
+                                     const request_context& ctx) override;
+
+  awaitable<void> save_attachment(const protocol::attachment& attachment, const request_context& ctx) override;
+  awaitable<protocol::attachment> load_attachment(std::string attachment_id, const request_context& ctx) override;
+  awaitable<void> delete_attachment(std::string attachment_id, const request_context& ctx) override;
+
+  // Appends several new items in one transaction: all or none (errc::conflict if any id exists).
+  awaitable<void> add_thread_items(std::string thread_id, std::vector<protocol::thread_item> items,
+                                   const request_context& ctx);
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace chatkit::store

@@ -1,0 +1,97 @@
+// A thin RAII layer over one libpq connection: parameters sent in binary (exact bytes, no quoting, no
+// injection), statements prepared once per connection, errors mapped to chatkit::error by SQLSTATE.
+// A connection is used by one worker thread at a time.
+#pragma once
+
+#include <chatkit/error.hpp>
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <variant>
+
+struct pg_conn;
+struct pg_result;
+
+namespace chatkit::store::pg_detail {
+
+// A failed statement: the chatkit::error its SQLSTATE maps to, plus the SQLSTATE itself.
+class sql_error : public chatkit::error {
+ public:
+  sql_error(errc code, std::string message, std::string sqlstate)
+      : chatkit::error(code, std::move(message)), sqlstate_(std::move(sqlstate)) {}
+  const std::string& sqlstate() const noexcept { return sqlstate_; }
+
+ private:
+  std::string sqlstate_;
+};
+
+class result {
+ public:
+  explicit result(pg_result* r) noexcept : r_(r) {}
+  result(result&& other) noexcept : r_(std::exchange(other.r_, nullptr)) {}
+  result& operator=(result&&) = delete;
+  result(const result&) = delete;
+  ~result();
+
+  int rows() const noexcept;
+  std::string_view text(int row, int column) const noexcept;
+  std::int64_t integer(int row, int column) const;
+  pg_result* get() const noexcept { return r_; }
+
+ private:
+  pg_result* r_;
+};
+
+// A statement parameter: text (sent as its exact bytes) or a bigint.
+using param = std::variant<std::string_view, std::int64_t>;
+
+class connection {
+ public:
+  // Connects (UTF-8 client encoding) and sets the search_path to `schema`; errc::unavailable on failure.
+  connection(const std::string& conninfo, const std::string& schema);
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+  ~connection();
+
+  // Reconnects when the connection was lost (a restarted server, a dropped socket).
+  void ensure_open();
+  // Runs SQL without parameters (DDL, BEGIN/COMMIT).
+  result exec(const std::string& sql);
+  // Runs a statement, preparing it on first use; `sql` must outlive the connection (string literals).
+  result run(std::string_view sql, std::initializer_list<param> params);
+  pg_conn* handle() const noexcept { return conn_; }
+  // SQL identifier quoting for names that cannot be parameters (schema, channel).
+  std::string quote_identifier(std::string_view name) const;
+
+ private:
+  void setup();
+  std::string conninfo_;
+  std::string schema_;
+  pg_conn* conn_ = nullptr;
+  std::unordered_map<std::string_view, std::string> prepared_;  // sql -> statement name
+};
+
+// Opens a connection for LISTEN (no search_path needed) — shared by the listener thread.
+pg_conn* connect_raw(const std::string& conninfo);
+// Throws the chatkit::error for a failed result (or connection failure when r is null).
+[[noreturn]] void throw_pg(pg_conn* conn, pg_result* r, std::string_view doing);
+
+// BEGIN ... COMMIT, rolled back on destruction unless committed.
+class transaction {
+ public:
+  explicit transaction(connection& c);
+  transaction(const transaction&) = delete;
+  transaction& operator=(const transaction&) = delete;
+  ~transaction();
+  void commit();
+
+ private:
+  connection& c_;
+  bool done_ = false;
+};
+
+}  // namespace chatkit::store::pg_detail

@@ -1,0 +1,85 @@
+// A thin RAII layer over one sqlite3 connection: cached prepared statements, typed binding, error mapping to
+// chatkit::error, and an IMMEDIATE transaction guard. A connection is used by one worker thread at a time.
+#pragma once
+
+#include <chatkit/error.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace chatkit::store::sqlite_detail {
+
+// Throws the chatkit::error matching a SQLite result code: busy/locked/I/O → unavailable, constraint →
+// conflict, too big → payload_too_large, anything else → internal.
+[[noreturn]] void throw_sqlite(sqlite3* db, int rc, std::string_view doing);
+
+// A statement borrowed from the connection's cache; reset (bindings cleared) when the borrow ends.
+class statement {
+ public:
+  statement(sqlite3* db, sqlite3_stmt* stmt) noexcept : db_(db), stmt_(stmt) {}
+  statement(const statement&) = delete;
+  statement& operator=(const statement&) = delete;
+  ~statement();
+
+  statement& bind(int index, std::string_view text);
+  statement& bind(int index, std::int64_t value);
+  // Steps once: true when a row is available, false when done.
+  bool step();
+  // Steps to completion (for statements that return no rows).
+  void run();
+
+  std::string_view text(int column) const noexcept;
+  std::int64_t integer(int column) const noexcept;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+struct connection_options {
+  std::chrono::milliseconds busy_timeout{5000};
+  bool synchronous_full = false;
+};
+
+class connection {
+ public:
+  connection(const std::string& path, const connection_options& options);
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+  ~connection();
+
+  // `sql` must outlive the connection (string literals): it is the cache key.
+  statement prepare(std::string_view sql);
+  // Runs SQL without parameters (pragmas, DDL, BEGIN/COMMIT).
+  void exec(const char* sql);
+  // Rows changed by the last INSERT/UPDATE/DELETE on this connection.
+  std::int64_t changes() const noexcept;
+  sqlite3* handle() const noexcept { return db_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string_view, sqlite3_stmt*> cache_;
+};
+
+// BEGIN IMMEDIATE (takes the write lock up front, so a transaction never fails half-way on a lock upgrade);
+// rolled back on destruction unless committed.
+class transaction {
+ public:
+  explicit transaction(connection& c);
+  transaction(const transaction&) = delete;
+  transaction& operator=(const transaction&) = delete;
+  ~transaction();
+  void commit();
+
+ private:
+  connection& c_;
+  bool done_ = false;
+};
+
+}  // namespace chatkit::store::sqlite_detail
