@@ -1,0 +1,40 @@
+// Id generation (spec §2.6): prefixes and the random part.
+#include <chatkit/store/memory_store.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <set>
+
+using namespace chatkit::store;
+
+TEST_CASE("id_prefix gives the spec's prefix for every kind", "[ids]") {
+  CHECK(id_prefix(id_kind::thread) == "thr");
+  CHECK(id_prefix(id_kind::message) == "msg");
+  CHECK(id_prefix(id_kind::tool_call) == "tc");
+  CHECK(id_prefix(id_kind::task) == "tsk");
+  CHECK(id_prefix(id_kind::workflow) == "wf");
+  CHECK(id_prefix(id_kind::attachment) == "atc");
+  CHECK(id_prefix(id_kind::sdk_hidden_context) == "shcx");
+}
+
+TEST_CASE("default ids are <prefix>_<8 lowercase hex> and do not repeat", "[ids]") {
+  std::set<std::string> seen;
+  for (int i = 0; i < 2000; ++i) {
+    auto id = default_id(id_kind::message);
+    REQUIRE(id.size() == 12);
+    CHECK(id.rfind("msg_", 0) == 0);
+    for (char ch : id.substr(4)) CHECK(((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')));
+    seen.insert(id);
+  }
+  CHECK(seen.size() == 2000);
+}
+
+TEST_CASE("store's id generators use the default ids", "[ids]") {
+  memory_store s;
+  chatkit::request_context ctx;
+  ctx.user_id = "u";
+  CHECK(s.generate_thread_id(ctx).rfind("thr_", 0) == 0);
+  chatkit::protocol::thread_metadata t;
+  CHECK(s.generate_item_id(id_kind::sdk_hidden_context, t, ctx).rfind("shcx_", 0) == 0);
+  CHECK(s.generate_item_id(id_kind::tool_call, t, ctx).rfind("tc_", 0) == 0);
+}
