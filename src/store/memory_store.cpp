@@ -82,7 +82,7 @@ struct memory_store::impl {
       // Build the entry completely before inserting, so an allocation failure leaves nothing behind.
       thread_entry entry{ctx.user_id, thread, order_key{thread.created_at.micros, next_seq}, {}, {}};
       auto& listing = user_threads[ctx.user_id];
-      auto [pos, inserted] = listing.emplace(entry.key, thread.id);
+      const auto pos = listing.emplace(entry.key, thread.id).first;
       try {
         threads.emplace(thread.id, std::move(entry));
       } catch (...) {
@@ -90,7 +90,6 @@ struct memory_store::impl {
         throw;
       }
       ++next_seq;
-      (void)inserted;
       return;
     }
     thread_entry& entry = it->second;
@@ -164,7 +163,7 @@ struct memory_store::impl {
   void insert_item(thread_entry& entry, const protocol::thread_item& item) {
     const std::string& id = protocol::item_id(item);
     const order_key key{protocol::base(item).created_at.micros, next_seq};
-    auto [pos, inserted] = entry.items.emplace(key, item);
+    const auto pos = entry.items.emplace(key, item).first;
     try {
       entry.item_keys.emplace(id, key);
     } catch (...) {
@@ -172,7 +171,6 @@ struct memory_store::impl {
       throw;
     }
     ++next_seq;
-    (void)inserted;
   }
 
   void add_thread_item(const std::string& thread_id, const protocol::thread_item& item, const request_context& ctx) {
