@@ -1,3 +1,4 @@
+#include <chatkit/error.hpp>
 #include <chatkit/server/event_emitter.hpp>
 #include <chatkit/server/stream_errors.hpp>
 
@@ -65,7 +66,12 @@ asio::awaitable<void> event_emitter::emit(cp::stream_event event) {
     }
     case 5: {  // thread.item.removed
       const auto& id = std::get<cp::item_removed_event>(event).item_id;
-      co_await store_.delete_thread_item(thread_.id, id, ctx_);
+      try {
+        co_await store_.delete_thread_item(thread_.id, id, ctx_);
+      } catch (const chatkit::error& e) {
+        // Removing an item that was only ever pending (added, never done) has nothing to delete.
+        if (e.code_value() != errc::not_found) throw;
+      }
       std::erase_if(pending_, [&](const cp::thread_item& p) { return cp::item_id(p) == id; });
       break;
     }

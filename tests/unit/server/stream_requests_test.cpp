@@ -268,3 +268,23 @@ TEST_CASE("the base action hook surfaces as a retryable stream error", "[server]
   CHECK(a.types() == types{"stream_options", "error"});
   CHECK(a.events[1].at("allow_retry") == true);
 }
+
+TEST_CASE("removing an item that was only pending is not an error", "[server][events]") {
+  struct remover : chatkit::server::chatkit_server {
+    using chatkit_server::chatkit_server;
+    boost::asio::awaitable<void> respond(chatkit::server::respond_args args, chatkit::server::event_emitter& out) override {
+      cp::assistant_message_item draft;
+      draft.id = out.new_item_id(chatkit::store::id_kind::message);
+      draft.thread_id = args.thread.id;
+      draft.created_at = cp::timestamp::now();
+      co_await out.emit(cp::item_added_event{draft});
+      co_await out.emit(cp::item_removed_event{draft.id});
+      co_await chatkit::examples::stream_echo(out, "kept");
+    }
+  };
+  harness h{std::in_place_type<remover>};
+  auto s = h.stream(create_body("x"));
+  CHECK(s.types() == types{"thread.created", done, "stream_options", added, "thread.item.removed", added, part_added,
+                           delta, delta, delta, part_done, done});
+  CHECK(h.stored_items(thread_id_of(s), h.alice).size() == 2);
+}
