@@ -1,0 +1,30 @@
+// Folds a Responses event stream into the Response it describes (openai-streaming.md §3.3):
+// text and argument deltas are appended (amortized O(1) per delta, never rebuilt), `*.done` events and
+// `output_item.done` replace what was accumulated, and the terminal event's `response.output` is
+// authoritative unless it is empty while items were seen (some compatible backends send it empty).
+#pragma once
+
+#include <chatkit/openai/response.hpp>
+#include <chatkit/openai/response_events.hpp>
+
+namespace chatkit::openai {
+
+class response_accumulator {
+ public:
+  void apply(const response_event& e);
+
+  // The response so far (after a terminal event: the final response).
+  const openai::response& current() const noexcept { return response_; }
+  openai::response& current() noexcept { return response_; }
+  // True once response.completed / .incomplete / .failed was applied.
+  bool finished() const noexcept { return finished_; }
+
+ private:
+  output_item* item_at(std::int64_t output_index, std::string_view item_id);
+  content_part* part_at(output_item& item, std::int64_t index, std::string_view type);
+
+  openai::response response_;
+  bool finished_ = false;
+};
+
+}  // namespace chatkit::openai

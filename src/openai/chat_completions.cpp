@@ -1,0 +1,281 @@
+#include <chatkit/openai/chat_completions.hpp>
+
+#include "detail/json_fields.hpp"
+#include "detail/payload.hpp"
+
+#include <algorithm>
+
+namespace chatkit::openai {
+
+using detail::get_array;
+using detail::get_int;
+using detail::get_object;
+using detail::get_string;
+using detail::protocol_error;
+
+openai::usage chat_usage::to_usage() const noexcept {
+  openai::usage u;
+  u.input_tokens = prompt_tokens;
+  u.output_tokens = completion_tokens;
+  u.total_tokens = total_tokens;
+  u.cached_tokens = cached_tokens;
+  u.reasoning_tokens = reasoning_tokens;
+  return u;
+}
+
+namespace {
+
+// A string field that may be absent or null (nullopt), or a string; anything else is an error.
+bool get_opt_string(const boost::json::object& o, std::string_view key, std::optional<std::string>& out) {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr || v->is_null()) {
+    out.reset();
+    return true;
+  }
+  if (!v->is_string()) return false;
+  out.emplace(v->get_string().data(), v->get_string().size());
+  return true;
+}
+
+bool parse_chat_usage(const boost::json::object& o, chat_usage& u) {
+  bool ok = get_int(o, "prompt_tokens", u.prompt_tokens) && get_int(o, "completion_tokens", u.completion_tokens) &&
+            get_int(o, "total_tokens", u.total_tokens);
+  if (const auto* p = get_object(o, "prompt_tokens_details")) ok = ok && get_int(*p, "cached_tokens", u.cached_tokens);
+  if (const auto* c = get_object(o, "completion_tokens_details"))
+    ok = ok && get_int(*c, "reasoning_tokens", u.reasoning_tokens);
+  return ok;
+}
+
+bool parse_tool_call_delta(const boost::json::object& o, chat_tool_call_delta& t) {
+  if (!detail::require_int(o, "index", t.index) || !get_opt_string(o, "id", t.id) || !get_opt_string(o, "type", t.type))
+    return false;
+  if (const auto* f = get_object(o, "function")) {
+    std::optional<std::string> args;
+    if (!get_opt_string(*f, "name", t.name) || !get_opt_string(*f, "arguments", args)) return false;
+    if (args) t.arguments = std::move(*args);
+  }
+  return true;
+}
+
+}  // namespace
+
+boost::system::result<chat_chunk> parse_chat_chunk(boost::json::object&& o) {
+  chat_chunk c;
+  if (!get_string(o, "id", c.id) || !get_string(o, "model", c.model) || !get_int(o, "created", c.created))
+    return protocol_error();
+  if (const auto* choices = o.if_contains("choices"); choices != nullptr && !choices->is_null()) {
+    if (!choices->is_array()) return protocol_error();
+    for (const auto& e : choices->get_array()) {
+      if (!e.is_object()) return protocol_error();
+      const auto& co = e.get_object();
+      chat_chunk_choice ch;
+      if (!get_int(co, "index", ch.index) || !get_string(co, "finish_reason", ch.finish_reason)) return protocol_error();
+      if (const auto* d = get_object(co, "delta")) {
+        if (!get_opt_string(*d, "role", ch.delta.role) || !get_opt_string(*d, "content", ch.delta.content) ||
+            !get_opt_string(*d, "refusal", ch.delta.refusal))
+          return protocol_error();
+        if (const auto* calls = d->if_contains("tool_calls"); calls != nullptr && !calls->is_null()) {
+          if (!calls->is_array()) return protocol_error();
+          for (const auto& tc : calls->get_array()) {
+            chat_tool_call_delta t;
+            if (!tc.is_object() || !parse_tool_call_delta(tc.get_object(), t)) return protocol_error();
+            ch.delta.tool_calls.push_back(std::move(t));
+          }
+        }
+      }
+      c.choices.push_back(std::move(ch));
+    }
+  }
+  if (const auto* u = get_object(o, "usage")) {
+    chat_usage usage;
+    if (!parse_chat_usage(*u, usage)) return protocol_error();
+    c.usage = usage;
+  }
+  c.raw = std::move(o);
+  return c;
+}
+
+boost::system::result<chat_completion> parse_chat_completion(const boost::json::object& o) {
+  chat_completion c;
+  if (!get_string(o, "id", c.id) || !get_string(o, "model", c.model) || !get_int(o, "created", c.created))
+    return protocol_error();
+  if (const auto* choices = get_array(o, "choices")) {
+    for (const auto& e : *choices) {
+      if (!e.is_object()) return protocol_error();
+      const auto& co = e.get_object();
+      chat_choice ch;
+      if (!get_int(co, "index", ch.index) || !get_string(co, "finish_reason", ch.finish_reason)) return protocol_error();
+      if (const auto* m = get_object(co, "message")) {
+        if (!get_string(*m, "role", ch.role) || !get_string(*m, "content", ch.content) ||
+            !get_string(*m, "refusal", ch.refusal))
+          return protocol_error();
+        if (const auto* calls = get_array(*m, "tool_calls")) {
+          for (const auto& tc : *calls) {
+            if (!tc.is_object()) return protocol_error();
+            chat_tool_call call;
+            const auto& to = tc.get_object();
+            if (!get_string(to, "id", call.id) || !get_string(to, "type", call.type)) return protocol_error();
+            if (const auto* f = get_object(to, "function")) {
+              if (!get_string(*f, "name", call.name) || !get_string(*f, "arguments", call.arguments))
+                return protocol_error();
+            }
+            ch.tool_calls.push_back(std::move(call));
+          }
+        }
+      }
+      c.choices.push_back(std::move(ch));
+    }
+  }
+  if (const auto* u = get_object(o, "usage")) {
+    chat_usage usage;
+    if (!parse_chat_usage(*u, usage)) return protocol_error();
+    c.usage = usage;
+  }
+  c.raw = o;
+  return c;
+}
+
+response to_response(const chat_completion& c, std::int64_t choice_index) {
+  response r;
+  r.id = c.id;
+  r.model = c.model;
+  r.created_at = c.created;
+  r.request_id = c.request_id;
+  r.status = "completed";
+  if (c.usage) r.usage = c.usage->to_usage();
+  const chat_choice* ch = nullptr;
+  for (const auto& candidate : c.choices)
+    if (candidate.index == choice_index) ch = &candidate;
+  if (ch == nullptr) return r;
+  if (ch->finish_reason == "length") {
+    r.status = "incomplete";
+    r.incomplete_reason = "max_output_tokens";
+  } else if (ch->finish_reason == "content_filter") {
+    r.status = "incomplete";
+    r.incomplete_reason = "content_filter";
+  }
+  if (!ch->content.empty() || !ch->refusal.empty()) {
+    output_item msg;
+    msg.type = "message";
+    msg.id = c.id;
+    msg.role = "assistant";
+    msg.status = "completed";
+    boost::json::array content;
+    if (!ch->content.empty()) {
+      msg.content.push_back({"output_text", ch->content, {}});
+      content.push_back({{"type", "output_text"}, {"text", ch->content}, {"annotations", boost::json::array{}}});
+    }
+    if (!ch->refusal.empty()) {
+      msg.content.push_back({"refusal", ch->refusal, {}});
+      content.push_back({{"type", "refusal"}, {"refusal", ch->refusal}});
+    }
+    msg.raw = {{"type", "message"}, {"id", msg.id}, {"role", "assistant"}, {"status", "completed"}, {"content", std::move(content)}};
+    r.output.push_back(std::move(msg));
+  }
+  for (const auto& call : ch->tool_calls) {
+    output_item fc;
+    fc.type = "function_call";
+    fc.call_id = call.id;
+    fc.name = call.name;
+    fc.arguments = call.arguments;
+    fc.status = "completed";
+    fc.raw = {{"type", "function_call"}, {"call_id", call.id}, {"name", call.name}, {"arguments", call.arguments}};
+    r.output.push_back(std::move(fc));
+  }
+  return r;
+}
+
+chat_choice& chat_accumulator::choice(std::int64_t index) {
+  auto& choices = completion_.choices;
+  auto it = std::lower_bound(choices.begin(), choices.end(), index,
+                             [](const chat_choice& c, std::int64_t i) { return c.index < i; });
+  if (it == choices.end() || it->index != index) {
+    it = choices.insert(it, chat_choice{});
+    it->index = index;
+  }
+  return *it;
+}
+
+void chat_accumulator::apply(const chat_chunk& c) {
+  if (!c.id.empty()) completion_.id = c.id;
+  if (!c.model.empty()) completion_.model = c.model;
+  if (c.created != 0) completion_.created = c.created;
+  if (c.usage) completion_.usage = c.usage;
+  for (const auto& ch : c.choices) {
+    auto& acc = choice(ch.index);
+    if (ch.delta.role) acc.role = *ch.delta.role;
+    if (ch.delta.content) acc.content += *ch.delta.content;
+    if (ch.delta.refusal) acc.refusal += *ch.delta.refusal;
+    for (const auto& t : ch.delta.tool_calls) {
+      // Calls are keyed by their index (not by position in the array): fragments may interleave.
+      if (t.index < 0 || t.index > 4096) continue;
+      const auto i = static_cast<std::size_t>(t.index);
+      if (acc.tool_calls.size() <= i) acc.tool_calls.resize(i + 1);
+      auto& call = acc.tool_calls[i];
+      if (t.id) call.id = *t.id;
+      if (t.type) call.type = *t.type;
+      if (t.name) call.name = *t.name;
+      call.arguments += t.arguments;
+    }
+    if (!ch.finish_reason.empty()) acc.finish_reason = ch.finish_reason;
+  }
+}
+
+void chat_decoder::set_request_id(std::string id) {
+  request_id_ = std::move(id);
+  acc_.current().request_id = request_id_;
+}
+
+void chat_decoder::fail(errc kind, std::string message, std::string_view offending) const {
+  error_details d;
+  d.message = std::move(message);
+  d.request_id = request_id_;
+  d.body = detail::excerpt(offending);
+  throw api_error(kind, std::move(d));
+}
+
+std::optional<chat_chunk> chat_decoder::next() {
+  while (!done_) {
+    boost::system::error_code ec;
+    auto ev = sse_.next(ec);
+    if (ec) fail(errc::stream_protocol_error, "SSE event larger than the configured maximum");
+    if (!ev) return std::nullopt;
+    if (detail::is_done_marker(ev->data)) {
+      done_ = true;
+      return std::nullopt;
+    }
+    if (detail::is_blank(ev->data)) continue;
+    auto obj = detail::parse_object(json_, ev->data, ec);
+    if (ec) fail(errc::stream_protocol_error, "chunk data is not a JSON object", ev->data);
+    if (const auto* err = obj.if_contains("error"); err != nullptr && !err->is_null() &&
+                                                    !(err->is_bool() && !err->get_bool())) {
+      done_ = true;
+      error_details d;
+      if (err->is_object()) {
+        const auto& eo = err->get_object();
+        (void)get_string(eo, "message", d.message);
+        (void)get_string(eo, "type", d.type);
+        (void)get_string(eo, "code", d.code);
+        (void)get_string(eo, "param", d.param);
+      }
+      if (d.message.empty()) d.message = "error chunk in stream";
+      d.request_id = request_id_;
+      d.body = detail::excerpt(ev->data);
+      throw api_error(errc::stream_error, std::move(d));
+    }
+    auto parsed = parse_chat_chunk(std::move(obj));
+    if (parsed.has_error()) fail(errc::stream_protocol_error, "malformed chat.completion.chunk", ev->data);
+    std::optional<chat_chunk> chunk(std::in_place, std::move(parsed).value());
+    acc_.apply(*chunk);
+    ++delivered_;
+    return chunk;
+  }
+  return std::nullopt;
+}
+
+void chat_decoder::finish() {
+  sse_.finish();
+  if (!done_) fail(errc::stream_truncated, "the stream ended before [DONE]");
+}
+
+}  // namespace chatkit::openai

@@ -1,0 +1,73 @@
+// Shared helpers of the client tests: run a coroutine to completion on an io_context, and a client
+// pointed at a scripted server.
+#pragma once
+
+#include <chatkit/openai/client.hpp>
+
+#include "fixtures.hpp"
+#include "openai/scripted_server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
+namespace chatkit::openai::test {
+
+namespace net = boost::asio;
+
+template <class T>
+T run(net::io_context& ioc, net::awaitable<T> a) {
+  auto fut = net::co_spawn(ioc, std::move(a), net::use_future);
+  ioc.restart();
+  ioc.run();
+  return fut.get();
+}
+
+inline client_options options_for(const testing::scripted_server& s) {
+  client_options o;
+  o.api_key = "test-key";
+  o.base_url = s.base_url();
+  o.proxy = "";
+  o.organization = "";
+  o.project = "";
+  o.jitter = [] { return 0.0; };
+  return o;
+}
+
+inline boost::json::object hello_request() {
+  return {{"model", "gpt-test"}, {"input", "Say hello"}};
+}
+
+struct stream_result {
+  std::vector<response_event> events;
+  std::optional<api_error> error;
+  response final;
+  std::string request_id;
+};
+
+// Streams one response to its end, collecting events and the error that ended it, if any.
+inline net::awaitable<stream_result> collect(client c, boost::json::object params, request_options ro = {}) {
+  stream_result r;
+  try {
+    auto s = co_await c.stream_response(std::move(params), std::move(ro));
+    r.request_id = s.request_id();
+    try {
+      while (auto e = co_await s.next()) r.events.push_back(std::move(*e));
+    } catch (const api_error& e) {
+      r.error = e;
+    }
+    r.final = s.current();
+  } catch (const api_error& e) {
+    r.error = e;
+  }
+  co_return r;
+}
+
+inline std::vector<std::string> text_deltas(const stream_result& r) {
+  std::vector<std::string> out;
+  for (const auto& e : r.events)
+    if (auto* d = std::get_if<output_text_delta>(&e)) out.push_back(d->text);
+  return out;
+}
+
+}  // namespace chatkit::openai::test
