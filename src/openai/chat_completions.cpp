@@ -91,7 +91,7 @@ boost::system::result<chat_chunk> parse_chat_chunk(boost::json::object&& o) {
     if (!parse_chat_usage(*u, usage)) return protocol_error();
     c.usage = usage;
   }
-  c.raw = std::move(o);
+  detail::adopt(c.raw, std::move(o));
   return c;
 }
 

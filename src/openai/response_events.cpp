@@ -59,7 +59,7 @@ result lifecycle(std::int64_t seq, boost::json::object&& o) {
   auto parsed = parse_response(*r);
   if (!parsed) return parsed.error();
   e.response = std::move(*parsed);
-  e.raw = std::move(o);
+  detail::adopt(e.raw, std::move(o));
   return response_event(std::move(e));
 }
 
@@ -72,7 +72,7 @@ result item_event(std::int64_t seq, boost::json::object&& o) {
   auto parsed = parse_output_item(*item);
   if (!parsed) return parsed.error();
   e.item = std::move(*parsed);
-  e.raw = std::move(o);
+  detail::adopt(e.raw, std::move(o));
   return response_event(std::move(e));
 }
 
@@ -87,7 +87,7 @@ result part_event(std::int64_t seq, boost::json::object&& o) {
   auto parsed = parse_content_part(*part);
   if (!parsed) return parsed.error();
   e.part = std::move(*parsed);
-  e.raw = std::move(o);
+  detail::adopt(e.raw, std::move(o));
   return response_event(std::move(e));
 }
 
@@ -98,7 +98,7 @@ result text_event(std::int64_t seq, boost::json::object&& o, std::string_view te
   if (!require_string(o, "item_id", e.item_id) || !require_int(o, "output_index", e.output_index) ||
       !require_int(o, "content_index", e.content_index) || !require_string(o, text_key, e.text))
     return protocol_error();
-  e.raw = std::move(o);
+  detail::adopt(e.raw, std::move(o));
   return response_event(std::move(e));
 }
 
@@ -113,7 +113,7 @@ result summary_part_event(std::int64_t seq, boost::json::object&& o) {
   auto parsed = parse_content_part(*part);
   if (!parsed) return parsed.error();
   e.part = std::move(*parsed);
-  e.raw = std::move(o);
+  detail::adopt(e.raw, std::move(o));
   return response_event(std::move(e));
 }
 
@@ -124,7 +124,7 @@ result summary_text_event(std::int64_t seq, boost::json::object&& o, std::string
   if (!require_string(o, "item_id", e.item_id) || !require_int(o, "output_index", e.output_index) ||
       !require_int(o, "summary_index", e.summary_index) || !require_string(o, text_key, e.text))
     return protocol_error();
-  e.raw = std::move(o);
+  detail::adopt(e.raw, std::move(o));
   return response_event(std::move(e));
 }
 
@@ -169,7 +169,7 @@ result parse_response_event(boost::json::object&& o) {
       if (!require_string(o, "item_id", e.item_id) || !require_int(o, "output_index", e.output_index) ||
           !require_string(o, "delta", e.delta))
         return protocol_error();
-      e.raw = std::move(o);
+      detail::adopt(e.raw, std::move(o));
       return response_event(std::move(e));
     }
     if (rest == "created") return lifecycle<response_created>(seq, std::move(o));
@@ -193,7 +193,7 @@ result parse_response_event(boost::json::object&& o) {
       if (!require_string(o, "item_id", e.item_id) || !require_int(o, "output_index", e.output_index) ||
           !require_string(o, "arguments", e.arguments) || !get_string(o, "name", e.name))
         return protocol_error();
-      e.raw = std::move(o);
+      detail::adopt(e.raw, std::move(o));
       return response_event(std::move(e));
     }
     if (rest == "output_text.annotation.added") {
@@ -203,7 +203,7 @@ result parse_response_event(boost::json::object&& o) {
           !require_int(o, "content_index", e.content_index) || !get_int(o, "annotation_index", e.annotation_index))
         return protocol_error();
       if (const auto* a = o.if_contains("annotation")) e.annotation = *a;
-      e.raw = std::move(o);
+      detail::adopt(e.raw, std::move(o));
       return response_event(std::move(e));
     }
     if (rest == "reasoning_summary_part.added") return summary_part_event<reasoning_summary_part_added>(seq, std::move(o));
@@ -223,13 +223,13 @@ result parse_response_event(boost::json::object&& o) {
         !get_string(*src, "param", e.param) || !get_string(*src, "type", e.error_type))
       return protocol_error();
     if (src == &o) e.error_type.clear();  // the top-level `type` is "error" itself
-    e.raw = std::move(o);
+    detail::adopt(e.raw, std::move(o));
     return response_event(std::move(e));
   }
   other_event e;
   e.sequence_number = seq;
   e.type = std::string(t);
-  e.raw = std::move(o);
+  detail::adopt(e.raw, std::move(o));
   return response_event(std::move(e));
 }
 

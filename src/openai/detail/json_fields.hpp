@@ -8,6 +8,7 @@
 #include <boost/json/value.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -67,6 +68,13 @@ inline const boost::json::object* get_object(const boost::json::object& o, std::
 inline const boost::json::array* get_array(const boost::json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);
   return v != nullptr && v->is_array() ? &v->get_array() : nullptr;
+}
+
+// Moves `src` into `dst` keeping src's storage (arena): plain move-assignment between objects with
+// different storages would copy every element.
+inline void adopt(boost::json::object& dst, boost::json::object&& src) {
+  std::destroy_at(&dst);
+  std::construct_at(&dst, std::move(src));
 }
 
 inline boost::system::error_code protocol_error() { return make_error_code(errc::stream_protocol_error); }
