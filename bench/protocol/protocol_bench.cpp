@@ -45,7 +45,8 @@ cp::item_page thread_page() {
       u.id = "msg_" + std::to_string(10000000 + i);
       u.thread_id = "thr_4f1c9a2b";
       u.created_at = cp::timestamp::from_civil(2026, 11, 25, 11, 23, i, 1000 * i);
-      u.content.push_back(cp::input_text{"Could you summarise the quarterly report and list three risks? héllo ✓"});
+      u.content.push_back(
+          cp::input_text{"Could you summarise the quarterly report and list three risks? héllo ✓"});
       u.content.push_back(cp::input_tag{"ent_1", "Ada", boost::json::object{{"k", "v"}}, "people", true});
       page.data.emplace_back(std::move(u));
     } else {
@@ -55,7 +56,8 @@ cp::item_page thread_page() {
       a.created_at = cp::timestamp::from_civil(2026, 11, 25, 11, 23, i, 2000 * i);
       cp::output_text part;
       part.text = std::string(600, 'x') + " with \"quotes\" and a newline\n and more text.";
-      part.annotations.push_back(cp::annotation{cp::url_source{"Docs", {}, {}, {}, "https://example.com/docs", {}}, 12});
+      part.annotations.push_back(
+          cp::annotation{cp::url_source{"Docs", {}, {}, {}, "https://example.com/docs", {}}, 12});
       a.content.push_back(std::move(part));
       page.data.emplace_back(std::move(a));
     }
@@ -77,8 +79,9 @@ std::vector<std::string> request_mix() {
 }
 
 void report(const char* what, double bytes, double objects, chatkit::bench::rate r, std::uint64_t allocs) {
-  std::printf("%-44s %9.1f MB/s %12.0f objects/s %8.2f allocs/object\n", what, bytes * r.iterations / r.seconds / 1e6,
-              objects * r.iterations / r.seconds, static_cast<double>(allocs) / (objects * r.iterations));
+  std::printf("%-44s %9.1f MB/s %12.0f objects/s %8.2f allocs/object\n", what,
+              bytes * r.iterations / r.seconds / 1e6, objects * r.iterations / r.seconds,
+              static_cast<double>(allocs) / (objects * r.iterations));
 }
 
 }  // namespace
@@ -97,8 +100,8 @@ int main() {
       out.clear();
       for (const auto& e : events) cp::append_sse_frame(out, e);
     });
-    report("serialise 1,000-delta event stream (SSE)", static_cast<double>(bytes), static_cast<double>(events.size()), r,
-           chatkit::bench::allocations.load() - before);
+    report("serialise 1,000-delta event stream (SSE)", static_cast<double>(bytes),
+           static_cast<double>(events.size()), r, chatkit::bench::allocations.load() - before);
   }
   {
     const auto page = thread_page();

@@ -52,8 +52,9 @@ int main(int argc, char** argv) {
         co_await std::get<chatkit::server::event_stream>(created).run(first);
         auto page = co_await store->load_threads(1, std::nullopt, chatkit::protocol::sort_order::desc, ctx);
         thread_id = page.data.at(0).id;
-        const std::string body = R"({"type":"threads.add_user_message","params":{"thread_id":")" + thread_id +
-                                 R"(","input":{"content":[{"type":"input_text","text":"stream 1000"}],"attachments":[],"inference_options":{}}}})";
+        const std::string body =
+            R"({"type":"threads.add_user_message","params":{"thread_id":")" + thread_id +
+            R"(","input":{"content":[{"type":"input_text","text":"stream 1000"}],"attachments":[],"inference_options":{}}}})";
         const auto start = std::chrono::steady_clock::now();
         const auto before = chatkit::bench::allocations.load();
         for (int i = 0; i < rounds; ++i) {

@@ -15,7 +15,9 @@ using boost::asio::awaitable;
 
 namespace {
 
-bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+bool is_continuation(char c) {
+  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
 
 // Byte offset of code point `n` in s (s.size() if fewer).
 std::size_t offset_of(std::string_view s, std::size_t n) {
@@ -66,7 +68,8 @@ awaitable<void> stream_deltas(server::event_emitter& out, std::string_view delta
   co_await out.emit(cp::item_done_event{std::move(msg)});
 }
 
-awaitable<void> stream_echo_impl(server::event_emitter& out, const std::string& text, bool fail_after_first_delta) {
+awaitable<void> stream_echo_impl(server::event_emitter& out, const std::string& text,
+                                 bool fail_after_first_delta) {
   auto msg = new_assistant_message(out);
   co_await out.emit(cp::item_added_event{msg});
   co_await out.emit(cp::item_updated_event{msg.id, cp::content_part_added{0, {}}});
@@ -88,8 +91,10 @@ cp::structured_input_item question_item(server::event_emitter& out) {
   item.id = out.new_item_id(store::id_kind::message);
   item.thread_id = out.thread().id;
   item.created_at = cp::timestamp::now();
-  item.inputs.push_back(cp::multiple_choice_input{"color", "Pick a color", std::nullopt, {{"red"}, {"blue"}}, false});
-  item.inputs.push_back(cp::multiple_choice_input{"toppings", "Toppings?", std::nullopt, {{"cheese"}, {"ham"}}, true});
+  item.inputs.push_back(
+      cp::multiple_choice_input{"color", "Pick a color", std::nullopt, {{"red"}, {"blue"}}, false});
+  item.inputs.push_back(
+      cp::multiple_choice_input{"toppings", "Toppings?", std::nullopt, {{"cheese"}, {"ham"}}, true});
   item.inputs.push_back(cp::freeform_input{"note", "Anything else?", std::nullopt, std::nullopt});
   return item;
 }
@@ -102,7 +107,9 @@ std::size_t count_code_points(std::string_view s) {
   return n;
 }
 
-std::string first_code_points(std::string_view s, std::size_t n) { return std::string(s.substr(0, offset_of(s, n))); }
+std::string first_code_points(std::string_view s, std::size_t n) {
+  return std::string(s.substr(0, offset_of(s, n)));
+}
 
 awaitable<void> stream_echo(server::event_emitter& out, const std::string& text) {
   co_await stream_echo_impl(out, text, false);
@@ -131,9 +138,9 @@ awaitable<void> echo_bot::respond(server::respond_args args, server::event_emitt
     item.id = out.new_item_id(store::id_kind::message);
     item.thread_id = args.thread.id;
     item.created_at = cp::timestamp::now();
-    item.widget = cp::widgets::card(json::array{
-        cp::widgets::text("static", "t1"),
-        cp::widgets::button("Press", cp::widgets::action("press", json::object{{"n", 1}}))});
+    item.widget = cp::widgets::card(
+        json::array{cp::widgets::text("static", "t1"),
+                    cp::widgets::button("Press", cp::widgets::action("press", json::object{{"n", 1}}))});
     co_await out.emit(cp::item_done_event{std::move(item)});
   } else if (text == "client tool") {
     cp::client_tool_call_item call;
@@ -158,11 +165,13 @@ awaitable<void> echo_bot::respond(server::respond_args args, server::event_emitt
     co_await out.emit(std::move(progress));
     co_await stream_echo(out, echo);
   } else if (text == "notice") {
-    cp::stream_event notice = cp::notice_event{cp::notice_level::warning, std::string("Heads **up**"), std::string("Note")};
+    cp::stream_event notice =
+        cp::notice_event{cp::notice_level::warning, std::string("Heads **up**"), std::string("Note")};
     co_await out.emit(std::move(notice));
     co_await stream_echo(out, echo);
   } else if (text == "effect") {
-    cp::stream_event effect = cp::client_effect_event{std::string("highlight"), json::object{{"color", "yellow"}}};
+    cp::stream_event effect =
+        cp::client_effect_event{std::string("highlight"), json::object{{"color", "yellow"}}};
     co_await out.emit(std::move(effect));
     co_await stream_echo(out, echo);
   } else if (text == "hidden") {
@@ -188,8 +197,8 @@ awaitable<std::string> echo_bot::transcribe(server::audio_input audio, const req
   co_return std::to_string(audio.data.size()) + " bytes of " + audio.media_type;
 }
 
-awaitable<cp::attachment> echo_attachment_store::create_attachment(const cp::attachments_create_params& params,
-                                                                   const request_context& ctx) {
+awaitable<cp::attachment> echo_attachment_store::create_attachment(
+    const cp::attachments_create_params& params, const request_context& ctx) {
   store::require_user(ctx);
   cp::attachment a;
   a.id = generate_attachment_id(params.mime_type, ctx);
@@ -209,7 +218,8 @@ awaitable<cp::attachment> echo_attachment_store::create_attachment(const cp::att
   co_return a;
 }
 
-awaitable<void> echo_attachment_store::delete_attachment(std::string attachment_id, const request_context& ctx) {
+awaitable<void> echo_attachment_store::delete_attachment(std::string attachment_id,
+                                                         const request_context& ctx) {
   store::require_user(ctx);
   std::lock_guard lock(mutex_);
   if (owned_.erase({ctx.user_id, attachment_id}) == 0)

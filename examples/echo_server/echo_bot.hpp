@@ -19,7 +19,8 @@ class echo_bot : public server::chatkit_server {
  protected:
   boost::asio::awaitable<void> respond(server::respond_args args, server::event_emitter& out) override;
   boost::asio::awaitable<void> action(server::action_args args, server::event_emitter& out) override;
-  boost::asio::awaitable<std::string> transcribe(server::audio_input audio, const request_context& ctx) override;
+  boost::asio::awaitable<std::string> transcribe(server::audio_input audio,
+                                                 const request_context& ctx) override;
 };
 
 // Streams `text` as one assistant message split into `parts` (the echo mechanics of the spec).
@@ -29,9 +30,10 @@ boost::asio::awaitable<void> stream_echo(server::event_emitter& out, const std::
 // metadata; deleting an unknown (or another user's) attachment is not_found.
 class echo_attachment_store : public store::attachment_store {
  public:
-  boost::asio::awaitable<protocol::attachment> create_attachment(const protocol::attachments_create_params& params,
-                                                                 const request_context& ctx) override;
-  boost::asio::awaitable<void> delete_attachment(std::string attachment_id, const request_context& ctx) override;
+  boost::asio::awaitable<protocol::attachment> create_attachment(
+      const protocol::attachments_create_params& params, const request_context& ctx) override;
+  boost::asio::awaitable<void> delete_attachment(std::string attachment_id,
+                                                 const request_context& ctx) override;
 
  private:
   std::mutex mutex_;

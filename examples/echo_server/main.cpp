@@ -105,8 +105,8 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  auto bot = std::make_shared<chatkit::examples::echo_bot>(make_store(opts.store),
-                                                           std::make_shared<chatkit::examples::echo_attachment_store>());
+  auto bot = std::make_shared<chatkit::examples::echo_bot>(
+      make_store(opts.store), std::make_shared<chatkit::examples::echo_attachment_store>());
   chatkit::http::server_options server_opts;
   server_opts.address = "127.0.0.1";
   server_opts.port = opts.port;

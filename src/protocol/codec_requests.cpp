@@ -9,7 +9,8 @@ namespace chatkit::protocol {
 namespace {
 
 // Parses into `storage` (a monotonic arena for short-lived trees, or the default heap).
-boost::json::value parse_into(std::string_view text, const read_limits& limits, boost::json::storage_ptr storage) {
+boost::json::value parse_into(std::string_view text, const read_limits& limits,
+                              boost::json::storage_ptr storage) {
   if (text.size() > limits.max_body_bytes)
     throw chatkit::error(errc::payload_too_large, "(root): body of " + std::to_string(text.size()) +
                                                       " bytes exceeds the limit of " +
@@ -40,7 +41,8 @@ boost::json::value parse_json_text(std::string_view text, const read_limits& lim
   return parse_into(text, limits, {});
 }
 
-boost::json::value parse_json_text(std::string_view text, const read_limits& limits, boost::json::storage_ptr storage) {
+boost::json::value parse_json_text(std::string_view text, const read_limits& limits,
+                                   boost::json::storage_ptr storage) {
   return parse_into(text, limits, std::move(storage));
 }
 

@@ -1,5 +1,6 @@
 // The non-generic parts of the protocol codec: paths and error messages, scalar readers with limits, and the
-// types whose JSON depends on the audience or is not a plain struct (attachments, threads, widgets, summaries).
+// types whose JSON depends on the audience or is not a plain struct (attachments, threads, widgets,
+// summaries).
 #include "detail/codec.hpp"
 
 #include <chatkit/protocol/widget.hpp>
@@ -38,14 +39,21 @@ void fail(const path_node& at, std::string_view problem) {
 
 std::string_view kind_name(const boost::json::value& v) noexcept {
   switch (v.kind()) {
-    case boost::json::kind::null: return "null";
-    case boost::json::kind::bool_: return "boolean";
+    case boost::json::kind::null:
+      return "null";
+    case boost::json::kind::bool_:
+      return "boolean";
     case boost::json::kind::int64:
-    case boost::json::kind::uint64: return "integer";
-    case boost::json::kind::double_: return "number";
-    case boost::json::kind::string: return "string";
-    case boost::json::kind::array: return "array";
-    case boost::json::kind::object: return "object";
+    case boost::json::kind::uint64:
+      return "integer";
+    case boost::json::kind::double_:
+      return "number";
+    case boost::json::kind::string:
+      return "string";
+    case boost::json::kind::array:
+      return "array";
+    case boost::json::kind::object:
+      return "object";
   }
   return "value";
 }
@@ -75,16 +83,21 @@ void check_string(std::string_view s, const path_node& at, const read_limits& li
                  std::to_string(limits.max_string_bytes) + " bytes");
 }
 
-void check_free(const boost::json::value& v, const path_node& at, const read_limits& limits, std::size_t depth) {
-  if (depth > limits.max_depth) fail(at, "nesting deeper than " + std::to_string(limits.max_depth) + " levels");
+void check_free(const boost::json::value& v, const path_node& at, const read_limits& limits,
+                std::size_t depth) {
+  if (depth > limits.max_depth)
+    fail(at, "nesting deeper than " + std::to_string(limits.max_depth) + " levels");
   switch (v.kind()) {
-    case boost::json::kind::string: check_string(v.get_string(), at, limits); break;
+    case boost::json::kind::string:
+      check_string(v.get_string(), at, limits);
+      break;
     case boost::json::kind::array: {
       const auto& arr = v.get_array();
       if (arr.size() > limits.max_array_items)
         fail(at, "array has " + std::to_string(arr.size()) + " items; the limit is " +
                      std::to_string(limits.max_array_items));
-      for (std::size_t i = 0; i < arr.size(); ++i) check_free(arr[i], path_node{&at, {}, i, true, {}}, limits, depth + 1);
+      for (std::size_t i = 0; i < arr.size(); ++i)
+        check_free(arr[i], path_node{&at, {}, i, true, {}}, limits, depth + 1);
       break;
     }
     case boost::json::kind::object:
@@ -94,14 +107,18 @@ void check_free(const boost::json::value& v, const path_node& at, const read_lim
         check_free(m.value(), child, limits, depth + 1);
       }
       break;
-    default: break;
+    default:
+      break;
   }
 }
 
-const boost::json::value* field(const boost::json::object& obj, std::string_view name) { return obj.if_contains(name); }
+const boost::json::value* field(const boost::json::object& obj, std::string_view name) {
+  return obj.if_contains(name);
+}
 
 template <class M>
-void required(const boost::json::object& obj, std::string_view name, M& out, const path_node& at, const reader& r) {
+void required(const boost::json::object& obj, std::string_view name, M& out, const path_node& at,
+              const reader& r) {
   path_node child{&at, name, 0, false, {}};
   const auto* f = field(obj, name);
   if (!f) fail(child, "missing required field");
@@ -152,7 +169,9 @@ void read_value(const boost::json::value& v, boost::json::object& out, const pat
 void read_value(const boost::json::value& v, timestamp& out, const path_node& at, const reader&) {
   if (!v.is_string()) fail_kind(at, "string", v);
   auto t = parse_timestamp(v.get_string());
-  if (!t) fail(at, "invalid ISO-8601 date-time \"" + std::string(std::string_view(v.get_string()).substr(0, 64)) + "\"");
+  if (!t)
+    fail(at, "invalid ISO-8601 date-time \"" + std::string(std::string_view(v.get_string()).substr(0, 64)) +
+                 "\"");
   out = *t;
 }
 
@@ -164,7 +183,8 @@ void write_value(json_writer& w, timestamp v) {
   out.push_back('"');
 }
 
-// ---- attachments -------------------------------------------------------------------------------------------
+// ---- attachments
+// -------------------------------------------------------------------------------------------
 
 void write_value(json_writer& w, const attachment& v) {
   w.begin_object();
@@ -201,10 +221,12 @@ void read_value(const boost::json::value& v, attachment& out, const path_node& a
   optional_field(obj, "preview_url", out.preview_url, at, r);
   optional_field(obj, "metadata", out.metadata, at, r);
   if (out.type == attachment_type::image && !out.preview_url)
-    fail(path_node{&at, "preview_url", 0, false, {}}, "missing required field (image attachments need a preview_url)");
+    fail(path_node{&at, "preview_url", 0, false, {}},
+         "missing required field (image attachments need a preview_url)");
 }
 
-// ---- threads -----------------------------------------------------------------------------------------------
+// ---- threads
+// -----------------------------------------------------------------------------------------------
 
 namespace {
 
@@ -225,7 +247,8 @@ void write_thread_fields(json_writer& w, const thread_metadata& v) {
   }
 }
 
-void read_thread_fields(const boost::json::object& obj, thread_metadata& out, const path_node& at, const reader& r) {
+void read_thread_fields(const boost::json::object& obj, thread_metadata& out, const path_node& at,
+                        const reader& r) {
   required(obj, "id", out.id, at, r);
   required(obj, "created_at", out.created_at, at, r);
   out.title.reset();
@@ -271,7 +294,9 @@ void read_value(const boost::json::value& v, thread& out, const path_node& at, c
 
 // ---- widgets and workflow summaries ----------------------------------------------------------------------
 
-void write_value(json_writer& w, const widget_root& v) { w.object(v.tree, true); }
+void write_value(json_writer& w, const widget_root& v) {
+  w.object(v.tree, true);
+}
 
 void read_value(const boost::json::value& v, widget_root& out, const path_node& at, const reader& r) {
   const auto& obj = expect_object(v, at);

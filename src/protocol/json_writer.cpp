@@ -145,9 +145,15 @@ void json_writer::raw(std::string_view json) {
 
 void json_writer::value(const boost::json::value& v, bool strip_nulls) {
   switch (v.kind()) {
-    case boost::json::kind::null: null(); break;
-    case boost::json::kind::bool_: boolean(v.get_bool()); break;
-    case boost::json::kind::int64: integer(v.get_int64()); break;
+    case boost::json::kind::null:
+      null();
+      break;
+    case boost::json::kind::bool_:
+      boolean(v.get_bool());
+      break;
+    case boost::json::kind::int64:
+      integer(v.get_int64());
+      break;
     case boost::json::kind::uint64: {
       separator();
       char buf[24];
@@ -156,14 +162,20 @@ void json_writer::value(const boost::json::value& v, bool strip_nulls) {
       need_comma_ = true;
       break;
     }
-    case boost::json::kind::double_: number(v.get_double()); break;
-    case boost::json::kind::string: string(v.get_string()); break;
+    case boost::json::kind::double_:
+      number(v.get_double());
+      break;
+    case boost::json::kind::string:
+      string(v.get_string());
+      break;
     case boost::json::kind::array:
       begin_array();
       for (const auto& e : v.get_array()) value(e, strip_nulls);
       end_array();
       break;
-    case boost::json::kind::object: object(v.get_object(), strip_nulls); break;
+    case boost::json::kind::object:
+      object(v.get_object(), strip_nulls);
+      break;
   }
 }
 

@@ -38,7 +38,9 @@ constexpr civil civil_from_days(std::int64_t z) noexcept {
   return {y + (m <= 2), m, d};
 }
 
-constexpr bool is_leap(std::int64_t y) noexcept { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+constexpr bool is_leap(std::int64_t y) noexcept {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 constexpr unsigned days_in_month(std::int64_t y, unsigned m) noexcept {
   constexpr unsigned table[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return m == 2 && is_leap(y) ? 29 : table[m - 1];
@@ -144,15 +146,16 @@ std::string to_string(timestamp t) {
 std::optional<timestamp> parse_timestamp(std::string_view text) noexcept {
   std::size_t pos = 0;
   unsigned year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, micro = 0;
-  if (!digits(text, pos, 4, year) || pos >= text.size() || text[pos++] != '-' || !digits(text, pos, 2, month) ||
-      pos >= text.size() || text[pos++] != '-' || !digits(text, pos, 2, day))
+  if (!digits(text, pos, 4, year) || pos >= text.size() || text[pos++] != '-' ||
+      !digits(text, pos, 2, month) || pos >= text.size() || text[pos++] != '-' || !digits(text, pos, 2, day))
     return std::nullopt;
   if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month)) return std::nullopt;
   std::int64_t offset_seconds = 0;
   if (pos < text.size()) {
     if (text[pos] != 'T' && text[pos] != 't' && text[pos] != ' ') return std::nullopt;
     ++pos;
-    if (!digits(text, pos, 2, hour) || pos >= text.size() || text[pos++] != ':' || !digits(text, pos, 2, minute))
+    if (!digits(text, pos, 2, hour) || pos >= text.size() || text[pos++] != ':' ||
+        !digits(text, pos, 2, minute))
       return std::nullopt;
     if (pos < text.size() && text[pos] == ':') {
       ++pos;

@@ -18,8 +18,8 @@ boost::json::object component(std::string_view type) {
   return o;
 }
 
-boost::json::object text_like(std::string_view type, std::string_view value, std::optional<std::string_view> id,
-                              std::optional<bool> streaming) {
+boost::json::object text_like(std::string_view type, std::string_view value,
+                              std::optional<std::string_view> id, std::optional<bool> streaming) {
   auto o = component(type);
   if (id) o["id"] = *id;
   o["value"] = value;
@@ -40,7 +40,8 @@ boost::json::object action(std::string_view type, boost::json::value payload, st
   return o;
 }
 
-boost::json::object text(std::string_view value, std::optional<std::string_view> id, std::optional<bool> streaming) {
+boost::json::object text(std::string_view value, std::optional<std::string_view> id,
+                         std::optional<bool> streaming) {
   return text_like("Text", value, id, streaming);
 }
 boost::json::object markdown(std::string_view value, std::optional<std::string_view> id,
@@ -68,7 +69,9 @@ boost::json::object button(std::string_view label, boost::json::object on_click_
   o["onClickAction"] = std::move(on_click_action);
   return o;
 }
-boost::json::object divider() { return component("Divider"); }
+boost::json::object divider() {
+  return component("Divider");
+}
 boost::json::object row(boost::json::array children) {
   auto o = component("Row");
   o["children"] = std::move(children);

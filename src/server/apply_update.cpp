@@ -32,7 +32,8 @@ struct assistant_visitor {
   }
   bool operator()(const cp::content_part_annotation_added& u) const {
     auto& annotations = part_at(item.content, u.content_index).annotations;
-    const auto at = static_cast<std::size_t>(std::clamp<std::int64_t>(u.annotation_index, 0, static_cast<std::int64_t>(annotations.size())));
+    const auto at = static_cast<std::size_t>(
+        std::clamp<std::int64_t>(u.annotation_index, 0, static_cast<std::int64_t>(annotations.size())));
     annotations.insert(annotations.begin() + static_cast<std::ptrdiff_t>(at), u.annotation);
     return true;
   }
@@ -53,7 +54,8 @@ struct workflow_visitor {
     return true;
   }
   bool operator()(const cp::workflow_task_updated& u) const {
-    if (u.task_index < 0 || static_cast<std::size_t>(u.task_index) >= item.workflow.tasks.size()) return false;
+    if (u.task_index < 0 || static_cast<std::size_t>(u.task_index) >= item.workflow.tasks.size())
+      return false;
     item.workflow.tasks[static_cast<std::size_t>(u.task_index)] = u.task;
     return true;
   }
@@ -66,7 +68,8 @@ struct workflow_visitor {
 }  // namespace
 
 bool apply_update(cp::thread_item& item, const cp::item_update& update) {
-  if (auto* msg = std::get_if<cp::assistant_message_item>(&item)) return std::visit(assistant_visitor{*msg}, update);
+  if (auto* msg = std::get_if<cp::assistant_message_item>(&item))
+    return std::visit(assistant_visitor{*msg}, update);
   if (auto* wf = std::get_if<cp::workflow_item>(&item)) return std::visit(workflow_visitor{*wf}, update);
   return false;
 }

@@ -7,7 +7,8 @@
 
 namespace chatkit::server::detail {
 
-// nullopt for characters outside the alphabet, bad padding or a truncated final quantum. Whitespace is not allowed.
+// nullopt for characters outside the alphabet, bad padding or a truncated final quantum. Whitespace is not
+// allowed.
 std::optional<std::string> decode_base64(std::string_view text);
 
 }  // namespace chatkit::server::detail

@@ -22,7 +22,9 @@ namespace {
 
 constexpr std::string_view empty_object = "{}";
 
-json_response json_body(std::string body) { return json_response{std::move(body)}; }
+json_response json_body(std::string body) {
+  return json_response{std::move(body)};
+}
 
 template <class T>
 json_response json_of(const T& value) {
@@ -31,11 +33,14 @@ json_response json_of(const T& value) {
 
 std::size_t page_size(std::optional<std::int64_t> limit, const server_options& options) {
   if (!limit || *limit == 0) return options.default_page_size;
-  if (*limit < 0) throw chatkit::error(errc::invalid_request, "params.limit: must not be negative", "params.limit");
+  if (*limit < 0)
+    throw chatkit::error(errc::invalid_request, "params.limit: must not be negative", "params.limit");
   return std::min(static_cast<std::size_t>(*limit), options.max_page_size);
 }
 
-void drop_hidden(cp::item_page& page) { std::erase_if(page.data, [](const cp::thread_item& i) { return cp::is_hidden(i); }); }
+void drop_hidden(cp::item_page& page) {
+  std::erase_if(page.data, [](const cp::thread_item& i) { return cp::is_hidden(i); });
+}
 
 bool has_visible_text(const cp::assistant_message_item& msg) {
   return std::any_of(msg.content.begin(), msg.content.end(), [](const cp::output_text& part) {
@@ -80,7 +85,7 @@ struct stream_state {
   std::optional<cp::widget_item> sender;
   bool sender_not_widget = false;
   std::vector<std::string> delete_items;  // retry: items newer than the user message
-  bool empty_stream = false;               // retry with an unknown item: zero frames
+  bool empty_stream = false;              // retry with an unknown item: zero frames
   std::optional<cp::client_tool_call_item> tool_output;
 };
 
@@ -89,7 +94,8 @@ struct stream_state {
 struct chatkit_server::impl {
   using body_fn = awaitable<void> (*)(chatkit_server&, stream_state&, event_emitter&);
 
-  static awaitable<cp::thread_metadata> load_thread(chatkit_server& s, const std::string& id, const request_context& ctx) {
+  static awaitable<cp::thread_metadata> load_thread(chatkit_server& s, const std::string& id,
+                                                    const request_context& ctx) {
     co_return co_await s.store_->load_thread(id, ctx);
   }
 
@@ -103,7 +109,8 @@ struct chatkit_server::impl {
       failure = std::current_exception();
     }
     const auto state = co_await asio::this_coro::cancellation_state;
-    const bool cancelled = (failure && is_cancellation(failure)) || state.cancelled() != asio::cancellation_type::none;
+    const bool cancelled =
+        (failure && is_cancellation(failure)) || state.cancelled() != asio::cancellation_type::none;
     if (cancelled) {
       // Store calls after a cancellation would be aborted at once: clear the state before persisting.
       co_await asio::this_coro::reset_cancellation_state();
@@ -140,8 +147,9 @@ struct chatkit_server::impl {
 
   // ---- validation helpers ----
 
-  static awaitable<cp::user_message_item> build_user_message(chatkit_server& s, const cp::user_message_input& input,
-                                                              stream_state& st) {
+  static awaitable<cp::user_message_item> build_user_message(chatkit_server& s,
+                                                             const cp::user_message_input& input,
+                                                             stream_state& st) {
     cp::user_message_item msg;
     msg.id = s.store_->generate_item_id(store::id_kind::message, st.thread, st.ctx);
     msg.thread_id = st.thread.id;
@@ -174,12 +182,13 @@ struct chatkit_server::impl {
     st->thread.created_at = cp::timestamp::now();
     // Attachments are checked before anything is written, so a bad id leaves no empty thread behind.
     st->user_message = co_await build_user_message(s, r.params.input, *st);
-    co_return make_stream(s, st, [](chatkit_server& srv, stream_state& state, event_emitter& out) -> awaitable<void> {
-      co_await srv.store_->save_thread(state.thread, state.ctx);
-      co_await out.write_frame(cp::thread_created_event{state.thread});
-      co_await persist_user_message(srv, state, out);
-      co_await pipeline(srv, state, out, respond_body);
-    });
+    co_return make_stream(
+        s, st, [](chatkit_server& srv, stream_state& state, event_emitter& out) -> awaitable<void> {
+          co_await srv.store_->save_thread(state.thread, state.ctx);
+          co_await out.write_frame(cp::thread_created_event{state.thread});
+          co_await persist_user_message(srv, state, out);
+          co_await pipeline(srv, state, out, respond_body);
+        });
   }
 
   static awaitable<process_result> add_user_message(chatkit_server& s, cp::threads_add_user_message& r,
@@ -188,38 +197,45 @@ struct chatkit_server::impl {
     st->ctx = std::move(ctx);
     st->thread = co_await load_thread(s, r.params.thread_id, st->ctx);
     st->user_message = co_await build_user_message(s, r.params.input, *st);
-    co_return make_stream(s, st, [](chatkit_server& srv, stream_state& state, event_emitter& out) -> awaitable<void> {
-      co_await persist_user_message(srv, state, out);
-      co_await pipeline(srv, state, out, respond_body);
-    });
+    co_return make_stream(
+        s, st, [](chatkit_server& srv, stream_state& state, event_emitter& out) -> awaitable<void> {
+          co_await persist_user_message(srv, state, out);
+          co_await pipeline(srv, state, out, respond_body);
+        });
   }
 
-  static awaitable<process_result> add_client_tool_output(chatkit_server& s, cp::threads_add_client_tool_output& r,
+  static awaitable<process_result> add_client_tool_output(chatkit_server& s,
+                                                          cp::threads_add_client_tool_output& r,
                                                           request_context ctx) {
     auto st = std::make_shared<stream_state>();
     st->ctx = std::move(ctx);
     st->thread = co_await load_thread(s, r.params.thread_id, st->ctx);
-    auto newest = co_await s.store_->load_thread_items(st->thread.id, std::nullopt, 1, cp::sort_order::desc, st->ctx);
-    const auto* call = newest.data.empty() ? nullptr : std::get_if<cp::client_tool_call_item>(&newest.data.front());
+    auto newest =
+        co_await s.store_->load_thread_items(st->thread.id, std::nullopt, 1, cp::sort_order::desc, st->ctx);
+    const auto* call =
+        newest.data.empty() ? nullptr : std::get_if<cp::client_tool_call_item>(&newest.data.front());
     if (!call || call->status != cp::client_tool_call_status::pending)
-      throw chatkit::error(errc::conflict, "Last thread item in " + st->thread.id + " was not a ClientToolCallItem");
+      throw chatkit::error(errc::conflict,
+                           "Last thread item in " + st->thread.id + " was not a ClientToolCallItem");
     st->tool_output = *call;
     st->tool_output->output = std::move(r.params.result);
     st->tool_output->status = cp::client_tool_call_status::completed;
-    co_return make_stream(s, st, [](chatkit_server& srv, stream_state& state, event_emitter& out) -> awaitable<void> {
-      co_await srv.store_->save_item(state.thread.id, *state.tool_output, state.ctx);
-      // Dangling pending calls among the newest items are removed (spec §7.3 step 4).
-      auto recent = co_await srv.store_->load_thread_items(state.thread.id, std::nullopt, srv.options_.default_page_size,
-                                                         cp::sort_order::desc, state.ctx);
-      for (const auto& item : recent.data)
-        if (const auto* c = std::get_if<cp::client_tool_call_item>(&item);
-            c && c->status == cp::client_tool_call_status::pending)
-          co_await srv.store_->delete_thread_item(state.thread.id, c->id, state.ctx);
-      co_await pipeline(srv, state, out, respond_body);
-    });
+    co_return make_stream(
+        s, st, [](chatkit_server& srv, stream_state& state, event_emitter& out) -> awaitable<void> {
+          co_await srv.store_->save_item(state.thread.id, *state.tool_output, state.ctx);
+          // Dangling pending calls among the newest items are removed (spec §7.3 step 4).
+          auto recent = co_await srv.store_->load_thread_items(
+              state.thread.id, std::nullopt, srv.options_.default_page_size, cp::sort_order::desc, state.ctx);
+          for (const auto& item : recent.data)
+            if (const auto* c = std::get_if<cp::client_tool_call_item>(&item);
+                c && c->status == cp::client_tool_call_status::pending)
+              co_await srv.store_->delete_thread_item(state.thread.id, c->id, state.ctx);
+          co_await pipeline(srv, state, out, respond_body);
+        });
   }
 
-  static awaitable<process_result> add_structured_input(chatkit_server& s, cp::threads_add_structured_input& r,
+  static awaitable<process_result> add_structured_input(chatkit_server& s,
+                                                        cp::threads_add_structured_input& r,
                                                         request_context ctx) {
     auto st = std::make_shared<stream_state>();
     st->ctx = std::move(ctx);
@@ -227,8 +243,8 @@ struct chatkit_server::impl {
     auto item = co_await s.store_->load_item(st->thread.id, r.params.item_id, st->ctx);
     auto* si = std::get_if<cp::structured_input_item>(&item);
     if (!si)
-      throw chatkit::error(errc::invalid_request, "Item " + r.params.item_id + " is not a StructuredInputItem",
-                           "params.item_id");
+      throw chatkit::error(errc::invalid_request,
+                           "Item " + r.params.item_id + " is not a StructuredInputItem", "params.item_id");
     if (si->status != cp::structured_input_status::pending)
       throw chatkit::error(errc::conflict, "Structured input item " + r.params.item_id + " is not pending");
     const auto& submission = r.params.input;
@@ -237,7 +253,8 @@ struct chatkit_server::impl {
       std::visit(
           [&](auto& q) {
             const auto it = submission.answers.find(q.id);
-            if (skipped_all || it == submission.answers.end() || it->second.skipped || it->second.values.empty()) {
+            if (skipped_all || it == submission.answers.end() || it->second.skipped ||
+                it->second.values.empty()) {
               q.answer = cp::input_answer{{}, true};
               return;
             }
@@ -251,12 +268,14 @@ struct chatkit_server::impl {
     }
     si->status = skipped_all ? cp::structured_input_status::skipped : cp::structured_input_status::answered;
     st->replaced = std::move(item);
-    co_return make_stream(s, st, [](chatkit_server& srv, stream_state& state, event_emitter& out) -> awaitable<void> {
-      co_await pipeline(srv, state, out, replaced_then_respond);
-    });
+    co_return make_stream(
+        s, st, [](chatkit_server& srv, stream_state& state, event_emitter& out) -> awaitable<void> {
+          co_await pipeline(srv, state, out, replaced_then_respond);
+        });
   }
 
-  static awaitable<process_result> custom_action(chatkit_server& s, cp::threads_custom_action& r, request_context ctx) {
+  static awaitable<process_result> custom_action(chatkit_server& s, cp::threads_custom_action& r,
+                                                 request_context ctx) {
     auto st = std::make_shared<stream_state>();
     st->ctx = std::move(ctx);
     st->thread = co_await load_thread(s, r.params.thread_id, st->ctx);
@@ -268,13 +287,14 @@ struct chatkit_server::impl {
         st->sender_not_widget = true;
     }
     st->action = std::move(r.params.action);
-    co_return make_stream(s, st, [](chatkit_server& srv, stream_state& state, event_emitter& out) -> awaitable<void> {
-      if (state.sender_not_widget) {  // spec §7.5 step 2: exactly one error frame
-        co_await out.write_frame(cp::error_event{"stream.error", std::nullopt, false});
-        co_return;
-      }
-      co_await pipeline(srv, state, out, action_body);
-    });
+    co_return make_stream(
+        s, st, [](chatkit_server& srv, stream_state& state, event_emitter& out) -> awaitable<void> {
+          if (state.sender_not_widget) {  // spec §7.5 step 2: exactly one error frame
+            co_await out.write_frame(cp::error_event{"stream.error", std::nullopt, false});
+            co_return;
+          }
+          co_await pipeline(srv, state, out, action_body);
+        });
   }
 
   static awaitable<process_result> retry_after_item(chatkit_server& s, cp::threads_retry_after_item& r,
@@ -306,16 +326,19 @@ struct chatkit_server::impl {
       st->empty_stream = true;
       st->delete_items.clear();
     }
-    co_return make_stream(s, st, [](chatkit_server& srv, stream_state& state, event_emitter& out) -> awaitable<void> {
-      if (state.empty_stream) co_return;  // spec §7.7 step 5: nothing deleted, zero frames
-      for (const auto& id : state.delete_items) co_await srv.store_->delete_thread_item(state.thread.id, id, state.ctx);
-      co_await pipeline(srv, state, out, respond_body);
-    });
+    co_return make_stream(
+        s, st, [](chatkit_server& srv, stream_state& state, event_emitter& out) -> awaitable<void> {
+          if (state.empty_stream) co_return;  // spec §7.7 step 5: nothing deleted, zero frames
+          for (const auto& id : state.delete_items)
+            co_await srv.store_->delete_thread_item(state.thread.id, id, state.ctx);
+          co_await pipeline(srv, state, out, respond_body);
+        });
   }
 
   // ---- non-streaming requests ----
 
-  static awaitable<process_result> get_by_id(chatkit_server& s, cp::threads_get_by_id& r, request_context ctx) {
+  static awaitable<process_result> get_by_id(chatkit_server& s, cp::threads_get_by_id& r,
+                                             request_context ctx) {
     cp::thread t;
     static_cast<cp::thread_metadata&>(t) = co_await load_thread(s, r.params.thread_id, ctx);
     t.items = co_await s.store_->load_thread_items(t.id, std::nullopt, s.options_.default_page_size,
@@ -326,7 +349,8 @@ struct chatkit_server::impl {
 
   static awaitable<process_result> list(chatkit_server& s, cp::threads_list& r, request_context ctx) {
     const auto limit = page_size(r.params.limit, s.options_);
-    auto page = co_await s.store_->load_threads(limit, r.params.after, r.params.order.value_or(cp::sort_order::desc), ctx);
+    auto page = co_await s.store_->load_threads(limit, r.params.after,
+                                                r.params.order.value_or(cp::sort_order::desc), ctx);
     co_return json_of(page);
   }
 
@@ -384,12 +408,14 @@ struct chatkit_server::impl {
     co_return json_body(std::string(empty_object));
   }
 
-  static awaitable<process_result> transcribe(chatkit_server& s, cp::input_transcribe& r, request_context ctx) {
+  static awaitable<process_result> transcribe(chatkit_server& s, cp::input_transcribe& r,
+                                              request_context ctx) {
     auto data = detail::decode_base64(r.params.audio_base64);
     if (!data)
       throw chatkit::error(errc::invalid_request, "params.audio_base64: not valid standard base64",
                            "params.audio_base64");
-    audio_input audio{std::move(*data), r.params.mime_type, r.params.mime_type.substr(0, r.params.mime_type.find(';'))};
+    audio_input audio{std::move(*data), r.params.mime_type,
+                      r.params.mime_type.substr(0, r.params.mime_type.find(';'))};
     std::string text = co_await s.transcribe(std::move(audio), ctx);
     std::string body = R"({"text":)";
     cp::append_json_string(body, text);
@@ -418,8 +444,8 @@ struct chatkit_server::impl {
   }
 };
 
-chatkit_server::chatkit_server(std::shared_ptr<store::store> store, std::shared_ptr<store::attachment_store> attachments,
-                               server_options options)
+chatkit_server::chatkit_server(std::shared_ptr<store::store> store,
+                               std::shared_ptr<store::attachment_store> attachments, server_options options)
     : store_(std::move(store)), attachments_(std::move(attachments)), options_(std::move(options)) {
   if (!store_) throw std::invalid_argument("chatkit_server needs a store");
 }
@@ -436,23 +462,40 @@ awaitable<process_result> chatkit_server::process(cp::request request, request_c
   co_return co_await std::visit(
       [&](auto& r) -> awaitable<process_result> {
         using T = std::remove_cvref_t<decltype(r)>;
-        if constexpr (std::is_same_v<T, cp::threads_create>) return impl::create(*this, r, std::move(ctx));
-        else if constexpr (std::is_same_v<T, cp::threads_add_user_message>) return impl::add_user_message(*this, r, std::move(ctx));
-        else if constexpr (std::is_same_v<T, cp::threads_add_client_tool_output>) return impl::add_client_tool_output(*this, r, std::move(ctx));
-        else if constexpr (std::is_same_v<T, cp::threads_add_structured_input>) return impl::add_structured_input(*this, r, std::move(ctx));
-        else if constexpr (std::is_same_v<T, cp::threads_custom_action>) return impl::custom_action(*this, r, std::move(ctx));
-        else if constexpr (std::is_same_v<T, cp::threads_retry_after_item>) return impl::retry_after_item(*this, r, std::move(ctx));
-        else if constexpr (std::is_same_v<T, cp::threads_sync_custom_action>) return impl::sync_custom_action(*this, r, std::move(ctx));
-        else if constexpr (std::is_same_v<T, cp::threads_get_by_id>) return impl::get_by_id(*this, r, std::move(ctx));
-        else if constexpr (std::is_same_v<T, cp::threads_list>) return impl::list(*this, r, std::move(ctx));
-        else if constexpr (std::is_same_v<T, cp::threads_update>) return impl::update(*this, r, std::move(ctx));
-        else if constexpr (std::is_same_v<T, cp::threads_delete>) return impl::remove(*this, r, std::move(ctx));
-        else if constexpr (std::is_same_v<T, cp::items_list>) return impl::items_list(*this, r, std::move(ctx));
-        else if constexpr (std::is_same_v<T, cp::items_feedback>) return impl::feedback(*this, r, std::move(ctx));
-        else if constexpr (std::is_same_v<T, cp::attachments_create>) return impl::attachments_create(*this, r, std::move(ctx));
-        else if constexpr (std::is_same_v<T, cp::attachments_delete>) return impl::attachments_delete(*this, r, std::move(ctx));
-        else if constexpr (std::is_same_v<T, cp::input_transcribe>) return impl::transcribe(*this, r, std::move(ctx));
-        else static_assert(sizeof(T) == 0, "unhandled request type");
+        if constexpr (std::is_same_v<T, cp::threads_create>)
+          return impl::create(*this, r, std::move(ctx));
+        else if constexpr (std::is_same_v<T, cp::threads_add_user_message>)
+          return impl::add_user_message(*this, r, std::move(ctx));
+        else if constexpr (std::is_same_v<T, cp::threads_add_client_tool_output>)
+          return impl::add_client_tool_output(*this, r, std::move(ctx));
+        else if constexpr (std::is_same_v<T, cp::threads_add_structured_input>)
+          return impl::add_structured_input(*this, r, std::move(ctx));
+        else if constexpr (std::is_same_v<T, cp::threads_custom_action>)
+          return impl::custom_action(*this, r, std::move(ctx));
+        else if constexpr (std::is_same_v<T, cp::threads_retry_after_item>)
+          return impl::retry_after_item(*this, r, std::move(ctx));
+        else if constexpr (std::is_same_v<T, cp::threads_sync_custom_action>)
+          return impl::sync_custom_action(*this, r, std::move(ctx));
+        else if constexpr (std::is_same_v<T, cp::threads_get_by_id>)
+          return impl::get_by_id(*this, r, std::move(ctx));
+        else if constexpr (std::is_same_v<T, cp::threads_list>)
+          return impl::list(*this, r, std::move(ctx));
+        else if constexpr (std::is_same_v<T, cp::threads_update>)
+          return impl::update(*this, r, std::move(ctx));
+        else if constexpr (std::is_same_v<T, cp::threads_delete>)
+          return impl::remove(*this, r, std::move(ctx));
+        else if constexpr (std::is_same_v<T, cp::items_list>)
+          return impl::items_list(*this, r, std::move(ctx));
+        else if constexpr (std::is_same_v<T, cp::items_feedback>)
+          return impl::feedback(*this, r, std::move(ctx));
+        else if constexpr (std::is_same_v<T, cp::attachments_create>)
+          return impl::attachments_create(*this, r, std::move(ctx));
+        else if constexpr (std::is_same_v<T, cp::attachments_delete>)
+          return impl::attachments_delete(*this, r, std::move(ctx));
+        else if constexpr (std::is_same_v<T, cp::input_transcribe>)
+          return impl::transcribe(*this, r, std::move(ctx));
+        else
+          static_assert(sizeof(T) == 0, "unhandled request type");
       },
       request);
 }
@@ -469,8 +512,8 @@ awaitable<std::optional<cp::thread_item>> chatkit_server::sync_action(action_arg
   co_return std::nullopt;
 }
 
-awaitable<void> chatkit_server::add_feedback(const std::string&, const std::vector<std::string>&, cp::feedback_kind,
-                                             const request_context&) {
+awaitable<void> chatkit_server::add_feedback(const std::string&, const std::vector<std::string>&,
+                                             cp::feedback_kind, const request_context&) {
   co_return;
 }
 
@@ -483,7 +526,8 @@ cp::stream_options chatkit_server::get_stream_options(const cp::thread_metadata&
   return cp::stream_options{true};
 }
 
-awaitable<void> chatkit_server::handle_stream_cancelled(cp::thread_metadata& thread, std::vector<cp::thread_item> pending,
+awaitable<void> chatkit_server::handle_stream_cancelled(cp::thread_metadata& thread,
+                                                        std::vector<cp::thread_item> pending,
                                                         const request_context& ctx) {
   for (auto& item : pending) {
     const auto* msg = std::get_if<cp::assistant_message_item>(&item);

@@ -18,7 +18,9 @@ event_emitter::event_emitter(event_sink& sink, store::store& store, cp::thread_m
   frame_.reserve(512);
 }
 
-std::string event_emitter::new_item_id(store::id_kind kind) { return store_.generate_item_id(kind, thread_, ctx_); }
+std::string event_emitter::new_item_id(store::id_kind kind) {
+  return store_.generate_item_id(kind, thread_, ctx_);
+}
 
 asio::awaitable<void> event_emitter::write_frame(const cp::stream_event& event) {
   // Cancellation is checked at every frame so that a hook that never awaits I/O still stops promptly.
@@ -81,7 +83,8 @@ asio::awaitable<void> event_emitter::emit(cp::stream_event event) {
       std::erase_if(pending_, [&](const cp::thread_item& p) { return cp::item_id(p) == cp::item_id(item); });
       break;
     }
-    default: break;
+    default:
+      break;
   }
   static_assert(std::is_same_v<std::variant_alternative_t<2, cp::stream_event>, cp::item_added_event>);
   static_assert(std::is_same_v<std::variant_alternative_t<3, cp::stream_event>, cp::item_updated_event>);

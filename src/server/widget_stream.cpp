@@ -16,7 +16,9 @@ bool is_streaming_text(const json::object& node) {
   return type && value && value->is_string() && (*type == "Text" || *type == "Markdown");
 }
 
-const json::value* member(const json::object& o, std::string_view key) { return o.if_contains(key); }
+const json::value* member(const json::object& o, std::string_view key) {
+  return o.if_contains(key);
+}
 
 bool same_member(const json::object& a, const json::object& b, std::string_view key) {
   const auto* x = member(a, key);
@@ -30,7 +32,8 @@ bool same_member(const json::object& a, const json::object& b, std::string_view 
 bool needs_full_replace(const json::value& before, const json::value& after);
 
 bool node_differs(const json::object& before, const json::object& after) {
-  if (!same_member(before, after, "type") || !same_member(before, after, "id") || !same_member(before, after, "key"))
+  if (!same_member(before, after, "type") || !same_member(before, after, "id") ||
+      !same_member(before, after, "key"))
     return true;
   const bool streaming_text = is_streaming_text(before) && is_streaming_text(after);
   auto differs = [&](std::string_view key) {
@@ -85,7 +88,8 @@ void collect_streaming_text(const json::object& o, std::map<std::string_view, te
   if (is_streaming_text(o)) {
     if (const auto* id = o.if_contains("id"); id && id->is_string()) {
       const auto* streaming = o.if_contains("streaming");
-      out[id->get_string()] = {o.at("value").get_string(), streaming && streaming->is_bool() && streaming->get_bool()};
+      out[id->get_string()] = {o.at("value").get_string(),
+                               streaming && streaming->is_bool() && streaming->get_bool()};
     }
   }
   for (const auto& m : o) collect_streaming_text(m.value(), out);
@@ -102,13 +106,14 @@ std::vector<cp::item_update> diff_widget(const cp::widget_root& before, const cp
   for (const auto& [id, node] : new_nodes) {
     const auto it = old_nodes.find(id);
     if (it == old_nodes.end())
-      throw chatkit::error(errc::internal, "widget stream: streaming text '" + std::string(id) + "' appeared");
+      throw chatkit::error(errc::internal,
+                           "widget stream: streaming text '" + std::string(id) + "' appeared");
     if (!node.value.starts_with(it->second.value))
-      throw chatkit::error(errc::internal, "widget stream: text '" + std::string(id) + "' did not grow by appending");
+      throw chatkit::error(errc::internal,
+                           "widget stream: text '" + std::string(id) + "' did not grow by appending");
     if (node.value.size() == it->second.value.size()) continue;
-    updates.push_back(cp::widget_streaming_text_value_delta{std::string(id),
-                                                            std::string(node.value.substr(it->second.value.size())),
-                                                            !node.streaming});
+    updates.push_back(cp::widget_streaming_text_value_delta{
+        std::string(id), std::string(node.value.substr(it->second.value.size())), !node.streaming});
   }
   return updates;
 }
@@ -132,6 +137,8 @@ boost::asio::awaitable<void> widget_stream::update(cp::widget_root root) {
   for (auto& u : updates) co_await out_.emit(cp::item_updated_event{item_.id, std::move(u)});
 }
 
-boost::asio::awaitable<void> widget_stream::finish() { co_await out_.emit(cp::item_done_event{item_}); }
+boost::asio::awaitable<void> widget_stream::finish() {
+  co_await out_.emit(cp::item_done_event{item_});
+}
 
 }  // namespace chatkit::server

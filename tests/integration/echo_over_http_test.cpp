@@ -9,10 +9,10 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
-#include <boost/asio/use_future.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/json/parse.hpp>
 #include <catch2/catch.hpp>
@@ -29,8 +29,8 @@ namespace {
 
 struct running_server {
   std::shared_ptr<chatkit::store::memory_store> store = std::make_shared<chatkit::store::memory_store>();
-  std::shared_ptr<chatkit::examples::echo_bot> bot =
-      std::make_shared<chatkit::examples::echo_bot>(store, std::make_shared<chatkit::examples::echo_attachment_store>());
+  std::shared_ptr<chatkit::examples::echo_bot> bot = std::make_shared<chatkit::examples::echo_bot>(
+      store, std::make_shared<chatkit::examples::echo_attachment_store>());
   std::unique_ptr<chatkit::http::server> http;
 
   running_server() {
@@ -45,7 +45,8 @@ struct running_server {
 };
 
 std::string http_post(const std::string& body, const std::string& user) {
-  std::string r = "POST /chatkit HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nConnection: close\r\n";
+  std::string r =
+      "POST /chatkit HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nConnection: close\r\n";
   if (!user.empty()) r += "X-User-Id: " + user + "\r\n";
   r += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   return r;
@@ -83,20 +84,27 @@ TEST_CASE("a full exchange over HTTP streams the echo and persists it", "[integr
   const auto id_at = list.find("\"id\":\"thr_");
   REQUIRE(id_at != std::string::npos);
   const std::string id = list.substr(id_at + 6, 12);
-  CHECK(round_trip(srv.http->port(), R"({"type":"threads.list","params":{}})", "bob").find(R"({"data":[],"has_more":false})") !=
-        std::string::npos);
-  const auto foreign = round_trip(srv.http->port(), R"({"type":"threads.get_by_id","params":{"thread_id":")" + id + R"("}})", "bob");
+  CHECK(round_trip(srv.http->port(), R"({"type":"threads.list","params":{}})", "bob")
+            .find(R"({"data":[],"has_more":false})") != std::string::npos);
+  const auto foreign = round_trip(
+      srv.http->port(), R"({"type":"threads.get_by_id","params":{"thread_id":")" + id + R"("}})", "bob");
   CHECK(foreign.starts_with("HTTP/1.1 404"));
-  CHECK(round_trip(srv.http->port(), R"({"type":"threads.get_by_id","params":{"thread_id":"thr_nothere"}})", "bob")
+  CHECK(round_trip(srv.http->port(), R"({"type":"threads.get_by_id","params":{"thread_id":"thr_nothere"}})",
+                   "bob")
             .starts_with("HTTP/1.1 404"));
   CHECK(round_trip(srv.http->port(), R"({"type":"threads.list","params":{"limit":"x"}})", "alice")
             .find(R"("message":"params.limit: expected integer, got string")") != std::string::npos);
-  CHECK(round_trip(srv.http->port(), R"({"type":"threads.sync_custom_action","params":{"thread_id":")" + id +
-                                         R"(","action":{"type":"x"}}})", "alice").starts_with("HTTP/1.1 400"));
-  CHECK(round_trip(srv.http->port(), R"({"type":"threads.list","params":{}})", "").starts_with("HTTP/1.1 401"));
+  CHECK(round_trip(srv.http->port(),
+                   R"({"type":"threads.sync_custom_action","params":{"thread_id":")" + id +
+                       R"(","action":{"type":"x"}}})",
+                   "alice")
+            .starts_with("HTTP/1.1 400"));
+  CHECK(
+      round_trip(srv.http->port(), R"({"type":"threads.list","params":{}})", "").starts_with("HTTP/1.1 401"));
 }
 
-TEST_CASE("a client that disconnects mid-stream gets its partial answer persisted", "[integration][http][cancel]") {
+TEST_CASE("a client that disconnects mid-stream gets its partial answer persisted",
+          "[integration][http][cancel]") {
   running_server srv;
   asio::io_context ioc;
   tcp::socket s(ioc);
@@ -113,12 +121,16 @@ TEST_CASE("a client that disconnects mid-stream gets its partial answer persiste
   std::vector<cp::thread_item> items;
   for (int attempt = 0; attempt < 600; ++attempt) {
     asio::io_context q;
-    auto f = asio::co_spawn(q, [&]() -> asio::awaitable<std::vector<cp::thread_item>> {
-      auto threads = co_await srv.store->load_threads(1, std::nullopt, cp::sort_order::desc, alice);
-      if (threads.data.empty()) co_return std::vector<cp::thread_item>{};
-      auto page = co_await srv.store->load_thread_items(threads.data[0].id, std::nullopt, 10, cp::sort_order::asc, alice);
-      co_return page.data;
-    }(), asio::use_future);
+    auto f = asio::co_spawn(
+        q,
+        [&]() -> asio::awaitable<std::vector<cp::thread_item>> {
+          auto threads = co_await srv.store->load_threads(1, std::nullopt, cp::sort_order::desc, alice);
+          if (threads.data.empty()) co_return std::vector<cp::thread_item>{};
+          auto page = co_await srv.store->load_thread_items(threads.data[0].id, std::nullopt, 10,
+                                                            cp::sort_order::asc, alice);
+          co_return page.data;
+        }(),
+        asio::use_future);
     q.run();
     items = f.get();
     if (items.size() == 3) break;

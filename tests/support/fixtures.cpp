@@ -9,8 +9,12 @@
 
 namespace chatkit::testing {
 
-std::filesystem::path fixtures_dir() { return CHATKIT_TEST_FIXTURES; }
-std::filesystem::path spec_dir() { return CHATKIT_SPEC_DIR; }
+std::filesystem::path fixtures_dir() {
+  return CHATKIT_TEST_FIXTURES;
+}
+std::filesystem::path spec_dir() {
+  return CHATKIT_SPEC_DIR;
+}
 
 std::string read_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -20,7 +24,9 @@ std::string read_file(const std::filesystem::path& p) {
   return s.str();
 }
 
-boost::json::value read_json_file(const std::filesystem::path& p) { return boost::json::parse(read_file(p)); }
+boost::json::value read_json_file(const std::filesystem::path& p) {
+  return boost::json::parse(read_file(p));
+}
 
 std::vector<std::filesystem::path> json_files(const std::filesystem::path& dir) {
   std::vector<std::filesystem::path> out;

@@ -48,7 +48,8 @@ struct inference_options {
 };
 BOOST_DESCRIBE_STRUCT(inference_options, (), (tool_choice, model))
 
-// ---- sources and annotations --------------------------------------------------------------------------------
+// ---- sources and annotations
+// --------------------------------------------------------------------------------
 
 struct url_source {
   static constexpr std::string_view type_name = "url";
@@ -87,7 +88,8 @@ struct entity_source {
   std::optional<std::string> preview;  // deprecated; only "lazy"
 };
 BOOST_DESCRIBE_STRUCT(entity_source, (),
-                      (title, description, timestamp, group, id, icon, label, inline_label, interactive, data, preview))
+                      (title, description, timestamp, group, id, icon, label, inline_label, interactive, data,
+                       preview))
 
 using source = std::variant<url_source, file_source, entity_source>;
 

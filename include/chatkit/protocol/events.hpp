@@ -14,7 +14,8 @@
 
 namespace chatkit::protocol {
 
-// ---- item updates ------------------------------------------------------------------------------------------
+// ---- item updates
+// ------------------------------------------------------------------------------------------
 
 struct content_part_added {
   static constexpr std::string_view type_name = "assistant_message.content_part.added";
@@ -87,10 +88,10 @@ struct generated_image_updated {
 };
 BOOST_DESCRIBE_STRUCT(generated_image_updated, (), (image, progress))
 
-using item_update =
-    std::variant<content_part_added, content_part_text_delta, content_part_annotation_added, content_part_done,
-                 widget_streaming_text_value_delta, widget_root_updated, widget_component_updated,
-                 workflow_task_added, workflow_task_updated, generated_image_updated>;
+using item_update = std::variant<content_part_added, content_part_text_delta, content_part_annotation_added,
+                                 content_part_done, widget_streaming_text_value_delta, widget_root_updated,
+                                 widget_component_updated, workflow_task_added, workflow_task_updated,
+                                 generated_image_updated>;
 
 // ---- stream events ----------------------------------------------------------------------------------------
 
@@ -187,9 +188,9 @@ struct client_effect_event {
 BOOST_DESCRIBE_STRUCT(client_effect_event, (), (name, data))
 
 using stream_event =
-    std::variant<thread_created_event, thread_updated_event, item_added_event, item_updated_event, item_done_event,
-                 item_removed_event, item_replaced_event, stream_options_event, progress_update_event, error_event,
-                 notice_event, client_effect_event>;
+    std::variant<thread_created_event, thread_updated_event, item_added_event, item_updated_event,
+                 item_done_event, item_removed_event, item_replaced_event, stream_options_event,
+                 progress_update_event, error_event, notice_event, client_effect_event>;
 
 // The event's wire `type`.
 inline std::string_view event_type(const stream_event& e) noexcept {

@@ -28,8 +28,8 @@ struct item_base {
 BOOST_DESCRIBE_STRUCT(item_base, (), (id, thread_id, created_at))
 
 // Items write `type` after the three common fields, as the reference does.
-#define CHATKIT_ITEM_HEADER(name)                          \
-  static constexpr std::string_view type_name = name;     \
+#define CHATKIT_ITEM_HEADER(name)                     \
+  static constexpr std::string_view type_name = name; \
   static constexpr int type_position = 3;
 
 struct user_message_item : item_base {
@@ -123,9 +123,9 @@ BOOST_DESCRIBE_STRUCT(sdk_hidden_context_item, (item_base), (content))
 #undef CHATKIT_ITEM_HEADER
 
 using thread_item =
-    std::variant<user_message_item, assistant_message_item, client_tool_call_item, widget_item, generated_image_item,
-                 structured_input_item, task_item, workflow_item, end_of_turn_item, hidden_context_item,
-                 sdk_hidden_context_item>;
+    std::variant<user_message_item, assistant_message_item, client_tool_call_item, widget_item,
+                 generated_image_item, structured_input_item, task_item, workflow_item, end_of_turn_item,
+                 hidden_context_item, sdk_hidden_context_item>;
 
 // Common fields of any item.
 inline item_base& base(thread_item& item) noexcept {
@@ -134,14 +134,17 @@ inline item_base& base(thread_item& item) noexcept {
 inline const item_base& base(const thread_item& item) noexcept {
   return std::visit([](const auto& i) -> const item_base& { return i; }, item);
 }
-inline const std::string& item_id(const thread_item& item) noexcept { return base(item).id; }
+inline const std::string& item_id(const thread_item& item) noexcept {
+  return base(item).id;
+}
 // The wire `type` of the item ("user_message", ...).
 inline std::string_view item_type(const thread_item& item) noexcept {
   return std::visit([](const auto& i) { return std::remove_cvref_t<decltype(i)>::type_name; }, item);
 }
 // Hidden items are persisted but never sent to clients (spec §6.13).
 inline bool is_hidden(const thread_item& item) noexcept {
-  return std::holds_alternative<hidden_context_item>(item) || std::holds_alternative<sdk_hidden_context_item>(item);
+  return std::holds_alternative<hidden_context_item>(item) ||
+         std::holds_alternative<sdk_hidden_context_item>(item);
 }
 
 CHATKIT_PROTOCOL_TYPE(generated_image)

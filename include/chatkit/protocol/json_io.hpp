@@ -24,16 +24,16 @@ namespace chatkit::protocol {
 // Limits applied while reading untrusted JSON (documented in docs/protocol.md).
 struct read_limits {
   std::size_t max_body_bytes = 8 * 1024 * 1024;  // whole request body
-  std::size_t max_depth = 64;                     // nesting of arrays/objects
-  std::size_t max_string_bytes = 1024 * 1024;     // any one string, keys included
-  std::size_t max_array_items = 10'000;           // any one array
+  std::size_t max_depth = 64;                    // nesting of arrays/objects
+  std::size_t max_string_bytes = 1024 * 1024;    // any one string, keys included
+  std::size_t max_array_items = 10'000;          // any one array
 };
 
 template <class T>
 inline constexpr bool is_protocol_type = false;
 
 #define CHATKIT_PROTOCOL_TYPE(T) \
-  template <>                     \
+  template <>                    \
   inline constexpr bool is_protocol_type<T> = true;
 
 // Appends T as JSON. Defined (explicitly instantiated) in src/protocol for every protocol type.
@@ -61,7 +61,8 @@ T from_json(const boost::json::value& v, const read_limits& limits = {}) {
 // Parses text (with the limits) and reads T. Malformed JSON, too deep, too large → chatkit::error.
 boost::json::value parse_json_text(std::string_view text, const read_limits& limits = {});
 // The same, allocating the tree from `storage` (e.g. a monotonic_resource for short-lived trees).
-boost::json::value parse_json_text(std::string_view text, const read_limits& limits, boost::json::storage_ptr storage);
+boost::json::value parse_json_text(std::string_view text, const read_limits& limits,
+                                   boost::json::storage_ptr storage);
 
 template <class T>
 T from_json_text(std::string_view text, const read_limits& limits = {}) {
@@ -72,14 +73,13 @@ T from_json_text(std::string_view text, const read_limits& limits = {}) {
 
 // Boost.JSON interop (found by ADL for every protocol type).
 template <class T>
-  requires is_protocol_type<T>
+requires is_protocol_type<T>
 void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, const T& t) {
   jv = parse_json_text(to_json(t, audience::storage));
 }
 
 template <class T>
-  requires is_protocol_type<T>
-T tag_invoke(boost::json::value_to_tag<T>, const boost::json::value& jv) {
+requires is_protocol_type<T> T tag_invoke(boost::json::value_to_tag<T>, const boost::json::value& jv) {
   return read_json<T>(jv);
 }
 

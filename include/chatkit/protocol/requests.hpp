@@ -36,7 +36,8 @@ BOOST_DESCRIBE_STRUCT(action, (), (type, payload))
 enum class feedback_kind { positive, negative };
 BOOST_DESCRIBE_ENUM(feedback_kind, positive, negative)
 
-// ---- params ---------------------------------------------------------------------------------------------------
+// ---- params
+// ---------------------------------------------------------------------------------------------------
 
 struct threads_create_params {
   user_message_input input;
@@ -132,25 +133,26 @@ struct input_transcribe_params {
 };
 BOOST_DESCRIBE_STRUCT(input_transcribe_params, (), (audio_base64, mime_type))
 
-// ---- requests ------------------------------------------------------------------------------------------------
+// ---- requests
+// ------------------------------------------------------------------------------------------------
 
-#define CHATKIT_REQUEST(cpp_name, wire_name, params_type, streams)                  \
-  struct cpp_name {                                                                \
-    static constexpr std::string_view type_name = wire_name;                       \
-    static constexpr bool streaming = streams;                                     \
-    static constexpr std::string_view defaulted_fields[] = {"metadata"};           \
-    params_type params;                                                            \
-    boost::json::object metadata;                                                  \
-  };                                                                               \
-  BOOST_DESCRIBE_STRUCT(cpp_name, (), (params, metadata))                          \
+#define CHATKIT_REQUEST(cpp_name, wire_name, params_type, streams)       \
+  struct cpp_name {                                                      \
+    static constexpr std::string_view type_name = wire_name;             \
+    static constexpr bool streaming = streams;                           \
+    static constexpr std::string_view defaulted_fields[] = {"metadata"}; \
+    params_type params;                                                  \
+    boost::json::object metadata;                                        \
+  };                                                                     \
+  BOOST_DESCRIBE_STRUCT(cpp_name, (), (params, metadata))                \
   CHATKIT_PROTOCOL_TYPE(cpp_name)
 
 CHATKIT_REQUEST(threads_create, "threads.create", threads_create_params, true)
 CHATKIT_REQUEST(threads_add_user_message, "threads.add_user_message", threads_add_user_message_params, true)
 CHATKIT_REQUEST(threads_add_client_tool_output, "threads.add_client_tool_output",
                 threads_add_client_tool_output_params, true)
-CHATKIT_REQUEST(threads_add_structured_input, "threads.add_structured_input", threads_add_structured_input_params,
-                true)
+CHATKIT_REQUEST(threads_add_structured_input, "threads.add_structured_input",
+                threads_add_structured_input_params, true)
 CHATKIT_REQUEST(threads_custom_action, "threads.custom_action", threads_custom_action_params, true)
 CHATKIT_REQUEST(threads_retry_after_item, "threads.retry_after_item", threads_retry_after_item_params, true)
 CHATKIT_REQUEST(threads_sync_custom_action, "threads.sync_custom_action", threads_custom_action_params, false)
@@ -180,8 +182,8 @@ inline bool is_streaming(const request& r) noexcept {
 }
 
 // Parses an untrusted request body. Throws chatkit::error(errc::invalid_request) whose message is
-// "<json path>: <problem>", e.g. `params.input.content[0].type: unknown content type "foo"; expected input_text
-// or input_tag`; errc::payload_too_large when the body exceeds limits.max_body_bytes.
+// "<json path>: <problem>", e.g. `params.input.content[0].type: unknown content type "foo"; expected
+// input_text or input_tag`; errc::payload_too_large when the body exceeds limits.max_body_bytes.
 request parse_request(std::string_view body, const read_limits& limits = {});
 
 CHATKIT_PROTOCOL_TYPE(user_message_input)

@@ -44,7 +44,8 @@ boost::json::object button(std::string_view label, boost::json::object on_click_
 boost::json::object divider();
 boost::json::object row(boost::json::array children);
 boost::json::object col(boost::json::array children);
-boost::json::object list_view_item(boost::json::array children, std::optional<boost::json::object> on_click = {});
+boost::json::object list_view_item(boost::json::array children,
+                                   std::optional<boost::json::object> on_click = {});
 
 widget_root card(boost::json::array children);
 widget_root list_view(boost::json::array items);

@@ -33,7 +33,7 @@ struct server_options {
 
 // Everything respond() gets about the turn it answers.
 struct respond_args {
-  protocol::thread_metadata& thread;                  // mutable: changes are saved and announced
+  protocol::thread_metadata& thread;                // mutable: changes are saved and announced
   const protocol::user_message_item* user_message;  // null after a client tool output or structured input
   const request_context& ctx;
 };
@@ -74,7 +74,8 @@ class chatkit_server : public request_processor {
   // threads.sync_custom_action. Return the updated item to send back (the server does not persist it).
   // Default: errc::not_implemented (HTTP 501).
   virtual boost::asio::awaitable<std::optional<protocol::thread_item>> sync_action(action_args args);
-  // items.feedback, after the server checked that the thread and every item belong to the caller. Default: no-op.
+  // items.feedback, after the server checked that the thread and every item belong to the caller. Default:
+  // no-op.
   virtual boost::asio::awaitable<void> add_feedback(const std::string& thread_id,
                                                     const std::vector<std::string>& item_ids,
                                                     protocol::feedback_kind kind, const request_context& ctx);
@@ -82,8 +83,9 @@ class chatkit_server : public request_processor {
   virtual boost::asio::awaitable<std::string> transcribe(audio_input audio, const request_context& ctx);
   virtual protocol::stream_options get_stream_options(const protocol::thread_metadata& thread,
                                                       const request_context& ctx);
-  // Runs when the stream is cancelled mid-way (client gone). Default (spec §7.10.7): persist pending assistant
-  // messages that have non-whitespace text, drop other pending items, add the sdk_hidden_context note.
+  // Runs when the stream is cancelled mid-way (client gone). Default (spec §7.10.7): persist pending
+  // assistant messages that have non-whitespace text, drop other pending items, add the sdk_hidden_context
+  // note.
   virtual boost::asio::awaitable<void> handle_stream_cancelled(protocol::thread_metadata& thread,
                                                                std::vector<protocol::thread_item> pending,
                                                                const request_context& ctx);
@@ -97,6 +99,7 @@ class chatkit_server : public request_processor {
 };
 
 // The text of the note the default handle_stream_cancelled stores.
-inline constexpr std::string_view cancelled_note = "The user cancelled the stream. Stop responding to the prior request.";
+inline constexpr std::string_view cancelled_note =
+    "The user cancelled the stream. Stop responding to the prior request.";
 
 }  // namespace chatkit::server

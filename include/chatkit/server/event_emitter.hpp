@@ -1,7 +1,7 @@
 // event_emitter — what a respond()/action() hook writes its events to. Each emit() runs the event pipeline
 // of spec §7.10 inline: the item lifecycle is persisted *before* the frame is sent (so the store always holds
-// at least what the client saw), pending items are tracked for cancellation, hidden items are swallowed, and a
-// changed thread is saved and announced with thread.updated right after the event.
+// at least what the client saw), pending items are tracked for cancellation, hidden items are swallowed, and
+// a changed thread is saved and announced with thread.updated right after the event.
 #pragma once
 
 #include <chatkit/protocol/events.hpp>

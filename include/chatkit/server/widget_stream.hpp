@@ -17,7 +17,8 @@ namespace chatkit::server {
 // The updates that turn `before` into `after`. Throws chatkit::error(errc::internal) for an invalid stream (a
 // streaming-text node whose new value does not extend the old one while nothing else changed is impossible
 // by construction; a streaming-text id that appears without a full replace is an error).
-std::vector<protocol::item_update> diff_widget(const protocol::widget_root& before, const protocol::widget_root& after);
+std::vector<protocol::item_update> diff_widget(const protocol::widget_root& before,
+                                               const protocol::widget_root& after);
 
 class widget_stream {
  public:

@@ -45,19 +45,23 @@ class store {
 
   // ---- threads ----
   // errc::not_found when missing or not the caller's.
-  virtual awaitable<protocol::thread_metadata> load_thread(std::string thread_id, const request_context& ctx) = 0;
+  virtual awaitable<protocol::thread_metadata> load_thread(std::string thread_id,
+                                                           const request_context& ctx) = 0;
   // Upsert. A new id becomes the caller's thread; an id owned by another user is errc::not_found.
-  virtual awaitable<void> save_thread(const protocol::thread_metadata& thread, const request_context& ctx) = 0;
+  virtual awaitable<void> save_thread(const protocol::thread_metadata& thread,
+                                      const request_context& ctx) = 0;
   // The caller's threads by created_at (ties: insertion order). `after` = a thread id from a previous page
   // (errc::not_found if unknown); returns at most `limit` (> 0) threads.
   virtual awaitable<protocol::thread_page> load_threads(std::size_t limit, std::optional<std::string> after,
-                                                        protocol::sort_order order, const request_context& ctx) = 0;
+                                                        protocol::sort_order order,
+                                                        const request_context& ctx) = 0;
   // Deletes the thread and all its items. errc::not_found when missing or not the caller's.
   virtual awaitable<void> delete_thread(std::string thread_id, const request_context& ctx) = 0;
 
   // ---- items ----
   // Items of one thread by created_at (ties: insertion order), hidden items included.
-  virtual awaitable<protocol::item_page> load_thread_items(std::string thread_id, std::optional<std::string> after,
+  virtual awaitable<protocol::item_page> load_thread_items(std::string thread_id,
+                                                           std::optional<std::string> after,
                                                            std::size_t limit, protocol::sort_order order,
                                                            const request_context& ctx) = 0;
   // Inserts a new item (errc::conflict if the id exists in the thread).
@@ -73,8 +77,10 @@ class store {
 
   // ---- attachment metadata ----
   // Upsert (metadata and thread_id included). An id owned by another user is errc::not_found.
-  virtual awaitable<void> save_attachment(const protocol::attachment& attachment, const request_context& ctx) = 0;
-  virtual awaitable<protocol::attachment> load_attachment(std::string attachment_id, const request_context& ctx) = 0;
+  virtual awaitable<void> save_attachment(const protocol::attachment& attachment,
+                                          const request_context& ctx) = 0;
+  virtual awaitable<protocol::attachment> load_attachment(std::string attachment_id,
+                                                          const request_context& ctx) = 0;
   virtual awaitable<void> delete_attachment(std::string attachment_id, const request_context& ctx) = 0;
 };
 

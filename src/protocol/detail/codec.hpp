@@ -40,8 +40,8 @@ namespace chatkit::protocol::detail {
 
 struct path_node {
   const path_node* parent = nullptr;
-  std::string_view key;     // member name (when !is_index)
-  std::size_t index = 0;    // array index (when is_index)
+  std::string_view key;   // member name (when !is_index)
+  std::size_t index = 0;  // array index (when is_index)
   bool is_index = false;
   std::string_view prefix;  // root only
 };
@@ -59,16 +59,25 @@ struct reader {
   const read_limits& limits;
 };
 
-// ---- traits ----------------------------------------------------------------------------------------------------
+// ---- traits
+// ----------------------------------------------------------------------------------------------------
 
-template <class T> struct is_optional : std::false_type {};
-template <class T> struct is_optional<std::optional<T>> : std::true_type {};
-template <class T> struct is_vector : std::false_type {};
-template <class T> struct is_vector<std::vector<T>> : std::true_type {};
-template <class T> struct is_map : std::false_type {};
-template <class T, class C> struct is_map<std::map<std::string, T, C>> : std::true_type {};
-template <class T> struct is_variant : std::false_type {};
-template <class... T> struct is_variant<std::variant<T...>> : std::true_type {};
+template <class T>
+struct is_optional : std::false_type {};
+template <class T>
+struct is_optional<std::optional<T>> : std::true_type {};
+template <class T>
+struct is_vector : std::false_type {};
+template <class T>
+struct is_vector<std::vector<T>> : std::true_type {};
+template <class T>
+struct is_map : std::false_type {};
+template <class T, class C>
+struct is_map<std::map<std::string, T, C>> : std::true_type {};
+template <class T>
+struct is_variant : std::false_type {};
+template <class... T>
+struct is_variant<std::variant<T...>> : std::true_type {};
 
 template <class T>
 concept discriminated = requires {
@@ -98,17 +107,27 @@ template <class T>
 concept described_enum = boost::describe::has_describe_enumerators<T>::value;
 
 // The noun used in "unknown <noun> "x"; expected ..." for each discriminated union.
-template <class V> constexpr std::string_view variant_noun = "type";
-template <> inline constexpr std::string_view variant_noun<user_content> = "content type";
-template <> inline constexpr std::string_view variant_noun<source> = "source type";
-template <> inline constexpr std::string_view variant_noun<task> = "task type";
-template <> inline constexpr std::string_view variant_noun<structured_question> = "input type";
-template <> inline constexpr std::string_view variant_noun<thread_item> = "item type";
-template <> inline constexpr std::string_view variant_noun<item_update> = "update type";
-template <> inline constexpr std::string_view variant_noun<stream_event> = "event type";
-template <> inline constexpr std::string_view variant_noun<request> = "request type";
+template <class V>
+constexpr std::string_view variant_noun = "type";
+template <>
+inline constexpr std::string_view variant_noun<user_content> = "content type";
+template <>
+inline constexpr std::string_view variant_noun<source> = "source type";
+template <>
+inline constexpr std::string_view variant_noun<task> = "task type";
+template <>
+inline constexpr std::string_view variant_noun<structured_question> = "input type";
+template <>
+inline constexpr std::string_view variant_noun<thread_item> = "item type";
+template <>
+inline constexpr std::string_view variant_noun<item_update> = "update type";
+template <>
+inline constexpr std::string_view variant_noun<stream_event> = "event type";
+template <>
+inline constexpr std::string_view variant_noun<request> = "request type";
 
-// ---- hand-written codecs (defined in codec_special.cpp) ------------------------------------------------------
+// ---- hand-written codecs (defined in codec_special.cpp)
+// ------------------------------------------------------
 
 void write_value(json_writer& w, const attachment& v);
 void write_value(json_writer& w, const thread_metadata& v);
@@ -127,31 +146,47 @@ void read_value(const boost::json::value& v, bool& out, const path_node& at, con
 void read_value(const boost::json::value& v, boost::json::value& out, const path_node& at, const reader& r);
 void read_value(const boost::json::value& v, boost::json::object& out, const path_node& at, const reader& r);
 
-// ---- writing ---------------------------------------------------------------------------------------------------
+// ---- writing
+// ---------------------------------------------------------------------------------------------------
 
-inline void write_value(json_writer& w, const std::string& v) { w.string(v); }
-inline void write_value(json_writer& w, bool v) { w.boolean(v); }
-inline void write_value(json_writer& w, const boost::json::value& v) { w.value(v); }
-inline void write_value(json_writer& w, const boost::json::object& v) { w.object(v); }
+inline void write_value(json_writer& w, const std::string& v) {
+  w.string(v);
+}
+inline void write_value(json_writer& w, bool v) {
+  w.boolean(v);
+}
+inline void write_value(json_writer& w, const boost::json::value& v) {
+  w.value(v);
+}
+inline void write_value(json_writer& w, const boost::json::object& v) {
+  w.object(v);
+}
 
 template <class T>
-  requires std::is_integral_v<T> && (!std::is_same_v<T, bool>)
-void write_value(json_writer& w, T v) {
+requires std::is_integral_v<T> &&(!std::is_same_v<T, bool>)void write_value(json_writer& w, T v) {
   w.integer(static_cast<std::int64_t>(v));
 }
-inline void write_value(json_writer& w, double v) { w.number(v); }
+inline void write_value(json_writer& w, double v) {
+  w.number(v);
+}
 
 template <described_enum E>
 void write_value(json_writer& w, E v) {
   w.string(boost::describe::enum_to_string(v, ""));
 }
 
-template <class T> void write_value(json_writer& w, const std::optional<T>& v);
-template <class T> void write_value(json_writer& w, const std::vector<T>& v);
-template <class T, class C> void write_value(json_writer& w, const std::map<std::string, T, C>& v);
-template <class... T> void write_value(json_writer& w, const std::variant<T...>& v);
-template <class T> void write_value(json_writer& w, const page<T>& v);
-template <described_struct T> void write_value(json_writer& w, const T& v);
+template <class T>
+void write_value(json_writer& w, const std::optional<T>& v);
+template <class T>
+void write_value(json_writer& w, const std::vector<T>& v);
+template <class T, class C>
+void write_value(json_writer& w, const std::map<std::string, T, C>& v);
+template <class... T>
+void write_value(json_writer& w, const std::variant<T...>& v);
+template <class T>
+void write_value(json_writer& w, const page<T>& v);
+template <described_struct T>
+void write_value(json_writer& w, const T& v);
 
 template <class T>
 void write_value(json_writer& w, const std::optional<T>& v) {
@@ -211,7 +246,8 @@ void write_member(json_writer& w, std::string_view name, const M& value) {
 
 template <described_struct T>
 void write_value(json_writer& w, const T& v) {
-  using members = boost::describe::describe_members<T, boost::describe::mod_public | boost::describe::mod_inherited>;
+  using members =
+      boost::describe::describe_members<T, boost::describe::mod_public | boost::describe::mod_inherited>;
   constexpr int position = type_position<T>();
   w.begin_object();
   if constexpr (discriminated<T> && position == 0) {
@@ -229,7 +265,8 @@ void write_value(json_writer& w, const T& v) {
     ++index;
     write_member(w, d.name, v.*d.pointer);
   });
-  if constexpr (discriminated<T> && (position < 0 || position >= static_cast<int>(boost::mp11::mp_size<members>::value))) {
+  if constexpr (discriminated<T> &&
+                (position < 0 || position >= static_cast<int>(boost::mp11::mp_size<members>::value))) {
     if (position != 0) {
       w.key("type");
       w.string(T::type_name);
@@ -238,11 +275,13 @@ void write_value(json_writer& w, const T& v) {
   w.end_object();
 }
 
-// ---- reading ---------------------------------------------------------------------------------------------------
+// ---- reading
+// ---------------------------------------------------------------------------------------------------
 
 template <class T>
-  requires std::is_integral_v<T> && (!std::is_same_v<T, bool>)
-void read_value(const boost::json::value& v, T& out, const path_node& at, const reader&) {
+requires std::is_integral_v<T> &&
+    (!std::is_same_v<T, bool>)void read_value(const boost::json::value& v, T& out, const path_node& at,
+                                              const reader&) {
   std::int64_t n = 0;
   if (v.is_int64()) {
     n = v.get_int64();
@@ -293,13 +332,19 @@ void read_value(const boost::json::value& v, E& out, const path_node& at, const 
   fail(at, problem);
 }
 
-template <class T> void read_value(const boost::json::value& v, std::optional<T>& out, const path_node& at, const reader& r);
-template <class T> void read_value(const boost::json::value& v, std::vector<T>& out, const path_node& at, const reader& r);
+template <class T>
+void read_value(const boost::json::value& v, std::optional<T>& out, const path_node& at, const reader& r);
+template <class T>
+void read_value(const boost::json::value& v, std::vector<T>& out, const path_node& at, const reader& r);
 template <class T, class C>
-void read_value(const boost::json::value& v, std::map<std::string, T, C>& out, const path_node& at, const reader& r);
-template <class... T> void read_value(const boost::json::value& v, std::variant<T...>& out, const path_node& at, const reader& r);
-template <class T> void read_value(const boost::json::value& v, page<T>& out, const path_node& at, const reader& r);
-template <described_struct T> void read_value(const boost::json::value& v, T& out, const path_node& at, const reader& r);
+void read_value(const boost::json::value& v, std::map<std::string, T, C>& out, const path_node& at,
+                const reader& r);
+template <class... T>
+void read_value(const boost::json::value& v, std::variant<T...>& out, const path_node& at, const reader& r);
+template <class T>
+void read_value(const boost::json::value& v, page<T>& out, const path_node& at, const reader& r);
+template <described_struct T>
+void read_value(const boost::json::value& v, T& out, const path_node& at, const reader& r);
 
 template <class T>
 void read_value(const boost::json::value& v, std::optional<T>& out, const path_node& at, const reader& r) {
@@ -332,7 +377,8 @@ void read_value(const boost::json::value& v, std::vector<T>& out, const path_nod
 }
 
 template <class T, class C>
-void read_value(const boost::json::value& v, std::map<std::string, T, C>& out, const path_node& at, const reader& r) {
+void read_value(const boost::json::value& v, std::map<std::string, T, C>& out, const path_node& at,
+                const reader& r) {
   if (!v.is_object()) fail_kind(at, "object", v);
   out.clear();
   for (const auto& m : v.get_object()) {
@@ -419,11 +465,13 @@ void read_value(const boost::json::value& v, T& out, const path_node& at, const 
                           std::string(std::string_view(type->get_string()).substr(0, 64)) + "\"");
     }
   }
-  using members = boost::describe::describe_members<T, boost::describe::mod_public | boost::describe::mod_inherited>;
+  using members =
+      boost::describe::describe_members<T, boost::describe::mod_public | boost::describe::mod_inherited>;
   boost::mp11::mp_for_each<members>([&](auto d) { read_member<T>(obj, d.name, out.*d.pointer, at, r); });
 }
 
-// ---- entry points used by the explicit instantiations ----------------------------------------------------------
+// ---- entry points used by the explicit instantiations
+// ----------------------------------------------------------
 
 template <class T>
 T read_root(const boost::json::value& v, const read_limits& limits, std::string_view prefix) {
@@ -451,7 +499,7 @@ T read_json(const boost::json::value& v, const read_limits& limits, std::string_
 }  // namespace chatkit::protocol
 
 // Explicit instantiation of the public entry points for one protocol type.
-#define CHATKIT_INSTANTIATE_CODEC(T)                                                          \
+#define CHATKIT_INSTANTIATE_CODEC(T)                                                         \
   template void chatkit::protocol::write_json<T>(chatkit::protocol::json_writer&, const T&); \
   template T chatkit::protocol::read_json<T>(const boost::json::value&,                      \
                                              const chatkit::protocol::read_limits&, std::string_view);

@@ -68,7 +68,8 @@ struct connect_proxy::impl {
       tcp::endpoint ep(net::ip::make_address("127.0.0.1"),
                        static_cast<std::uint16_t>(std::stoi(target.substr(colon + 1))));
       auto [cec] = co_await upstream->async_connect(ep, use_tuple);
-      reply = cec ? "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n" : "HTTP/1.1 200 Connection Established\r\n\r\n";
+      reply = cec ? "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n"
+                  : "HTTP/1.1 200 Connection Established\r\n\r\n";
     }
     auto [wec, wn] = co_await net::async_write(*client, net::buffer(reply), use_tuple);
     (void)wn;
@@ -106,8 +107,12 @@ connect_proxy::~connect_proxy() {
   impl_->thread.join();
 }
 
-std::uint16_t connect_proxy::port() const noexcept { return impl_->port; }
-std::string connect_proxy::url() const { return "http://127.0.0.1:" + std::to_string(impl_->port); }
+std::uint16_t connect_proxy::port() const noexcept {
+  return impl_->port;
+}
+std::string connect_proxy::url() const {
+  return "http://127.0.0.1:" + std::to_string(impl_->port);
+}
 std::vector<std::string> connect_proxy::connect_targets() const {
   std::lock_guard lock(impl_->mu);
   return impl_->targets;

@@ -110,7 +110,9 @@ bool recorded_request::has_header(std::string_view name) const {
   return false;
 }
 
-boost::json::value recorded_request::json() const { return boost::json::parse(body); }
+boost::json::value recorded_request::json() const {
+  return boost::json::parse(body);
+}
 
 struct scripted_server::impl {
   net::io_context ioc;
@@ -170,7 +172,8 @@ struct scripted_server::impl {
       recorded_request rec;
       rec.method = std::string(req.method_string());
       rec.target = std::string(req.target());
-      for (const auto& f : req) rec.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+      for (const auto& f : req)
+        rec.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
       rec.body = req.body();
       rec.received = std::chrono::steady_clock::now();
       std::optional<exchange> x;
@@ -185,7 +188,10 @@ struct scripted_server::impl {
         }
       }
       cv.notify_all();
-      if (!x) x = exchange::json(599, R"({"error":{"message":"no scripted exchange left","type":"test","param":null,"code":null}})");
+      if (!x)
+        x = exchange::json(
+            599,
+            R"({"error":{"message":"no scripted exchange left","type":"test","param":null,"code":null}})");
 
       std::string head = "HTTP/1.1 " + std::to_string(x->status) + " " + x->reason + "\r\n";
       for (const auto& [k, v] : x->headers) head += k + ": " + v + "\r\n";
@@ -289,7 +295,9 @@ void scripted_server::add(exchange x) {
   impl_->script.push_back(std::move(x));
 }
 
-std::uint16_t scripted_server::port() const noexcept { return impl_->port; }
+std::uint16_t scripted_server::port() const noexcept {
+  return impl_->port;
+}
 
 std::string scripted_server::base_url() const {
   return std::string(impl_->ssl ? "https" : "http") + "://127.0.0.1:" + std::to_string(impl_->port) + "/v1";
@@ -310,7 +318,8 @@ std::size_t scripted_server::client_disconnects() const {
   return impl_->disconnects;
 }
 
-std::size_t scripted_server::wait_for_client_disconnects(std::size_t n, std::chrono::milliseconds timeout) const {
+std::size_t scripted_server::wait_for_client_disconnects(std::size_t n,
+                                                         std::chrono::milliseconds timeout) const {
   std::unique_lock lock(impl_->mu);
   impl_->cv.wait_for(lock, timeout, [&] { return impl_->disconnects >= n; });
   return impl_->disconnects;

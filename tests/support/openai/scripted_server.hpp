@@ -27,7 +27,7 @@ namespace chatkit::openai::testing {
 struct write_plan {
   enum class kind { whole, per_event, split_every };
   kind mode = kind::whole;
-  std::size_t every = 1;              // split_every: bytes per write
+  std::size_t every = 1;               // split_every: bytes per write
   std::chrono::milliseconds pause{0};  // sleep between two writes
 
   static write_plan whole() { return {}; }
@@ -72,7 +72,7 @@ struct recorded_request {
 
   std::string header(std::string_view name) const;  // "" when absent (case-insensitive)
   bool has_header(std::string_view name) const;
-  boost::json::value json() const;                 // the body parsed (throws on invalid JSON)
+  boost::json::value json() const;  // the body parsed (throws on invalid JSON)
 };
 
 struct tls_identity {
@@ -125,7 +125,7 @@ class connect_proxy {
   connect_proxy& operator=(const connect_proxy&) = delete;
 
   std::uint16_t port() const noexcept;
-  std::string url() const;                       // "http://127.0.0.1:<port>"
+  std::string url() const;                           // "http://127.0.0.1:<port>"
   std::vector<std::string> connect_targets() const;  // the authority of each CONNECT, in order
 
   struct impl;

@@ -56,7 +56,8 @@ tls_identity make_self_signed_certificate(const std::vector<std::string>& dns_na
   check(X509_set_pubkey(cert.get(), key.get()) == 1, "set_pubkey");
   X509_NAME* name = X509_get_subject_name(cert.get());
   const std::string cn = "chatkit test server";
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cn.c_str()),
+                             -1, -1, 0);
   X509_set_issuer_name(cert.get(), name);
   std::string san;
   for (const auto& d : dns_names) san += (san.empty() ? "" : ",") + std::string("DNS:") + d;
@@ -72,7 +73,8 @@ tls_identity make_self_signed_certificate(const std::vector<std::string>& dns_na
   check(PEM_write_bio_X509(cert_bio.get(), cert.get()) == 1, "PEM cert");
   id.cert_pem = drain(cert_bio.get());
   bio_ptr key_bio(BIO_new(BIO_s_mem()));
-  check(PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1, "PEM key");
+  check(PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1,
+        "PEM key");
   id.key_pem = drain(key_bio.get());
   return id;
 }

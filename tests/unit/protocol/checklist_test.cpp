@@ -25,7 +25,10 @@ TEST_CASE("every checklist row of the spec has a type and a fixture", "[protocol
     ++rows;
     const std::string kind = m[2], name = m[3];
     INFO(kind << " " << name);
-    const std::string dir = kind == "request" ? "requests" : kind == "event" ? "events" : kind == "update" ? "updates" : "items";
+    const std::string dir = kind == "request"  ? "requests"
+                            : kind == "event"  ? "events"
+                            : kind == "update" ? "updates"
+                                               : "items";
     const auto file = fixtures_dir() / "protocol" / dir / (name + ".json");
     REQUIRE(std::filesystem::exists(file));
     if (kind == "request") {
@@ -36,8 +39,8 @@ TEST_CASE("every checklist row of the spec has a type and a fixture", "[protocol
       const auto e = cp::from_json<cp::stream_event>(read_json_file(file));
       REQUIRE(std::holds_alternative<cp::item_updated_event>(e));
       const auto& update = std::get<cp::item_updated_event>(e).update;
-      CHECK(std::visit([](const auto& u) { return std::string(std::remove_cvref_t<decltype(u)>::type_name); }, update) ==
-            name);
+      CHECK(std::visit([](const auto& u) { return std::string(std::remove_cvref_t<decltype(u)>::type_name); },
+                       update) == name);
     } else {
       CHECK(cp::item_type(cp::from_json<cp::thread_item>(read_json_file(file))) == name);
     }

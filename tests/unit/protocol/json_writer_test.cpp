@@ -25,9 +25,11 @@ TEST_CASE("null fields are omitted, empty containers and false are kept", "[prot
 }
 
 TEST_CASE("attachment and thread metadata are private to storage", "[protocol][writer]") {
-  cp::attachment a{"atc_1", "a.txt", "text/plain", cp::attachment_type::file, std::nullopt, "thr_1", std::nullopt, {}};
+  cp::attachment a{"atc_1",      "a.txt", "text/plain", cp::attachment_type::file,
+                   std::nullopt, "thr_1", std::nullopt, {}};
   a.metadata["secret"] = "s3";
-  CHECK(cp::to_json(a) == R"({"id":"atc_1","name":"a.txt","mime_type":"text/plain","type":"file","thread_id":"thr_1"})");
+  CHECK(cp::to_json(a) ==
+        R"({"id":"atc_1","name":"a.txt","mime_type":"text/plain","type":"file","thread_id":"thr_1"})");
   CHECK(cp::to_json(a, cp::audience::storage).find("\"secret\":\"s3\"") != std::string::npos);
   CHECK(cp::from_json_text<cp::attachment>(cp::to_json(a, cp::audience::storage)).metadata == a.metadata);
 
@@ -40,8 +42,10 @@ TEST_CASE("attachment and thread metadata are private to storage", "[protocol][w
 }
 
 TEST_CASE("widgets drop null props at every depth but keep children", "[protocol][writer]") {
-  cp::widget_root w{boost::json::parse(R"({"type":"Card","size":null,"children":[{"type":"Text","value":"x","color":null}]})")
-                        .as_object()};
+  cp::widget_root w{
+      boost::json::parse(
+          R"({"type":"Card","size":null,"children":[{"type":"Text","value":"x","color":null}]})")
+          .as_object()};
   CHECK(cp::to_json(w) == R"({"type":"Card","children":[{"type":"Text","value":"x"}]})");
   cp::widget_root empty{boost::json::parse(R"({"type":"Card","children":null})").as_object()};
   CHECK(cp::to_json(empty) == R"({"type":"Card","children":null})");
@@ -51,8 +55,9 @@ TEST_CASE("SSE frames are data lines with compact JSON", "[protocol][writer]") {
   std::string out;
   cp::append_sse_frame(out, cp::stream_options_event{});
   cp::append_sse_frame(out, cp::error_event{"stream.error", std::nullopt, true});
-  CHECK(out == "data: {\"type\":\"stream_options\",\"stream_options\":{\"allow_cancel\":true}}\n\n"
-               "data: {\"type\":\"error\",\"code\":\"stream.error\",\"allow_retry\":true}\n\n");
+  CHECK(out ==
+        "data: {\"type\":\"stream_options\",\"stream_options\":{\"allow_cancel\":true}}\n\n"
+        "data: {\"type\":\"error\",\"code\":\"stream.error\",\"allow_retry\":true}\n\n");
 }
 
 TEST_CASE("Boost.JSON value_from / value_to interoperate", "[protocol][interop]") {
@@ -68,8 +73,10 @@ TEST_CASE("Boost.JSON value_from / value_to interoperate", "[protocol][interop]"
 
 TEST_CASE("builders produce the documented widget JSON", "[protocol][widgets]") {
   namespace w = cp::widgets;
-  auto card = w::card({w::text("static", "t1"), w::button("Press", w::action("press", boost::json::object{{"n", 1}}))});
-  CHECK(cp::to_json(card) ==
-        R"({"type":"Card","children":[{"type":"Text","id":"t1","value":"static"},{"type":"Button","label":"Press",)"
-        R"("onClickAction":{"type":"press","payload":{"n":1},"handler":"server","loadingBehavior":"auto","streaming":true}}]})");
+  auto card = w::card(
+      {w::text("static", "t1"), w::button("Press", w::action("press", boost::json::object{{"n", 1}}))});
+  CHECK(
+      cp::to_json(card) ==
+      R"({"type":"Card","children":[{"type":"Text","id":"t1","value":"static"},{"type":"Button","label":"Press",)"
+      R"("onClickAction":{"type":"press","payload":{"n":1},"handler":"server","loadingBehavior":"auto","streaming":true}}]})");
 }

@@ -44,8 +44,10 @@ TEST_CASE("malformed requests name the path and the problem", "[protocol][malfor
       {R"({"type":"threads.nuke","params":{}})",
        "type: unknown request type \"threads.nuke\"; expected threads.create, threads.add_user_message, "
        "threads.add_client_tool_output, threads.add_structured_input, threads.custom_action, "
-       "threads.retry_after_item, threads.sync_custom_action, threads.get_by_id, threads.list, threads.update, "
-       "threads.delete, items.list, items.feedback, attachments.create, attachments.delete or input.transcribe"},
+       "threads.retry_after_item, threads.sync_custom_action, threads.get_by_id, threads.list, "
+       "threads.update, "
+       "threads.delete, items.list, items.feedback, attachments.create, attachments.delete or "
+       "input.transcribe"},
       {R"({"type":"threads.list"})", "params: missing required field"},
       {R"({"type":"threads.list","params":[]})", "params: expected object, got array"},
       {R"({"type":"threads.list","params":{},"metadata":[]})", "metadata: expected object, got array"},
@@ -102,7 +104,8 @@ TEST_CASE("malformed requests name the path and the problem", "[protocol][malfor
        "params.size: integer out of range"},
       {R"({"type":"attachments.delete","params":{"attachment_id":["x"]}})",
        "params.attachment_id: expected string, got array"},
-      {R"({"type":"input.transcribe","params":{"audio_base64":"aGk="}})", "params.mime_type: missing required field"},
+      {R"({"type":"input.transcribe","params":{"audio_base64":"aGk="}})",
+       "params.mime_type: missing required field"},
       {R"({"type":"threads.update","params":{"thread_id":"t","title":false}})",
        "params.title: expected string, got boolean"},
   };
@@ -132,7 +135,8 @@ TEST_CASE("unknown fields are ignored", "[protocol][malformed]") {
 TEST_CASE("limits reject oversize and pathological input", "[protocol][limits]") {
   cp::read_limits limits;
   limits.max_body_bytes = 64;
-  std::string big = R"({"type":"threads.update","params":{"thread_id":"t","title":")" + std::string(100, 'x') + "\"}}";
+  std::string big =
+      R"({"type":"threads.update","params":{"thread_id":"t","title":")" + std::string(100, 'x') + "\"}}";
   try {
     (void)cp::parse_request(big, limits);
     FAIL("parsed");
@@ -146,18 +150,24 @@ TEST_CASE("limits reject oversize and pathological input", "[protocol][limits]")
   CHECK(error_of(big, limits) == "params.title: string of 100 bytes exceeds the limit of 10 bytes");
 
   limits = {};
-  std::string deep = R"({"type":"threads.custom_action","params":{"thread_id":"t","action":{"type":"x","payload":)";
+  std::string deep =
+      R"({"type":"threads.custom_action","params":{"thread_id":"t","action":{"type":"x","payload":)";
   deep += std::string(100, '[') + std::string(100, ']') + "}}}";
   CHECK(error_of(deep, limits) == "(root): nesting deeper than 64 levels");
 
   limits.max_array_items = 3;
-  CHECK(error_of(R"({"type":"items.feedback","params":{"thread_id":"t","item_ids":["a","b","c","d"],"kind":"positive"}})",
-                 limits) == "params.item_ids: array has 4 items; the limit is 3");
-  CHECK(error_of(R"({"type":"threads.custom_action","params":{"thread_id":"t","action":{"type":"x","payload":[1,2,3,4]}}})",
-                 limits) == "params.action.payload: array has 4 items; the limit is 3");
+  CHECK(
+      error_of(
+          R"({"type":"items.feedback","params":{"thread_id":"t","item_ids":["a","b","c","d"],"kind":"positive"}})",
+          limits) == "params.item_ids: array has 4 items; the limit is 3");
+  CHECK(
+      error_of(
+          R"({"type":"threads.custom_action","params":{"thread_id":"t","action":{"type":"x","payload":[1,2,3,4]}}})",
+          limits) == "params.action.payload: array has 4 items; the limit is 3");
 }
 
 TEST_CASE("invalid UTF-8 is rejected by the JSON parser", "[protocol][limits]") {
-  const std::string body = "{\"type\":\"threads.update\",\"params\":{\"thread_id\":\"t\",\"title\":\"\xff\"}}";
+  const std::string body =
+      "{\"type\":\"threads.update\",\"params\":{\"thread_id\":\"t\",\"title\":\"\xff\"}}";
   CHECK(error_of(body).rfind("(root): malformed JSON", 0) == 0);
 }

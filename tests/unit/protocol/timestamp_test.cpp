@@ -5,7 +5,8 @@
 using chatkit::protocol::parse_timestamp;
 using chatkit::protocol::timestamp;
 
-TEST_CASE("timestamps are written as naive ISO-8601 with microseconds only when non-zero", "[protocol][timestamp]") {
+TEST_CASE("timestamps are written as naive ISO-8601 with microseconds only when non-zero",
+          "[protocol][timestamp]") {
   CHECK(to_string(timestamp::from_civil(2025, 1, 2, 3, 4, 5)) == "2025-01-02T03:04:05");
   CHECK(to_string(timestamp::from_civil(2025, 1, 2, 3, 4, 5, 120)) == "2025-01-02T03:04:05.000120");
   CHECK(to_string(timestamp::from_civil(2026, 11, 25, 11, 23, 43, 210451)) == "2026-11-25T11:23:43.210451");
@@ -17,7 +18,8 @@ TEST_CASE("timestamps parse any ISO-8601 date-time", "[protocol][timestamp]") {
   CHECK(parse_timestamp("2025-01-02T03:04:05") == timestamp::from_civil(2025, 1, 2, 3, 4, 5));
   CHECK(parse_timestamp("2025-01-02T03:04:05.000120") == timestamp::from_civil(2025, 1, 2, 3, 4, 5, 120));
   CHECK(parse_timestamp("2025-01-02T03:04:05.1") == timestamp::from_civil(2025, 1, 2, 3, 4, 5, 100000));
-  CHECK(parse_timestamp("2025-01-02T03:04:05.123456789") == timestamp::from_civil(2025, 1, 2, 3, 4, 5, 123456));
+  CHECK(parse_timestamp("2025-01-02T03:04:05.123456789") ==
+        timestamp::from_civil(2025, 1, 2, 3, 4, 5, 123456));
   CHECK(parse_timestamp("2025-01-02 03:04") == timestamp::from_civil(2025, 1, 2, 3, 4));
   CHECK(parse_timestamp("2025-01-02") == timestamp::from_civil(2025, 1, 2));
   CHECK(parse_timestamp("2025-01-02T03:04:05Z") == timestamp::from_civil(2025, 1, 2, 3, 4, 5));

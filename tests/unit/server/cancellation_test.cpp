@@ -1,6 +1,6 @@
-// Cancellation (spec §7.10.7): when the consumer goes away mid-stream — the sink's write fails, or the stream's
-// coroutine is cancelled while the bot waits — pending assistant text is persisted, other pending items are
-// dropped, and the hidden "cancelled" note is stored. Nothing is lost or written twice.
+// Cancellation (spec §7.10.7): when the consumer goes away mid-stream — the sink's write fails, or the
+// stream's coroutine is cancelled while the bot waits — pending assistant text is persisted, other pending
+// items are dropped, and the hidden "cancelled" note is stored. Nothing is lost or written twice.
 #include "harness.hpp"
 
 #include <boost/asio/post.hpp>
@@ -17,7 +17,8 @@ namespace {
 // Streams "w0 w1 ... w9" with a short wait before every delta, and a pending workflow beside it.
 struct slow_bot : chatkit::server::chatkit_server {
   using chatkit_server::chatkit_server;
-  boost::asio::awaitable<void> respond(chatkit::server::respond_args args, chatkit::server::event_emitter& out) override {
+  boost::asio::awaitable<void> respond(chatkit::server::respond_args args,
+                                       chatkit::server::event_emitter& out) override {
     cp::workflow_item wf;
     wf.id = out.new_item_id(chatkit::store::id_kind::workflow);
     wf.thread_id = args.thread.id;
@@ -69,7 +70,8 @@ outcome cut_after(std::size_t frames, how mode) {
         asio::post(h.ioc, [&] { signal.emit(asio::cancellation_type::terminal); });
     };
   }
-  auto fut = asio::co_spawn(h.ioc, stream.run(sink), asio::bind_cancellation_slot(signal.slot(), asio::use_future));
+  auto fut =
+      asio::co_spawn(h.ioc, stream.run(sink), asio::bind_cancellation_slot(signal.slot(), asio::use_future));
   h.ioc.restart();
   h.ioc.run();
   outcome o;
@@ -139,7 +141,8 @@ TEST_CASE("the next turn after a cancellation sees the note in the thread", "[se
   auto r = h.process(create_body("go"), h.alice);
   collecting_sink sink;
   sink.fail_after = 8;
-  CHECK_THROWS_AS(run_sync(h.ioc, std::get<chatkit::server::event_stream>(r).run(sink)), chatkit::server::stream_cancelled);
+  CHECK_THROWS_AS(run_sync(h.ioc, std::get<chatkit::server::event_stream>(r).run(sink)),
+                  chatkit::server::stream_cancelled);
   const auto id = thread_id_of(sink);
   auto page = h.call(R"({"type":"items.list","params":{"thread_id":")" + id + R"(","order":"asc"}})");
   // The note is stored but hidden from clients.

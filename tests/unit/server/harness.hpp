@@ -35,8 +35,7 @@ struct collecting_sink : server::event_sink {
 
   boost::asio::awaitable<void> write(std::string_view frames) override {
     while (!frames.empty()) {
-      if (events.size() >= fail_after)
-        throw boost::system::system_error(boost::asio::error::broken_pipe);
+      if (events.size() >= fail_after) throw boost::system::system_error(boost::asio::error::broken_pipe);
       if (!frames.starts_with("data: ")) throw std::logic_error("frame without data: prefix");
       const auto end = frames.find("\n\n");
       if (end == std::string_view::npos) throw std::logic_error("frame without terminator");
@@ -69,7 +68,8 @@ T run_sync(boost::asio::io_context& ioc, boost::asio::awaitable<T> a) {
 struct harness {
   boost::asio::io_context ioc;
   std::shared_ptr<store::memory_store> store = std::make_shared<store::memory_store>();
-  std::shared_ptr<examples::echo_attachment_store> attachments = std::make_shared<examples::echo_attachment_store>();
+  std::shared_ptr<examples::echo_attachment_store> attachments =
+      std::make_shared<examples::echo_attachment_store>();
   std::unique_ptr<server::chatkit_server> bot;
   request_context alice{"alice", {}, {}};
   request_context bob{"bob", {}, {}};
@@ -113,25 +113,30 @@ struct harness {
   }
 
   std::vector<protocol::thread_item> stored_items(const std::string& thread_id, const request_context& ctx) {
-    auto page = run_sync(ioc, store->load_thread_items(thread_id, std::nullopt, 1000, protocol::sort_order::asc, ctx));
+    auto page = run_sync(
+        ioc, store->load_thread_items(thread_id, std::nullopt, 1000, protocol::sort_order::asc, ctx));
     return page.data;
   }
 };
 
 inline std::string create_body(const std::string& text) {
   json::object body{{"type", "threads.create"},
-                    {"params", {{"input", {{"content", json::array{{{"type", "input_text"}, {"text", text}}}},
-                                           {"attachments", json::array{}},
-                                           {"inference_options", json::object{}}}}}}};
+                    {"params",
+                     {{"input",
+                       {{"content", json::array{{{"type", "input_text"}, {"text", text}}}},
+                        {"attachments", json::array{}},
+                        {"inference_options", json::object{}}}}}}};
   return json::serialize(body);
 }
 
 inline std::string add_message_body(const std::string& thread_id, const std::string& text) {
   json::object body{{"type", "threads.add_user_message"},
-                    {"params", {{"thread_id", thread_id},
-                                {"input", {{"content", json::array{{{"type", "input_text"}, {"text", text}}}},
-                                           {"attachments", json::array{}},
-                                           {"inference_options", json::object{}}}}}}};
+                    {"params",
+                     {{"thread_id", thread_id},
+                      {"input",
+                       {{"content", json::array{{{"type", "input_text"}, {"text", text}}}},
+                        {"attachments", json::array{}},
+                        {"inference_options", json::object{}}}}}}};
   return json::serialize(body);
 }
 

@@ -1,5 +1,6 @@
 // Store failures at each stage of a stream: before the first frame the error escapes run() (the transport
-// answers 500); inside the pipeline it becomes an error event, and the store holds exactly what was confirmed.
+// answers 500); inside the pipeline it becomes an error event, and the store holds exactly what was
+// confirmed.
 #include "harness.hpp"
 
 #include <catch2/catch.hpp>
@@ -10,7 +11,8 @@ using chatkit::store::awaitable;
 
 namespace {
 
-// Delegates to a memory store; `fail_on` names the operation that throws, `after` how many calls succeed first.
+// Delegates to a memory store; `fail_on` names the operation that throws, `after` how many calls succeed
+// first.
 struct flaky_store : chatkit::store::store {
   std::shared_ptr<chatkit::store::memory_store> inner = std::make_shared<chatkit::store::memory_store>();
   std::string fail_on;
@@ -35,21 +37,25 @@ struct flaky_store : chatkit::store::store {
   awaitable<void> delete_thread(std::string id, const chatkit::request_context& c) override {
     co_await inner->delete_thread(id, c);
   }
-  awaitable<cp::item_page> load_thread_items(std::string t, std::optional<std::string> a, std::size_t l, cp::sort_order o,
-                                             const chatkit::request_context& c) override {
+  awaitable<cp::item_page> load_thread_items(std::string t, std::optional<std::string> a, std::size_t l,
+                                             cp::sort_order o, const chatkit::request_context& c) override {
     co_return co_await inner->load_thread_items(t, a, l, o, c);
   }
-  awaitable<void> add_thread_item(std::string t, const cp::thread_item& i, const chatkit::request_context& c) override {
+  awaitable<void> add_thread_item(std::string t, const cp::thread_item& i,
+                                  const chatkit::request_context& c) override {
     maybe_fail("add_thread_item");
     co_await inner->add_thread_item(t, i, c);
   }
-  awaitable<void> save_item(std::string t, const cp::thread_item& i, const chatkit::request_context& c) override {
+  awaitable<void> save_item(std::string t, const cp::thread_item& i,
+                            const chatkit::request_context& c) override {
     co_await inner->save_item(t, i, c);
   }
-  awaitable<cp::thread_item> load_item(std::string t, std::string i, const chatkit::request_context& c) override {
+  awaitable<cp::thread_item> load_item(std::string t, std::string i,
+                                       const chatkit::request_context& c) override {
     co_return co_await inner->load_item(t, i, c);
   }
-  awaitable<void> delete_thread_item(std::string t, std::string i, const chatkit::request_context& c) override {
+  awaitable<void> delete_thread_item(std::string t, std::string i,
+                                     const chatkit::request_context& c) override {
     co_await inner->delete_thread_item(t, i, c);
   }
   awaitable<void> save_attachment(const cp::attachment& a, const chatkit::request_context& c) override {
@@ -94,7 +100,8 @@ TEST_CASE("a store failure before the first frame escapes run() with nothing sen
   CHECK(run_sync(h.ioc, h.store->load_threads(10, std::nullopt, cp::sort_order::asc, h.alice)).data.empty());
 }
 
-TEST_CASE("a store failure while persisting the user message ends the stream after thread.created", "[server][errors]") {
+TEST_CASE("a store failure while persisting the user message ends the stream after thread.created",
+          "[server][errors]") {
   flaky_harness h;
   h.store->fail_on = "add_thread_item";
   auto [sink, threw] = h.create("Hello");
@@ -113,7 +120,8 @@ TEST_CASE("a store failure inside the pipeline becomes an error event; the faile
   for (const auto& e : sink.events)
     if (e.at("type") == "thread.item.done") CHECK(e.at("item").at("type") == "user_message");
   const auto id = thread_id_of(sink);
-  auto items = run_sync(h.ioc, h.store->load_thread_items(id, std::nullopt, 10, cp::sort_order::asc, h.alice));
+  auto items =
+      run_sync(h.ioc, h.store->load_thread_items(id, std::nullopt, 10, cp::sort_order::asc, h.alice));
   REQUIRE(items.data.size() == 1);
   CHECK(cp::item_type(items.data[0]) == "user_message");
 }

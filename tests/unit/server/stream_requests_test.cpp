@@ -15,11 +15,12 @@ const std::string delta = "thread.item.updated:assistant_message.content_part.te
 const std::string part_done = "thread.item.updated:assistant_message.content_part.done";
 }  // namespace
 
-TEST_CASE("threads.create streams the golden order and persists thread, user message and reply", "[server][create]") {
+TEST_CASE("threads.create streams the golden order and persists thread, user message and reply",
+          "[server][create]") {
   harness h;
   auto s = h.stream(create_body("Hello"));
-  CHECK(s.types() == types{"thread.created", done, "stream_options", added, "thread.updated", part_added, delta, delta,
-                           delta, part_done, done});
+  CHECK(s.types() == types{"thread.created", done, "stream_options", added, "thread.updated", part_added,
+                           delta, delta, delta, part_done, done});
   const auto& created = s.events[0].at("thread");
   CHECK(!created.as_object().contains("title"));
   CHECK(created.at("items") == json::parse(R"({"data":[],"has_more":false})"));
@@ -30,7 +31,8 @@ TEST_CASE("threads.create streams the golden order and persists thread, user mes
   CHECK(s.events[6].at("update").at("delta") == "You s");
   CHECK(s.events[7].at("update").at("delta") == "aid: ");
   CHECK(s.events[8].at("update").at("delta") == "Hello");
-  CHECK(s.events[10].at("item").at("content") == json::parse(R"([{"annotations":[],"text":"You said: Hello","type":"output_text"}])"));
+  CHECK(s.events[10].at("item").at("content") ==
+        json::parse(R"([{"annotations":[],"text":"You said: Hello","type":"output_text"}])"));
 
   const auto id = thread_id_of(s);
   auto thread = run_sync(h.ioc, h.store->load_thread(id, h.alice));
@@ -48,7 +50,8 @@ TEST_CASE("titles keep the first 20 code points", "[server][create]") {
   CHECK(s.events[4].at("thread").at("title") == "héllo wörld ✓ this i");
 }
 
-TEST_CASE("threads.add_user_message answers in an existing thread and keeps its title", "[server][add_user_message]") {
+TEST_CASE("threads.add_user_message answers in an existing thread and keeps its title",
+          "[server][add_user_message]") {
   harness h;
   const auto id = thread_id_of(h.stream(create_body("first")));
   auto s = h.stream(add_message_body(id, "second"));
@@ -64,12 +67,16 @@ TEST_CASE("a streamed widget becomes value deltas, a root update and a done", "[
                            "thread.item.updated:widget.streaming_text.value_delta",
                            "thread.item.updated:widget.streaming_text.value_delta",
                            "thread.item.updated:widget.root.updated", done});
-  CHECK(s.events[5].at("update") ==
-        json::parse(R"({"type":"widget.streaming_text.value_delta","component_id":"echo_text","delta":"You said","done":false})"));
+  CHECK(
+      s.events[5].at("update") ==
+      json::parse(
+          R"({"type":"widget.streaming_text.value_delta","component_id":"echo_text","delta":"You said","done":false})"));
   CHECK(s.events[6].at("update").at("delta") == ": widget");
   CHECK(s.events[8].at("item").at("copy_text") == "You said: widget");
-  CHECK(s.events[8].at("item").at("widget") ==
-        json::parse(R"({"type":"Card","children":[{"type":"Text","id":"echo_text","value":"You said: widget","streaming":false}]})"));
+  CHECK(
+      s.events[8].at("item").at("widget") ==
+      json::parse(
+          R"({"type":"Card","children":[{"type":"Text","id":"echo_text","value":"You said: widget","streaming":false}]})"));
   auto items = h.stored_items(thread_id_of(s), h.alice);
   REQUIRE(items.size() == 2);
   CHECK(cp::item_type(items[1]) == "widget");
@@ -80,7 +87,8 @@ TEST_CASE("a static widget is one done event", "[server][widget]") {
   auto s = h.stream(create_body("static widget"));
   CHECK(s.types() == types{"thread.created", done, "stream_options", done, "thread.updated"});
   CHECK(!s.events[3].at("item").as_object().contains("copy_text"));
-  CHECK(s.events[3].at("item").at("widget").at("children").at(1).at("onClickAction").at("loadingBehavior") == "auto");
+  CHECK(s.events[3].at("item").at("widget").at("children").at(1).at("onClickAction").at("loadingBehavior") ==
+        "auto");
 }
 
 TEST_CASE("client tool call, then its output continues the turn", "[server][client_tool]") {
@@ -108,7 +116,8 @@ TEST_CASE("client tool call, then its output continues the turn", "[server][clie
 
   // The newest item is no longer a pending call.
   chatkit::errc code{};
-  CHECK(h.error_of(R"({"type":"threads.add_client_tool_output","params":{"thread_id":")" + id + R"(","result":null}})",
+  CHECK(h.error_of(R"({"type":"threads.add_client_tool_output","params":{"thread_id":")" + id +
+                       R"(","result":null}})",
                    h.alice, &code) == "Last thread item in " + id + " was not a ClientToolCallItem");
   CHECK(code == chatkit::errc::conflict);
 }
@@ -119,24 +128,30 @@ TEST_CASE("structured input: question, answers applied, replaced item first", "[
   CHECK(s.types() == types{"thread.created", done, "stream_options", done, "thread.updated"});
   const auto id = thread_id_of(s);
   const std::string item_id(s.events[3].at("item").at("id").as_string());
-  auto out = h.stream(R"({"type":"threads.add_structured_input","params":{"thread_id":")" + id + R"(","item_id":")" +
-                      item_id + R"(","input":{"answers":{"color":{"values":["blue","red"]},"toppings":{"values":["cheese","ham"]},"zzz":{"values":["x"]}}}}})");
-  CHECK(out.types() == types{"stream_options", "thread.item.replaced", added, part_added, delta, delta, delta, part_done, done});
+  auto out = h.stream(
+      R"({"type":"threads.add_structured_input","params":{"thread_id":")" + id + R"(","item_id":")" +
+      item_id +
+      R"(","input":{"answers":{"color":{"values":["blue","red"]},"toppings":{"values":["cheese","ham"]},"zzz":{"values":["x"]}}}}})");
+  CHECK(out.types() == types{"stream_options", "thread.item.replaced", added, part_added, delta, delta, delta,
+                             part_done, done});
   const auto& replaced = out.events[1].at("item");
   CHECK(replaced.at("status") == "answered");
   CHECK(replaced.at("inputs").at(0).at("answer") == json::parse(R"({"values":["blue"],"skipped":false})"));
-  CHECK(replaced.at("inputs").at(1).at("answer") == json::parse(R"({"values":["cheese","ham"],"skipped":false})"));
+  CHECK(replaced.at("inputs").at(1).at("answer") ==
+        json::parse(R"({"values":["cheese","ham"],"skipped":false})"));
   CHECK(replaced.at("inputs").at(2).at("answer") == json::parse(R"({"values":[],"skipped":true})"));
   auto stored = run_sync(h.ioc, h.store->load_item(id, item_id, h.alice));
   CHECK(std::get<cp::structured_input_item>(stored).status == cp::structured_input_status::answered);
 
   chatkit::errc code{};
-  CHECK(h.error_of(R"({"type":"threads.add_structured_input","params":{"thread_id":")" + id + R"(","item_id":")" +
-                       item_id + R"(","input":{}}})", h.alice, &code) == "Structured input item " + item_id + " is not pending");
+  CHECK(h.error_of(R"({"type":"threads.add_structured_input","params":{"thread_id":")" + id +
+                       R"(","item_id":")" + item_id + R"(","input":{}}})",
+                   h.alice, &code) == "Structured input item " + item_id + " is not pending");
   CHECK(code == chatkit::errc::conflict);
   const std::string user_item(s.events[1].at("item").at("id").as_string());
-  CHECK(h.error_of(R"({"type":"threads.add_structured_input","params":{"thread_id":")" + id + R"(","item_id":")" +
-                       user_item + R"(","input":{}}})", h.alice, &code) == "Item " + user_item + " is not a StructuredInputItem");
+  CHECK(h.error_of(R"({"type":"threads.add_structured_input","params":{"thread_id":")" + id +
+                       R"(","item_id":")" + user_item + R"(","input":{}}})",
+                   h.alice, &code) == "Item " + user_item + " is not a StructuredInputItem");
   CHECK(code == chatkit::errc::invalid_request);
 }
 
@@ -145,8 +160,9 @@ TEST_CASE("a skipped submission skips every question", "[server][structured_inpu
   auto s = h.stream(create_body("question"));
   const auto id = thread_id_of(s);
   const std::string item_id(s.events[3].at("item").at("id").as_string());
-  auto out = h.stream(R"({"type":"threads.add_structured_input","params":{"thread_id":")" + id + R"(","item_id":")" +
-                      item_id + R"(","input":{"status":"skipped","answers":{"color":{"values":["red"]}}}}})");
+  auto out =
+      h.stream(R"({"type":"threads.add_structured_input","params":{"thread_id":")" + id + R"(","item_id":")" +
+               item_id + R"(","input":{"status":"skipped","answers":{"color":{"values":["red"]}}}}})");
   const auto& replaced = out.events[1].at("item");
   CHECK(replaced.at("status") == "skipped");
   for (const auto& q : replaced.at("inputs").as_array()) CHECK(q.at("answer").at("skipped") == true);
@@ -156,14 +172,17 @@ TEST_CASE("hook errors become error events; persisted state matches what was sen
   harness h;
   SECTION("an exception after the first delta") {
     auto s = h.stream(create_body("fail"));
-    CHECK(s.types() == types{"thread.created", done, "stream_options", added, "thread.updated", part_added, delta, "error"});
+    CHECK(s.types() == types{"thread.created", done, "stream_options", added, "thread.updated", part_added,
+                             delta, "error"});
     CHECK(s.events.back() == json::parse(R"({"type":"error","code":"stream.error","allow_retry":true})"));
     CHECK(h.stored_items(thread_id_of(s), h.alice).size() == 1);  // the pending reply is not persisted
   }
   SECTION("a custom error before anything, title announced after it") {
     auto s = h.stream(create_body("custom error"));
     CHECK(s.types() == types{"thread.created", done, "stream_options", "error", "thread.updated"});
-    CHECK(s.events[3] == json::parse(R"({"type":"error","code":"custom","message":"The echo bot refused.","allow_retry":true})"));
+    CHECK(s.events[3] ==
+          json::parse(
+              R"({"type":"error","code":"custom","message":"The echo bot refused.","allow_retry":true})"));
     CHECK(run_sync(h.ioc, h.store->load_thread(thread_id_of(s), h.alice)).title == "custom error");
   }
   SECTION("a coded error") {
@@ -178,9 +197,11 @@ TEST_CASE("progress, notice and client effects are relayed untouched", "[server]
   CHECK(p.events[3] == json::parse(R"({"type":"progress_update","icon":"sparkle","text":"Thinking..."})"));
   CHECK(p.events[4].at("type") == "thread.updated");
   auto n = h.stream(create_body("notice"));
-  CHECK(n.events[3] == json::parse(R"({"type":"notice","level":"warning","message":"Heads **up**","title":"Note"})"));
+  CHECK(n.events[3] ==
+        json::parse(R"({"type":"notice","level":"warning","message":"Heads **up**","title":"Note"})"));
   auto e = h.stream(create_body("effect"));
-  CHECK(e.events[3] == json::parse(R"({"type":"client_effect","name":"highlight","data":{"color":"yellow"}})"));
+  CHECK(e.events[3] ==
+        json::parse(R"({"type":"client_effect","name":"highlight","data":{"color":"yellow"}})"));
   CHECK(h.stored_items(thread_id_of(e), h.alice).size() == 2);  // effects are not persisted
 }
 
@@ -188,8 +209,8 @@ TEST_CASE("hidden context is persisted but never sent", "[server][hidden]") {
   harness h;
   auto s = h.stream(create_body("hidden"));
   // The swallowed done is still the first event, so the title change is announced right after it.
-  CHECK(s.types() == types{"thread.created", done, "stream_options", "thread.updated", added, part_added, delta, delta,
-                           delta, part_done, done});
+  CHECK(s.types() == types{"thread.created", done, "stream_options", "thread.updated", added, part_added,
+                           delta, delta, delta, part_done, done});
   const auto id = thread_id_of(s);
   auto items = h.stored_items(id, h.alice);
   REQUIRE(items.size() == 3);
@@ -207,7 +228,8 @@ TEST_CASE("threads.retry_after_item deletes what followed the message and answer
   auto items = h.stored_items(id, h.alice);
   REQUIRE(items.size() == 5);  // user, reply, user, hidden, reply
   const auto second_user = cp::item_id(items[2]);
-  auto s = h.stream(R"({"type":"threads.retry_after_item","params":{"thread_id":")" + id + R"(","item_id":")" + second_user + R"("}})");
+  auto s = h.stream(R"({"type":"threads.retry_after_item","params":{"thread_id":")" + id +
+                    R"(","item_id":")" + second_user + R"("}})");
   CHECK(s.types() == types{"stream_options", added, part_added, delta, delta, delta, part_done, done});
   CHECK(s.events.back().at("item").at("content").at(0).at("text") == "You said: hidden");
   items = h.stored_items(id, h.alice);
@@ -217,11 +239,13 @@ TEST_CASE("threads.retry_after_item deletes what followed the message and answer
 
   chatkit::errc code{};
   const auto reply = cp::item_id(items[4]);
-  CHECK(h.error_of(R"({"type":"threads.retry_after_item","params":{"thread_id":")" + id + R"(","item_id":")" + reply + R"("}})",
+  CHECK(h.error_of(R"({"type":"threads.retry_after_item","params":{"thread_id":")" + id + R"(","item_id":")" +
+                       reply + R"("}})",
                    h.alice, &code) == "Item " + reply + " is not a user message");
   CHECK(h.stored_items(id, h.alice).size() == 5);
 
-  auto none = h.stream(R"({"type":"threads.retry_after_item","params":{"thread_id":")" + id + R"(","item_id":"msg_nope"}})");
+  auto none = h.stream(R"({"type":"threads.retry_after_item","params":{"thread_id":")" + id +
+                       R"(","item_id":"msg_nope"}})");
   CHECK(none.events.empty());
   CHECK(h.stored_items(id, h.alice).size() == 5);
 }
@@ -232,25 +256,28 @@ TEST_CASE("retry walks more than one page of items", "[server][retry]") {
   const auto first_user = cp::item_id(h.stored_items(id, h.alice)[0]);
   for (int i = 0; i < 12; ++i) h.stream(add_message_body(id, "m" + std::to_string(i)));
   REQUIRE(h.stored_items(id, h.alice).size() == 26);
-  auto s = h.stream(R"({"type":"threads.retry_after_item","params":{"thread_id":")" + id + R"(","item_id":")" + first_user + R"("}})");
+  auto s = h.stream(R"({"type":"threads.retry_after_item","params":{"thread_id":")" + id +
+                    R"(","item_id":")" + first_user + R"("}})");
   CHECK(s.events.back().at("item").at("content").at(0).at("text") == "You said: first");
   CHECK(h.stored_items(id, h.alice).size() == 2);
 }
 
-TEST_CASE("custom actions: widget sender answered, other senders refused with one frame", "[server][action]") {
+TEST_CASE("custom actions: widget sender answered, other senders refused with one frame",
+          "[server][action]") {
   harness h;
   auto s = h.stream(create_body("static widget"));
   const auto id = thread_id_of(s);
   const std::string widget_id(s.events[3].at("item").at("id").as_string());
   const std::string user_id(s.events[1].at("item").at("id").as_string());
-  auto a = h.stream(R"({"type":"threads.custom_action","params":{"thread_id":")" + id + R"(","item_id":")" + widget_id +
-                    R"(","action":{"type":"press","payload":{"n":1}}}})");
+  auto a = h.stream(R"({"type":"threads.custom_action","params":{"thread_id":")" + id + R"(","item_id":")" +
+                    widget_id + R"(","action":{"type":"press","payload":{"n":1}}}})");
   CHECK(a.types() == types{"stream_options", added, part_added, delta, delta, delta, part_done, done});
   CHECK(a.events.back().at("item").at("content").at(0).at("text") == "Action: press");
-  auto no_item = h.stream(R"({"type":"threads.custom_action","params":{"thread_id":")" + id + R"(","action":{"type":"x"}}})");
+  auto no_item = h.stream(R"({"type":"threads.custom_action","params":{"thread_id":")" + id +
+                          R"(","action":{"type":"x"}}})");
   CHECK(no_item.events.back().at("item").at("content").at(0).at("text") == "Action: x");
-  auto refused = h.stream(R"({"type":"threads.custom_action","params":{"thread_id":")" + id + R"(","item_id":")" + user_id +
-                          R"(","action":{"type":"press"}}})");
+  auto refused = h.stream(R"({"type":"threads.custom_action","params":{"thread_id":")" + id +
+                          R"(","item_id":")" + user_id + R"(","action":{"type":"press"}}})");
   CHECK(refused.types() == types{"error"});
   CHECK(refused.events[0] == json::parse(R"({"type":"error","code":"stream.error","allow_retry":false})"));
 }
@@ -258,13 +285,15 @@ TEST_CASE("custom actions: widget sender answered, other senders refused with on
 TEST_CASE("the base action hook surfaces as a retryable stream error", "[server][action]") {
   struct plain_bot : chatkit::server::chatkit_server {
     using chatkit_server::chatkit_server;
-    boost::asio::awaitable<void> respond(chatkit::server::respond_args, chatkit::server::event_emitter& out) override {
+    boost::asio::awaitable<void> respond(chatkit::server::respond_args,
+                                         chatkit::server::event_emitter& out) override {
       co_await chatkit::examples::stream_echo(out, "hi");
     }
   };
   harness h{std::in_place_type<plain_bot>};
   const auto id = thread_id_of(h.stream(create_body("x")));
-  auto a = h.stream(R"({"type":"threads.custom_action","params":{"thread_id":")" + id + R"(","action":{"type":"x"}}})");
+  auto a = h.stream(R"({"type":"threads.custom_action","params":{"thread_id":")" + id +
+                    R"(","action":{"type":"x"}}})");
   CHECK(a.types() == types{"stream_options", "error"});
   CHECK(a.events[1].at("allow_retry") == true);
 }
@@ -272,7 +301,8 @@ TEST_CASE("the base action hook surfaces as a retryable stream error", "[server]
 TEST_CASE("removing an item that was only pending is not an error", "[server][events]") {
   struct remover : chatkit::server::chatkit_server {
     using chatkit_server::chatkit_server;
-    boost::asio::awaitable<void> respond(chatkit::server::respond_args args, chatkit::server::event_emitter& out) override {
+    boost::asio::awaitable<void> respond(chatkit::server::respond_args args,
+                                         chatkit::server::event_emitter& out) override {
       cp::assistant_message_item draft;
       draft.id = out.new_item_id(chatkit::store::id_kind::message);
       draft.thread_id = args.thread.id;
@@ -284,7 +314,7 @@ TEST_CASE("removing an item that was only pending is not an error", "[server][ev
   };
   harness h{std::in_place_type<remover>};
   auto s = h.stream(create_body("x"));
-  CHECK(s.types() == types{"thread.created", done, "stream_options", added, "thread.item.removed", added, part_added,
-                           delta, delta, delta, part_done, done});
+  CHECK(s.types() == types{"thread.created", done, "stream_options", added, "thread.item.removed", added,
+                           part_added, delta, delta, delta, part_done, done});
   CHECK(h.stored_items(thread_id_of(s), h.alice).size() == 2);
 }
