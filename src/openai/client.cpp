@@ -369,6 +369,7 @@ net::awaitable<responses_stream> client::stream_response(boost::json::object par
     auto x = co_await execute(state, std::move(req), t, opts.max_retries.value_or(state->config().options.max_retries));
     decoder_options d;
     d.max_event_size = state->config().options.max_event_size;
+    d.lenient_sequence = state->config().options.lenient_sequence_numbers;
     co_return responses_stream(std::make_unique<responses_stream::impl>(state, std::move(x), t, d));
   });
 }

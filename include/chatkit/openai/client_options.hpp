@@ -57,6 +57,8 @@ struct client_options {
   tls_options tls;
 
   std::size_t max_event_size = 16u * 1024u * 1024u;  // one SSE event; larger is a protocol error
+  // Accept Responses events without sequence_number (some gateways strip it); off = protocol error.
+  bool lenient_sequence_numbers = false;
   std::size_t max_idle_connections_per_host = 8;     // keep-alive pool size
   std::string user_agent = "openai-cpp-sdk/0.1.0";
 

@@ -20,7 +20,7 @@ namespace chatkit::openai {
 struct decoder_options {
   std::size_t max_event_size = sse_parser::default_max_event_size;
   // Accept events without sequence_number (some gateways strip it). Order is still checked when present.
-  bool lenient_sequence = true;
+  bool lenient_sequence = false;
 };
 
 class responses_decoder {

@@ -253,3 +253,22 @@ TEST_CASE("responses_decoder: refusals, annotations and reasoning summaries accu
   CHECK(msg.content[1].text == "No");
   CHECK(d.final.output_text() == "See docs");
 }
+
+TEST_CASE("responses_decoder: a missing sequence_number is an error unless lenient", "[openai][responses]") {
+  const char* body =
+      "data: {\"type\":\"response.created\",\"response\":{\"id\":\"r\",\"status\":\"in_progress\"}}\n\n"
+      "data: {\"type\":\"response.completed\",\"response\":{\"id\":\"r\",\"status\":\"completed\"}}\n\n";
+  auto strict = decode(body);
+  REQUIRE(strict.error);
+  CHECK(strict.error->kind() == errc::stream_protocol_error);
+
+  decoder_options lenient;
+  lenient.lenient_sequence = true;
+  responses_decoder d(lenient);
+  d.feed(body);
+  std::size_t n = 0;
+  while (d.next()) ++n;
+  CHECK(n == 2);
+  CHECK_NOTHROW(d.finish());
+  CHECK(d.accumulator().current().status == "completed");
+}
