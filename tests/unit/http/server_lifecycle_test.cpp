@@ -1,6 +1,7 @@
 #include "server_fixture.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/json/parse.hpp>
 
 #include <set>
@@ -217,4 +218,45 @@ TEST_CASE("server: 200 concurrent streams, no lost or duplicated events", "[serv
               R"(data: {"i":)" + std::to_string(i) + R"(,"tag":"c)" + std::to_string(k) + "\"}");
   }
   CHECK(f.proc->finished.count() == clients);
+}
+
+TEST_CASE("server: a client that stops reading stalls the bot, then is dropped at the write timeout",
+          "[server][backpressure]") {
+  server_fixture f([](server_options& o) {
+    o.endpoint.limits.stream_buffer_bytes = 16 * 1024;
+    o.endpoint.limits.write_timeout = std::chrono::milliseconds(200);
+  });
+  auto c = f.connect();
+  c.write(post("/chatkit", R"({"type":"flood","params":{}})", as_user("alice")));
+  CHECK(c.read_head().status == 200);
+  // The client reads nothing more. Back pressure stops the producer once the socket buffers and the
+  // sink's 16 KiB are full; the stalled write then times out and the stream is cancelled.
+  REQUIRE(f.proc->cancelled.wait());
+  REQUIRE(f.log_written.wait());
+  auto logs = f.log_copy();
+  CHECK(logs.back().cancelled);
+  CHECK(logs.back().events > 0);
+}
+
+TEST_CASE("server: HTTP/1.0 clients get an unchunked stream ended by close", "[server]") {
+  server_fixture f;
+  // A raw socket: the test reads every byte up to the server's FIN.
+  asio::io_context ioc;
+  asio::ip::tcp::socket s(ioc);
+  s.connect({asio::ip::make_address("127.0.0.1"), f.port()});
+  std::string body = R"({"type":"stream","params":{"n":3}})";
+  std::string req = "POST /chatkit HTTP/1.0\r\nX-User-Id: old\r\nContent-Length: " + std::to_string(body.size()) +
+                    "\r\n\r\n" + body;
+  asio::write(s, asio::buffer(req));
+  std::string got;
+  boost::system::error_code ec;
+  std::array<char, 4096> buf{};
+  while (!ec) got.append(buf.data(), s.read_some(asio::buffer(buf), ec));
+  CHECK(ec == asio::error::eof);
+  CHECK(got.rfind("HTTP/1.0 200 OK\r\n", 0) == 0);
+  CHECK(got.find("Transfer-Encoding") == std::string::npos);
+  CHECK(got.find("Connection: close\r\n") != std::string::npos);
+  auto body_start = got.find("\r\n\r\n") + 4;
+  CHECK(got.substr(body_start) ==
+        "data: {\"i\":0,\"tag\":\"\"}\n\ndata: {\"i\":1,\"tag\":\"\"}\n\ndata: {\"i\":2,\"tag\":\"\"}\n\n");
 }

@@ -90,6 +90,7 @@ inline std::string frame(const std::string& json) { return "data: " + json + "\n
 //   not_implemented   -> process() throws not_implemented
 //   boom              -> process() throws std::runtime_error with a "secret" message
 //   fail_mid          -> frame 0, then run() throws
+//   flood             -> 1 KiB frames until the sink refuses (records `cancelled` on any system_error)
 class test_processor final : public server::request_processor {
  public:
   gate release;
@@ -146,6 +147,17 @@ class test_processor final : public server::request_processor {
           throw;
         }
         finished.set();
+      };
+    } else if (type == "flood") {
+      s.run = [this](server::event_sink& sink) -> boost::asio::awaitable<void> {
+        started.set();
+        std::string payload = frame(R"({"pad":")" + std::string(1000, 'x') + "\"}");
+        try {
+          for (;;) co_await sink.write(payload);
+        } catch (const boost::system::system_error&) {
+          cancelled.set();
+          throw;
+        }
       };
     } else if (type == "stream_not_found") {
       s.run = [](server::event_sink&) -> boost::asio::awaitable<void> {
