@@ -121,16 +121,15 @@ TEST_CASE("a client that disconnects mid-stream gets its partial answer persiste
   std::vector<cp::thread_item> items;
   for (int attempt = 0; attempt < 600; ++attempt) {
     asio::io_context q;
-    auto f = asio::co_spawn(
-        q,
-        [&]() -> asio::awaitable<std::vector<cp::thread_item>> {
-          auto threads = co_await srv.store->load_threads(1, std::nullopt, cp::sort_order::desc, alice);
-          if (threads.data.empty()) co_return std::vector<cp::thread_item>{};
-          auto page = co_await srv.store->load_thread_items(threads.data[0].id, std::nullopt, 10,
-                                                            cp::sort_order::asc, alice);
-          co_return page.data;
-        }(),
-        asio::use_future);
+    // A named lambda: the coroutine reads its captures from the closure, which must outlive the run.
+    auto load = [&]() -> asio::awaitable<std::vector<cp::thread_item>> {
+      auto threads = co_await srv.store->load_threads(1, std::nullopt, cp::sort_order::desc, alice);
+      if (threads.data.empty()) co_return std::vector<cp::thread_item>{};
+      auto page =
+          co_await srv.store->load_thread_items(threads.data[0].id, std::nullopt, 10, cp::sort_order::asc, alice);
+      co_return page.data;
+    };
+    auto f = asio::co_spawn(q, load(), asio::use_future);
     q.run();
     items = f.get();
     if (items.size() == 3) break;
