@@ -6,6 +6,7 @@
 #include <boost/json/parse.hpp>
 
 #include <charconv>
+#include <vector>
 
 namespace chatkit::examples {
 
@@ -52,14 +53,17 @@ cp::assistant_message_item new_assistant_message(server::event_emitter& out) {
   return msg;
 }
 
-awaitable<void> stream_deltas(server::event_emitter& out, std::string_view delta, std::size_t n) {
+// One assistant message streamed as the given deltas (the text is their concatenation). With
+// `fail_after_first`, the bot throws right after the first delta, as the "fail" trigger requires.
+awaitable<void> stream_message(server::event_emitter& out, std::vector<std::string_view> deltas,
+                               bool fail_after_first = false) {
   auto msg = new_assistant_message(out);
   co_await out.emit(cp::item_added_event{msg});
   co_await out.emit(cp::item_updated_event{msg.id, cp::content_part_added{0, {}}});
   std::string full;
-  full.reserve(delta.size() * n);
-  for (std::size_t i = 0; i < n; ++i) {
+  for (const auto delta : deltas) {
     co_await out.emit(cp::item_updated_event{msg.id, cp::content_part_text_delta{0, std::string(delta)}});
+    if (fail_after_first) throw std::runtime_error("the echo bot failed on purpose");
     full.append(delta);
   }
   cp::output_text part{{}, std::move(full)};
@@ -68,22 +72,12 @@ awaitable<void> stream_deltas(server::event_emitter& out, std::string_view delta
   co_await out.emit(cp::item_done_event{std::move(msg)});
 }
 
-awaitable<void> stream_echo_impl(server::event_emitter& out, const std::string& text,
-                                 bool fail_after_first_delta) {
-  auto msg = new_assistant_message(out);
-  co_await out.emit(cp::item_added_event{msg});
-  co_await out.emit(cp::item_updated_event{msg.id, cp::content_part_added{0, {}}});
+// The echo's thirds, cut at code point boundaries (a part may be empty).
+std::vector<std::string_view> thirds(std::string_view text) {
   const std::size_t n = count_code_points(text);
   const std::size_t cuts[] = {0, offset_of(text, n / 3), offset_of(text, 2 * n / 3), text.size()};
-  for (int i = 0; i < 3; ++i) {
-    co_await out.emit(cp::item_updated_event{
-        msg.id, cp::content_part_text_delta{0, text.substr(cuts[i], cuts[i + 1] - cuts[i])}});
-    if (fail_after_first_delta) throw std::runtime_error("the echo bot failed on purpose");
-  }
-  cp::output_text part{{}, text};
-  co_await out.emit(cp::item_updated_event{msg.id, cp::content_part_done{0, part}});
-  msg.content.push_back(std::move(part));
-  co_await out.emit(cp::item_done_event{std::move(msg)});
+  return {text.substr(cuts[0], cuts[1] - cuts[0]), text.substr(cuts[1], cuts[2] - cuts[1]),
+          text.substr(cuts[2], cuts[3] - cuts[2])};
 }
 
 cp::structured_input_item question_item(server::event_emitter& out) {
@@ -112,7 +106,7 @@ std::string first_code_points(std::string_view s, std::size_t n) {
 }
 
 awaitable<void> stream_echo(server::event_emitter& out, const std::string& text) {
-  co_await stream_echo_impl(out, text, false);
+  co_await stream_message(out, thirds(text));
 }
 
 awaitable<void> echo_bot::respond(server::respond_args args, server::event_emitter& out) {
@@ -154,25 +148,19 @@ awaitable<void> echo_bot::respond(server::respond_args args, server::event_emitt
   } else if (text == "question") {
     co_await out.emit(cp::item_done_event{question_item(out)});
   } else if (text == "fail") {
-    co_await stream_echo_impl(out, echo, true);
+    co_await stream_message(out, thirds(echo), true);
   } else if (text == "custom error") {
     throw server::custom_stream_error("The echo bot refused.", true);
   } else if (text == "stream error") {
     throw server::coded_stream_error("stream.error", false);
   } else if (text == "progress") {
-    // Events are built before co_await: GCC 12 miscompiles aggregates of string literals inside co_await.
-    cp::stream_event progress = cp::progress_update_event{std::string("sparkle"), std::string("Thinking...")};
-    co_await out.emit(std::move(progress));
+    co_await out.emit(cp::progress_update_event{"sparkle", "Thinking..."});
     co_await stream_echo(out, echo);
   } else if (text == "notice") {
-    cp::stream_event notice =
-        cp::notice_event{cp::notice_level::warning, std::string("Heads **up**"), std::string("Note")};
-    co_await out.emit(std::move(notice));
+    co_await out.emit(cp::notice_event{cp::notice_level::warning, "Heads **up**", "Note"});
     co_await stream_echo(out, echo);
   } else if (text == "effect") {
-    cp::stream_event effect =
-        cp::client_effect_event{std::string("highlight"), json::object{{"color", "yellow"}}};
-    co_await out.emit(std::move(effect));
+    co_await out.emit(cp::client_effect_event{"highlight", json::object{{"color", "yellow"}}});
     co_await stream_echo(out, echo);
   } else if (text == "hidden") {
     cp::hidden_context_item hidden;
@@ -183,7 +171,7 @@ awaitable<void> echo_bot::respond(server::respond_args args, server::event_emitt
     co_await out.emit(cp::item_done_event{std::move(hidden)});
     co_await stream_echo(out, echo);
   } else if (auto n = stream_count(text)) {
-    co_await stream_deltas(out, "tok ", *n);
+    co_await stream_message(out, std::vector<std::string_view>(*n, "tok "));
   } else {
     co_await stream_echo(out, echo);
   }
