@@ -1,0 +1,79 @@
+// typed_tool — a function_tool whose arguments are a described C++ struct (spec agent-runner.md §5):
+//
+//   struct add_task_args {
+//     std::string title;
+//     std::optional<int> priority;
+//     static constexpr agents::field_doc field_docs[] = {{"title", "The task title"}};
+//   };
+//   BOOST_DESCRIBE_STRUCT(add_task_args, (), (title, priority))
+//
+//   auto add_task = agents::typed_tool<add_task_args>(
+//       "add_task", "Add a task to the list.",
+//       [](add_task_args a, agents::tool_context& ctx) -> boost::asio::awaitable<std::string> { ... });
+//
+// The schema is json_schema_for<Args>() (strict). Each call validates the argument object against it (the
+// first violation becomes a tool_argument_error the model sees, e.g. `$.priority: expected integer or
+// null, got string`), decodes Args and calls the handler. Handlers take (Args, tool_context&) or (Args)
+// and return tool_output, std::string, boost::json::value/object or a described struct (sent as JSON),
+// plain or as an awaitable. To fill a field such as user_id from the caller, wrap the tool with
+// bind_context (context_binding.hpp).
+#pragma once
+
+#include <chatkit/agents/detail/tool_invoke.hpp>
+#include <chatkit/agents/errors.hpp>
+#include <chatkit/agents/json_schema.hpp>
+#include <chatkit/agents/tool.hpp>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <memory>
+#include <string>
+#include <utility>
+
+namespace chatkit::agents {
+
+namespace detail {
+
+template <class Args, class Handler>
+struct typed_tool_state {
+  boost::json::object schema;  // the full schema, kept here: wrappers may change the tool's `parameters`
+  Handler handler;
+};
+
+template <class Args, class Handler>
+boost::asio::awaitable<tool_output> invoke_typed(std::shared_ptr<typed_tool_state<Args, Handler>> state,
+                                                 tool_context& ctx, boost::json::object args) {
+  const boost::json::value v(std::move(args));
+  if (auto violation = schema_violation(v, state->schema)) throw tool_argument_error(*violation);
+  Args decoded = decode_arguments<Args>(v);
+  co_return co_await run_handler(state->handler, decoded, ctx);
+}
+
+}  // namespace detail
+
+template <class Args, class Handler>
+function_tool typed_tool(std::string name, std::string description, Handler handler) {
+  static_assert(detail::described_struct<Args>,
+                "typed_tool<Args>: Args must be a struct described with BOOST_DESCRIBE_STRUCT (the arguments are "
+                "a JSON object)");
+  detail::check_handler_signature<Handler, Args>();
+
+  function_tool tool;
+  tool.name = std::move(name);
+  tool.description = std::move(description);
+  tool.parameters = json_schema_for<Args>();
+  tool.strict = true;
+  auto state = std::make_shared<detail::typed_tool_state<Args, Handler>>(
+      detail::typed_tool_state<Args, Handler>{tool.parameters, std::move(handler)});
+  // A plain lambda that starts a coroutine owning `state`: the coroutine must not depend on this lambda
+  // (the std::function holding it may be copied or destroyed while a call is in flight).
+  tool.invoke = [state](tool_context& ctx, boost::json::object args) {
+    return detail::invoke_typed<Args, Handler>(state, ctx, std::move(args));
+  };
+  tool.check();
+  return tool;
+}
+
+}  // namespace chatkit::agents
