@@ -3,6 +3,7 @@
 #pragma once
 
 #include "echo_bot.hpp"
+#include "support/collecting_sink.hpp"
 
 #include <chatkit/protocol.hpp>
 #include <chatkit/server/chatkit_server.hpp>
@@ -25,45 +26,6 @@
 namespace chatkit::testing {
 
 namespace json = boost::json;
-
-// Collects frames; checks each is exactly "data: <json>\n\n". `on_frame` runs after each frame (to cancel
-// mid-stream); `fail_after` makes the N+1th write throw like a closed socket.
-struct collecting_sink : server::event_sink {
-  std::vector<json::value> events;
-  std::function<void(const json::value&)> on_frame;
-  std::size_t fail_after = SIZE_MAX;
-
-  boost::asio::awaitable<void> write(std::string_view frames) override {
-    while (!frames.empty()) {
-      if (events.size() >= fail_after) throw boost::system::system_error(boost::asio::error::broken_pipe);
-      if (!frames.starts_with("data: ")) throw std::logic_error("frame without data: prefix");
-      const auto end = frames.find("\n\n");
-      if (end == std::string_view::npos) throw std::logic_error("frame without terminator");
-      events.push_back(json::parse(frames.substr(6, end - 6)));
-      frames.remove_prefix(end + 2);
-      if (on_frame) on_frame(events.back());
-    }
-    co_return;
-  }
-
-  std::vector<std::string> types() const {
-    std::vector<std::string> out;
-    for (const auto& e : events) {
-      std::string t(e.at("type").as_string());
-      if (t == "thread.item.updated") t += ":" + std::string(e.at("update").at("type").as_string());
-      out.push_back(t);
-    }
-    return out;
-  }
-};
-
-template <class T>
-T run_sync(boost::asio::io_context& ioc, boost::asio::awaitable<T> a) {
-  auto f = boost::asio::co_spawn(ioc, std::move(a), boost::asio::use_future);
-  ioc.restart();
-  ioc.run();
-  return f.get();
-}
 
 struct harness {
   boost::asio::io_context ioc;

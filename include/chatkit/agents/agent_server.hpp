@@ -1,0 +1,56 @@
+// agent_server — a complete ChatKit server whose answers come from an agent: each turn loads the thread's
+// history, converts it to model input (thread_item_converter), runs the agent with the caller bound into
+// its run_context, and streams the run through the bridge. Tools see the caller via run_context::caller()
+// and the ChatKit turn via run_context::chatkit().
+//
+//   auto model = std::make_shared<agents::openai_responses_model>(client);
+//   agents::agent_server bot(store, my_agent, {.run = {.model = model}});
+//   http::server http(ioc, bot, {...});
+#pragma once
+
+#include <chatkit/agents/agent.hpp>
+#include <chatkit/agents/agent_context.hpp>
+#include <chatkit/agents/runner.hpp>
+#include <chatkit/agents/stream_agent_response.hpp>
+#include <chatkit/agents/thread_item_converter.hpp>
+#include <chatkit/server/chatkit_server.hpp>
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstddef>
+#include <memory>
+
+namespace chatkit::agents {
+
+struct agent_server_options {
+  run_options run;                // the model (required), max_turns, settings, hooks, ...
+  std::size_t history_limit = 100;  // newest thread items given to the model each turn
+  std::shared_ptr<thread_item_converter> converter;  // default: thread_item_converter
+  agents::bridge_options bridge;
+  server::server_options server;
+  std::shared_ptr<store::attachment_store> attachments;
+};
+
+class agent_server : public server::chatkit_server {
+ public:
+  agent_server(std::shared_ptr<store::store> store, agents::agent agent, agent_server_options options);
+
+  const agents::agent& agent() const noexcept { return agent_; }
+
+ protected:
+  boost::asio::awaitable<void> respond(server::respond_args args, server::event_emitter& out) override;
+
+  // Customisation points. The agent for this turn (default: the configured one).
+  virtual boost::asio::awaitable<agents::agent> agent_for(const server::respond_args& args);
+  // The model input for this turn (default: the newest history_limit items, converted).
+  virtual boost::asio::awaitable<boost::json::array> input_for(const server::respond_args& args);
+  // The run_context for this turn: `caller` is the authenticated request; set app_data or a binding
+  // violation logger here.
+  virtual void prepare(run_context& ctx, const server::respond_args& args);
+
+ private:
+  agents::agent agent_;
+  agent_server_options options_;
+};
+
+}  // namespace chatkit::agents
