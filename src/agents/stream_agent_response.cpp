@@ -6,6 +6,7 @@
 
 #include <chatkit/agents/stream_agent_response.hpp>
 
+#include <boost/asio/multiple_exceptions.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
@@ -333,12 +334,18 @@ awaitable<void> stream_agent_response(agent_context& ctx, run_stream& run, serve
   co_await b.adopt_workflow();
   ctx.attach_queue(std::make_unique<detail::event_queue>(co_await asio::this_coro::executor));
   auto& q = ctx.queue();
+  std::exception_ptr failure;
   try {
     co_await (b.pump(run, q) && b.consume(q));
+  } catch (const asio::multiple_exceptions& e) {
+    // Both sides failed (typically: the emitter's stream_cancelled, then the pump's cancellation). The first
+    // is the cause, and the server must see it as it is (stream_cancelled → handle_stream_cancelled).
+    failure = e.first_exception();
   } catch (...) {
-    ctx.attach_queue(nullptr);
-    throw;
+    failure = std::current_exception();
   }
+  ctx.attach_queue(nullptr);
+  if (failure) std::rethrow_exception(failure);
   ctx.attach_queue(nullptr);
   co_await b.finish();
 }
