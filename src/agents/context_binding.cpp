@@ -26,7 +26,8 @@ struct bound_tool_state {
 }
 
 // Fails registration when `name` survives anywhere in the schema as a property or a required entry.
-void reject_nested_mentions(const json::value& v, std::string_view name, const std::string& tool, std::string& path) {
+void reject_nested_mentions(const json::value& v, std::string_view name, const std::string& tool,
+                            std::string& path) {
   if (v.is_array()) {
     const auto& a = v.get_array();
     for (std::size_t i = 0; i < a.size(); ++i) {
@@ -43,14 +44,15 @@ void reject_nested_mentions(const json::value& v, std::string_view name, const s
     if (props->get_object().contains(name)) {
       std::string where = path + ".properties";
       detail::append_path_key(where, name);
-      registration_error(tool, "the schema still has a property named \"" + std::string(name) + "\" at " + where +
-                                   "; the model could supply it");
+      registration_error(tool, "the schema still has a property named \"" + std::string(name) + "\" at " +
+                                   where + "; the model could supply it");
     }
   }
   if (const json::value* req = o.if_contains("required"); req != nullptr && req->is_array()) {
     for (const auto& r : req->get_array()) {
       if (r.is_string() && r.get_string() == name) {
-        registration_error(tool, "the schema still requires \"" + std::string(name) + "\" at " + path + ".required");
+        registration_error(
+            tool, "the schema still requires \"" + std::string(name) + "\" at " + path + ".required");
       }
     }
   }
@@ -62,8 +64,8 @@ void reject_nested_mentions(const json::value& v, std::string_view name, const s
   }
 }
 
-boost::asio::awaitable<tool_output> invoke_bound(std::shared_ptr<const bound_tool_state> state, tool_context& ctx,
-                                                 json::object args) {
+boost::asio::awaitable<tool_output> invoke_bound(std::shared_ptr<const bound_tool_state> state,
+                                                 tool_context& ctx, json::object args) {
   // Defense in depth (spec §5.2 rule 2): strict mode should already keep the model from producing these.
   for (const context_binding& b : state->bindings) {
     if (!args.contains(b.name)) continue;
@@ -92,7 +94,8 @@ std::string bound_parameter_refusal(std::string_view parameter) {
   return "parameter \"" + std::string(parameter) + "\" is set by the server and cannot be supplied";
 }
 
-function_tool bind_context(function_tool inner, std::vector<context_binding> bindings, bound_argument_policy policy) {
+function_tool bind_context(function_tool inner, std::vector<context_binding> bindings,
+                           bound_argument_policy policy) {
   if (!inner.invoke) registration_error(inner.name, "the tool has no handler");
   if (bindings.empty()) registration_error(inner.name, "no bindings given");
 
@@ -106,7 +109,8 @@ function_tool bind_context(function_tool inner, std::vector<context_binding> bin
     if (b.name.empty()) registration_error(inner.name, "a bound parameter has no name");
     if (!b.binder) registration_error(inner.name, "bound parameter \"" + b.name + "\" has no binder");
     for (std::size_t j = 0; j < i; ++j) {
-      if (bindings[j].name == b.name) registration_error(inner.name, "parameter \"" + b.name + "\" is bound twice");
+      if (bindings[j].name == b.name)
+        registration_error(inner.name, "parameter \"" + b.name + "\" is bound twice");
     }
     if (props == nullptr || !props->contains(b.name)) {
       registration_error(inner.name, "\"" + b.name + "\" is not a parameter of the tool's schema");

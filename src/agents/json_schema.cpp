@@ -30,7 +30,9 @@ bool is_identifier(std::string_view key) noexcept {
   return true;
 }
 
-bool is_integral_double(double d) noexcept { return std::isfinite(d) && std::trunc(d) == d; }
+bool is_integral_double(double d) noexcept {
+  return std::isfinite(d) && std::trunc(d) == d;
+}
 
 // Numbers as people write them: 3, -1, 0.5, 1e+300 (boost::json would print 1 as 1E0 when it is a double).
 std::string format_number(const json::value& v) {
@@ -44,7 +46,9 @@ std::string format_number(const json::value& v) {
   return std::string(buf, end);
 }
 
-std::string display(const json::value& v) { return v.is_number() ? format_number(v) : json::serialize(v); }
+std::string display(const json::value& v) {
+  return v.is_number() ? format_number(v) : json::serialize(v);
+}
 
 // JSON equality where 1 and 1.0 are the same number (enum/const comparisons).
 bool json_equal(const json::value& a, const json::value& b) {
@@ -89,7 +93,10 @@ std::size_t code_points(std::string_view s) noexcept {
 // --- to_strict_schema ---
 
 json::object empty_object_schema() {
-  return {{"type", "object"}, {"properties", json::object{}}, {"required", json::array{}}, {"additionalProperties", false}};
+  return {{"type", "object"},
+          {"properties", json::object{}},
+          {"required", json::array{}},
+          {"additionalProperties", false}};
 }
 
 bool declares_object(const json::object& s) {
@@ -124,7 +131,8 @@ void strictify(json::object& s, const std::string& path) {
     if (extra == nullptr) {
       s["additionalProperties"] = false;
     } else if (!(extra->is_bool() && !extra->get_bool())) {
-      strict_error(path, "additionalProperties must be false (an open object cannot be expressed in strict mode)");
+      strict_error(path,
+                   "additionalProperties must be false (an open object cannot be expressed in strict mode)");
     }
     json::value& props = s["properties"];
     if (props.is_null()) props = json::object{};
@@ -180,7 +188,8 @@ void strictify(json::object& s, const std::string& path) {
 bool type_accepts(std::string_view type, const json::value& v) noexcept {
   if (type == "string") return v.is_string();
   if (type == "number") return v.is_number();
-  if (type == "integer") return v.is_int64() || v.is_uint64() || (v.is_double() && is_integral_double(v.get_double()));
+  if (type == "integer")
+    return v.is_int64() || v.is_uint64() || (v.is_double() && is_integral_double(v.get_double()));
   if (type == "boolean") return v.is_bool();
   if (type == "null") return v.is_null();
   if (type == "object") return v.is_object();
@@ -230,7 +239,8 @@ class validator {
  public:
   explicit validator(const json::object& root) : root_(root) {}
 
-  std::optional<std::string> check(const json::value& v, const json::object& s, std::string& path, int depth) const {
+  std::optional<std::string> check(const json::value& v, const json::object& s, std::string& path,
+                                   int depth) const {
     if (depth > max_depth) return fail(path, "schema nesting is too deep (recursive $ref?)");
 
     if (const json::value* ref = s.if_contains("$ref"); ref != nullptr && ref->is_string()) {
@@ -295,7 +305,8 @@ class validator {
     return obj;
   }
 
-  static std::optional<std::string> check_type(const json::value& v, const json::object& s, const std::string& path) {
+  static std::optional<std::string> check_type(const json::value& v, const json::object& s,
+                                               const std::string& path) {
     const std::vector<std::string_view> types = type_names(s);
     if (types.empty()) return std::nullopt;
     for (std::string_view t : types) {
@@ -322,7 +333,8 @@ class validator {
     return std::nullopt;
   }
 
-  static std::optional<std::string> check_number(const json::value& v, const json::object& s, const std::string& path) {
+  static std::optional<std::string> check_number(const json::value& v, const json::object& s,
+                                                 const std::string& path) {
     const double d = v.to_number<double>();
     struct bound {
       const char* keyword;
@@ -344,7 +356,8 @@ class validator {
     return std::nullopt;
   }
 
-  static std::optional<std::string> check_string(std::string_view str, const json::object& s, const std::string& path) {
+  static std::optional<std::string> check_string(std::string_view str, const json::object& s,
+                                                 const std::string& path) {
     const std::size_t n = code_points(str);
     if (auto min = count_keyword(s, "minLength"); min && n < *min) {
       return fail(path, "must be at least " + std::to_string(*min) + " characters long");
@@ -393,7 +406,8 @@ class validator {
       if (props != nullptr && props->contains(key)) continue;
       if (extra == nullptr) continue;
       if (extra->is_bool()) {
-        if (!extra->get_bool()) return fail(path, "unexpected property " + json::serialize(json::string(key)));
+        if (!extra->get_bool())
+          return fail(path, "unexpected property " + json::serialize(json::string(key)));
         continue;
       }
       if (extra->is_object()) {
@@ -421,8 +435,8 @@ class validator {
 
   // anyOf / oneOf that nothing matched: blame the one branch whose type fits the value (its message is the
   // precise one, e.g. a nested field of an optional object), otherwise list the types the branches allow.
-  std::optional<std::string> no_branch_matched(const json::value& v, const json::array& branches, std::string& path,
-                                               int depth, std::string_view keyword) const {
+  std::optional<std::string> no_branch_matched(const json::value& v, const json::array& branches,
+                                               std::string& path, int depth, std::string_view keyword) const {
     const json::object* candidate = nullptr;
     std::size_t candidates = 0;
     std::vector<std::string_view> all_types;
@@ -543,7 +557,8 @@ void throw_argument_error(const std::string& path, std::string_view problem) {
 }
 
 void throw_type_mismatch(const std::string& path, std::string_view expected, const boost::json::value& got) {
-  throw_argument_error(path, "expected " + std::string(expected) + ", got " + std::string(json_type_name(got)));
+  throw_argument_error(path,
+                       "expected " + std::string(expected) + ", got " + std::string(json_type_name(got)));
 }
 
 namespace {
@@ -555,7 +570,8 @@ namespace {
 
 }  // namespace
 
-std::int64_t decode_signed(const boost::json::value& v, const std::string& path, std::int64_t min, std::int64_t max) {
+std::int64_t decode_signed(const boost::json::value& v, const std::string& path, std::int64_t min,
+                           std::int64_t max) {
   std::int64_t i = 0;
   bool fits = false;
   if (v.is_int64()) {
@@ -609,8 +625,8 @@ double decode_double(const boost::json::value& v, const std::string& path, doubl
 
 boost::json::object make_nullable(boost::json::object schema) {
   const json::value* t = schema.if_contains("type");
-  const bool scalar = t != nullptr && t->is_string() && t->get_string() != "object" && t->get_string() != "array" &&
-                      !schema.contains("enum") && !schema.contains("anyOf");
+  const bool scalar = t != nullptr && t->is_string() && t->get_string() != "object" &&
+                      t->get_string() != "array" && !schema.contains("enum") && !schema.contains("anyOf");
   if (scalar) {
     json::value type = *t;
     schema["type"] = json::array{std::move(type), "null"};

@@ -21,9 +21,9 @@ void run_usage::add(const std::optional<openai::usage>& u) {
 void log_binding_violation_to_stderr(const binding_violation& v) {
   // One line, built first so concurrent runs do not interleave inside it.
   std::ostringstream line;
-  line << "chatkit: binding violation: the model tried to set bound parameter \"" << v.parameter << "\" of tool \""
-       << v.tool << "\" (" << (v.overwritten ? "overwritten" : "refused") << "), caller user_id \""
-       << v.caller.user_id << "\"\n";
+  line << "chatkit: binding violation: the model tried to set bound parameter \"" << v.parameter
+       << "\" of tool \"" << v.tool << "\" (" << (v.overwritten ? "overwritten" : "refused")
+       << "), caller user_id \"" << v.caller.user_id << "\"\n";
   std::cerr << line.str() << std::flush;
 }
 

@@ -26,14 +26,16 @@ void function_tool::check() const {
   if (!invoke) throw user_error("tool \"" + name + "\" has no handler");
   const boost::json::value* type = parameters.if_contains("type");
   if (type == nullptr || !type->is_string() || type->get_string() != "object") {
-    throw user_error("tool \"" + name + "\": the parameters schema must be an object schema (\"type\": \"object\")");
+    throw user_error("tool \"" + name +
+                     "\": the parameters schema must be an object schema (\"type\": \"object\")");
   }
 }
 
 bool is_valid_tool_name(std::string_view name) noexcept {
   if (name.empty() || name.size() > 64) return false;
   for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
     if (!ok) return false;
   }
   return true;

@@ -20,7 +20,8 @@ void apply_param_option(json::object& schema, const enum_of& option) {
     is_string = a[0] == "string" && a[1] == "null";
     nullable = true;
   }
-  if (!is_string) throw user_error("enum_of applies to std::string and std::optional<std::string> parameters only");
+  if (!is_string)
+    throw user_error("enum_of applies to std::string and std::optional<std::string> parameters only");
   json::array values;
   for (const std::string& v : option.values) values.emplace_back(v);
   if (nullable) values.emplace_back(nullptr);  // null stays allowed: enum restricts every value
@@ -45,7 +46,8 @@ void tool_builder::add_param(std::string name, json::object schema) {
   for (const parameter& p : params_) {
     if (p.name != name) continue;
     if (p.bound) {
-      throw user_error("tool \"" + name_ + "\": parameter \"" + name + "\" is already bound to the run context");
+      throw user_error("tool \"" + name_ + "\": parameter \"" + name +
+                       "\" is already bound to the run context");
     }
     throw user_error("tool \"" + name_ + "\": duplicate parameter \"" + name + "\"");
   }
@@ -60,7 +62,8 @@ tool_builder& tool_builder::add_binding(context_binding binding, json::object sc
   for (const parameter& p : params_) {
     if (p.name != binding.name) continue;
     if (p.bound) throw user_error("tool \"" + name_ + "\": parameter \"" + p.name + "\" is bound twice");
-    throw user_error("tool \"" + name_ + "\": bound parameter \"" + p.name + "\" collides with a model parameter");
+    throw user_error("tool \"" + name_ + "\": bound parameter \"" + p.name +
+                     "\" collides with a model parameter");
   }
   params_.push_back(parameter{binding.name, std::move(schema), true});
   bindings_.push_back(std::move(binding));
@@ -71,7 +74,9 @@ tool_builder& tool_builder::bind(std::string name, std::function<json::value(con
   return add_binding(context_binding{std::move(name), std::move(binder)}, json::object{});
 }
 
-tool_builder& tool_builder::bind(context_binding binding) { return add_binding(std::move(binding), json::object{}); }
+tool_builder& tool_builder::bind(context_binding binding) {
+  return add_binding(std::move(binding), json::object{});
+}
 
 tool_builder& tool_builder::bind_user_id(std::string name) {
   return add_binding(agents::bind_user_id(std::move(name)), json::object{{"type", "string"}});

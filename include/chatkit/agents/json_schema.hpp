@@ -76,11 +76,13 @@ void append_path_index(std::string& path, std::size_t index);
 std::string_view json_type_name(const boost::json::value& v) noexcept;
 
 [[noreturn]] void throw_argument_error(const std::string& path, std::string_view problem);
-[[noreturn]] void throw_type_mismatch(const std::string& path, std::string_view expected, const boost::json::value& got);
+[[noreturn]] void throw_type_mismatch(const std::string& path, std::string_view expected,
+                                      const boost::json::value& got);
 
 // Range-checked integer extraction: accepts int64, uint64 and doubles with an integral value, throws
 // tool_argument_error (never converts with overflow) when the value does not fit [min, max].
-std::int64_t decode_signed(const boost::json::value& v, const std::string& path, std::int64_t min, std::int64_t max);
+std::int64_t decode_signed(const boost::json::value& v, const std::string& path, std::int64_t min,
+                           std::int64_t max);
 std::uint64_t decode_unsigned(const boost::json::value& v, const std::string& path, std::uint64_t max);
 double decode_double(const boost::json::value& v, const std::string& path, double max_magnitude);
 
@@ -258,12 +260,16 @@ T decode_at(const boost::json::value& v, std::string& path) {
     return v.get_bool();
   } else if constexpr (json_integer<U>) {
     if constexpr (std::is_signed_v<U>) {
-      return static_cast<U>(decode_signed(v, path, std::numeric_limits<U>::min(), std::numeric_limits<U>::max()));
+      return static_cast<U>(
+          decode_signed(v, path, std::numeric_limits<U>::min(), std::numeric_limits<U>::max()));
     } else {
       return static_cast<U>(decode_unsigned(v, path, std::numeric_limits<U>::max()));
     }
   } else if constexpr (std::is_floating_point_v<U>) {
-    return static_cast<U>(decode_double(v, path, static_cast<double>(std::numeric_limits<U>::max())));
+    // float is range-checked against its own limit; double and long double take any finite double.
+    constexpr double limit = std::is_same_v<U, float> ? static_cast<double>(std::numeric_limits<float>::max())
+                                                      : std::numeric_limits<double>::max();
+    return static_cast<U>(decode_double(v, path, limit));
   } else if constexpr (is_optional<U>::value) {
     if (v.is_null()) return U{};
     return U{decode_at<typename U::value_type>(v, path)};
@@ -286,7 +292,8 @@ T decode_at(const boost::json::value& v, std::string& path) {
     }
     return out;
   } else if constexpr (described_struct<U>) {
-    static_assert(std::is_default_constructible_v<U>, "a described argument struct must be default-constructible");
+    static_assert(std::is_default_constructible_v<U>,
+                  "a described argument struct must be default-constructible");
     if (!v.is_object()) throw_type_mismatch(path, "object", v);
     const auto& o = v.get_object();
     U out{};

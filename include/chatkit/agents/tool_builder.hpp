@@ -6,7 +6,8 @@
 //       .param<std::string>("status", "Order status filter", agents::enum_of({"open", "shipped"}))
 //       .param<std::optional<int>>("limit", "Max results")   // strict: nullable, still required
 //       .bind_user_id()                                      // "user_id" = run.caller().user_id
-//       .handler([](const agents::tool_args& a, agents::tool_context& c) -> boost::asio::awaitable<agents::tool_output> {
+//       .handler([](const agents::tool_args& a, agents::tool_context& c) ->
+//       boost::asio::awaitable<agents::tool_output> {
 //         auto status = a.get<std::string>("status");
 //         auto user = a.get<std::string>("user_id");
 //         ...
@@ -93,8 +94,8 @@ struct built_tool_state {
 };
 
 template <class Handler>
-boost::asio::awaitable<tool_output> invoke_built(std::shared_ptr<built_tool_state<Handler>> state, tool_context& ctx,
-                                                 boost::json::object args) {
+boost::asio::awaitable<tool_output> invoke_built(std::shared_ptr<built_tool_state<Handler>> state,
+                                                 tool_context& ctx, boost::json::object args) {
   const boost::json::value v(std::move(args));
   if (auto violation = schema_violation(v, state->schema)) throw tool_argument_error(*violation);
   tool_args decoded(v.get_object());
@@ -126,9 +127,12 @@ class tool_builder {
   // checked against json_schema_for<T>() like any argument.
   template <class T, class F>
   tool_builder& bind(std::string name, F binder) {
-    static_assert(std::is_invocable_v<F&, const run_context&>, "a binder is called as binder(const run_context&)");
+    static_assert(std::is_invocable_v<F&, const run_context&>,
+                  "a binder is called as binder(const run_context&)");
     std::function<boost::json::value(const run_context&)> erased;
-    erased = [f = std::move(binder)](const run_context& run) -> boost::json::value { return encode_value<T>(f(run)); };
+    erased = [f = std::move(binder)](const run_context& run) -> boost::json::value {
+      return encode_value<T>(f(run));
+    };
     return add_binding(context_binding{std::move(name), std::move(erased)}, json_schema_for<T>());
   }
   // `name` = the caller's user id (a string); a caller without one gets "not authorized".

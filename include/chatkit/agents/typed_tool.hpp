@@ -55,9 +55,10 @@ boost::asio::awaitable<tool_output> invoke_typed(std::shared_ptr<typed_tool_stat
 
 template <class Args, class Handler>
 function_tool typed_tool(std::string name, std::string description, Handler handler) {
-  static_assert(detail::described_struct<Args>,
-                "typed_tool<Args>: Args must be a struct described with BOOST_DESCRIBE_STRUCT (the arguments are "
-                "a JSON object)");
+  static_assert(
+      detail::described_struct<Args>,
+      "typed_tool<Args>: Args must be a struct described with BOOST_DESCRIBE_STRUCT (the arguments are "
+      "a JSON object)");
   detail::check_handler_signature<Handler, Args>();
 
   function_tool tool;

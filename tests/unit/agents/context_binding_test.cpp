@@ -36,12 +36,13 @@ agents::function_tool make_get_orders(int* calls = nullptr) {
       .param<std::string>("status", "Order status filter", agents::enum_of({"open", "shipped"}))
       .param<std::optional<int>>("limit", "Max results")
       .bind_user_id()
-      .handler([calls](const agents::tool_args& a, agents::tool_context&) -> net::awaitable<agents::tool_output> {
-        if (calls != nullptr) ++*calls;
-        const auto limit = a.get<std::optional<int>>("limit");
-        co_return a.get<std::string>("user_id") + ":" + a.get<std::string>("status") + ":" +
-            (limit ? std::to_string(*limit) : "all");
-      });
+      .handler(
+          [calls](const agents::tool_args& a, agents::tool_context&) -> net::awaitable<agents::tool_output> {
+            if (calls != nullptr) ++*calls;
+            const auto limit = a.get<std::optional<int>>("limit");
+            co_return a.get<std::string>("user_id") + ":" + a.get<std::string>("status") + ":" +
+                (limit ? std::to_string(*limit) : "all");
+          });
 }
 
 struct recorded_violation {
@@ -121,9 +122,10 @@ TEST_CASE("binding: the default logger writes one line to stderr", "[agents][bin
   const auto r = call_tool(tool, run, R"({"status":"open","limit":null,"user_id":"mallory"})");
   std::cerr.rdbuf(old);
   CHECK(r.error_is_argument_error());
-  CHECK(captured.str() ==
-        "chatkit: binding violation: the model tried to set bound parameter \"user_id\" of tool \"get_orders\" "
-        "(refused), caller user_id \"alice\"\n");
+  CHECK(
+      captured.str() ==
+      "chatkit: binding violation: the model tried to set bound parameter \"user_id\" of tool \"get_orders\" "
+      "(refused), caller user_id \"alice\"\n");
 }
 
 TEST_CASE("binding: the overwrite policy drops the model's value and reports it", "[agents][binding]") {
@@ -138,7 +140,8 @@ TEST_CASE("binding: the overwrite policy drops the model's value and reports it"
   agents::run_context run(alice);
   std::vector<recorded_violation> seen;
   record_into(run, seen);
-  CHECK(output_text(call_tool(tool, run, R"({"user_id":"bob","status":"open","tenant":7})")) == "alice:open:7");
+  CHECK(output_text(call_tool(tool, run, R"({"user_id":"bob","status":"open","tenant":7})")) ==
+        "alice:open:7");
   CHECK(seen == std::vector<recorded_violation>{{"orders", "user_id", true, "alice"}});
   CHECK(output_text(call_tool(tool, run, R"({"status":"open","tenant":null})")) == "alice:open:-");
   CHECK(seen.size() == 1);
@@ -196,7 +199,8 @@ TEST_CASE("binding: values are computed on every call, never cached", "[agents][
   auto tool = agents::tool_builder("count", "")
                   .bind<std::int64_t>("n", [&computed](const agents::run_context&) { return ++computed; })
                   .handler([](const agents::tool_args& a) { return std::to_string(a.get<int>("n")); });
-  CHECK(tool.parameters == json::parse(R"({"type":"object","properties":{},"required":[],"additionalProperties":false})"));
+  CHECK(tool.parameters ==
+        json::parse(R"({"type":"object","properties":{},"required":[],"additionalProperties":false})"));
   const auto alice = user("alice");
   agents::run_context run(alice);
   CHECK(output_text(call_tool(tool, run, "{}")) == "1");
@@ -209,14 +213,17 @@ TEST_CASE("binding: wrapping a hand-written (MCP-style) schema", "[agents][bindi
   raw.name = "search";
   raw.description = "Search documents.";
   raw.strict = false;
-  raw.parameters = json::parse(R"({"type":"object","properties":{"q":{"type":"string"},"account":{"type":"string"}},
-                                   "required":["account","q"]})").as_object();
+  raw.parameters =
+      json::parse(R"({"type":"object","properties":{"q":{"type":"string"},"account":{"type":"string"}},
+                                   "required":["account","q"]})")
+          .as_object();
   raw.invoke = [](agents::tool_context&, json::object args) -> net::awaitable<agents::tool_output> {
     co_return json::serialize(args);
   };
   raw.timeout = std::chrono::milliseconds(1500);
   auto tool = agents::bind_context(raw, {agents::bind_user_id("account")});
-  CHECK(tool.parameters == json::parse(R"({"type":"object","properties":{"q":{"type":"string"}},"required":["q"]})"));
+  CHECK(tool.parameters ==
+        json::parse(R"({"type":"object","properties":{"q":{"type":"string"}},"required":["q"]})"));
   CHECK_FALSE(tool.strict);
   CHECK(tool.timeout == std::chrono::milliseconds(1500));
   CHECK(tool.description == "Search documents.");
@@ -233,20 +240,24 @@ TEST_CASE("binding: wrapping a hand-written (MCP-style) schema", "[agents][bindi
 
 TEST_CASE("binding: registration errors", "[agents][binding]") {
   auto inner = agents::typed_tool<order_query>("orders", "", [](order_query) { return std::string(); });
-  CHECK_THROWS_MATCHES(agents::bind_context(inner, {agents::bind_user_id("uid")}), agents::user_error,
-                       Catch::Message("bind_context(orders): \"uid\" is not a parameter of the tool's schema"));
+  CHECK_THROWS_MATCHES(
+      agents::bind_context(inner, {agents::bind_user_id("uid")}), agents::user_error,
+      Catch::Message("bind_context(orders): \"uid\" is not a parameter of the tool's schema"));
   CHECK_THROWS_MATCHES(agents::bind_context(inner, {agents::bind_user_id(), agents::bind_user_id()}),
-                       agents::user_error, Catch::Message("bind_context(orders): parameter \"user_id\" is bound twice"));
+                       agents::user_error,
+                       Catch::Message("bind_context(orders): parameter \"user_id\" is bound twice"));
   CHECK_THROWS_MATCHES(agents::bind_context(inner, {{"user_id", nullptr}}), agents::user_error,
                        Catch::Message("bind_context(orders): bound parameter \"user_id\" has no binder"));
   CHECK_THROWS_AS(agents::bind_context(inner, {}), agents::user_error);
 
   agents::function_tool nested = inner;
   nested.parameters = json::parse(R"({"type":"object","properties":{"user_id":{"type":"string"},
-      "filter":{"type":"object","properties":{"user_id":{"type":"string"}}}}})").as_object();
-  CHECK_THROWS_MATCHES(agents::bind_context(nested, {agents::bind_user_id()}), agents::user_error,
-                       Catch::Message("bind_context(orders): the schema still has a property named \"user_id\" at "
-                                      "$.properties.filter.properties.user_id; the model could supply it"));
+      "filter":{"type":"object","properties":{"user_id":{"type":"string"}}}}})")
+                          .as_object();
+  CHECK_THROWS_MATCHES(
+      agents::bind_context(nested, {agents::bind_user_id()}), agents::user_error,
+      Catch::Message("bind_context(orders): the schema still has a property named \"user_id\" at "
+                     "$.properties.filter.properties.user_id; the model could supply it"));
 }
 
 TEST_CASE("tool_builder: registration errors", "[agents][builder]") {
@@ -254,31 +265,34 @@ TEST_CASE("tool_builder: registration errors", "[agents][builder]") {
                        Catch::Message("invalid tool name \"get orders\": it must match [A-Za-z0-9_-]{1,64}"));
   CHECK_THROWS_MATCHES(agents::tool_builder("t", "").param<int>("a", "").param<std::string>("a", ""),
                        agents::user_error, Catch::Message("tool \"t\": duplicate parameter \"a\""));
-  CHECK_THROWS_MATCHES(agents::tool_builder("t", "").param<std::string>("user_id", "").bind_user_id(),
-                       agents::user_error,
-                       Catch::Message("tool \"t\": bound parameter \"user_id\" collides with a model parameter"));
-  CHECK_THROWS_MATCHES(agents::tool_builder("t", "").bind_user_id().param<std::string>("user_id", ""),
-                       agents::user_error,
-                       Catch::Message("tool \"t\": parameter \"user_id\" is already bound to the run context"));
+  CHECK_THROWS_MATCHES(
+      agents::tool_builder("t", "").param<std::string>("user_id", "").bind_user_id(), agents::user_error,
+      Catch::Message("tool \"t\": bound parameter \"user_id\" collides with a model parameter"));
+  CHECK_THROWS_MATCHES(
+      agents::tool_builder("t", "").bind_user_id().param<std::string>("user_id", ""), agents::user_error,
+      Catch::Message("tool \"t\": parameter \"user_id\" is already bound to the run context"));
   CHECK_THROWS_MATCHES(agents::tool_builder("t", "").bind("tenant", nullptr), agents::user_error,
                        Catch::Message("tool \"t\": bound parameter \"tenant\" has no binder"));
   CHECK_THROWS_MATCHES(agents::tool_builder("t", "").bind_user_id().bind_user_id(), agents::user_error,
                        Catch::Message("tool \"t\": parameter \"user_id\" is bound twice"));
   CHECK_THROWS_AS(agents::tool_builder("t", "").param<int>("", ""), agents::user_error);
-  CHECK_THROWS_AS(agents::tool_builder("t", "").param<int>("n", "", agents::enum_of({"a"})), agents::user_error);
+  CHECK_THROWS_AS(agents::tool_builder("t", "").param<int>("n", "", agents::enum_of({"a"})),
+                  agents::user_error);
 }
 
 TEST_CASE("tool_builder: options, validation and tool_args", "[agents][builder]") {
-  auto tool = agents::tool_builder("page", "Fetch a page.")
-                  .param<std::optional<std::string>>("sort", "", agents::enum_of({"asc", "desc"}))
-                  .param<int>("size", "Page size", agents::schema_keywords({{"minimum", 1}, {"maximum", 100}}))
-                  .param<std::vector<std::string>>("fields", "")
-                  .handler([](const agents::tool_args& a) {
-                    return json::object{{"sort", json::value_from(a.get<std::optional<std::string>>("sort").value_or("-"))},
-                                        {"size", a.get<std::int64_t>("size")},
-                                        {"fields", a.get<std::vector<std::string>>("fields").size()},
-                                        {"raw", a.get<json::value>("fields")}};
-                  });
+  auto tool =
+      agents::tool_builder("page", "Fetch a page.")
+          .param<std::optional<std::string>>("sort", "", agents::enum_of({"asc", "desc"}))
+          .param<int>("size", "Page size", agents::schema_keywords({{"minimum", 1}, {"maximum", 100}}))
+          .param<std::vector<std::string>>("fields", "")
+          .handler([](const agents::tool_args& a) {
+            return json::object{
+                {"sort", json::value_from(a.get<std::optional<std::string>>("sort").value_or("-"))},
+                {"size", a.get<std::int64_t>("size")},
+                {"fields", a.get<std::vector<std::string>>("fields").size()},
+                {"raw", a.get<json::value>("fields")}};
+          });
   CHECK(tool.parameters.at("properties") == json::parse(R"({
       "sort":{"type":["string","null"],"enum":["asc","desc",null]},
       "size":{"type":"integer","minimum":1,"maximum":100,"description":"Page size"},
@@ -288,10 +302,10 @@ TEST_CASE("tool_builder: options, validation and tool_args", "[agents][builder]"
   agents::run_context run(alice);
   CHECK(output_text(call_tool(tool, run, R"({"sort":null,"size":10,"fields":["a"]})")) ==
         R"({"sort":"-","size":10,"fields":1,"raw":["a"]})");
-  CHECK(call_tool(tool, run, R"({"sort":"up","size":10,"fields":[]})").error_of<agents::tool_argument_error>() ==
-        R"($.sort: expected one of "asc", "desc", null)");
-  CHECK(call_tool(tool, run, R"({"sort":"asc","size":0,"fields":[]})").error_of<agents::tool_argument_error>() ==
-        "$.size: must be >= 1");
+  CHECK(call_tool(tool, run, R"({"sort":"up","size":10,"fields":[]})")
+            .error_of<agents::tool_argument_error>() == R"($.sort: expected one of "asc", "desc", null)");
+  CHECK(call_tool(tool, run, R"({"sort":"asc","size":0,"fields":[]})")
+            .error_of<agents::tool_argument_error>() == "$.size: must be >= 1");
 
   agents::tool_args args(json::parse(R"({"big":3000000000,"s":"x"})").as_object());
   CHECK_THROWS_MATCHES(args.get<int>("big"), agents::tool_argument_error,

@@ -40,7 +40,9 @@ struct derived_args : base_args {
 };
 BOOST_DESCRIBE_STRUCT(derived_args, (base_args), (small, ratio))
 
-json::object obj(std::string_view text) { return json::parse(text).as_object(); }
+json::object obj(std::string_view text) {
+  return json::parse(text).as_object();
+}
 
 std::optional<std::string> violation(std::string_view value, std::string_view schema) {
   return agents::schema_violation(json::parse(value), obj(schema));
@@ -70,7 +72,8 @@ TEST_CASE("json_schema_for: scalars, optionals, vectors, enums", "[agents][schem
         obj(R"({"type":"array","items":{"type":["integer","null"]}})"));
   CHECK(agents::json_schema_for<std::optional<std::vector<int>>>() ==
         obj(R"({"anyOf":[{"type":"array","items":{"type":"integer"}},{"type":"null"}]})"));
-  CHECK(agents::json_schema_for<task_status>() == obj(R"({"type":"string","enum":["open","in_progress","done"]})"));
+  CHECK(agents::json_schema_for<task_status>() ==
+        obj(R"({"type":"string","enum":["open","in_progress","done"]})"));
 }
 
 TEST_CASE("json_schema_for: inherited members come first, in declaration order", "[agents][schema]") {
@@ -82,7 +85,8 @@ TEST_CASE("json_schema_for: inherited members come first, in declaration order",
   CHECK(keys == std::vector<std::string>{"id", "small", "ratio"});
 }
 
-TEST_CASE("field_docs naming a missing field, or a field twice, is rejected at compile time", "[agents][schema]") {
+TEST_CASE("field_docs naming a missing field, or a field twice, is rejected at compile time",
+          "[agents][schema]") {
   // json_schema_for<T> static_asserts this predicate; instantiating it for these types would not compile.
   STATIC_REQUIRE(agents::detail::field_docs_name_fields<task_args>());
   STATIC_REQUIRE(agents::detail::field_docs_name_fields<derived_args>());  // no field_docs at all
@@ -134,18 +138,22 @@ TEST_CASE("to_strict_schema normalises hand-written schemas", "[agents][schema]"
   }
   SECTION("open objects are user errors") {
     CHECK_THROWS_MATCHES(
-        agents::to_strict_schema(obj(R"({"type":"object","properties":{"m":{"type":"object","additionalProperties":true}}})")),
+        agents::to_strict_schema(
+            obj(R"({"type":"object","properties":{"m":{"type":"object","additionalProperties":true}}})")),
         agents::user_error,
-        Catch::Message("strict schema $.properties.m: additionalProperties must be false (an open object cannot be "
-                       "expressed in strict mode)"));
-    CHECK_THROWS_AS(agents::to_strict_schema(obj(R"({"type":"object","additionalProperties":{"type":"string"}})")),
-                    agents::user_error);
+        Catch::Message(
+            "strict schema $.properties.m: additionalProperties must be false (an open object cannot be "
+            "expressed in strict mode)"));
+    CHECK_THROWS_AS(
+        agents::to_strict_schema(obj(R"({"type":"object","additionalProperties":{"type":"string"}})")),
+        agents::user_error);
   }
   SECTION("the root must be a plain object") {
     CHECK_THROWS_MATCHES(agents::to_strict_schema(obj(R"({"type":"string"})")), agents::user_error,
                          Catch::Message("strict schema $: the root must be a non-nullable object schema "
                                         "(\"type\": \"object\")"));
-    CHECK_THROWS_AS(agents::to_strict_schema(obj(R"({"type":["object","null"],"properties":{}})")), agents::user_error);
+    CHECK_THROWS_AS(agents::to_strict_schema(obj(R"({"type":["object","null"],"properties":{}})")),
+                    agents::user_error);
   }
   SECTION("a generated schema is already strict") {
     const json::object s = agents::json_schema_for<task_args>();
@@ -160,29 +168,41 @@ TEST_CASE("schema_violation: exact messages", "[agents][schema][validator]") {
   CHECK(violation(ok_task, task) == std::nullopt);
 
   SECTION("enum") {
-    CHECK(violation(R"({"status":"closed"})", R"({"type":"object","properties":{"status":{"type":"string","enum":["open","shipped"]}}})") ==
+    CHECK(violation(
+              R"({"status":"closed"})",
+              R"({"type":"object","properties":{"status":{"type":"string","enum":["open","shipped"]}}})") ==
           R"($.status: expected one of "open", "shipped")");
   }
   SECTION("required and additional properties") {
-    CHECK(violation(R"({"x":1})", R"({"type":"object","properties":{"title":{"type":"string"},"x":{}},"required":["title","x"]})") ==
-          R"($: missing required property "title")");
-    CHECK(violation(R"({"title":"a","user_id":"u"})",
-                    R"({"type":"object","properties":{"title":{"type":"string"}},"additionalProperties":false})") ==
+    CHECK(
+        violation(
+            R"({"x":1})",
+            R"({"type":"object","properties":{"title":{"type":"string"},"x":{}},"required":["title","x"]})") ==
+        R"($: missing required property "title")");
+    CHECK(violation(
+              R"({"title":"a","user_id":"u"})",
+              R"({"type":"object","properties":{"title":{"type":"string"}},"additionalProperties":false})") ==
           R"($: unexpected property "user_id")");
-    CHECK(violation(R"({"a":{"b":1,"weird key":2}})",
-                    R"({"type":"object","properties":{"a":{"type":"object","properties":{"b":{}},"additionalProperties":false}}})") ==
-          R"($.a: unexpected property "weird key")");
+    CHECK(
+        violation(
+            R"({"a":{"b":1,"weird key":2}})",
+            R"({"type":"object","properties":{"a":{"type":"object","properties":{"b":{}},"additionalProperties":false}}})") ==
+        R"($.a: unexpected property "weird key")");
     CHECK(violation(R"({"n":1,"extra":"x"})",
                     R"({"type":"object","properties":{"n":{}},"additionalProperties":{"type":"integer"}})") ==
           R"($.extra: expected integer, got string)");
-    CHECK(violation(R"({"weird key":"x"})", R"({"type":"object","properties":{"weird key":{"type":"integer"}}})") ==
+    CHECK(violation(R"({"weird key":"x"})",
+                    R"({"type":"object","properties":{"weird key":{"type":"integer"}}})") ==
           R"($["weird key"]: expected integer, got string)");
   }
   SECTION("types") {
-    CHECK(violation(R"({"limit":"10"})", R"({"type":"object","properties":{"limit":{"type":["integer","null"]}}})") ==
+    CHECK(violation(R"({"limit":"10"})",
+                    R"({"type":"object","properties":{"limit":{"type":["integer","null"]}}})") ==
           "$.limit: expected integer or null, got string");
-    CHECK(violation(R"({"tags":["a","b",3]})", R"({"type":"object","properties":{"tags":{"type":"array","items":{"type":"string"}}}})") ==
-          "$.tags[2]: expected string, got number");
+    CHECK(
+        violation(R"({"tags":["a","b",3]})",
+                  R"({"type":"object","properties":{"tags":{"type":"array","items":{"type":"string"}}}})") ==
+        "$.tags[2]: expected string, got number");
     CHECK(violation("1.5", R"({"type":"integer"})") == "$: expected integer, got number");
     CHECK(violation("2.0", R"({"type":"integer"})") == std::nullopt);  // integral doubles are integers
     CHECK(violation("18446744073709551615", R"({"type":"integer"})") == std::nullopt);
@@ -208,7 +228,7 @@ TEST_CASE("schema_violation: exact messages", "[agents][schema][validator]") {
   SECTION("string length counts code points") {
     const char* s = R"({"type":"string","minLength":2,"maxLength":3})";
     CHECK(violation(R"("é")", s) == "$: must be at least 2 characters long");  // 2 bytes, 1 code point
-    CHECK(violation(R"("ééé")", s) == std::nullopt);                          // 6 bytes, 3 code points
+    CHECK(violation(R"("ééé")", s) == std::nullopt);                           // 6 bytes, 3 code points
     CHECK(violation(R"("abcd")", s) == "$: must be at most 3 characters long");
   }
   SECTION("array sizes") {
@@ -218,7 +238,8 @@ TEST_CASE("schema_violation: exact messages", "[agents][schema][validator]") {
   }
   SECTION("anyOf blames the branch of the value's type") {
     const std::string due = json::serialize(agents::json_schema_for<std::optional<due_date>>());
-    CHECK(violation(R"({"year":2026,"month":"May","day":1})", due) == "$.month: expected integer, got string");
+    CHECK(violation(R"({"year":2026,"month":"May","day":1})", due) ==
+          "$.month: expected integer, got string");
     CHECK(violation(R"("tomorrow")", due) == "$: expected object or null, got string");
     CHECK(violation("null", due) == std::nullopt);
     const std::string prev = json::serialize(agents::json_schema_for<std::optional<task_status>>());
@@ -300,21 +321,28 @@ TEST_CASE("decode_arguments: mismatches and overflow are errors with paths", "[a
   CHECK(decode_error<int>("\"1\"") == "$: expected integer, got string");
   CHECK(decode_error<float>("1e300") == "$: 1e+300 is out of range for a float");
   CHECK(decode_error<double>("true") == "$: expected number, got boolean");
-  CHECK(decode_error<std::vector<std::int16_t>>("[1, 2, 40000]") == "$[2]: 40000 is out of range [-32768, 32767]");
+  CHECK(decode_error<std::vector<std::int16_t>>("[1, 2, 40000]") ==
+        "$[2]: 40000 is out of range [-32768, 32767]");
   CHECK(decode_error<task_status>("\"closed\"") == R"($: expected one of "open", "in_progress", "done")");
   CHECK(decode_error<task_status>("1") == R"($: expected one of "open", "in_progress", "done")");
   CHECK(decode_error<due_date>(R"({"year":2026,"month":1})") == R"($: missing required property "day")");
-  CHECK(decode_error<task_args>(R"({"title":"t","status":"open","tags":[],"reminders":[{"year":1,"month":2,"day":2.5}],
-                                   "urgent":false,"weight":0})") == "$.reminders[0].day: expected integer, got number");
-  CHECK(decode_error<derived_args>(R"({"id":"a","small":-1,"ratio":0})") == "$.small: -1 is out of range [0, 255]");
+  CHECK(decode_error<task_args>(
+            R"({"title":"t","status":"open","tags":[],"reminders":[{"year":1,"month":2,"day":2.5}],
+                                   "urgent":false,"weight":0})") ==
+        "$.reminders[0].day: expected integer, got number");
+  CHECK(decode_error<derived_args>(R"({"id":"a","small":-1,"ratio":0})") ==
+        "$.small: -1 is out of range [0, 255]");
 
   // in range: the edges and integral doubles decode
   CHECK(agents::decode_arguments<int>(json::parse("-2147483648")) == std::numeric_limits<int>::min());
   CHECK(agents::decode_arguments<std::uint64_t>(json::parse("18446744073709551615")) ==
         std::numeric_limits<std::uint64_t>::max());
   CHECK(agents::decode_arguments<int>(json::parse("7.0")) == 7);
+  CHECK(agents::decode_arguments<long double>(json::parse("1e300")) == static_cast<long double>(1e300));
+  CHECK(agents::decode_arguments<float>(json::parse("2")) == 2.0F);
   CHECK(agents::decode_arguments<std::optional<int>>(json::parse("null")) == std::nullopt);
   // a missing optional member reads as absent
   CHECK_FALSE(agents::decode_arguments<task_args>(json::parse(R"({"title":"t","status":"done","tags":[],
-      "reminders":[],"urgent":false,"weight":0})")).estimate_minutes.has_value());
+      "reminders":[],"urgent":false,"weight":0})"))
+                  .estimate_minutes.has_value());
 }

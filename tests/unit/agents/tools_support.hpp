@@ -48,7 +48,8 @@ struct task_args {
       {"title", "The task title"}, {"tags", "Free-form labels"}, {"due", "When the task is due, or null"}};
 };
 BOOST_DESCRIBE_STRUCT(task_args, (),
-                      (title, status, estimate_minutes, tags, due, reminders, urgent, weight, previous_status))
+                      (title, status, estimate_minutes, tags, due, reminders, urgent, weight,
+                       previous_status))
 
 // What one tool call produced: the output, or the exception's type and message.
 struct call_result {
@@ -72,7 +73,8 @@ struct call_result {
 };
 
 // Invokes `tool` as the runner would, for the caller of `run`.
-inline call_result call_tool(const agents::function_tool& tool, agents::run_context& run, const std::string& args_json) {
+inline call_result call_tool(const agents::function_tool& tool, agents::run_context& run,
+                             const std::string& args_json) {
   agents::agent ag;
   ag.name = "tester";
   json::object args = json::parse(args_json).as_object();

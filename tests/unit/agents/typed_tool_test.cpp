@@ -47,15 +47,16 @@ chatkit::request_context alice() {
 }  // namespace
 
 TEST_CASE("typed_tool: the generated schema equals the golden file", "[agents][typed_tool]") {
-  auto tool = agents::typed_tool<task_args>("add_task", "Add a task.", [](task_args) { return std::string("ok"); });
+  auto tool =
+      agents::typed_tool<task_args>("add_task", "Add a task.", [](task_args) { return std::string("ok"); });
   const json::value golden = chatkit::testing::read_json_file(chatkit::testing::fixtures_dir() / "agents" /
                                                               "typed_tool_schema.json");
   CHECK(json::value(tool.parameters) == golden);
   // Object equality ignores key order; the properties must also come in declaration order.
   std::vector<std::string> keys;
   for (const auto& kv : tool.parameters.at("properties").as_object()) keys.emplace_back(kv.key());
-  CHECK(keys == std::vector<std::string>{"title", "status", "estimate_minutes", "tags", "due", "reminders", "urgent",
-                                         "weight", "previous_status"});
+  CHECK(keys == std::vector<std::string>{"title", "status", "estimate_minutes", "tags", "due", "reminders",
+                                         "urgent", "weight", "previous_status"});
   CHECK(tool.strict);
   CHECK(tool.bound_parameters.empty());
   CHECK(tool.to_responses_tool() == json::object{{"type", "function"},
@@ -69,15 +70,16 @@ TEST_CASE("typed_tool: a valid call decodes the arguments and passes the context
   std::string seen_user;
   std::string seen_call;
   auto tool = agents::typed_tool<task_args>(
-      "add_task", "Add a task.",
-      [&](task_args a, agents::tool_context& ctx) -> net::awaitable<std::string> {
+      "add_task", "Add a task.", [&](task_args a, agents::tool_context& ctx) -> net::awaitable<std::string> {
         seen_user = ctx.caller().user_id;
         seen_call = std::string(ctx.call_id);
-        co_return a.title + "/" + std::to_string(a.tags.size()) + "/" + (a.due ? std::to_string(a.due->day) : "none");
+        co_return a.title + "/" + std::to_string(a.tags.size()) + "/" +
+            (a.due ? std::to_string(a.due->day) : "none");
       });
   const auto caller = alice();
   agents::run_context run(caller);
-  const auto r = call_tool(tool, run, R"({"title":"Ship","status":"open","estimate_minutes":null,"tags":["a","b"],
+  const auto r =
+      call_tool(tool, run, R"({"title":"Ship","status":"open","estimate_minutes":null,"tags":["a","b"],
       "due":{"year":2026,"month":12,"day":24},"reminders":[],"urgent":false,"weight":1,"previous_status":null})");
   REQUIRE_FALSE(r.error);
   CHECK(output_text(r) == "Ship/2/24");
@@ -110,38 +112,42 @@ TEST_CASE("typed_tool: handler results", "[agents][typed_tool]") {
   const std::string args = R"({"city":"Oslo","unit":"C"})";
 
   SECTION("a described struct is sent as compact JSON") {
-    auto tool = agents::typed_tool<weather_args>("weather", "Weather.", [](weather_args a) -> net::awaitable<weather_report> {
-      co_return weather_report{a.city, 18.5, task_status::in_progress, std::nullopt};
-    });
+    auto tool = agents::typed_tool<weather_args>(
+        "weather", "Weather.", [](weather_args a) -> net::awaitable<weather_report> {
+          co_return weather_report{a.city, 18.5, task_status::in_progress, std::nullopt};
+        });
     CHECK(output_text(call_tool(tool, run, args)) ==
           R"({"city":"Oslo","temp_c":1.85E1,"status":"in_progress","wind":null})");
   }
   SECTION("a JSON object") {
-    auto tool = agents::typed_tool<weather_args>("weather", "Weather.", [](weather_args a, agents::tool_context&) {
-      return json::object{{"city", a.city}, {"unit", *a.unit}};
-    });
+    auto tool =
+        agents::typed_tool<weather_args>("weather", "Weather.", [](weather_args a, agents::tool_context&) {
+          return json::object{{"city", a.city}, {"unit", *a.unit}};
+        });
     CHECK(output_text(call_tool(tool, run, args)) == R"({"city":"Oslo","unit":"C"})");
   }
   SECTION("tool_output content parts") {
-    auto tool = agents::typed_tool<weather_args>("weather", "Weather.", [](weather_args) -> net::awaitable<agents::tool_output> {
-      co_return agents::tool_output::content(json::array{json::object{{"type", "input_text"}, {"text", "hi"}}});
-    });
+    auto tool = agents::typed_tool<weather_args>(
+        "weather", "Weather.", [](weather_args) -> net::awaitable<agents::tool_output> {
+          co_return agents::tool_output::content(
+              json::array{json::object{{"type", "input_text"}, {"text", "hi"}}});
+        });
     const auto r = call_tool(tool, run, args);
     REQUIRE(r.output);
     CHECK(r.output->is_content);
     CHECK(r.output->to_wire() == json::parse(R"([{"type":"input_text","text":"hi"}])"));
   }
   SECTION("a handler exception propagates unchanged") {
-    auto tool = agents::typed_tool<weather_args>("weather", "Weather.", [](weather_args) -> std::string {
-      throw std::runtime_error("backend down");
-    });
+    auto tool = agents::typed_tool<weather_args>(
+        "weather", "Weather.", [](weather_args) -> std::string { throw std::runtime_error("backend down"); });
     CHECK(call_tool(tool, run, args).error_of<std::runtime_error>() == "backend down");
   }
 }
 
 TEST_CASE("typed_tool: the call owns its state (the tool may go away mid-call)", "[agents][typed_tool]") {
   auto tool = std::make_unique<agents::function_tool>(agents::typed_tool<weather_args>(
-      "weather", "Weather.", [prefix = std::string("it is sunny in ")](weather_args a) -> net::awaitable<std::string> {
+      "weather", "Weather.",
+      [prefix = std::string("it is sunny in ")](weather_args a) -> net::awaitable<std::string> {
         co_return prefix + a.city;
       }));
   const auto caller = alice();
@@ -162,8 +168,9 @@ TEST_CASE("typed_tool: the call owns its state (the tool may go away mid-call)",
 
 TEST_CASE("typed_tool: registration errors", "[agents][typed_tool]") {
   auto handler = [](weather_args) { return std::string(); };
-  CHECK_THROWS_MATCHES(agents::typed_tool<weather_args>("get weather", "", handler), agents::user_error,
-                       Catch::Message("invalid tool name \"get weather\": it must match [A-Za-z0-9_-]{1,64}"));
+  CHECK_THROWS_MATCHES(
+      agents::typed_tool<weather_args>("get weather", "", handler), agents::user_error,
+      Catch::Message("invalid tool name \"get weather\": it must match [A-Za-z0-9_-]{1,64}"));
   CHECK_THROWS_AS(agents::typed_tool<weather_args>("", "", handler), agents::user_error);
   CHECK_THROWS_AS(agents::typed_tool<weather_args>(std::string(65, 'a'), "", handler), agents::user_error);
   CHECK_NOTHROW(agents::typed_tool<weather_args>(std::string(64, 'a'), "", handler));
@@ -179,7 +186,9 @@ TEST_CASE("function_tool basics: names, check(), to_wire, find_tool", "[agents][
   t.name = "noop";
   t.parameters = json::object{{"type", "object"}};
   CHECK_THROWS_MATCHES(t.check(), agents::user_error, Catch::Message("tool \"noop\" has no handler"));
-  t.invoke = [](agents::tool_context&, json::object) -> net::awaitable<agents::tool_output> { co_return "x"; };
+  t.invoke = [](agents::tool_context&, json::object) -> net::awaitable<agents::tool_output> {
+    co_return "x";
+  };
   CHECK_NOTHROW(t.check());
   t.parameters = json::object{{"type", "array"}};
   CHECK_THROWS_AS(t.check(), agents::user_error);
@@ -193,7 +202,8 @@ TEST_CASE("function_tool basics: names, check(), to_wire, find_tool", "[agents][
   agents::agent a;
   t.parameters = json::object{{"type", "object"}};
   a.tools.push_back(t);
-  a.tools.push_back(agents::typed_tool<weather_args>("weather", "", [](weather_args) { return std::string(); }));
+  a.tools.push_back(
+      agents::typed_tool<weather_args>("weather", "", [](weather_args) { return std::string(); }));
   REQUIRE(a.find_tool("weather") != nullptr);
   CHECK(a.find_tool("weather")->name == "weather");
   CHECK(a.find_tool("noop") == &a.tools[0]);
@@ -226,8 +236,8 @@ TEST_CASE("run_context: usage, chatkit() without a bridge, violation reporting",
 
   std::vector<std::string> seen;
   run.on_binding_violation = [&](const agents::binding_violation& v) {
-    seen.push_back(std::string(v.tool) + ":" + std::string(v.parameter) + ":" + (v.overwritten ? "o" : "r") + ":" +
-                   v.caller.user_id);
+    seen.push_back(std::string(v.tool) + ":" + std::string(v.parameter) + ":" + (v.overwritten ? "o" : "r") +
+                   ":" + v.caller.user_id);
   };
   run.report(agents::binding_violation{"t", "user_id", true, caller});
   CHECK(seen == std::vector<std::string>{"t:user_id:o:alice"});

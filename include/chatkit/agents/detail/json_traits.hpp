@@ -38,19 +38,21 @@ concept described_enum = std::is_enum_v<T> && boost::describe::has_describe_enum
 
 template <class T>
 concept json_dom_type = std::is_same_v<T, boost::json::value> || std::is_same_v<T, boost::json::object> ||
-                        std::is_same_v<T, boost::json::array> || std::is_same_v<T, boost::json::string>;
+    std::is_same_v<T, boost::json::array> || std::is_same_v<T, boost::json::string>;
 
 // Character types are integers to C++ but almost never mean "a number" in an argument struct.
 // (signed/unsigned char stay integers: they are std::int8_t / std::uint8_t.)
 template <class T>
-concept character_type = std::is_same_v<T, char> || std::is_same_v<T, wchar_t> || std::is_same_v<T, char8_t> ||
-                         std::is_same_v<T, char16_t> || std::is_same_v<T, char32_t>;
+concept character_type = std::is_same_v<T, char> || std::is_same_v<T, wchar_t> ||
+    std::is_same_v<T, char8_t> || std::is_same_v<T, char16_t> || std::is_same_v<T, char32_t>;
 
 template <class T>
 concept json_integer = std::is_integral_v<T> && !std::is_same_v<T, bool> && !character_type<T>;
 
 template <class T>
-concept has_field_docs = requires { T::field_docs; };
+concept has_field_docs = requires {
+  T::field_docs;
+};
 
 // Always false, for static_asserts in discarded branches.
 template <class T>

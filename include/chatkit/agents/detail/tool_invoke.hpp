@@ -37,7 +37,8 @@ auto handler_result_probe() {
   }
 }
 template <class Handler, class A>
-inline constexpr bool handler_accepts = std::is_invocable_v<Handler&, A&&, tool_context&> || std::is_invocable_v<Handler&, A&&>;
+inline constexpr bool handler_accepts =
+    std::is_invocable_v<Handler&, A&&, tool_context&> || std::is_invocable_v<Handler&, A&&>;
 template <class Handler, class A>
 using handler_result_t = typename decltype(handler_result_probe<Handler, A>())::type;
 
@@ -55,17 +56,18 @@ decltype(auto) call_handler(Handler& h, A&& arg, tool_context& ctx) {
 // optional, number, bool), which is sent as its JSON form.
 template <class R>
 inline constexpr bool is_tool_result =
-    !std::is_void_v<R> &&
-    (described_struct<R> || described_enum<R> || is_vector<R>::value || is_optional<R>::value ||
-     json_integer<R> || std::is_floating_point_v<R> || std::is_same_v<R, bool> || std::is_constructible_v<tool_output, R>);
+    !std::is_void_v<R> && (described_struct<R> || described_enum<R> || is_vector<R>::value ||
+                           is_optional<R>::value || json_integer<R> || std::is_floating_point_v<R> ||
+                           std::is_same_v<R, bool> || std::is_constructible_v<tool_output, R>);
 
 template <class R>
 tool_output to_tool_output(R&& r) {
   using U = std::remove_cvref_t<R>;
   if constexpr (std::is_same_v<U, tool_output>) {
     return std::forward<R>(r);
-  } else if constexpr (described_struct<U> || described_enum<U> || is_vector<U>::value || is_optional<U>::value ||
-                       json_integer<U> || std::is_floating_point_v<U> || std::is_same_v<U, bool>) {
+  } else if constexpr (described_struct<U> || described_enum<U> || is_vector<U>::value ||
+                       is_optional<U>::value || json_integer<U> || std::is_floating_point_v<U> ||
+                       std::is_same_v<U, bool>) {
     return tool_output(encode_value(r));
   } else {
     return tool_output(std::forward<R>(r));
@@ -78,9 +80,10 @@ void check_handler_signature() {
                 "the tool handler must be callable as handler(args, tool_context&) or handler(args)");
   using result = handler_result_t<Handler, A>;
   using value = std::remove_cvref_t<typename awaited<result>::type>;
-  static_assert(is_tool_result<value>,
-                "the tool handler must return (an awaitable of) tool_output, std::string, boost::json::value or "
-                "object, or a described struct / enum / vector / optional / number");
+  static_assert(
+      is_tool_result<value>,
+      "the tool handler must return (an awaitable of) tool_output, std::string, boost::json::value or "
+      "object, or a described struct / enum / vector / optional / number");
 }
 
 // Calls the handler with `arg` and converts what it returns (awaiting it first when it is an awaitable).
