@@ -106,7 +106,7 @@ void dump(std::string& out, const boost::json::value& v, const python_json_optio
       out.push_back('[');
       bool first = true;
       for (const auto& e : v.get_array()) {
-        if (!first) out += ", ";
+        if (!first) out += o.compact ? "," : ", ";
         first = false;
         dump(out, e, o);
       }
@@ -117,10 +117,10 @@ void dump(std::string& out, const boost::json::value& v, const python_json_optio
       out.push_back('{');
       bool first = true;
       for (const auto& m : v.get_object()) {
-        if (!first) out += ", ";
+        if (!first) out += o.compact ? "," : ", ";
         first = false;
         append_python_json_string(out, m.key(), o.ensure_ascii);
-        out += ": ";
+        out += o.compact ? ":" : ": ";
         dump(out, m.value(), o);
       }
       out.push_back('}');

@@ -32,6 +32,7 @@ namespace chatkit::agents::detail {
 struct python_json_options {
   bool ensure_ascii = true;  // json.dumps(ensure_ascii=True)
   bool allow_nan = true;     // json.dumps(allow_nan=True)
+  bool compact = false;      // separators (",", ":") — used for tool outputs, with ensure_ascii off
 };
 
 // json.dumps(v) with Python's default arguments (or the options given).

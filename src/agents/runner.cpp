@@ -420,7 +420,13 @@ json::array run_stream::to_input_list() const {
 }
 
 run_stream run_streamed(agent starting_agent, run_input input, run_context& ctx, run_options options) {
-  for (const auto& t : starting_agent.tools) t.check();
+  for (std::size_t i = 0; i < starting_agent.tools.size(); ++i) {
+    const auto& t = starting_agent.tools[i];
+    t.check();
+    for (std::size_t j = 0; j < i; ++j)
+      if (starting_agent.tools[j].name == t.name)
+        throw user_error("agent '" + starting_agent.name + "' has two tools named '" + t.name + "'");
+  }
   json::array items;
   if (auto* text = std::get_if<std::string>(&input))
     items.push_back(json::object{{"role", "user"}, {"content", *text}});

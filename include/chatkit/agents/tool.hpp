@@ -78,6 +78,13 @@ struct function_tool {
   void check() const;
 };
 
+// A tool from a hand-written JSON schema: the argument object is validated against `schema` before `handler`
+// runs (a violation goes back to the model with its path, e.g. `$.city: expected string, got number`). With
+// `strict`, the schema is normalised to strict form first (to_strict_schema). Throws user_error for an invalid
+// name or schema.
+function_tool make_tool(std::string name, std::string description, boost::json::object schema, tool_handler handler,
+                        bool strict = true);
+
 // True when `name` matches [A-Za-z0-9_-]{1,64}.
 bool is_valid_tool_name(std::string_view name) noexcept;
 

@@ -623,3 +623,37 @@ TEST_CASE("runner: a run without a model is a user error", "[agents][runner]") {
   REQUIRE(c.error);
   CHECK_THAT(error_message<user_error>(c.error), Catch::Contains("has no model"));
 }
+
+TEST_CASE("runner: make_tool validates arguments against its schema before the handler", "[agents][runner]") {
+  scripted_server server;
+  server.add(exchange::sse(tool_calls("resp_1", {{"c1", "get_weather", "{\"city\":5}"}}), "req_1"));
+  server.add(exchange::sse(text_answer("resp_2", "msg_2", {"ok"}), "req_2"));
+  net::io_context ioc;
+  request_context alice{"alice", {}, {}};
+  run_context ctx(alice);
+  int calls = 0;
+  // A loose schema given by hand: make_tool normalises it to strict form.
+  auto tool = make_tool("get_weather", "Weather for a city.",
+                        json::parse(R"({"type":"object","properties":{"city":{"type":"string"}}})").as_object(),
+                        [&](tool_context&, json::object) -> net::awaitable<tool_output> {
+                          ++calls;
+                          co_return "sunny";
+                        });
+  CHECK(json::value(tool.parameters) == json::value(city_schema()));
+  auto run = run_streamed(weather_agent(tool), "go", ctx, {.model = model_for(ioc, server)});
+  auto c = run_sync(ioc, drain(run));
+  REQUIRE_FALSE(c.error);
+  CHECK(calls == 0);
+  CHECK(request_bodies(server).at(1).at("input").as_array().at(2).at("output") ==
+        "Tool call failed; fix the arguments and try again. Error: invalid arguments for tool get_weather: "
+        "$.city: expected string, got number");
+}
+
+TEST_CASE("runner: two tools with one name are refused at start", "[agents][runner]") {
+  net::io_context ioc;
+  request_context alice{"alice", {}, {}};
+  run_context ctx(alice);
+  auto a = weather_agent(weather_tool());
+  a.tools.push_back(weather_tool());
+  CHECK_THROWS_WITH(run_streamed(a, "go", ctx, {}), "agent 'Weather' has two tools named 'get_weather'");
+}

@@ -117,7 +117,7 @@ TEST_CASE("typed_tool: handler results", "[agents][typed_tool]") {
           co_return weather_report{a.city, 18.5, task_status::in_progress, std::nullopt};
         });
     CHECK(output_text(call_tool(tool, run, args)) ==
-          R"({"city":"Oslo","temp_c":1.85E1,"status":"in_progress","wind":null})");
+          R"({"city":"Oslo","temp_c":18.5,"status":"in_progress","wind":null})");
   }
   SECTION("a JSON object") {
     auto tool =
@@ -197,6 +197,8 @@ TEST_CASE("function_tool basics: names, check(), to_wire, find_tool", "[agents][
   CHECK(agents::tool_output(json::value(42)).to_wire() == "42");
   CHECK(agents::tool_output(json::object{{"temp_c", 18}}).to_wire() == R"({"temp_c":18})");
   CHECK(agents::tool_output(json::value(json::array{1, "a"})).to_wire() == R"([1,"a"])");
+  CHECK(agents::tool_output(json::object{{"t", 0.1}, {"w", 2.0}, {"city", "Zürich"}}).to_wire() ==
+        R"({"t":0.1,"w":2.0,"city":"Zürich"})");
   CHECK(agents::tool_output::content(json::array{}).to_wire() == json::array{});
 
   agents::agent a;
