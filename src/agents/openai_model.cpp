@@ -26,7 +26,11 @@ openai_responses_model::openai_responses_model(std::shared_ptr<const openai::cli
 }
 
 boost::asio::awaitable<std::unique_ptr<model_stream>> openai_responses_model::stream(boost::json::object request) {
-  auto s = co_await client_->stream_response(std::move(request));
+  // Model calls made for agents identify themselves (spec agent-runner.md §10: the reference sends an
+  // Agents/ChatKit user agent); the client's own default stays for direct API use.
+  openai::request_options ro;
+  ro.extra_headers.push_back({"User-Agent", std::string(agents_user_agent)});
+  auto s = co_await client_->stream_response(std::move(request), std::move(ro));
   co_return std::make_unique<openai_stream>(std::move(s));
 }
 

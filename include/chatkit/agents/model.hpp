@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <optional>
+#include <string_view>
 
 namespace chatkit::openai {
 class client;
@@ -38,6 +39,9 @@ class model {
   // tools, settings); the implementation adds "stream": true.
   virtual boost::asio::awaitable<std::unique_ptr<model_stream>> stream(boost::json::object request) = 0;
 };
+
+// The User-Agent of model calls made by the agents layer.
+inline constexpr std::string_view agents_user_agent = "chatkit-cpp/0.1.0 agents";
 
 // The Responses API through chatkit::openai::client. The client must outlive the model and be used from
 // its executor.

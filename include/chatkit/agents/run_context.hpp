@@ -74,8 +74,6 @@ class run_context {
 
   // Where binding violations go; empty = log_binding_violation_to_stderr.
   binding_violation_logger on_binding_violation;
-  // Hooks receive bound values only when this is true (default: redacted).
-  bool reveal_bound_values = false;
 
   void report(const binding_violation& v) const;
 

@@ -100,7 +100,8 @@ class run_hooks {
     co_return;
   }
   virtual boost::asio::awaitable<void> on_llm_end(run_context&, const agent&, const openai::response&) { co_return; }
-  // `arguments` has bound values redacted unless run_context::reveal_bound_values.
+  // `arguments` are the model's: bound parameters are never among them (they are filled inside the tool, after
+  // this hook), so hooks and traces cannot leak them.
   virtual boost::asio::awaitable<void> on_tool_start(run_context&, const agent&, const function_tool&,
                                                      const boost::json::object& /*arguments*/) {
     co_return;

@@ -136,6 +136,7 @@ TEST_CASE("runner: T2 — a tool call, then the answer (spec fixture)", "[agents
     CHECK_FALSE(b.contains("parallel_tool_calls"));  // unset settings are omitted
     CHECK_FALSE(b.contains("temperature"));
   }
+  for (const auto& r : server.requests()) CHECK(r.header("User-Agent") == agents_user_agent);
   const auto& second = bodies[1];
   REQUIRE(second.at("input").as_array().size() == 3);
   CHECK(input_item(second, 0) == json::object{{"role", "user"}, {"content", "Weather in Paris?"}});
