@@ -1,14 +1,15 @@
 // The ChatKit bridge (spec chatkit-protocol.md §10.2). Two coroutines share one queue: the pump pulls the run
 // (which also runs the tools, whose helpers push onto the same queue) and the consumer turns each message
-// into ChatKit events on the emitter. `&&` ties their fates: a failing emitter (client gone) cancels the
+// into ChatKit events on the emitter. A parallel group ties their fates: a failing emitter (client gone) cancels the
 // pump, hence the model call and the tools.
 #include "event_queue.hpp"
 
 #include <chatkit/agents/stream_agent_response.hpp>
 
-#include <boost/asio/multiple_exceptions.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
 
 #include <algorithm>
 #include <map>
@@ -20,7 +21,6 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 namespace cp = chatkit::protocol;
 using asio::awaitable;
-using namespace boost::asio::experimental::awaitable_operators;
 
 namespace {
 
@@ -334,16 +334,15 @@ awaitable<void> stream_agent_response(agent_context& ctx, run_stream& run, serve
   co_await b.adopt_workflow();
   ctx.attach_queue(std::make_unique<detail::event_queue>(co_await asio::this_coro::executor));
   auto& q = ctx.queue();
-  std::exception_ptr failure;
-  try {
-    co_await (b.pump(run, q) && b.consume(q));
-  } catch (const asio::multiple_exceptions& e) {
-    // Both sides failed (typically: the emitter's stream_cancelled, then the pump's cancellation). The first
-    // is the cause, and the server must see it as it is (stream_cancelled → handle_stream_cancelled).
-    failure = e.first_exception();
-  } catch (...) {
-    failure = std::current_exception();
-  }
+  // Not `pump && consume`: that operator reports the pump's exception when both fail, and the cause is
+  // whichever failed first (typically the emitter's stream_cancelled, which the server must see as it is).
+  auto ex = co_await asio::this_coro::executor;
+  auto [order, pump_error, consume_error] =
+      co_await asio::experimental::make_parallel_group(asio::co_spawn(ex, b.pump(run, q), asio::deferred),
+                                                       asio::co_spawn(ex, b.consume(q), asio::deferred))
+          .async_wait(asio::experimental::wait_for_one_error(), asio::deferred);
+  const std::exception_ptr errors[] = {pump_error, consume_error};
+  const std::exception_ptr failure = errors[order[0]] ? errors[order[0]] : errors[order[1]];
   ctx.attach_queue(nullptr);
   if (failure) std::rethrow_exception(failure);
   ctx.attach_queue(nullptr);

@@ -388,3 +388,19 @@ TEST_CASE("bridge: isolation — a bound user_id never reaches the model and can
                                                                     f.bob)),
                   chatkit::error);
 }
+
+TEST_CASE("bridge: a store failure while forwarding becomes an error event, not a cancellation", "[agents][bridge]") {
+  fixture f;
+  // A misbehaving model that reuses its message id on the next turn: the second insert conflicts.
+  f.model_server.add(exchange::sse(at::text_answer("resp_1", "msg_same", {"first"}), "r1"));
+  f.model_server.add(exchange::sse(at::text_answer("resp_2", "msg_same", {"second"}), "r2"));
+  f.start(base_agent());
+  const auto id = thread_id_of(f.stream(create_body("one"), f.alice));
+  auto s = f.stream(add_message_body(id, "two"), f.alice);
+  REQUIRE_FALSE(s.events.empty());
+  CHECK(s.events.back().at("type") == "error");
+  CHECK(s.events.back().at("code") == "stream.error");
+  const auto stored = f.items(id, f.alice);
+  REQUIRE(stored.size() == 3);  // nothing half-written: the first answer is intact, no sdk cancellation note
+  CHECK(std::get<cp::assistant_message_item>(stored[1]).content.at(0).text == "first");
+}
