@@ -1,21 +1,59 @@
 // openai_responses_model: the runner's model interface over chatkit::openai::client.
+//
+// The client (its connection pool) belongs to one executor. Agents run on whatever executor their request
+// coroutine has — in chatkit::http::server, one strand per connection of a multi-threaded io_context — so
+// every client operation is hopped onto the client's executor with co_spawn and awaited from the caller's.
+// One client (one keep-alive pool) then serves every connection safely; cancellation of the awaiting
+// coroutine crosses the hop (co_spawn forwards it to the spawned coroutine's executor).
 #include <chatkit/agents/errors.hpp>
 #include <chatkit/agents/model.hpp>
 #include <chatkit/openai/client.hpp>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 namespace chatkit::agents {
+
+namespace asio = boost::asio;
 
 namespace {
 
 class openai_stream final : public model_stream {
  public:
-  explicit openai_stream(openai::responses_stream s) : stream_(std::move(s)) {}
-  boost::asio::awaitable<std::optional<openai::response_event>> next() override { return stream_.next(); }
-  const openai::response& current() const noexcept override { return stream_.current(); }
-  void cancel() noexcept override { stream_.cancel(); }
+  openai_stream(asio::any_io_executor client_ex, std::shared_ptr<openai::responses_stream> s)
+      : client_ex_(std::move(client_ex)), stream_(std::move(s)) {}
+
+  ~openai_stream() override {
+    // The stream's connection must be closed on its own executor.
+    asio::post(client_ex_, [s = std::move(stream_)]() mutable { s.reset(); });
+  }
+
+  asio::awaitable<std::optional<openai::response_event>> next() override {
+    auto s = stream_;
+    auto ev = co_await asio::co_spawn(
+        client_ex_, [s]() -> asio::awaitable<std::optional<openai::response_event>> { co_return co_await s->next(); },
+        asio::use_awaitable);
+    // current() is read from the caller's side: copy the accumulated response while we are synchronised
+    // with the client's executor (the co_spawn completion happens-after the next()).
+    current_ = s->current();
+    co_return ev;
+  }
+
+  const openai::response& current() const noexcept override { return current_; }
+
+  void cancel() noexcept override {
+    try {
+      asio::post(client_ex_, [s = stream_] { s->cancel(); });
+    } catch (...) {
+      // posting only fails when memory is exhausted; the stream then ends by its own timeouts
+    }
+  }
 
  private:
-  openai::responses_stream stream_;
+  asio::any_io_executor client_ex_;
+  std::shared_ptr<openai::responses_stream> stream_;
+  openai::response current_;
 };
 
 }  // namespace
@@ -30,8 +68,17 @@ boost::asio::awaitable<std::unique_ptr<model_stream>> openai_responses_model::st
   // Agents/ChatKit user agent); the client's own default stays for direct API use.
   openai::request_options ro;
   ro.extra_headers.push_back({"User-Agent", std::string(agents_user_agent)});
-  auto s = co_await client_->stream_response(std::move(request), std::move(ro));
-  co_return std::make_unique<openai_stream>(std::move(s));
+  auto client = client_;
+  auto ex = client->get_executor();
+  auto s = co_await asio::co_spawn(
+      ex,
+      [client, request = std::move(request), ro = std::move(ro)]() mutable
+      -> asio::awaitable<std::shared_ptr<openai::responses_stream>> {
+        co_return std::make_shared<openai::responses_stream>(
+            co_await client->stream_response(std::move(request), std::move(ro)));
+      },
+      asio::use_awaitable);
+  co_return std::make_unique<openai_stream>(ex, std::move(s));
 }
 
 }  // namespace chatkit::agents

@@ -43,8 +43,10 @@ class model {
 // The User-Agent of model calls made by the agents layer.
 inline constexpr std::string_view agents_user_agent = "chatkit-cpp/0.1.0 agents";
 
-// The Responses API through chatkit::openai::client. The client must outlive the model and be used from
-// its executor.
+// The Responses API through chatkit::openai::client. One model (one client, one keep-alive pool) can serve
+// every request of a server: each operation runs on the client's executor and is awaited from the caller's.
+// With an io_context run by several threads, create the client on a strand:
+//   auto client = std::make_shared<const openai::client>(asio::make_strand(ioc), options);
 class openai_responses_model final : public model {
  public:
   explicit openai_responses_model(std::shared_ptr<const openai::client> client);

@@ -8,6 +8,11 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <atomic>
+#include <future>
+#include <thread>
 #include <boost/asio/this_coro.hpp>
 
 #include <catch2/catch.hpp>
@@ -657,4 +662,34 @@ TEST_CASE("runner: two tools with one name are refused at start", "[agents][runn
   auto a = weather_agent(weather_tool());
   a.tools.push_back(weather_tool());
   CHECK_THROWS_WITH(run_streamed(a, "go", ctx, {}), "agent 'Weather' has two tools named 'get_weather'");
+}
+
+TEST_CASE("runner: one model serves runs on other strands of a multi-threaded io_context", "[agents][runner]") {
+  scripted_server server;
+  for (int i = 0; i < 4; ++i) {
+    server.add(exchange::sse(sse_fixture("T2_tool_then_text_1.sse"), "req_a"));
+    server.add(exchange::sse(sse_fixture("T2_tool_then_text_2.sse"), "req_b"));
+  }
+  net::io_context ioc(2);
+  // The client lives on its own strand; each run on another one, as chatkit::http::server does per connection.
+  auto client = std::make_shared<const openai::client>(net::make_strand(ioc), client_options_for(server));
+  auto model = std::make_shared<openai_responses_model>(client);
+  request_context alice{"alice", {}, {}};
+  std::atomic<int> ok{0};
+  std::vector<std::unique_ptr<run_context>> contexts;
+  for (int i = 0; i < 4; ++i) contexts.push_back(std::make_unique<run_context>(alice));
+  auto one_run = [&](run_context& ctx) -> net::awaitable<void> {
+    auto run = run_streamed(weather_agent(weather_tool()), "Weather in Paris?", ctx, {.model = model});
+    while (co_await run.next()) {
+    }
+    if (run.final_output() == "It is 18°C in Paris.") ++ok;
+  };
+  std::vector<std::future<void>> done;
+  for (int i = 0; i < 4; ++i) done.push_back(net::co_spawn(net::make_strand(ioc), one_run(*contexts[i]), net::use_future));
+  std::thread second([&] { ioc.run(); });
+  ioc.run();
+  second.join();
+  for (auto& f : done) CHECK_NOTHROW(f.get());
+  CHECK(ok == 4);
+  CHECK(server.requests().size() == 8);
 }
