@@ -217,6 +217,16 @@ class bridge {
     }
   }
 
+  // Assistant messages keep the Responses item id (spec §10.6), so deltas and the done match the added.
+  cp::assistant_message_item assistant_message(const openai::output_item& item) const {
+    cp::assistant_message_item msg;
+    msg.id = item.id;
+    msg.thread_id = ctx_.thread.id;
+    msg.created_at = cp::timestamp::now();
+    for (const auto& p : item.content) msg.content.push_back(convert_part(p, true));
+    return msg;
+  }
+
   awaitable<void> on_item_added(const openai::output_item& item) {
     if (item.is_reasoning()) {
       if (ctx_.workflow_item) co_return;
@@ -229,12 +239,7 @@ class bridge {
       co_await forward(cp::item_added_event{std::move(wf)});
     } else if (item.is_message()) {
       co_await close_workflow();
-      cp::assistant_message_item msg;
-      msg.id = item.id;
-      msg.thread_id = ctx_.thread.id;
-      msg.created_at = cp::timestamp::now();
-      for (const auto& p : item.content) msg.content.push_back(convert_part(p, true));
-      co_await forward(cp::item_added_event{std::move(msg)});
+      co_await forward(cp::item_added_event{assistant_message(item)});
     } else if (item.type == "image_generation_call") {
       cp::generated_image_item img;
       img.id = ctx_.new_item_id(store::id_kind::message);
@@ -247,12 +252,7 @@ class bridge {
 
   awaitable<void> on_item_done(const openai::output_item& item) {
     if (item.is_message()) {
-      cp::assistant_message_item msg;
-      msg.id = item.id;
-      msg.thread_id = ctx_.thread.id;
-      msg.created_at = cp::timestamp::now();
-      for (const auto& p : item.content) msg.content.push_back(convert_part(p, true));
-      co_await forward(cp::item_done_event{std::move(msg)});
+      co_await forward(cp::item_done_event{assistant_message(item)});
     } else if (item.type == "image_generation_call" && ctx_.generated_image_item) {
       const auto result = str(item.raw, "result");
       if (result.empty()) co_return;

@@ -70,6 +70,13 @@ std::string error_message(const std::exception_ptr& p) {
   }
 }
 
+// What every run needs besides the model: an executor and an authenticated caller.
+struct run_env {
+  net::io_context ioc;
+  request_context alice{"alice", {}, {}};
+  run_context ctx{alice};
+};
+
 agent weather_agent(function_tool tool) {
   agent a;
   a.name = "Weather";
@@ -97,9 +104,8 @@ TEST_CASE("runner: T2 — a tool call, then the answer (spec fixture)", "[agents
   scripted_server server;
   server.add(exchange::sse(sse_fixture("T2_tool_then_text_1.sse"), "req_t2a"));
   server.add(exchange::sse(sse_fixture("T2_tool_then_text_2.sse"), "req_t2b"));
-  net::io_context ioc;
-  request_context alice{"alice", {}, {}};
-  run_context ctx(alice);
+  run_env env;
+  auto& [ioc, alice, ctx] = env;
   int calls = 0;
   auto run = run_streamed(weather_agent(weather_tool(&calls)), "Weather in Paris?", ctx, {.model = model_for(ioc, server)});
   auto c = run_sync(ioc, drain(run));
@@ -162,9 +168,8 @@ TEST_CASE("runner: parallel calls run concurrently; outputs keep call order", "[
   scripted_server server;
   server.add(exchange::sse(sse_fixture("T3_parallel_calls_1.sse"), "req_t3a"));
   server.add(exchange::sse(sse_fixture("T3_parallel_calls_2.sse"), "req_t3b"));
-  net::io_context ioc;
-  request_context alice{"alice", {}, {}};
-  run_context ctx(alice);
+  run_env env;
+  auto& [ioc, alice, ctx] = env;
 
   // The first call (Paris) waits until the second (Tokyo) has started and finished: only possible when
   // they run at the same time. It also makes completion order the reverse of call order.
@@ -211,9 +216,8 @@ TEST_CASE("runner: tool failures go back to the model as sentences", "[agents][r
                                                  {"c_array", "get_weather", "[1]"}}),
                            "req_1"));
   server.add(exchange::sse(text_answer("resp_2", "msg_2", {"Sorry."}), "req_2"));
-  net::io_context ioc;
-  request_context alice{"alice", {}, {}};
-  run_context ctx(alice);
+  run_env env;
+  auto& [ioc, alice, ctx] = env;
   auto a = weather_agent(simple_tool("get_weather", city_schema(), [](tool_context&, json::object args) -> net::awaitable<tool_output> {
     if (!args.contains("city")) throw tool_argument_error("$: missing required property \"city\"");
     co_return "sunny";
@@ -248,9 +252,8 @@ TEST_CASE("runner: tool failures go back to the model as sentences", "[agents][r
 TEST_CASE("runner: a tool with failure_mode::propagate fails the run", "[agents][runner]") {
   scripted_server server;
   server.add(exchange::sse(tool_calls("resp_1", {{"c1", "get_weather", "{\"city\":\"Paris\"}"}}), "req_1"));
-  net::io_context ioc;
-  request_context alice{"alice", {}, {}};
-  run_context ctx(alice);
+  run_env env;
+  auto& [ioc, alice, ctx] = env;
   auto tool = simple_tool("get_weather", city_schema(), [](tool_context&, json::object) -> net::awaitable<tool_output> {
     throw std::runtime_error("fatal");
     co_return "";
@@ -269,9 +272,8 @@ TEST_CASE("runner: unknown tools fail the run, or are reported when asked", "[ag
   SECTION("default: model_behavior_error naming the tool and the agent") {
     scripted_server server;
     server.add(exchange::sse(tool_calls("resp_1", {{"c1", "launch_rockets", "{}"}}), "req_1"));
-    net::io_context ioc;
-    request_context alice{"alice", {}, {}};
-    run_context ctx(alice);
+    run_env env;
+    auto& [ioc, alice, ctx] = env;
     auto run = run_streamed(weather_agent(weather_tool()), "go", ctx, {.model = model_for(ioc, server)});
     auto c = run_sync(ioc, drain(run));
     REQUIRE(c.error);
@@ -282,9 +284,8 @@ TEST_CASE("runner: unknown tools fail the run, or are reported when asked", "[ag
     scripted_server server;
     server.add(exchange::sse(tool_calls("resp_1", {{"c1", "launch_rockets", "{}"}}), "req_1"));
     server.add(exchange::sse(text_answer("resp_2", "msg_2", {"I cannot."}), "req_2"));
-    net::io_context ioc;
-    request_context alice{"alice", {}, {}};
-    run_context ctx(alice);
+    run_env env;
+    auto& [ioc, alice, ctx] = env;
     auto run = run_streamed(weather_agent(weather_tool()), "go", ctx,
                             {.model = model_for(ioc, server), .on_unknown_tool = tool_not_found_policy::return_error_to_model});
     auto c = run_sync(ioc, drain(run));
@@ -294,9 +295,8 @@ TEST_CASE("runner: unknown tools fail the run, or are reported when asked", "[ag
   SECTION("a disabled tool is not offered, and calling it is a model error") {
     scripted_server server;
     server.add(exchange::sse(tool_calls("resp_1", {{"c1", "get_weather", "{\"city\":\"Paris\"}"}}), "req_1"));
-    net::io_context ioc;
-    request_context alice{"alice", {}, {}};
-    run_context ctx(alice);
+    run_env env;
+    auto& [ioc, alice, ctx] = env;
     auto tool = weather_tool();
     tool.is_enabled = [](const run_context& c) { return c.caller().user_id == "admin"; };
     auto run = run_streamed(weather_agent(tool), "go", ctx, {.model = model_for(ioc, server)});
@@ -313,9 +313,8 @@ TEST_CASE("runner: max_turns ends a run that keeps calling tools", "[agents][run
   for (int i = 0; i < 3; ++i)
     server.add(exchange::sse(tool_calls("resp_" + std::to_string(i), {{"c" + std::to_string(i), "get_weather", "{\"city\":\"Paris\"}"}}),
                              "req"));
-  net::io_context ioc;
-  request_context alice{"alice", {}, {}};
-  run_context ctx(alice);
+  run_env env;
+  auto& [ioc, alice, ctx] = env;
   int calls = 0;
   auto run = run_streamed(weather_agent(weather_tool(&calls)), "loop", ctx, {.model = model_for(ioc, server), .max_turns = 2});
   auto c = run_sync(ioc, drain(run));
@@ -330,9 +329,8 @@ TEST_CASE("runner: stop_at_tools and ends_run make a tool's output final", "[age
   for (int variant = 0; variant < 3; ++variant) {
     scripted_server server;
     server.add(exchange::sse(tool_calls("resp_1", {{"c1", "get_weather", "{\"city\":\"Paris\"}"}}), "req_1"));
-    net::io_context ioc;
-    request_context alice{"alice", {}, {}};
-    run_context ctx(alice);
+    run_env env;
+    auto& [ioc, alice, ctx] = env;
     auto a = weather_agent(weather_tool());
     if (variant == 0) a.tool_use_behavior = stop_on_first_tool{};
     if (variant == 1) a.tool_use_behavior = stop_at_tools{{"get_weather"}};
@@ -349,9 +347,8 @@ TEST_CASE("runner: request settings, dynamic instructions and tool_choice reset"
   scripted_server server;
   server.add(exchange::sse(tool_calls("resp_1", {{"c1", "get_weather", "{\"city\":\"Paris\"}"}}), "req_1"));
   server.add(exchange::sse(text_answer("resp_2", "msg_2", {"Done."}), "req_2"));
-  net::io_context ioc;
-  request_context alice{"alice", {}, {}};
-  run_context ctx(alice);
+  run_env env;
+  auto& [ioc, alice, ctx] = env;
   auto a = weather_agent(weather_tool());
   int evaluations = 0;
   a.instructions = dynamic_instructions([&](run_context& rc, const agent& ag) -> net::awaitable<std::string> {
@@ -387,9 +384,8 @@ TEST_CASE("runner: previous_response_id chaining sends only new items", "[agents
   scripted_server server;
   server.add(exchange::sse(sse_fixture("T2_tool_then_text_1.sse"), "req_t2a"));
   server.add(exchange::sse(sse_fixture("T2_tool_then_text_2.sse"), "req_t2b"));
-  net::io_context ioc;
-  request_context alice{"alice", {}, {}};
-  run_context ctx(alice);
+  run_env env;
+  auto& [ioc, alice, ctx] = env;
   auto run = run_streamed(weather_agent(weather_tool()), "Weather in Paris?", ctx,
                           {.model = model_for(ioc, server), .previous_response_id = "resp_before"});
   auto c = run_sync(ioc, drain(run));
@@ -406,9 +402,8 @@ TEST_CASE("runner: failed, incomplete and truncated responses end the run with t
   SECTION("response.failed") {
     scripted_server server;
     server.add(exchange::sse(sse_fixture("T5c_failed.sse"), "req_1"));
-    net::io_context ioc;
-    request_context alice{"alice", {}, {}};
-    run_context ctx(alice);
+    run_env env;
+    auto& [ioc, alice, ctx] = env;
     auto run = run_streamed(weather_agent(weather_tool()), "go", ctx, {.model = model_for(ioc, server)});
     auto c = run_sync(ioc, drain(run));
     REQUIRE(c.error);
@@ -418,9 +413,8 @@ TEST_CASE("runner: failed, incomplete and truncated responses end the run with t
   SECTION("response.incomplete") {
     scripted_server server;
     server.add(exchange::sse(sse_fixture("T5d_incomplete.sse"), "req_1"));
-    net::io_context ioc;
-    request_context alice{"alice", {}, {}};
-    run_context ctx(alice);
+    run_env env;
+    auto& [ioc, alice, ctx] = env;
     auto run = run_streamed(weather_agent(weather_tool()), "go", ctx, {.model = model_for(ioc, server)});
     auto c = run_sync(ioc, drain(run));
     REQUIRE(c.error);
@@ -429,9 +423,8 @@ TEST_CASE("runner: failed, incomplete and truncated responses end the run with t
   SECTION("an error event mid-stream") {
     scripted_server server;
     server.add(exchange::sse(sse_fixture("T5_error_mid_stream.sse"), "req_1"));
-    net::io_context ioc;
-    request_context alice{"alice", {}, {}};
-    run_context ctx(alice);
+    run_env env;
+    auto& [ioc, alice, ctx] = env;
     auto run = run_streamed(weather_agent(weather_tool()), "go", ctx, {.model = model_for(ioc, server)});
     auto c = run_sync(ioc, drain(run));
     REQUIRE(c.error);
@@ -447,9 +440,8 @@ TEST_CASE("runner: cancel() mid-text stops the model stream", "[agents][runner]"
   auto x = exchange::sse(b.partial(), "req_1", write_plan::per_event().with_pause(std::chrono::milliseconds(20)));
   x.end = ending::hang;
   server.add(x);
-  net::io_context ioc;
-  request_context alice{"alice", {}, {}};
-  run_context ctx(alice);
+  run_env env;
+  auto& [ioc, alice, ctx] = env;
   auto run = run_streamed(weather_agent(weather_tool()), "count", ctx, {.model = model_for(ioc, server)});
   auto consume = [&]() -> net::awaitable<std::vector<std::string>> {
     std::vector<std::string> deltas;
@@ -471,9 +463,8 @@ TEST_CASE("runner: cancel() mid-text stops the model stream", "[agents][runner]"
 TEST_CASE("runner: cancelling the consumer's coroutine cancels a running tool", "[agents][runner]") {
   scripted_server server;
   server.add(exchange::sse(tool_calls("resp_1", {{"c1", "slow", "{}"}}), "req_1"));
-  net::io_context ioc;
-  request_context alice{"alice", {}, {}};
-  run_context ctx(alice);
+  run_env env;
+  auto& [ioc, alice, ctx] = env;
   bool tool_started = false;
   bool tool_saw_cancel = false;
   auto a = weather_agent(simple_tool("slow", json::object{{"type", "object"}, {"properties", json::object{}},
@@ -523,9 +514,8 @@ TEST_CASE("runner: cancelling the consumer's coroutine cancels a running tool", 
 TEST_CASE("runner: cancel() while a tool runs ends the run without reporting to the model", "[agents][runner]") {
   scripted_server server;
   server.add(exchange::sse(tool_calls("resp_1", {{"c1", "slow", "{}"}}), "req_1"));
-  net::io_context ioc;
-  request_context alice{"alice", {}, {}};
-  run_context ctx(alice);
+  run_env env;
+  auto& [ioc, alice, ctx] = env;
   run_stream* self = nullptr;
   bool tool_saw_cancel = false;
   auto a = weather_agent(simple_tool("slow", json::object{{"type", "object"}, {"properties", json::object{}},
@@ -552,9 +542,8 @@ TEST_CASE("runner: a tool timeout is reported to the model, or fails the run", "
     scripted_server server;
     server.add(exchange::sse(tool_calls("resp_1", {{"c1", "slow", "{}"}}), "req_1"));
     server.add(exchange::sse(text_answer("resp_2", "msg_2", {"ok"}), "req_2"));
-    net::io_context ioc;
-    request_context alice{"alice", {}, {}};
-    run_context ctx(alice);
+    run_env env;
+    auto& [ioc, alice, ctx] = env;
     auto tool = simple_tool("slow", json::object{{"type", "object"}, {"properties", json::object{}},
                                                  {"required", json::array{}}, {"additionalProperties", false}},
                             [](tool_context&, json::object) -> net::awaitable<tool_output> {
@@ -608,9 +597,8 @@ TEST_CASE("runner: hooks see every step in order", "[agents][runner]") {
   scripted_server server;
   server.add(exchange::sse(sse_fixture("T2_tool_then_text_1.sse"), "req_t2a"));
   server.add(exchange::sse(sse_fixture("T2_tool_then_text_2.sse"), "req_t2b"));
-  net::io_context ioc;
-  request_context alice{"alice", {}, {}};
-  run_context ctx(alice);
+  run_env env;
+  auto& [ioc, alice, ctx] = env;
   auto run = run_streamed(weather_agent(weather_tool()), "Weather in Paris?", ctx,
                           {.model = model_for(ioc, server), .hooks = &hooks});
   auto c = run_sync(ioc, drain(run));
@@ -621,9 +609,8 @@ TEST_CASE("runner: hooks see every step in order", "[agents][runner]") {
 }
 
 TEST_CASE("runner: a run without a model is a user error", "[agents][runner]") {
-  net::io_context ioc;
-  request_context alice{"alice", {}, {}};
-  run_context ctx(alice);
+  run_env env;
+  auto& [ioc, alice, ctx] = env;
   auto run = run_streamed(weather_agent(weather_tool()), "go", ctx, {});
   auto c = run_sync(ioc, drain(run));
   REQUIRE(c.error);
@@ -634,9 +621,8 @@ TEST_CASE("runner: make_tool validates arguments against its schema before the h
   scripted_server server;
   server.add(exchange::sse(tool_calls("resp_1", {{"c1", "get_weather", "{\"city\":5}"}}), "req_1"));
   server.add(exchange::sse(text_answer("resp_2", "msg_2", {"ok"}), "req_2"));
-  net::io_context ioc;
-  request_context alice{"alice", {}, {}};
-  run_context ctx(alice);
+  run_env env;
+  auto& [ioc, alice, ctx] = env;
   int calls = 0;
   // A loose schema given by hand: make_tool normalises it to strict form.
   auto tool = make_tool("get_weather", "Weather for a city.",
@@ -656,9 +642,8 @@ TEST_CASE("runner: make_tool validates arguments against its schema before the h
 }
 
 TEST_CASE("runner: two tools with one name are refused at start", "[agents][runner]") {
-  net::io_context ioc;
-  request_context alice{"alice", {}, {}};
-  run_context ctx(alice);
+  run_env env;
+  auto& [ioc, alice, ctx] = env;
   auto a = weather_agent(weather_tool());
   a.tools.push_back(weather_tool());
   CHECK_THROWS_WITH(run_streamed(a, "go", ctx, {}), "agent 'Weather' has two tools named 'get_weather'");
