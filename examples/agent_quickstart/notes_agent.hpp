@@ -54,20 +54,6 @@ agents::function_tool add_note_tool(std::shared_ptr<note_store> notes);
 agents::function_tool list_notes_tool(std::shared_ptr<note_store> notes);
 agents::agent notes_agent(std::shared_ptr<note_store> notes, std::string model);
 
-// The Responses API through chatkit::openai::client, one client per model call, made on the executor of
-// the calling coroutine. Why: a client must be used from the executor it was created with, and
-// http::server runs every connection on its own strand of an io_context it owns, so no executor exists
-// that one long-lived client could be created on. The options are checked once, here (throws
-// openai::api_error(invalid_argument) without an API key).
-class per_call_openai_model final : public agents::model {
- public:
-  explicit per_call_openai_model(openai::client_options options);
-  boost::asio::awaitable<std::unique_ptr<agents::model_stream>> stream(boost::json::object request) override;
-
- private:
-  openai::client_options options_;
-};
-
 struct quickstart_options {
   std::shared_ptr<store::store> store;  // the ChatKit threads (memory, SQLite, ...)
   std::shared_ptr<note_store> notes;

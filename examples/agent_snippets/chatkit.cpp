@@ -53,16 +53,13 @@ agents::function_tool show_task_card_tool() {
 
 // [client_tool]
 agents::function_tool get_selection_tool() {
-  agents::function_tool t =
-      agents::tool_builder("get_selection", "Read the text the user selected in the editor.")
-          .handler([](const agents::tool_args&, agents::tool_context& c) -> std::string {
-            // Becomes a pending client_tool_call item; the browser answers with
-            // threads.add_client_tool_output, which starts the next turn.
-            c.run.chatkit().request_client_tool_call("get_selection", {{"format", "text"}});
-            return "Asked the browser for the selection.";
-          });
-  t.ends_run = true;  // the turn ends here: the model must wait for the browser's answer
-  return t;
+  // When the model calls it, the arguments (checked against the schema) become a pending client_tool_call
+  // item and the turn ends; the browser answers with threads.add_client_tool_output, which starts the
+  // next turn.
+  return agents::client_tool("get_selection", "Read the text the user selected in the editor.",
+                             json::parse(R"({"type": "object",
+                                             "properties": {"format": {"type": "string", "enum": ["text", "html"]}}})")
+                                 .as_object());
 }
 // [client_tool]
 

@@ -110,4 +110,15 @@ void agent_context::request_client_tool_call(std::string name, boost::json::obje
   client_tool_call = client_tool_call_request{std::move(name), std::move(arguments)};
 }
 
+function_tool client_tool(std::string name, std::string description, boost::json::object schema) {
+  auto tool_name = name;
+  auto tool = make_tool(std::move(name), std::move(description), std::move(schema),
+                        [tool_name](tool_context& ctx, boost::json::object args) -> awaitable<tool_output> {
+                          ctx.run.chatkit().request_client_tool_call(tool_name, std::move(args));
+                          co_return tool_output("The user's client is handling this call.");
+                        });
+  tool.ends_run = true;
+  return tool;
+}
+
 }  // namespace chatkit::agents

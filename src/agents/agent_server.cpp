@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <boost/asio/error.hpp>
+
 namespace chatkit::agents {
 
 namespace cp = chatkit::protocol;
@@ -29,14 +31,39 @@ awaitable<boost::json::array> agent_server::input_for(const server::respond_args
 
 void agent_server::prepare(run_context&, const server::respond_args&) {}
 
+namespace {
+
+bool is_disconnect(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const server::stream_cancelled&) {
+    return true;
+  } catch (const boost::system::system_error& err) {
+    return err.code() == boost::asio::error::operation_aborted;
+  } catch (...) {
+    return false;
+  }
+}
+
+}  // namespace
+
 awaitable<void> agent_server::respond(server::respond_args args, server::event_emitter& out) {
-  agent_context chatkit_ctx(args.thread, store(), args.ctx);
-  run_context ctx(args.ctx, &chatkit_ctx);
-  prepare(ctx, args);
-  auto input = co_await input_for(args);
-  auto a = co_await agent_for(args);
-  auto run = run_streamed(std::move(a), std::move(input), ctx, options_.run);
-  co_await stream_agent_response(chatkit_ctx, run, out, options_.bridge);
+  std::exception_ptr failure;
+  try {
+    agent_context chatkit_ctx(args.thread, store(), args.ctx);
+    run_context ctx(args.ctx, &chatkit_ctx);
+    if (options_.on_binding_violation) ctx.on_binding_violation = options_.on_binding_violation;
+    prepare(ctx, args);
+    auto input = co_await input_for(args);
+    auto a = co_await agent_for(args);
+    auto run = run_streamed(std::move(a), std::move(input), ctx, options_.run);
+    co_await stream_agent_response(chatkit_ctx, run, out, options_.bridge);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (!failure) co_return;
+  if (options_.on_run_error && !is_disconnect(failure)) options_.on_run_error(args, failure);
+  std::rethrow_exception(failure);
 }
 
 }  // namespace chatkit::agents

@@ -7,6 +7,7 @@
 //                                                                     .status_indicator = loading});
 #pragma once
 
+#include <chatkit/agents/tool.hpp>
 #include <chatkit/protocol/events.hpp>
 #include <chatkit/protocol/items.hpp>
 #include <chatkit/protocol/thread.hpp>
@@ -68,7 +69,7 @@ class agent_context {
   boost::asio::awaitable<void> end_workflow(std::optional<protocol::workflow_summary> summary = std::nullopt,
                                             bool expanded = false);
   // Hands the turn to the browser after the current tool (register that tool with ends_run = true, or use
-  // agents::client_tool). One per turn: a second request throws user_error.
+  // client_tool()). One per turn: a second request throws user_error.
   void request_client_tool_call(std::string name, boost::json::object arguments);
 
   // A new item id from the store's generator.
@@ -81,5 +82,10 @@ class agent_context {
  private:
   std::unique_ptr<detail::event_queue> queue_;
 };
+
+// A client tool: when the model calls it, the arguments (validated against `schema`, normalised to strict
+// form) become a pending client_tool_call item and the turn ends; the browser answers with
+// threads.add_client_tool_output and the next turn sees the call and its output.
+function_tool client_tool(std::string name, std::string description, boost::json::object schema);
 
 }  // namespace chatkit::agents

@@ -3,9 +3,10 @@
 // its run_context, and streams the run through the bridge. Tools see the caller via run_context::caller()
 // and the ChatKit turn via run_context::chatkit().
 //
-//   auto model = std::make_shared<agents::openai_responses_model>(client);
-//   agents::agent_server bot(store, my_agent, {.run = {.model = model}});
-//   http::server http(ioc, bot, {...});
+//   auto model = std::make_shared<agents::openai_responses_model>(openai::client_options{});  // env key/URL
+//   auto bot = std::make_shared<agents::agent_server>(store, my_agent,
+//                                                     agents::agent_server_options{.run = {.model = model}});
+//   chatkit::http::server http(bot, {.endpoint = {.authenticate = chatkit::http::jwt_bearer_auth(...)}});
 #pragma once
 
 #include <chatkit/agents/agent.hpp>
@@ -18,6 +19,8 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <cstddef>
+#include <exception>
+#include <functional>
 #include <memory>
 
 namespace chatkit::agents {
@@ -29,6 +32,11 @@ struct agent_server_options {
   agents::bridge_options bridge;
   server::server_options server;
   std::shared_ptr<store::attachment_store> attachments;
+  // Attempts of the model to set a bound tool parameter (empty: one line on stderr). They are refused either way.
+  binding_violation_logger on_binding_violation;
+  // A turn that failed (the client gets a generic stream.error): log it here. Not called for a client that
+  // went away.
+  std::function<void(const server::respond_args&, std::exception_ptr)> on_run_error;
 };
 
 class agent_server : public server::chatkit_server {

@@ -15,6 +15,7 @@
 
 namespace chatkit::openai {
 class client;
+struct client_options;
 }
 
 namespace chatkit::agents {
@@ -43,16 +44,26 @@ class model {
 // The User-Agent of model calls made by the agents layer.
 inline constexpr std::string_view agents_user_agent = "chatkit-cpp/0.1.0 agents";
 
-// The Responses API through chatkit::openai::client. One model (one client, one keep-alive pool) can serve
-// every request of a server: each operation runs on the client's executor and is awaited from the caller's.
-// With an io_context run by several threads, create the client on a strand:
-//   auto client = std::make_shared<const openai::client>(asio::make_strand(ioc), options);
+// The Responses API through chatkit::openai::client. One model (one client, one keep-alive pool) serves every
+// request of a server: each client operation runs on the client's executor and is awaited from the caller's,
+// so runs may live on any executor (chatkit::http::server gives each connection its own strand).
 class openai_responses_model final : public model {
  public:
+  // Owns a client made from `options` (unset fields from OPENAI_API_KEY, OPENAI_BASE_URL, ...) and one I/O
+  // thread that runs it. Throws openai::api_error(invalid_argument) without an API key or with a bad URL.
+  explicit openai_responses_model(openai::client_options options);
+  // Uses a client the host runs. With an io_context run by several threads, create it on a strand:
+  //   std::make_shared<const openai::client>(asio::make_strand(ioc), options)
   explicit openai_responses_model(std::shared_ptr<const openai::client> client);
+  ~openai_responses_model() override;
+  openai_responses_model(const openai_responses_model&) = delete;
+  openai_responses_model& operator=(const openai_responses_model&) = delete;
+
   boost::asio::awaitable<std::unique_ptr<model_stream>> stream(boost::json::object request) override;
 
  private:
+  struct io_thread;
+  std::unique_ptr<io_thread> io_;  // only with the owning constructor
   std::shared_ptr<const openai::client> client_;
 };
 

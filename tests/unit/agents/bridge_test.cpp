@@ -187,13 +187,8 @@ TEST_CASE("bridge: a client tool call ends the turn and resumes with its output"
   f.model_server.add(exchange::sse(at::tool_calls("resp_1", {{"call_loc", "get_location", "{\"precision\":\"city\"}"}}), "r1"));
   f.model_server.add(exchange::sse(at::text_answer("resp_2", "msg_2", {"You are in Lyon."}), "r2"));
   auto a = base_agent();
-  auto tool = at::simple_tool("get_location",
-                              json::parse(R"({"type":"object","properties":{"precision":{"type":"string"}},"required":["precision"],"additionalProperties":false})").as_object(),
-                              [](tool_context& tc, json::object args) -> net::awaitable<tool_output> {
-                                tc.run.chatkit().request_client_tool_call("get_location", args);
-                                co_return "requested from the browser";
-                              });
-  tool.ends_run = true;
+  auto tool = client_tool("get_location", "The user's location, from the browser.",
+                          json::parse(R"({"type":"object","properties":{"precision":{"type":"string"}}})").as_object());
   a.tools.push_back(tool);
   f.start(a);
   auto s = f.stream(create_body("Where am I?"), f.alice);

@@ -678,3 +678,30 @@ TEST_CASE("runner: one model serves runs on other strands of a multi-threaded io
   CHECK(ok == 4);
   CHECK(server.requests().size() == 8);
 }
+
+TEST_CASE("runner: a model that owns its client and I/O thread serves runs from any executor", "[agents][runner]") {
+  scripted_server server;
+  server.add(exchange::sse(sse_fixture("T2_tool_then_text_1.sse"), "req_a"));
+  server.add(exchange::sse(sse_fixture("T2_tool_then_text_2.sse"), "req_b"));
+  net::io_context ioc(2);
+  request_context alice{"alice", {}, {}};
+  run_context ctx(alice);
+  {
+    auto model = std::make_shared<openai_responses_model>(client_options_for(server));
+    auto one_run = [&]() -> net::awaitable<std::string> {
+      auto run = run_streamed(weather_agent(weather_tool()), "Weather in Paris?", ctx, {.model = model});
+      while (co_await run.next()) {
+      }
+      co_return run.final_text();
+    };
+    auto result = net::co_spawn(net::make_strand(ioc), one_run(), net::use_future);
+    std::thread second([&] { ioc.run(); });
+    ioc.run();
+    second.join();
+    CHECK(result.get() == "It is 18°C in Paris.");
+  }  // the model's destructor stops its thread with a keep-alive connection still open
+  CHECK(server.requests().size() == 2);
+  auto missing_key = client_options_for(server);
+  missing_key.api_key = "";
+  CHECK_THROWS_AS(openai_responses_model(missing_key), openai::api_error);
+}
