@@ -30,21 +30,22 @@ std::size_t note_store::size() const {
 
 // [add_note_tool]
 agents::function_tool add_note_tool(std::shared_ptr<note_store> notes) {
-  auto tool = agents::typed_tool<add_note_args>(
-      "add_note", "Save a note for the user.", [notes](add_note_args a) -> std::string {
+  return agents::typed_tool<add_note_args>(
+      "add_note", "Save a note for the user.",
+      [notes](add_note_args a) -> std::string {
         // a.user_id is the authenticated caller: bind_user_id() filled it, the model cannot set it.
         notes->add(a.user_id, std::move(a.text));
         return "Saved. Notes so far: " + std::to_string(notes->list(a.user_id).size()) + ".";
-      });
-  return agents::bind_context(std::move(tool), {agents::bind_user_id()});
+      },
+      {agents::bind_user_id()});
 }
 // [add_note_tool]
 
 agents::function_tool list_notes_tool(std::shared_ptr<note_store> notes) {
-  auto tool = agents::typed_tool<list_notes_args>(
+  return agents::typed_tool<list_notes_args>(
       "list_notes", "List the user's notes, oldest first.",
-      [notes](list_notes_args a) { return notes->list(a.user_id); });  // sent to the model as a JSON array
-  return agents::bind_context(std::move(tool), {agents::bind_user_id()});
+      [notes](list_notes_args a) { return notes->list(a.user_id); },  // sent to the model as a JSON array
+      {agents::bind_user_id()});
 }
 
 agents::agent notes_agent(std::shared_ptr<note_store> notes, std::string model) {

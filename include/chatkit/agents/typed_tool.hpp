@@ -15,10 +15,13 @@
 // first violation becomes a tool_argument_error the model sees, e.g. `$.priority: expected integer or
 // null, got string`), decodes Args and calls the handler. Handlers take (Args, tool_context&) or (Args)
 // and return tool_output, std::string, boost::json::value/object or a described struct (sent as JSON),
-// plain or as an awaitable. To fill a field such as user_id from the caller, wrap the tool with
-// bind_context (context_binding.hpp).
+// plain or as an awaitable. To fill a field such as user_id from the caller, pass bindings (the overload
+// below, which is bind_context(typed_tool(...), bindings) in one step):
+//
+//   auto list_tasks = agents::typed_tool<list_tasks_args>("list_tasks", "...", handler, {agents::bind_user_id()});
 #pragma once
 
+#include <chatkit/agents/context_binding.hpp>
 #include <chatkit/agents/detail/tool_invoke.hpp>
 #include <chatkit/agents/errors.hpp>
 #include <chatkit/agents/json_schema.hpp>
@@ -31,6 +34,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace chatkit::agents {
 
@@ -75,6 +79,16 @@ function_tool typed_tool(std::string name, std::string description, Handler hand
   };
   tool.check();
   return tool;
+}
+
+// The same, with struct fields bound to the caller (bind_user_id(), bind_claim(), your own binders): they
+// leave the schema the model sees and are filled from the run context on every call.
+template <class Args, class Handler>
+function_tool typed_tool(std::string name, std::string description, Handler handler,
+                         std::vector<context_binding> bindings,
+                         bound_argument_policy policy = bound_argument_policy::refuse) {
+  return bind_context(typed_tool<Args>(std::move(name), std::move(description), std::move(handler)),
+                      std::move(bindings), policy);
 }
 
 }  // namespace chatkit::agents
