@@ -1,6 +1,8 @@
 // openai_chat_model: the runner's model interface over Chat Completions. Three parts: the request
 // translation (Responses body → Chat body), the sans-IO synthesis (Chat chunks → Responses events), and the
 // thin adapter over openai::chat_stream.
+#include "owned_client.hpp"
+
 #include <chatkit/agents/chat_completions_model.hpp>
 #include <chatkit/agents/errors.hpp>
 #include <chatkit/openai/client.hpp>
@@ -604,12 +606,31 @@ class chat_completions_stream final : public model_stream {
 
 }  // namespace
 
+namespace {
+
+void check_options(const chat_model_options& options) {
+  const auto& role = options.request.instructions_role;
+  if (role != "system" && role != "developer")
+    throw user_error("instructions_role must be \"system\" or \"developer\", not \"" + role + "\"");
+}
+
+}  // namespace
+
+openai_chat_model::openai_chat_model(openai::client_options client_options, chat_model_options options)
+    : options_(std::move(options)) {
+  check_options(options_);
+  owned_ = std::make_unique<detail::owned_client>(std::move(client_options));
+  client_ = owned_->client();
+}
+
 openai_chat_model::openai_chat_model(std::shared_ptr<const openai::client> client, chat_model_options options)
     : client_(std::move(client)), options_(std::move(options)) {
   if (!client_) throw user_error("openai_chat_model needs a client");
-  const auto& role = options_.request.instructions_role;
-  if (role != "system" && role != "developer")
-    throw user_error("instructions_role must be \"system\" or \"developer\", not \"" + role + "\"");
+  check_options(options_);
+}
+
+openai_chat_model::~openai_chat_model() {
+  client_.reset();  // the owned client (if any) is destroyed on its own thread by owned_'s destructor
 }
 
 asio::awaitable<std::unique_ptr<model_stream>> openai_chat_model::stream(json::object request) {

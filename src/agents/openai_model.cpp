@@ -5,17 +5,16 @@
 // every client operation is hopped onto the client's executor with co_spawn and awaited from the caller's.
 // One client (one keep-alive pool) then serves every connection safely; cancellation of the awaiting
 // coroutine crosses the hop (co_spawn forwards it to the spawned coroutine's executor).
+#include "owned_client.hpp"
+
 #include <chatkit/agents/errors.hpp>
 #include <chatkit/agents/model.hpp>
 #include <chatkit/openai/client.hpp>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <thread>
 
 namespace chatkit::agents {
 
@@ -62,16 +61,8 @@ class openai_stream final : public model_stream {
 
 }  // namespace
 
-struct openai_responses_model::io_thread {
-  asio::io_context ioc{1};
-  asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
-  std::thread thread;
-};
-
-openai_responses_model::openai_responses_model(openai::client_options options) : io_(std::make_unique<io_thread>()) {
-  client_ = std::make_shared<const openai::client>(io_->ioc.get_executor(), std::move(options));  // may throw
-  io_->thread = std::thread([io = io_.get()] { io->ioc.run(); });
-}
+openai_responses_model::openai_responses_model(openai::client_options options)
+    : owned_(std::make_unique<detail::owned_client>(std::move(options))), client_(owned_->client()) {}
 
 openai_responses_model::openai_responses_model(std::shared_ptr<const openai::client> client)
     : client_(std::move(client)) {
@@ -79,14 +70,7 @@ openai_responses_model::openai_responses_model(std::shared_ptr<const openai::cli
 }
 
 openai_responses_model::~openai_responses_model() {
-  if (!io_ || !io_->thread.joinable()) return;
-  // The client (its idle keep-alive connections) is destroyed on its own thread, which then stops: pending
-  // reads of idle connections would otherwise keep run() going forever.
-  asio::post(io_->ioc, [this] {
-    client_.reset();
-    io_->ioc.stop();
-  });
-  io_->thread.join();
+  client_.reset();  // the owned client (if any) is destroyed on its own thread by owned_'s destructor
 }
 
 boost::asio::awaitable<std::unique_ptr<model_stream>> openai_responses_model::stream(boost::json::object request) {

@@ -135,10 +135,16 @@ struct chat_model_options {
 // cancel() and the awaiting coroutine's cancellation close the connection.
 class openai_chat_model final : public model {
  public:
+  // Owns a client made from `options` and one I/O thread that runs it (as openai_responses_model does).
+  explicit openai_chat_model(openai::client_options client_options, chat_model_options options = {});
   explicit openai_chat_model(std::shared_ptr<const openai::client> client, chat_model_options options = {});
+  ~openai_chat_model() override;
+  openai_chat_model(const openai_chat_model&) = delete;
+  openai_chat_model& operator=(const openai_chat_model&) = delete;
   boost::asio::awaitable<std::unique_ptr<model_stream>> stream(boost::json::object request) override;
 
  private:
+  std::unique_ptr<detail::owned_client> owned_;  // only with the owning constructor
   std::shared_ptr<const openai::client> client_;
   chat_model_options options_;
 };

@@ -20,6 +20,10 @@ struct client_options;
 
 namespace chatkit::agents {
 
+namespace detail {
+class owned_client;
+}
+
 // One model call's event stream. Implementations must honour the awaiting coroutine's cancellation and
 // cancel() (both stop the call and close its connection).
 class model_stream {
@@ -62,8 +66,7 @@ class openai_responses_model final : public model {
   boost::asio::awaitable<std::unique_ptr<model_stream>> stream(boost::json::object request) override;
 
  private:
-  struct io_thread;
-  std::unique_ptr<io_thread> io_;  // only with the owning constructor
+  std::unique_ptr<detail::owned_client> owned_;  // only with the owning constructor
   std::shared_ptr<const openai::client> client_;
 };
 

@@ -748,3 +748,30 @@ TEST_CASE("chat model: one model serves runs on other strands of a multi-threade
   CHECK(ok == 4);
   CHECK(server.requests().size() == 4);
 }
+
+TEST_CASE("chat model: built from client_options it owns its client and thread", "[agents][chat]") {
+  scripted_server server;
+  server.add(exchange::sse(sse_fixture("C1_text.sse"), "req_c1"));
+  net::io_context ioc;
+  request_context alice{"alice", {}, {}};
+  run_context ctx(alice);
+  std::string text;
+  {
+    auto model = std::make_shared<openai_chat_model>(client_options_for(server));
+    agent a;
+    a.name = "Chat";
+    a.model = "gpt-test";
+    auto consume = [&]() -> net::awaitable<std::string> {
+      auto run = run_streamed(a, "Say hello", ctx, {.model = model});
+      while (co_await run.next()) {
+      }
+      co_return run.final_text();
+    };
+    text = run_sync(ioc, consume());
+  }
+  CHECK(text == "Hello, world!");
+  REQUIRE(server.requests().size() == 1);
+  CHECK(server.requests()[0].target == "/v1/chat/completions");
+  CHECK_THROWS_AS(openai_chat_model(client_options_for(server), chat_model_options{.request = {.instructions_role = "boss"}}),
+                  user_error);
+}
