@@ -2,6 +2,8 @@
 // handy for testing an agent without a network — and is what main.cpp runs the other snippets against.
 #include "snippets.hpp"
 
+#include <chatkit/agents/chat_completions_model.hpp>
+#include <chatkit/openai/client_options.hpp>
 #include <chatkit/openai/responses_decoder.hpp>
 
 #include <stdexcept>
@@ -117,5 +119,16 @@ asio::awaitable<std::unique_ptr<agents::model_stream>> replay_model::stream(json
   co_return std::make_unique<replay_stream>(to_sse("resp_" + std::to_string(call + 1), outputs_[call]));
 }
 // [replay_model]
+
+// [chat_model]
+// The same agent over Chat Completions (providers that only speak /chat/completions): requests are
+// translated from the Responses form the runner builds, chunks become Responses events.
+std::shared_ptr<agents::model> chat_completions_model() {
+  chatkit::openai::client_options options;  // OPENAI_API_KEY / OPENAI_BASE_URL from the environment
+  options.api_key = "sk-not-used-here";     // set explicitly only so this snippet runs anywhere
+  return std::make_shared<agents::openai_chat_model>(std::move(options),
+                                                     agents::chat_model_options{.request = {.instructions_role = "developer"}});
+}
+// [chat_model]
 
 }  // namespace snippets

@@ -102,6 +102,9 @@ class trace_hooks : public agents::run_hooks {
 
 // ---- model.cpp ----
 // A model that answers from a script: call N returns outputs[N] (a list of Responses output items).
+// model.cpp [chat_model]
+std::shared_ptr<agents::model> chat_completions_model();
+
 class replay_model final : public agents::model {
  public:
   explicit replay_model(std::vector<json::array> outputs);
