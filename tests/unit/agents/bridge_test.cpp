@@ -9,6 +9,14 @@
 #include <chatkit/protocol.hpp>
 #include <chatkit/store/memory_store.hpp>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include <catch2/catch.hpp>
 
 using namespace chatkit;
@@ -398,4 +406,40 @@ TEST_CASE("bridge: a store failure while forwarding becomes an error event, not 
   const auto stored = f.items(id, f.alice);
   REQUIRE(stored.size() == 3);  // nothing half-written: the first answer is intact, no sdk cancellation note
   CHECK(std::get<cp::assistant_message_item>(stored[1]).content.at(0).text == "first");
+}
+
+TEST_CASE("bridge: cancelling the stream while a tool runs cancels the tool and makes no further model call",
+          "[agents][bridge]") {
+  fixture f;
+  f.model_server.add(exchange::sse(at::tool_calls("resp_1", {{"c_slow", "slow_search", "{}"}}), "r1"));
+  bool tool_saw_cancel = false;
+  auto a = base_agent();
+  a.tools.push_back(at::simple_tool("slow_search", empty_schema(), [&](tool_context& tc, json::object) -> net::awaitable<tool_output> {
+    co_await tc.run.chatkit().add_workflow_task(cp::custom_task{"Searching…", std::nullopt, std::nullopt,
+                                                                cp::status_indicator::loading});
+    net::steady_timer t(co_await net::this_coro::executor, std::chrono::seconds(30));
+    auto [ec] = co_await t.async_wait(net::as_tuple(net::use_awaitable));
+    tool_saw_cancel = ec == net::error::operation_aborted;
+    co_return "late";
+  }));
+  f.start(a);
+  auto r = chatkit::testing::run_sync(f.ioc, f.bot->process(create_body("Search"), f.alice));
+  auto& stream = std::get<server::event_stream>(r);
+  net::cancellation_signal signal;
+  collecting_sink sink;
+  // The client goes away as soon as it sees the tool's progress (what http::server does on a disconnect).
+  sink.on_frame = [&](const json::value& ev) {
+    if (ev.at("type") == "thread.item.added" && ev.at("item").at("type") == "workflow")
+      net::post(f.ioc, [&] { signal.emit(net::cancellation_type::terminal); });
+  };
+  std::exception_ptr outcome;
+  net::co_spawn(f.ioc, stream.run(sink), net::bind_cancellation_slot(signal.slot(), [&](std::exception_ptr e) { outcome = e; }));
+  f.ioc.restart();
+  f.ioc.run();
+  CHECK(outcome);  // the stream ended as cancelled
+  CHECK(tool_saw_cancel);
+  CHECK(f.model_server.requests().size() == 1);
+  const auto stored = f.items(thread_id_of(sink), f.alice);
+  REQUIRE(stored.size() == 2);  // the user message and the cancellation note; the open workflow is dropped
+  CHECK(std::holds_alternative<cp::sdk_hidden_context_item>(stored[1]));
 }
