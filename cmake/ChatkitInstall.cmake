@@ -1,4 +1,6 @@
 # install(EXPORT) of every layer plus chatkit::chatkit, a version file and a package config.
+# Consumers: find_package(chatkit CONFIG REQUIRED [COMPONENTS <layer>...]) then chatkit::chatkit or
+# chatkit::<layer> (docs/packaging.md). tests/consumer checks all of this against a real install.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -6,11 +8,39 @@ get_property(layers GLOBAL PROPERTY CHATKIT_LAYERS)
 install(TARGETS chatkit ${layers} EXPORT chatkitTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/chatkit DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# Every layer's headers, detail/ included (public templates such as typed_tool need them). The store
+# contract suite's header is left out: its library needs Catch2 and is only built with the tests.
+# File by file rather than install(DIRECTORY), which would also create the (still) empty detail/
+# directories that package linters such as vcpkg's reject.
+file(GLOB_RECURSE chatkit_headers RELATIVE ${PROJECT_SOURCE_DIR}/include CONFIGURE_DEPENDS
+     ${PROJECT_SOURCE_DIR}/include/chatkit/*.hpp ${PROJECT_SOURCE_DIR}/include/chatkit/*.ipp
+     ${PROJECT_SOURCE_DIR}/include/chatkit/*.h)
+list(FILTER chatkit_headers EXCLUDE REGEX "^chatkit/store/testing/")
+foreach(header IN LISTS chatkit_headers)
+  get_filename_component(header_dir ${header} DIRECTORY)
+  install(FILES ${PROJECT_SOURCE_DIR}/include/${header} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/${header_dir})
+endforeach()
 install(EXPORT chatkitTargets NAMESPACE chatkit:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/chatkit)
+
+# What the config file needs to know: the exported layers (its components) and which optional
+# dependencies they pull in, so find_package(chatkit) looks only for what was built.
+set(CHATKIT_EXPORTED_LAYERS "")
+foreach(layer IN LISTS layers)
+  string(REGEX REPLACE "^chatkit_" "" layer "${layer}")
+  list(APPEND CHATKIT_EXPORTED_LAYERS ${layer})
+endforeach()
+set(CHATKIT_NEEDS_SQLITE3 OFF)
+set(CHATKIT_NEEDS_POSTGRESQL OFF)
+if(TARGET chatkit_sqlite)
+  set(CHATKIT_NEEDS_SQLITE3 ON)
+endif()
+if(TARGET chatkit_postgres)
+  set(CHATKIT_NEEDS_POSTGRESQL ON)
+endif()
 
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/chatkitConfig.cmake.in
   ${PROJECT_BINARY_DIR}/chatkitConfig.cmake INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/chatkit)
+# 0.x: a minor release may break the API, so only the same minor version is compatible.
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/chatkitConfigVersion.cmake COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/chatkitConfig.cmake ${PROJECT_BINARY_DIR}/chatkitConfigVersion.cmake
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/chatkit)
