@@ -3,5 +3,5 @@
 # presets build with clang-16 for that reason; other compilers are allowed but warned about.
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
   message(WARNING "GCC ${CMAKE_CXX_COMPILER_VERSION} miscompiles aggregate temporaries in co_await expressions; "
-                  "build with clang++-16 (the presets do) — see docs/building.md")
+                  "build with clang++-16 (the presets do) — see docs/server.md")
 endif()
