@@ -10,6 +10,7 @@
 #include <chatkit/agents/errors.hpp>
 #include <chatkit/agents/model.hpp>
 #include <chatkit/openai/client.hpp>
+#include <chatkit/openai/response_accumulator.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
@@ -25,7 +26,9 @@ namespace {
 class openai_stream final : public model_stream {
  public:
   openai_stream(asio::any_io_executor client_ex, std::shared_ptr<openai::responses_stream> s)
-      : client_ex_(std::move(client_ex)), stream_(std::move(s)) {}
+      : client_ex_(std::move(client_ex)), stream_(std::move(s)) {
+    acc_.current().request_id = stream_->request_id();  // set when the stream was opened; safe to read now
+  }
 
   ~openai_stream() override {
     // The stream's connection must be closed on its own executor.
@@ -37,13 +40,13 @@ class openai_stream final : public model_stream {
     auto ev = co_await asio::co_spawn(
         client_ex_, [s]() -> asio::awaitable<std::optional<openai::response_event>> { co_return co_await s->next(); },
         asio::use_awaitable);
-    // current() is read from the caller's side: copy the accumulated response while we are synchronised
-    // with the client's executor (the co_spawn completion happens-after the next()).
-    current_ = s->current();
+    // The caller's own accumulator (the client's lives on the other executor): O(1) per delta, where copying
+    // the client's response after every event would copy the whole answer so far each time.
+    if (ev) acc_.apply(*ev);
     co_return ev;
   }
 
-  const openai::response& current() const noexcept override { return current_; }
+  const openai::response& current() const noexcept override { return acc_.current(); }
 
   void cancel() noexcept override {
     try {
@@ -56,7 +59,7 @@ class openai_stream final : public model_stream {
  private:
   asio::any_io_executor client_ex_;
   std::shared_ptr<openai::responses_stream> stream_;
-  openai::response current_;
+  openai::response_accumulator acc_;
 };
 
 }  // namespace

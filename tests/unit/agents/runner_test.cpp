@@ -131,6 +131,8 @@ TEST_CASE("runner: T2 — a tool call, then the answer (spec fixture)", "[agents
   CHECK(u.total_tokens == 154);
   CHECK(u.per_request.size() == 2);
   CHECK(run.raw_responses().size() == 2);
+  CHECK(run.raw_responses()[0].request_id == "req_t2a");  // x-request-id of the HTTP response, for support
+  CHECK(run.raw_responses()[1].output.at(0).content.at(0).text == "It is 18°C in Paris.");
   CHECK(run.last_response_id() == "resp_t2b");
 
   auto bodies = request_bodies(server);
