@@ -9,18 +9,14 @@
 // bearer token with the secret in CHATKIT_JWT_SECRET and uses its `sub` as the user id.
 #include "notes_agent.hpp"
 
-#include <chatkit/http/auth.hpp>
-#include <chatkit/http/jwt.hpp>
 #include <chatkit/http/server.hpp>
-#include <chatkit/openai/error.hpp>
-#include <chatkit/store/memory_store.hpp>
-#if defined(CHATKIT_QUICKSTART_WITH_SQLITE)
-#include <chatkit/store/sqlite_store.hpp>
-#endif
 
-#include <csignal>
+#include "serve_flags.hpp"
+#include <chatkit/openai/error.hpp>
+
 #include <cstdio>
 #include <cstdlib>
+#include <stdexcept>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -66,44 +62,26 @@ options parse_args(int argc, char** argv) {
   return o;
 }
 
-std::shared_ptr<chatkit::store::store> make_store(const std::string& spec) {
-  if (spec == "memory") return std::make_shared<chatkit::store::memory_store>();
-#if defined(CHATKIT_QUICKSTART_WITH_SQLITE)
-  if (spec.starts_with("sqlite:")) {
-    chatkit::store::sqlite_store_options o;
-    o.path = spec.substr(7);
-    return std::make_shared<chatkit::store::sqlite_store>(std::move(o));
+// A flag's value turned into what it names, or the usage line with the reason.
+template <class Make>
+auto flag(Make make, const std::string& value) {
+  try {
+    return make(value);
+  } catch (const std::invalid_argument& e) {
+    usage(e.what());
   }
-#endif
-  usage("unsupported --store (memory, or sqlite:PATH when built with SQLite)");
-}
-
-chatkit::http::authenticate_fn make_auth(const std::string& mode) {
-  if (mode == "dev-header") return chatkit::http::dev_header_auth();
-  if (mode == "jwt") {
-    const char* secret = std::getenv("CHATKIT_JWT_SECRET");
-    if (!secret || !*secret) usage("--auth jwt needs CHATKIT_JWT_SECRET");
-    chatkit::http::jwt_options jwt;
-    jwt.keys.push_back(chatkit::http::jwt_key::hmac(secret));
-    return chatkit::http::jwt_bearer_auth(std::make_shared<chatkit::http::jwt_verifier>(std::move(jwt)));
-  }
-  usage("--auth must be dev-header or jwt");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   const options opts = parse_args(argc, argv);
-  sigset_t stop_signals;  // blocked in every thread; the main thread waits for them below
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  chatkit::examples::stop_signals stop;  // blocked in every thread; the main thread waits for them below
 
   // [serve]
   // The agent: one ChatKit thread store, the notes, and the OpenAI client options from the environment.
   chatkit::examples::quickstart_options app;
-  app.store = make_store(opts.store);
+  app.store = flag(chatkit::examples::make_store, opts.store);
   app.notes = std::make_shared<chatkit::examples::note_store>();
   app.model = opts.model;
   std::shared_ptr<chatkit::agents::agent_server> bot;
@@ -118,7 +96,7 @@ int main(int argc, char** argv) {
   chatkit::http::server_options http;
   http.address = "127.0.0.1";
   http.port = opts.port;
-  http.endpoint.authenticate = make_auth(opts.auth);
+  http.endpoint.authenticate = flag(chatkit::examples::make_auth, opts.auth);
   chatkit::http::server server(bot, std::move(http));
   server.start();
   // [serve]
@@ -126,8 +104,7 @@ int main(int argc, char** argv) {
               server.port(), opts.model.c_str(), opts.store.c_str(), opts.auth.c_str());
   std::fflush(stdout);
 
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
+  const int sig = stop.wait();
   std::printf("agent_quickstart: signal %d, shutting down\n", sig);
   server.stop();
   return 0;
