@@ -1,6 +1,7 @@
 // openai_chat_model: the runner's model interface over Chat Completions. Three parts: the request
 // translation (Responses body → Chat body), the sans-IO synthesis (Chat chunks → Responses events), and the
 // thin adapter over openai::chat_stream.
+#include "client_stream_hop.hpp"
 #include "owned_client.hpp"
 
 #include <chatkit/agents/chat_completions_model.hpp>
@@ -551,10 +552,8 @@ std::vector<openai::response_event> chat_event_synthesizer::finish() {
 
 // ---- the adapter ----
 //
-// As in openai_responses_model: the client (its pool) belongs to one executor while runs live on any
-// executor (one strand per connection of chatkit::http::server), so every chat_stream operation is hopped
-// onto the client's executor with co_spawn and awaited from the caller's (cancellation crosses the hop).
-// The synthesizer is only touched from the caller's side.
+// As in openai_responses_model, chat_stream operations run on the client's executor (client_stream_hop);
+// the synthesizer is only touched from the caller's side.
 
 namespace {
 
@@ -562,22 +561,13 @@ class chat_completions_stream final : public model_stream {
  public:
   chat_completions_stream(asio::any_io_executor client_ex, std::shared_ptr<openai::chat_stream> s,
                           std::string request_id)
-      : client_ex_(std::move(client_ex)), stream_(std::move(s)) {
+      : hop_(std::move(client_ex), std::move(s)) {
     synth_.set_request_id(std::move(request_id));
-  }
-
-  ~chat_completions_stream() override {
-    // The stream's connection must be closed on its own executor.
-    asio::post(client_ex_, [s = std::move(stream_)]() mutable { s.reset(); });
   }
 
   asio::awaitable<std::optional<openai::response_event>> next() override {
     while (pending_.empty() && !synth_.done()) {
-      auto s = stream_;
-      auto chunk = co_await asio::co_spawn(
-          client_ex_,
-          [s]() -> asio::awaitable<std::optional<openai::chat_chunk>> { co_return co_await s->next(); },
-          asio::use_awaitable);
+      auto chunk = co_await hop_.next();
       auto events = chunk ? synth_.feed(*chunk) : synth_.finish();
       for (auto& e : events) pending_.push_back(std::move(e));
     }
@@ -589,17 +579,10 @@ class chat_completions_stream final : public model_stream {
 
   const openai::response& current() const noexcept override { return synth_.current(); }
 
-  void cancel() noexcept override {
-    try {
-      asio::post(client_ex_, [s = stream_] { s->cancel(); });
-    } catch (...) {
-      // posting only fails when memory is exhausted; the stream then ends by its own timeouts
-    }
-  }
+  void cancel() noexcept override { hop_.cancel(); }
 
  private:
-  asio::any_io_executor client_ex_;
-  std::shared_ptr<openai::chat_stream> stream_;
+  detail::client_stream_hop<openai::chat_stream> hop_;
   chat_event_synthesizer synth_;
   std::deque<openai::response_event> pending_;
 };

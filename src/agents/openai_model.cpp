@@ -5,6 +5,7 @@
 // every client operation is hopped onto the client's executor with co_spawn and awaited from the caller's.
 // One client (one keep-alive pool) then serves every connection safely; cancellation of the awaiting
 // coroutine crosses the hop (co_spawn forwards it to the spawned coroutine's executor).
+#include "client_stream_hop.hpp"
 #include "owned_client.hpp"
 
 #include <chatkit/agents/errors.hpp>
@@ -13,7 +14,6 @@
 #include <chatkit/openai/response_accumulator.hpp>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 
@@ -26,20 +26,12 @@ namespace {
 class openai_stream final : public model_stream {
  public:
   openai_stream(asio::any_io_executor client_ex, std::shared_ptr<openai::responses_stream> s)
-      : client_ex_(std::move(client_ex)), stream_(std::move(s)) {
-    acc_.current().request_id = stream_->request_id();  // set when the stream was opened; safe to read now
-  }
-
-  ~openai_stream() override {
-    // The stream's connection must be closed on its own executor.
-    asio::post(client_ex_, [s = std::move(stream_)]() mutable { s.reset(); });
+      : hop_(std::move(client_ex), s) {
+    acc_.current().request_id = s->request_id();  // set when the stream was opened; safe to read now
   }
 
   asio::awaitable<std::optional<openai::response_event>> next() override {
-    auto s = stream_;
-    auto ev = co_await asio::co_spawn(
-        client_ex_, [s]() -> asio::awaitable<std::optional<openai::response_event>> { co_return co_await s->next(); },
-        asio::use_awaitable);
+    auto ev = co_await hop_.next();
     // The caller's own accumulator (the client's lives on the other executor): O(1) per delta, where copying
     // the client's response after every event would copy the whole answer so far each time.
     if (ev) acc_.apply(*ev);
@@ -47,18 +39,10 @@ class openai_stream final : public model_stream {
   }
 
   const openai::response& current() const noexcept override { return acc_.current(); }
-
-  void cancel() noexcept override {
-    try {
-      asio::post(client_ex_, [s = stream_] { s->cancel(); });
-    } catch (...) {
-      // posting only fails when memory is exhausted; the stream then ends by its own timeouts
-    }
-  }
+  void cancel() noexcept override { hop_.cancel(); }
 
  private:
-  asio::any_io_executor client_ex_;
-  std::shared_ptr<openai::responses_stream> stream_;
+  detail::client_stream_hop<openai::responses_stream> hop_;
   openai::response_accumulator acc_;
 };
 
