@@ -11,6 +11,7 @@
 //   client_options o; o.base_url = server.base_url(); o.api_key = "test-key";
 #pragma once
 
+#include <chatkit/openai/client_options.hpp>
 #include <chatkit/openai/error.hpp>
 
 #include <boost/json/value.hpp>
@@ -133,5 +134,17 @@ class connect_proxy {
  private:
   std::unique_ptr<impl> impl_;
 };
+
+// Client options pointed at `s`: a test key, no proxy/organization/project from the environment, no jitter.
+inline client_options client_options_for(const scripted_server& s) {
+  client_options o;
+  o.api_key = "test-key";
+  o.base_url = s.base_url();
+  o.proxy = "";
+  o.organization = "";
+  o.project = "";
+  o.jitter = [] { return 0.0; };
+  return o;
+}
 
 }  // namespace chatkit::openai::testing

@@ -164,16 +164,7 @@ inline std::string tool_calls(const std::string& resp_id, const std::vector<call
   return b.completed();
 }
 
-inline openai::client_options client_options_for(const scripted_server& s) {
-  openai::client_options o;
-  o.api_key = "test-key";
-  o.base_url = s.base_url();
-  o.proxy = "";
-  o.organization = "";
-  o.project = "";
-  o.jitter = [] { return 0.0; };
-  return o;
-}
+using openai::testing::client_options_for;
 
 // A model talking to the scripted server through the real client.
 inline std::shared_ptr<model> model_for(net::io_context& ioc, const scripted_server& s) {

@@ -24,14 +24,7 @@ T run(net::io_context& ioc, net::awaitable<T> a) {
 }
 
 inline client_options options_for(const testing::scripted_server& s) {
-  client_options o;
-  o.api_key = "test-key";
-  o.base_url = s.base_url();
-  o.proxy = "";
-  o.organization = "";
-  o.project = "";
-  o.jitter = [] { return 0.0; };
-  return o;
+  return testing::client_options_for(s);
 }
 
 inline boost::json::object hello_request() {
