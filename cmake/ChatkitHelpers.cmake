@@ -29,6 +29,13 @@ function(chatkit_layer name)
                         POSITION_INDEPENDENT_CODE ON)
   target_include_directories(chatkit_${name} PUBLIC
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include> $<INSTALL_INTERFACE:include>)
+  # Private headers live beside the sources (src/<layer>/detail/...), included as "<layer>/detail/x.hpp";
+  # they are never installed. chatkit::<name>_internal hands the same directory to this layer's tests.
+  target_include_directories(chatkit_${name} PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  add_library(chatkit_${name}_internal INTERFACE)
+  add_library(chatkit::${name}_internal ALIAS chatkit_${name}_internal)
+  target_include_directories(chatkit_${name}_internal INTERFACE $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/src>)
+  target_link_libraries(chatkit_${name}_internal INTERFACE chatkit_${name})
   target_compile_features(chatkit_${name} PUBLIC cxx_std_20)
   foreach(dep IN LISTS ARG_DEPS)
     target_link_libraries(chatkit_${name} PUBLIC chatkit_${dep})

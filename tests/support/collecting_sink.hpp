@@ -1,7 +1,8 @@
 // A ChatKit event sink for tests: parses each SSE frame (checking the exact "data: <json>\n\n" framing), can
-// run a callback per frame and can fail like a closed socket after N frames; plus a synchronous coroutine
-// driver. Shared by the server scenario tests and the agents bridge tests.
+// run a callback per frame and can fail like a closed socket after N frames. Shared by the server scenario tests and the agents bridge tests.
 #pragma once
+
+#include "support/run_sync.hpp"
 
 #include <chatkit/server/request_processor.hpp>
 
@@ -54,13 +55,5 @@ struct collecting_sink : server::event_sink {
     return out;
   }
 };
-
-template <class T>
-T run_sync(boost::asio::io_context& ioc, boost::asio::awaitable<T> a) {
-  auto f = boost::asio::co_spawn(ioc, std::move(a), boost::asio::use_future);
-  ioc.restart();
-  ioc.run();
-  return f.get();
-}
 
 }  // namespace chatkit::testing
