@@ -171,6 +171,9 @@ awaitable<void> echo_bot::respond(server::respond_args args, server::event_emitt
     co_await out.emit(cp::item_done_event{std::move(hidden)});
     co_await stream_echo(out, echo);
   } else if (auto n = stream_count(text)) {
+    // Bounded: the deltas are materialised up front, so an unbounded N would let one request allocate at will.
+    constexpr std::size_t max_stream_deltas = 10'000;
+    if (*n > max_stream_deltas) throw server::custom_stream_error("stream N: N is at most 10000.", false);
     co_await stream_message(out, std::vector<std::string_view>(*n, "tok "));
   } else {
     co_await stream_echo(out, echo);

@@ -1,4 +1,4 @@
-// The deterministic echo bot of shared/spec/echo-bot.md, on chatkit::server::chatkit_server.
+// The deterministic echo bot described in examples/echo_server/README.md, on chatkit::server::chatkit_server.
 // Used by the echo_server example, the server scenario tests and the benchmarks.
 #pragma once
 
@@ -23,7 +23,7 @@ class echo_bot : public server::chatkit_server {
                                                  const request_context& ctx) override;
 };
 
-// Streams `text` as one assistant message split into `parts` (the echo mechanics of the spec).
+// Streams `text` as one assistant message split into `parts` (the echo of README.md).
 boost::asio::awaitable<void> stream_echo(server::event_emitter& out, const std::string& text);
 
 // attachments.create for the echo bot: a file (or image) attachment with a fake upload URL and integration

@@ -1,4 +1,4 @@
-// echo_server — the deterministic echo bot (shared/spec/echo-bot.md) served over HTTP on 127.0.0.1.
+// echo_server — the deterministic echo bot (README.md beside this file) served over HTTP on 127.0.0.1.
 //
 //   echo_server [--port N] [--store memory|sqlite:PATH] [--auth dev-header|jwt] [--threads N]
 //

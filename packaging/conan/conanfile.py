@@ -77,8 +77,6 @@ class ChatkitCppConan(ConanFile):
         tc.cache_variables["CHATKIT_SANITIZE"] = False
         tc.cache_variables["CHATKIT_WITH_SQLITE"] = bool(self.options.sqlite)
         tc.cache_variables["CHATKIT_WITH_POSTGRES"] = bool(self.options.postgres)
-        # There is no MCP layer in the tree yet; when it lands it gets an option and a component here.
-        tc.cache_variables["CHATKIT_WITH_MCP"] = False
         tc.generate()
         CMakeDeps(self).generate()
 

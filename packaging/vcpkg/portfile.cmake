@@ -31,8 +31,6 @@ vcpkg_cmake_configure(
     -DCHATKIT_INSTALL=ON
     -DCHATKIT_WERROR=OFF
     -DCHATKIT_SANITIZE=OFF
-    # There is no MCP layer in the tree yet; when it lands it gets a feature here.
-    -DCHATKIT_WITH_MCP=OFF
 )
 vcpkg_cmake_install()
 # The package is chatkit (find_package(chatkit CONFIG)), installed to lib/cmake/chatkit.

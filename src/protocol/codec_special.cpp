@@ -243,7 +243,7 @@ void write_thread_fields(json_writer& w, const thread_metadata& v) {
   if (w.who() == audience::storage) {
     write_value(w, v.metadata);
   } else {
-    w.raw("{}");  // the stored metadata is never copied into responses (spec §2.5)
+    w.raw("{}");  // the stored metadata is never copied into responses (docs/protocol-reference.md#serialisation-rules)
   }
 }
 

@@ -12,8 +12,8 @@ namespace chatkit::testing {
 std::filesystem::path fixtures_dir() {
   return CHATKIT_TEST_FIXTURES;
 }
-std::filesystem::path spec_dir() {
-  return CHATKIT_SPEC_DIR;
+std::filesystem::path docs_dir() {
+  return CHATKIT_DOCS_DIR;
 }
 
 std::string read_file(const std::filesystem::path& p) {

@@ -1,4 +1,4 @@
-// Helpers for tests that read files under tests/fixtures and the shared spec.
+// Helpers for tests that read files under tests/fixtures and the project's reference pages in docs/.
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -10,7 +10,7 @@
 namespace chatkit::testing {
 
 std::filesystem::path fixtures_dir();  // tests/fixtures
-std::filesystem::path spec_dir();      // ../shared/spec
+std::filesystem::path docs_dir();      // docs
 std::string read_file(const std::filesystem::path& p);
 boost::json::value read_json_file(const std::filesystem::path& p);
 // Sorted *.json files of a directory.

@@ -1,4 +1,4 @@
-// Attachments (spec §6.9). `metadata` is integration-only: written for audience::storage, never to clients.
+// Attachments (docs/protocol-reference.md#serialisation-rules). `metadata` is integration-only: written for audience::storage, never to clients.
 #pragma once
 
 #include <chatkit/protocol/json_io.hpp>

@@ -1,4 +1,4 @@
-// User input parts, inference options, sources, annotations and assistant content (spec §3.1, §6.3, §6.4).
+// User input parts, inference options, sources, annotations and assistant content (docs/protocol-reference.md#thread-items).
 #pragma once
 
 #include <chatkit/protocol/json_io.hpp>

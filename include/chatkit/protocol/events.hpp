@@ -1,4 +1,4 @@
-// Stream events (spec §5.1–§5.12) and item updates (§5.13).
+// Stream events and item updates (docs/protocol-reference.md#stream-events).
 #pragma once
 
 #include <chatkit/protocol/thread.hpp>

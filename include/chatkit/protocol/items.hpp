@@ -1,4 +1,4 @@
-// Thread items (spec §6.2–§6.13): eleven types sharing id, thread_id and created_at.
+// Thread items (docs/protocol-reference.md#thread-items): eleven types sharing id, thread_id and created_at.
 #pragma once
 
 #include <chatkit/protocol/attachment.hpp>
@@ -141,7 +141,7 @@ inline const std::string& item_id(const thread_item& item) noexcept {
 inline std::string_view item_type(const thread_item& item) noexcept {
   return std::visit([](const auto& i) { return std::remove_cvref_t<decltype(i)>::type_name; }, item);
 }
-// Hidden items are persisted but never sent to clients (spec §6.13).
+// Hidden items are persisted but never sent to clients (docs/protocol-reference.md#thread-items).
 inline bool is_hidden(const thread_item& item) noexcept {
   return std::holds_alternative<hidden_context_item>(item) ||
          std::holds_alternative<sdk_hidden_context_item>(item);

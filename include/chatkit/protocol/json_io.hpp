@@ -1,6 +1,6 @@
 // Conversion between protocol types and JSON.
 //
-//   std::string s = chatkit::protocol::to_json(event);                 // compact, spec-exact
+//   std::string s = chatkit::protocol::to_json(event);                 // compact, wire-exact
 //   auto item = chatkit::protocol::from_json<thread_item>(value);      // strict; throws chatkit::error
 //   boost::json::value v = boost::json::value_from(item);              // Boost.JSON interop
 //   auto again = boost::json::value_to<thread_item>(v);

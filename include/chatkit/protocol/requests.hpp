@@ -1,4 +1,4 @@
-// The 16 ChatKit requests (spec §3) and the strict parser for untrusted request bodies.
+// The 16 ChatKit requests (docs/protocol-reference.md#requests) and the strict parser for untrusted request bodies.
 #pragma once
 
 #include <chatkit/protocol/content.hpp>

@@ -1,4 +1,4 @@
-// Structured input requests and submissions (spec §3.2, §6.8).
+// Structured input requests and submissions (docs/protocol-reference.md#thread-items).
 #pragma once
 
 #include <chatkit/protocol/json_io.hpp>

@@ -1,4 +1,4 @@
-// Tasks and workflows (spec §6.10, §6.11).
+// Tasks and workflows (docs/protocol-reference.md#thread-items).
 #pragma once
 
 #include <chatkit/protocol/content.hpp>

@@ -1,4 +1,4 @@
-// Threads, their status, and pages (spec §4, §6.1).
+// Threads, their status, and pages (docs/protocol-reference.md#pages).
 #pragma once
 
 #include <chatkit/protocol/items.hpp>
@@ -25,7 +25,7 @@ struct thread_status {
 BOOST_DESCRIBE_STRUCT(thread_status, (), (type, reason))
 
 // What a Store keeps about a thread. `metadata` is integration data: written for audience::storage,
-// always written as {} for clients (spec §2.5).
+// always written as {} for clients (docs/protocol-reference.md#serialisation-rules).
 struct thread_metadata {
   std::string id;
   std::optional<std::string> title;

@@ -1,4 +1,4 @@
-// Widgets (spec §9): carried as a JSON tree of components. A widget_root keeps the tree as given and
+// Widgets (docs/protocol.md#widgets): carried as a JSON tree of components. A widget_root keeps the tree as given and
 // writes it with null-valued props omitted at every depth (a `children` key is kept even when null);
 // unknown components and props pass through. Small builders cover the common components.
 #pragma once
@@ -28,7 +28,7 @@ CHATKIT_PROTOCOL_TYPE(widget_root)
 // ---- builders: each returns a component as JSON; set more props on the result as needed -------------------
 namespace widgets {
 
-// ActionConfig with every field filled in, as the reference writes it (§9.3).
+// ActionConfig with every field filled in, as the Python reference writes it.
 boost::json::object action(std::string_view type, boost::json::value payload = nullptr,
                            std::string_view handler = "server", std::string_view loading_behavior = "auto",
                            bool streaming = true);

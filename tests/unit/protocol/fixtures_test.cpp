@@ -1,4 +1,4 @@
-// Golden fixtures (tests/fixtures/protocol, written from the spec): every server-side object must read and
+// Golden fixtures (tests/fixtures/protocol, see its README): every server-side object must read and
 // write back to exactly the fixture's JSON value; every request must parse, write, and parse again unchanged.
 #include "support/fixtures.hpp"
 
