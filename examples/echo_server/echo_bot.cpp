@@ -6,6 +6,7 @@
 #include <boost/json/parse.hpp>
 
 #include <charconv>
+#include <functional>
 #include <vector>
 
 namespace chatkit::examples {
@@ -53,15 +54,17 @@ cp::assistant_message_item new_assistant_message(server::event_emitter& out) {
   return msg;
 }
 
-// One assistant message streamed as the given deltas (the text is their concatenation). With
-// `fail_after_first`, the bot throws right after the first delta, as the "fail" trigger requires.
-awaitable<void> stream_message(server::event_emitter& out, std::vector<std::string_view> deltas,
-                               bool fail_after_first = false) {
+// One assistant message streamed as `count` deltas, the i-th being delta_at(i) (the text is their
+// concatenation). With `fail_after_first`, the bot throws right after the first delta, as the "fail" trigger
+// requires. Deltas are produced one at a time, so a long stream costs no more than its text.
+awaitable<void> stream_message(server::event_emitter& out, std::size_t count,
+                               std::function<std::string_view(std::size_t)> delta_at, bool fail_after_first = false) {
   auto msg = new_assistant_message(out);
   co_await out.emit(cp::item_added_event{msg});
   co_await out.emit(cp::item_updated_event{msg.id, cp::content_part_added{0, {}}});
   std::string full;
-  for (const auto delta : deltas) {
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string_view delta = delta_at(i);
     co_await out.emit(cp::item_updated_event{msg.id, cp::content_part_text_delta{0, std::string(delta)}});
     if (fail_after_first) throw std::runtime_error("the echo bot failed on purpose");
     full.append(delta);
@@ -70,6 +73,12 @@ awaitable<void> stream_message(server::event_emitter& out, std::vector<std::stri
   co_await out.emit(cp::item_updated_event{msg.id, cp::content_part_done{0, part}});
   msg.content.push_back(std::move(part));
   co_await out.emit(cp::item_done_event{std::move(msg)});
+}
+
+// One assistant message streamed as the given parts.
+awaitable<void> stream_parts(server::event_emitter& out, std::vector<std::string_view> parts,
+                             bool fail_after_first = false) {
+  co_await stream_message(out, parts.size(), [&parts](std::size_t i) { return parts[i]; }, fail_after_first);
 }
 
 // The echo's thirds, cut at code point boundaries (a part may be empty).
@@ -106,7 +115,7 @@ std::string first_code_points(std::string_view s, std::size_t n) {
 }
 
 awaitable<void> stream_echo(server::event_emitter& out, const std::string& text) {
-  co_await stream_message(out, thirds(text));
+  co_await stream_parts(out, thirds(text));
 }
 
 awaitable<void> echo_bot::respond(server::respond_args args, server::event_emitter& out) {
@@ -148,7 +157,7 @@ awaitable<void> echo_bot::respond(server::respond_args args, server::event_emitt
   } else if (text == "question") {
     co_await out.emit(cp::item_done_event{question_item(out)});
   } else if (text == "fail") {
-    co_await stream_message(out, thirds(echo), true);
+    co_await stream_parts(out, thirds(echo), true);
   } else if (text == "custom error") {
     throw server::custom_stream_error("The echo bot refused.", true);
   } else if (text == "stream error") {
@@ -171,10 +180,11 @@ awaitable<void> echo_bot::respond(server::respond_args args, server::event_emitt
     co_await out.emit(cp::item_done_event{std::move(hidden)});
     co_await stream_echo(out, echo);
   } else if (auto n = stream_count(text)) {
-    // Bounded: the deltas are materialised up front, so an unbounded N would let one request allocate at will.
-    constexpr std::size_t max_stream_deltas = 10'000;
-    if (*n > max_stream_deltas) throw server::custom_stream_error("stream N: N is at most 10000.", false);
-    co_await stream_message(out, std::vector<std::string_view>(*n, "tok "));
+    // Bounded: the message's text (4 bytes a delta) is kept until the message is done, so an unbounded N would
+    // let one request hold as much memory as it likes. A million deltas is enough for any load test.
+    constexpr std::size_t max_stream_deltas = 1'000'000;
+    if (*n > max_stream_deltas) throw server::custom_stream_error("stream N: N is at most 1000000.", false);
+    co_await stream_message(out, *n, [](std::size_t) { return std::string_view("tok "); });
   } else {
     co_await stream_echo(out, echo);
   }
