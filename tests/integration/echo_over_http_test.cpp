@@ -104,6 +104,13 @@ std::string thread_id_of(const chatkit::testing::http_answer& created) {
   return std::string(created.events.at(0).at("thread").at("id").as_string());
 }
 
+// A "press" action request of `type` (threads.custom_action or threads.sync_custom_action); an empty `item`
+// names no sender.
+std::string action_body(const std::string& type, const std::string& thread, const std::string& item = {}) {
+  return R"({"type":")" + type + R"(","params":{"thread_id":")" + thread + "\"" +
+         (item.empty() ? "" : R"(,"item_id":")" + item + "\"") + R"(,"action":{"type":"press"}}})";
+}
+
 // Records what the sync_action hook got: answers an assistant message naming the sender (or "none").
 struct sync_recording_bot : chatkit::examples::echo_bot {
   using echo_bot::echo_bot;
@@ -125,46 +132,32 @@ TEST_CASE("threads.sync_custom_action without item_id calls the hook without a s
     running_server srv;
     const auto created = post(srv.port(), create_body("question"), "alice");
     const auto id = thread_id_of(created);
-    const auto no_sender = post(srv.port(),
-                                R"({"type":"threads.sync_custom_action","params":{"thread_id":")" + id +
-                                    R"(","action":{"type":"press"}}})",
-                                "alice");
+    const auto no_sender = post(srv.port(), action_body("threads.sync_custom_action", id), "alice");
     CHECK(no_sender.status == 501);
     CHECK(no_sender.json().at("error").at("type") == "not_implemented");
     // A sender that exists but is no widget (here the structured input item) is a request error.
     const std::string question(created.events.at(3).at("item").at("id").as_string());
     CHECK(created.events.at(3).at("item").at("type") == "structured_input");
-    const auto not_widget = post(srv.port(),
-                                 R"({"type":"threads.sync_custom_action","params":{"thread_id":")" + id +
-                                     R"(","item_id":")" + question + R"(","action":{"type":"press"}}})",
-                                 "alice");
+    const auto not_widget =
+        post(srv.port(), action_body("threads.sync_custom_action", id, question), "alice");
     CHECK(not_widget.status == 400);
     CHECK(not_widget.json().at("error").at("message") ==
           "params.item_id: threads.sync_custom_action requires a widget sender item");
     // A sender that does not exist is a 404.
-    CHECK(post(srv.port(),
-               R"({"type":"threads.sync_custom_action","params":{"thread_id":")" + id +
-                   R"(","item_id":"msg_nothere","action":{"type":"press"}}})",
-               "alice")
-              .status == 404);
+    CHECK(post(srv.port(), action_body("threads.sync_custom_action", id, "msg_nothere"), "alice").status ==
+          404);
   }
   SECTION("a bot that implements it gets a null sender") {
     chatkit::testing::running_echo_server<sync_recording_bot> srv;
     const auto id = thread_id_of(post(srv.port(), create_body("question"), "alice"));
-    const auto r = post(srv.port(),
-                        R"({"type":"threads.sync_custom_action","params":{"thread_id":")" + id +
-                            R"(","action":{"type":"press"}}})",
-                        "alice");
+    const auto r = post(srv.port(), action_body("threads.sync_custom_action", id), "alice");
     REQUIRE(r.status == 200);
     CHECK(r.json().at("updated_item").at("content").at(0).at("text") == "sender: none");
   }
   SECTION("threads.custom_action without item_id streams the action's answer") {
     running_server srv;
     const auto id = thread_id_of(post(srv.port(), create_body("question"), "alice"));
-    const auto r = post(srv.port(),
-                        R"({"type":"threads.custom_action","params":{"thread_id":")" + id +
-                            R"(","action":{"type":"press"}}})",
-                        "alice");
+    const auto r = post(srv.port(), action_body("threads.custom_action", id), "alice");
     REQUIRE(r.status == 200);
     REQUIRE(r.is_stream());
     CHECK(r.events.back().at("item").at("content").at(0).at("text") == "Action: press");

@@ -84,8 +84,9 @@ const std::vector<std::string> tool_results = {"null", "1",  R"("done")", R"({"a
 
 class sequence {
  public:
-  sequence(std::uint16_t port, chatkit::store::memory_store& store, unsigned seed)
-      : port_(port), store_(store), seed_(seed), rng_(seed) {}
+  sequence(std::uint16_t port, chatkit::store::memory_store& store, unsigned seed,
+           std::map<std::string, int>& sent)
+      : port_(port), store_(store), seed_(seed), rng_(seed), sent_(sent) {}
 
   void run() {
     const int user_count = pick(2, 3);
@@ -112,6 +113,7 @@ class sequence {
   chatkit::store::memory_store& store_;
   unsigned seed_;
   std::mt19937 rng_;
+  std::map<std::string, int>& sent_;  // requests sent, by type
   int step_ = 0;
   std::vector<model_user> users_;
   std::string request_;  // the last request sent, for failure messages
@@ -135,6 +137,7 @@ class sequence {
   // Sends one request as `user` and checks the status and that no null appears in the answer.
   http_answer call(const std::string& user, const std::string& body, unsigned status) {
     request_ = user + " " + body;
+    ++sent_[str(json::parse(body).at("type"))];
     auto a = chatkit::testing::post(port_, body, user);
     answer_ = std::to_string(a.status) + " " + a.body;
     expect(a.status == status, "expected status " + std::to_string(status));
@@ -613,11 +616,21 @@ class sequence {
 
 TEST_CASE("random request sequences keep the protocol's invariants", "[integration][http][random]") {
   chatkit::testing::running_echo_server<> srv;
+  std::map<std::string, int> sent;
   for (unsigned seed = 1; seed <= 20; ++seed) {
     try {
-      sequence(srv.port(), *srv.store, seed).run();
+      sequence(srv.port(), *srv.store, seed, sent).run();
     } catch (const sequence_failure& e) {
       FAIL_CHECK(e.what());
     }
+  }
+  // The sequences did exercise every request type the echo bot supports.
+  for (const char* type :
+       {"threads.create", "threads.add_user_message", "threads.add_client_tool_output",
+        "threads.add_structured_input", "threads.custom_action", "threads.sync_custom_action",
+        "threads.retry_after_item", "threads.get_by_id", "threads.list", "threads.update", "threads.delete",
+        "items.list", "items.feedback", "attachments.create", "attachments.delete", "input.transcribe"}) {
+    INFO(type);
+    CHECK(sent[type] > 0);
   }
 }
