@@ -218,7 +218,7 @@ struct chatkit_server::impl {
       throw chatkit::error(errc::conflict,
                            "Last thread item in " + st->thread.id + " was not a ClientToolCallItem");
     st->tool_output = *call;
-    st->tool_output->output = std::move(r.params.result);
+    if (!r.params.result.is_null()) st->tool_output->output = std::move(r.params.result);  // null: no output
     st->tool_output->status = cp::client_tool_call_status::completed;
     co_return make_stream(
         s, st, [](chatkit_server& srv, stream_state& state, event_emitter& out) -> awaitable<void> {
@@ -426,15 +426,16 @@ struct chatkit_server::impl {
   static awaitable<process_result> sync_custom_action(chatkit_server& s, cp::threads_sync_custom_action& r,
                                                       request_context ctx) {
     auto t = co_await load_thread(s, r.params.thread_id, ctx);
-    std::optional<cp::widget_item> sender;
+    std::optional<cp::widget_item> sender;  // none without item_id (docs/server.md#protocol-details)
     if (r.params.item_id) {
       auto item = co_await s.store_->load_item(t.id, *r.params.item_id, ctx);
-      if (auto* w = std::get_if<cp::widget_item>(&item)) sender = std::move(*w);
+      auto* w = std::get_if<cp::widget_item>(&item);
+      if (!w)
+        throw chatkit::error(errc::invalid_request,
+                             "threads.sync_custom_action requires a widget sender item", "params.item_id");
+      sender = std::move(*w);
     }
-    if (!sender)
-      throw chatkit::error(errc::invalid_request, "threads.sync_custom_action requires a widget sender item",
-                           "params.item_id");
-    auto updated = co_await s.sync_action(action_args{t, r.params.action, &*sender, ctx});
+    auto updated = co_await s.sync_action(action_args{t, r.params.action, sender ? &*sender : nullptr, ctx});
     if (!updated) co_return json_body(std::string(empty_object));
     std::string body = R"({"updated_item":)";
     cp::json_writer w(body);

@@ -1,75 +1,28 @@
 // The echo bot behind chatkit::http::server over real sockets on 127.0.0.1: a full exchange, errors as HTTP
-// statuses, and a client that disconnects mid-stream — its partial answer and the cancelled note are stored.
-#include "echo_bot.hpp"
+// statuses, a client that disconnects mid-stream — its partial answer and the cancelled note are stored —
+// and regressions of protocol details (a sender-less sync action, a null client tool output).
+#include "echo_http.hpp"
 
-#include <chatkit/http/auth.hpp>
-#include <chatkit/http/server.hpp>
+#include "support/run_sync.hpp"
+
 #include <chatkit/protocol.hpp>
-#include <chatkit/store/memory_store.hpp>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read.hpp>
 #include <boost/asio/use_future.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/json/parse.hpp>
 #include <catch2/catch.hpp>
 
-#include <chrono>
 #include <future>
 #include <thread>
 
 namespace asio = boost::asio;
 namespace cp = chatkit::protocol;
+namespace json = boost::json;
 using tcp = asio::ip::tcp;
-
-namespace {
-
-struct running_server {
-  std::shared_ptr<chatkit::store::memory_store> store = std::make_shared<chatkit::store::memory_store>();
-  std::shared_ptr<chatkit::examples::echo_bot> bot = std::make_shared<chatkit::examples::echo_bot>(
-      store, std::make_shared<chatkit::examples::echo_attachment_store>());
-  std::unique_ptr<chatkit::http::server> http;
-
-  running_server() {
-    chatkit::http::server_options o;
-    o.endpoint.authenticate = chatkit::http::dev_header_auth("X-User-Id", true);
-    o.endpoint.access_log = [](const auto&) {};
-    o.endpoint.limits.stream_buffer_bytes = 16 * 1024;
-    http = std::make_unique<chatkit::http::server>(bot, std::move(o));
-    http->start();
-  }
-  ~running_server() { http->stop(std::chrono::milliseconds(0)); }
-};
-
-std::string http_post(const std::string& body, const std::string& user) {
-  std::string r =
-      "POST /chatkit HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nConnection: close\r\n";
-  if (!user.empty()) r += "X-User-Id: " + user + "\r\n";
-  r += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  return r;
-}
-
-// Sends one request and reads the whole response (the server closes: Connection: close).
-std::string round_trip(std::uint16_t port, const std::string& body, const std::string& user) {
-  asio::io_context ioc;
-  tcp::socket s(ioc);
-  s.connect({asio::ip::make_address("127.0.0.1"), port});
-  asio::write(s, asio::buffer(http_post(body, user)));
-  std::string out;
-  boost::system::error_code ec;
-  asio::read(s, asio::dynamic_buffer(out), ec);
-  return out;
-}
-
-std::string create_body(const std::string& text) {
-  return R"({"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":")" + text +
-         R"("}],"attachments":[],"inference_options":{}}}})";
-}
-
-}  // namespace
+using chatkit::testing::create_body;
+using chatkit::testing::http_post;
+using chatkit::testing::post;
+using chatkit::testing::round_trip;
+using running_server = chatkit::testing::running_echo_server<>;
 
 TEST_CASE("a full exchange over HTTP streams the echo and persists it", "[integration][http]") {
   running_server srv;
@@ -94,11 +47,12 @@ TEST_CASE("a full exchange over HTTP streams the echo and persists it", "[integr
             .starts_with("HTTP/1.1 404"));
   CHECK(round_trip(srv.http->port(), R"({"type":"threads.list","params":{"limit":"x"}})", "alice")
             .find(R"("message":"params.limit: expected integer, got string")") != std::string::npos);
+  // No sender item: the echo bot's sync_action hook is called and is not implemented.
   CHECK(round_trip(srv.http->port(),
                    R"({"type":"threads.sync_custom_action","params":{"thread_id":")" + id +
                        R"(","action":{"type":"x"}}})",
                    "alice")
-            .starts_with("HTTP/1.1 400"));
+            .starts_with("HTTP/1.1 501"));
   CHECK(
       round_trip(srv.http->port(), R"({"type":"threads.list","params":{}})", "").starts_with("HTTP/1.1 401"));
 }
@@ -125,8 +79,8 @@ TEST_CASE("a client that disconnects mid-stream gets its partial answer persiste
     auto load = [&]() -> asio::awaitable<std::vector<cp::thread_item>> {
       auto threads = co_await srv.store->load_threads(1, std::nullopt, cp::sort_order::desc, alice);
       if (threads.data.empty()) co_return std::vector<cp::thread_item>{};
-      auto page =
-          co_await srv.store->load_thread_items(threads.data[0].id, std::nullopt, 10, cp::sort_order::asc, alice);
+      auto page = co_await srv.store->load_thread_items(threads.data[0].id, std::nullopt, 10,
+                                                        cp::sort_order::asc, alice);
       co_return page.data;
     };
     auto f = asio::co_spawn(q, load(), asio::use_future);
@@ -142,4 +96,100 @@ TEST_CASE("a client that disconnects mid-stream gets its partial answer persiste
   CHECK(partial.content[0].text.starts_with("tok tok "));
   CHECK(partial.content[0].text.size() < 4u * 1000000u);  // cut short, not the whole answer
   CHECK(std::get<cp::sdk_hidden_context_item>(items[2]).content == chatkit::server::cancelled_note);
+}
+
+namespace {
+
+std::string thread_id_of(const chatkit::testing::http_answer& created) {
+  return std::string(created.events.at(0).at("thread").at("id").as_string());
+}
+
+// A "press" action request of `type` (threads.custom_action or threads.sync_custom_action); an empty `item`
+// names no sender.
+std::string action_body(const std::string& type, const std::string& thread, const std::string& item = {}) {
+  return R"({"type":")" + type + R"(","params":{"thread_id":")" + thread + "\"" +
+         (item.empty() ? "" : R"(,"item_id":")" + item + "\"") + R"(,"action":{"type":"press"}}})";
+}
+
+// Records what the sync_action hook got: answers an assistant message naming the sender (or "none").
+struct sync_recording_bot : chatkit::examples::echo_bot {
+  using echo_bot::echo_bot;
+  asio::awaitable<std::optional<cp::thread_item>> sync_action(chatkit::server::action_args args) override {
+    cp::assistant_message_item m;
+    m.id = "msg_sync";
+    m.thread_id = args.thread.id;
+    m.created_at = cp::timestamp::now();
+    m.content.push_back(cp::output_text{.text = "sender: " + (args.sender ? args.sender->id : "none")});
+    co_return cp::thread_item{std::move(m)};
+  }
+};
+
+}  // namespace
+
+TEST_CASE("threads.sync_custom_action without item_id calls the hook without a sender",
+          "[integration][http][sync_action]") {
+  SECTION("the echo bot does not implement the hook: 501") {
+    running_server srv;
+    const auto created = post(srv.port(), create_body("question"), "alice");
+    const auto id = thread_id_of(created);
+    const auto no_sender = post(srv.port(), action_body("threads.sync_custom_action", id), "alice");
+    CHECK(no_sender.status == 501);
+    CHECK(no_sender.json().at("error").at("type") == "not_implemented");
+    // A sender that exists but is no widget (here the structured input item) is a request error.
+    const std::string question(created.events.at(3).at("item").at("id").as_string());
+    CHECK(created.events.at(3).at("item").at("type") == "structured_input");
+    const auto not_widget =
+        post(srv.port(), action_body("threads.sync_custom_action", id, question), "alice");
+    CHECK(not_widget.status == 400);
+    CHECK(not_widget.json().at("error").at("message") ==
+          "params.item_id: threads.sync_custom_action requires a widget sender item");
+    // A sender that does not exist is a 404.
+    CHECK(post(srv.port(), action_body("threads.sync_custom_action", id, "msg_nothere"), "alice").status ==
+          404);
+  }
+  SECTION("a bot that implements it gets a null sender") {
+    chatkit::testing::running_echo_server<sync_recording_bot> srv;
+    const auto id = thread_id_of(post(srv.port(), create_body("question"), "alice"));
+    const auto r = post(srv.port(), action_body("threads.sync_custom_action", id), "alice");
+    REQUIRE(r.status == 200);
+    CHECK(r.json().at("updated_item").at("content").at(0).at("text") == "sender: none");
+  }
+  SECTION("threads.custom_action without item_id streams the action's answer") {
+    running_server srv;
+    const auto id = thread_id_of(post(srv.port(), create_body("question"), "alice"));
+    const auto r = post(srv.port(), action_body("threads.custom_action", id), "alice");
+    REQUIRE(r.status == 200);
+    REQUIRE(r.is_stream());
+    CHECK(r.events.back().at("item").at("content").at(0).at("text") == "Action: press");
+  }
+}
+
+TEST_CASE("a null client tool output is stored and answered without an output field",
+          "[integration][http][client_tool]") {
+  running_server srv;
+  const auto created = post(srv.port(), create_body("client tool"), "alice");
+  const auto id = thread_id_of(created);
+  const std::string call_id(created.events.at(3).at("item").at("id").as_string());
+  const auto output = post(
+      srv.port(),
+      R"({"type":"threads.add_client_tool_output","params":{"thread_id":")" + id + R"(","result":null}})",
+      "alice");
+  REQUIRE(output.status == 200);
+  for (const auto& e : output.events) CHECK(chatkit::testing::first_null(e).empty());
+  const auto thread =
+      post(srv.port(), R"({"type":"threads.get_by_id","params":{"thread_id":")" + id + R"("}})", "alice");
+  REQUIRE(thread.status == 200);
+  INFO(thread.body);
+  const auto body = thread.json();
+  CHECK(chatkit::testing::first_null(body).empty());
+  const auto& call = body.at("items").at("data").at(1).as_object();
+  CHECK(call.at("id") == json::value(call_id));
+  CHECK(call.at("status") == "completed");
+  CHECK_FALSE(call.contains("output"));
+  // The stored item, as the store writes it, has no null either.
+  const chatkit::request_context alice{"alice", {}, {}};
+  asio::io_context q;
+  auto stored = chatkit::testing::run_sync(q, srv.store->load_item(id, call_id, alice));
+  CHECK(chatkit::testing::first_null(json::parse(cp::to_json(stored, cp::audience::storage))).empty());
+  CHECK_FALSE(std::get<cp::client_tool_call_item>(stored).output.has_value());
 }

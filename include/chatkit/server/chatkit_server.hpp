@@ -72,7 +72,7 @@ class chatkit_server : public request_processor {
   // A widget action (threads.custom_action). Default: not implemented (→ an error event).
   virtual boost::asio::awaitable<void> action(action_args args, event_emitter& out);
   // threads.sync_custom_action. Return the updated item to send back (the server does not persist it).
-  // Default: errc::not_implemented (HTTP 501).
+  // `args.sender` is null when the request names no item. Default: errc::not_implemented (HTTP 501).
   virtual boost::asio::awaitable<std::optional<protocol::thread_item>> sync_action(action_args args);
   // items.feedback, after the server checked that the thread and every item belong to the caller. Default:
   // no-op.

@@ -5,7 +5,8 @@
 //   static constexpr std::string_view type_name   discriminator written as "type" (and matched on read)
 //   static constexpr int type_position            where "type" goes among the members (0 first, -1 last)
 //   static constexpr std::string_view defaulted_fields[]  members that may be missing on read
-// Members of type std::optional<T> may be missing or null and are omitted when empty.
+// Members of type std::optional<T> may be missing or null and are omitted when empty (an optional free JSON
+// value holding null counts as empty).
 #pragma once
 
 #include <chatkit/error.hpp>
@@ -236,6 +237,10 @@ template <class M>
 void write_member(json_writer& w, std::string_view name, const M& value) {
   if constexpr (is_optional<M>::value) {
     if (!value) return;
+    // Optional free JSON holding null is read back as absent (read_value below): write it as absent too.
+    if constexpr (std::is_same_v<typename M::value_type, boost::json::value>) {
+      if (value->is_null()) return;
+    }
     w.key(name);
     write_value(w, *value);
   } else {

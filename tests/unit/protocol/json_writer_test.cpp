@@ -24,6 +24,28 @@ TEST_CASE("null fields are omitted, empty containers and false are kept", "[prot
         R"("attachments":[],"inference_options":{}})");
 }
 
+TEST_CASE("an optional free JSON field holding null is written as absent", "[protocol][writer]") {
+  cp::client_tool_call_item call;
+  call.id = "tc_1";
+  call.thread_id = "thr_1";
+  call.created_at = cp::timestamp::from_civil(2025, 1, 2, 3, 4, 5);
+  call.status = cp::client_tool_call_status::completed;
+  call.call_id = "tc_2";
+  call.name = "get_selection";
+  call.arguments["scope"] = nullptr;  // free JSON inside a field is kept as given
+  call.output = boost::json::value(nullptr);
+  for (const auto who : {cp::audience::client, cp::audience::storage}) {
+    const auto text = cp::to_json(cp::thread_item{call}, who);
+    CHECK(text.find("output") == std::string::npos);
+    CHECK(text.find(R"("arguments":{"scope":null})") != std::string::npos);
+    CHECK_FALSE(std::get<cp::client_tool_call_item>(cp::from_json_text<cp::thread_item>(text)).output);
+  }
+  call.output = boost::json::value{{"a", nullptr}};
+  CHECK(cp::to_json(cp::thread_item{call}).find(R"("output":{"a":null})") != std::string::npos);
+  const cp::action press{"press", boost::json::value(nullptr)};
+  CHECK(cp::to_json(press) == R"({"type":"press"})");
+}
+
 TEST_CASE("attachment and thread metadata are private to storage", "[protocol][writer]") {
   cp::attachment a{"atc_1",      "a.txt", "text/plain", cp::attachment_type::file,
                    std::nullopt, "thr_1", std::nullopt, {}};

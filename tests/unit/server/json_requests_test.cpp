@@ -184,19 +184,25 @@ TEST_CASE("input.transcribe decodes base64 and passes the media type", "[server]
   CHECK(code == chatkit::errc::invalid_request);
 }
 
-TEST_CASE("threads.sync_custom_action is not implemented by the echo bot, and needs a widget",
+TEST_CASE("threads.sync_custom_action is not implemented by the echo bot; a sender must be a widget",
           "[server][sync_action]") {
   harness h;
   auto s = h.stream(create_body("static widget"));
   const auto id = thread_id_of(s);
+  const std::string user_id(s.events[1].at("item").at("id").as_string());
   const std::string widget_id(s.events[3].at("item").at("id").as_string());
   chatkit::errc code{};
   h.error_of(R"({"type":"threads.sync_custom_action","params":{"thread_id":")" + id + R"(","item_id":")" +
                  widget_id + R"(","action":{"type":"t"}}})",
              h.alice, &code);
   CHECK(code == chatkit::errc::not_implemented);
+  // No item_id: the hook is called without a sender (and is not implemented either).
+  h.error_of(
+      R"({"type":"threads.sync_custom_action","params":{"thread_id":")" + id + R"(","action":{"type":"t"}}})",
+      h.alice, &code);
+  CHECK(code == chatkit::errc::not_implemented);
   CHECK(h.error_of(R"({"type":"threads.sync_custom_action","params":{"thread_id":")" + id +
-                       R"(","action":{"type":"t"}}})",
+                       R"(","item_id":")" + user_id + R"(","action":{"type":"t"}}})",
                    h.alice, &code) == "threads.sync_custom_action requires a widget sender item");
   CHECK(code == chatkit::errc::invalid_request);
 }
