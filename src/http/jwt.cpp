@@ -253,7 +253,7 @@ jwt_key jwt_key::from_pem(jwt_alg alg, std::string_view pem, std::string kid) {
   p->pkey.reset(k);
   if (alg == jwt_alg::rs256) {
     if (EVP_PKEY_get_base_id(k) != EVP_PKEY_RSA) throw std::invalid_argument("jwt_key::from_pem: RS256 needs an RSA key");
-    // RFC 7518 §3.3: keys below 2048 bits must not be used.
+    // RFC 7518, section 3.3: keys below 2048 bits must not be used.
     if (EVP_PKEY_get_bits(k) < 2048) throw std::invalid_argument("jwt_key::from_pem: RSA key below 2048 bits");
   } else {
     std::array<char, 64> group{};
@@ -291,7 +291,7 @@ boost::system::result<verified_jwt> jwt_verifier::verify(std::string_view token,
   if (alg_it == header->end() || !alg_it->value().is_string()) return jwt_errc::malformed;
   auto alg = parse_alg(alg_it->value().get_string());
   if (!alg) return jwt_errc::unsupported_alg;  // includes "none"
-  // We implement no extension headers, so a token that marks any as critical must be refused (RFC 7515 §4.1.11).
+  // We implement no extension headers, so a token that marks any as critical must be refused (RFC 7515, section 4.1.11).
   if (header->contains("crit")) return jwt_errc::unsupported_alg;
   std::string kid;
   if (auto it = header->find("kid"); it != header->end()) {

@@ -2,7 +2,7 @@
 // aligned free) as -Wmismatched-new-delete; the pairing is correct.
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
-#include "sse_sink.hpp"
+#include "http/detail/sse_sink.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>

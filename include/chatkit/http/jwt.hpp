@@ -103,7 +103,7 @@ class jwt_verifier {
 // issue their own tokens, development tools and tests. Throws std::invalid_argument when `key` cannot sign.
 std::string sign_jwt(const boost::json::object& claims, const jwt_key& key);
 
-// base64url without padding (RFC 4648 §5), as JWT uses it. decode returns nullopt on invalid input.
+// base64url without padding (RFC 4648, section 5), as JWT uses it. decode returns nullopt on invalid input.
 std::string base64url_encode(std::string_view bytes);
 std::optional<std::string> base64url_decode(std::string_view text);
 
