@@ -30,27 +30,6 @@ struct jwt_key::impl {
 
 namespace {
 
-class jwt_category_impl final : public boost::system::error_category {
- public:
-  const char* name() const noexcept override { return "chatkit.jwt"; }
-  std::string message(int ev) const override {
-    switch (static_cast<jwt_errc>(ev)) {
-      case jwt_errc::ok: return "ok";
-      case jwt_errc::malformed: return "malformed token";
-      case jwt_errc::unsupported_alg: return "unsupported token algorithm";
-      case jwt_errc::no_matching_key: return "no key matches the token";
-      case jwt_errc::bad_signature: return "invalid token signature";
-      case jwt_errc::expired: return "token expired";
-      case jwt_errc::not_yet_valid: return "token not yet valid";
-      case jwt_errc::missing_exp: return "token has no expiry";
-      case jwt_errc::wrong_issuer: return "wrong token issuer";
-      case jwt_errc::wrong_audience: return "wrong token audience";
-      case jwt_errc::missing_user_claim: return "token has no user id claim";
-    }
-    return "invalid token";
-  }
-};
-
 constexpr std::string_view b64_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 constexpr std::size_t max_token_size = 64 * 1024;  // far above any sane token; bounds the work per request
 
@@ -159,11 +138,6 @@ std::optional<double> numeric_claim(const boost::json::object& claims, std::stri
 }
 
 }  // namespace
-
-const boost::system::error_category& jwt_category() noexcept {
-  static const jwt_category_impl instance;
-  return instance;
-}
 
 std::string_view to_string(jwt_alg alg) noexcept {
   switch (alg) {

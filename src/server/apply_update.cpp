@@ -1,10 +1,10 @@
-// Keeps pending items current for cancellation by applying thread.item.updated the way clients do.
+#include "server/detail/apply_update.hpp"
+
 #include <chatkit/error.hpp>
-#include <chatkit/server/event_emitter.hpp>
 
 #include <algorithm>
 
-namespace chatkit::server {
+namespace chatkit::server::detail {
 namespace {
 
 namespace cp = chatkit::protocol;
@@ -74,4 +74,4 @@ bool apply_update(cp::thread_item& item, const cp::item_update& update) {
   return false;
 }
 
-}  // namespace chatkit::server
+}  // namespace chatkit::server::detail

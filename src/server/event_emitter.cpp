@@ -1,3 +1,5 @@
+#include "server/detail/apply_update.hpp"
+
 #include <chatkit/error.hpp>
 #include <chatkit/server/event_emitter.hpp>
 #include <chatkit/server/error.hpp>
@@ -56,7 +58,7 @@ asio::awaitable<bool> event_emitter::before_send(const cp::item_added_event& e) 
 asio::awaitable<bool> event_emitter::before_send(const cp::item_updated_event& e) {
   auto it = std::find_if(pending_.begin(), pending_.end(),
                          [&](const cp::thread_item& p) { return cp::item_id(p) == e.item_id; });
-  if (it != pending_.end()) apply_update(*it, e.update);
+  if (it != pending_.end()) detail::apply_update(*it, e.update);
   co_return true;
 }
 

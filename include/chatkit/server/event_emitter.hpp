@@ -74,9 +74,4 @@ class event_emitter {
   std::uint64_t events_sent_ = 0;
 };
 
-// Applies a thread.item.updated to an item the way clients do: content parts padded, text deltas
-// appended, annotations inserted, parts replaced; workflow tasks appended/replaced. Other updates (widgets,
-// images) leave the item unchanged. Returns false when the update does not apply to this item type.
-bool apply_update(protocol::thread_item& item, const protocol::item_update& update);
-
 }  // namespace chatkit::server
