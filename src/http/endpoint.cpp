@@ -55,7 +55,8 @@ std::string sse_head(unsigned version, bool keep_alive, const std::vector<header
 // Watches the socket while a stream runs: the only way to learn that a client went away while the bot is
 // thinking and nothing is being written. Bytes that do arrive (a pipelined request) are kept for later.
 asio::awaitable<void> watch_disconnect(beast::tcp_stream& stream, beast::flat_buffer& buffer) {
-  auto [ec, n] = co_await stream.socket().async_read_some(buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
+  auto [ec, n] =
+      co_await stream.socket().async_read_some(buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
   if (ec) co_return;  // EOF, reset, or closed by shutdown: the client is gone
   buffer.commit(n);
   asio::steady_timer forever(co_await asio::this_coro::executor, asio::steady_timer::time_point::max());
@@ -77,7 +78,8 @@ asio::awaitable<void> produce(server::event_stream& s, detail::sse_sink& sink) {
 endpoint::endpoint(std::shared_ptr<server::request_processor> processor, endpoint_options options) {
   if (!processor) throw std::invalid_argument("endpoint: null request processor");
   if (!options.authenticate) throw std::invalid_argument("endpoint: no authenticate function");
-  if (options.path.empty() || options.path.front() != '/') throw std::invalid_argument("endpoint: path must start with '/'");
+  if (options.path.empty() || options.path.front() != '/')
+    throw std::invalid_argument("endpoint: path must start with '/'");
   if (!options.access_log) options.access_log = stderr_access_log();
   impl_ = std::make_shared<impl>(std::move(processor), std::move(options));
   if (impl_->opts.cors) impl_->cors.emplace(*impl_->opts.cors);
@@ -90,12 +92,15 @@ bool endpoint::matches(const request& req) const noexcept {
   return target_path(t) == impl_->opts.path;
 }
 
-const endpoint_options& endpoint::options() const noexcept { return impl_->opts; }
-const cors_policy* endpoint::cors() const noexcept { return impl_->cors ? &*impl_->cors : nullptr; }
-void endpoint::log(const access_log_entry& e) const {
-  if (impl_->opts.access_log) impl_->opts.access_log(e);
+const endpoint_options& endpoint::options() const noexcept {
+  return impl_->opts;
 }
-std::size_t endpoint::active_streams() const noexcept { return impl_->limiter.total(); }
+const cors_policy* endpoint::cors() const noexcept {
+  return impl_->cors ? &*impl_->cors : nullptr;
+}
+std::size_t endpoint::active_streams() const noexcept {
+  return impl_->limiter.total();
+}
 
 asio::awaitable<bool> endpoint::handle(request req, beast::tcp_stream& stream, beast::flat_buffer& buffer) {
   using namespace asio::experimental::awaitable_operators;
@@ -145,7 +150,8 @@ asio::awaitable<bool> endpoint::handle(request req, beast::tcp_stream& stream, b
 
   auto& es = std::get<server::event_stream>(*result);
   auto lease = self->limiter.try_acquire(x.user);
-  if (!lease) co_return co_await x.send_error(errc::too_many_requests, "too many concurrent streams for this user");
+  if (!lease)
+    co_return co_await x.send_error(errc::too_many_requests, "too many concurrent streams for this user");
   if (!es.run) co_return co_await x.send_error(errc::internal, "empty event stream");
 
   // HTTP/1.0 has no chunked encoding: the body then ends with the connection.

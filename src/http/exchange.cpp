@@ -61,7 +61,8 @@ std::optional<response> exchange::preflight(const request& req) {
   const auto origin = field(req, bhttp::field::origin);
   const auto requested_method = field(req, bhttp::field::access_control_request_method);
   if (!cors || !cors_policy::is_preflight(req.method_string(), origin, requested_method)) return std::nullopt;
-  auto pre = cors->preflight(origin, requested_method, field(req, bhttp::field::access_control_request_headers));
+  auto pre =
+      cors->preflight(origin, requested_method, field(req, bhttp::field::access_control_request_headers));
   response res{static_cast<bhttp::status>(pre.status), version};
   for (const auto& f : pre.headers) res.insert(f.name, f.value);
   cors_headers.clear();
@@ -75,7 +76,8 @@ void exchange::log(int status, std::size_t events, bool cancelled) const {
   e.path = path;
   e.status = status;
   e.user = user;
-  e.duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+  e.duration =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
   e.events = events;
   e.cancelled = cancelled;
   options.access_log(e);

@@ -34,7 +34,8 @@ json_response json_of(const T& value) {
 std::size_t page_size(std::optional<std::int64_t> limit, const server_options& options) {
   if (!limit || *limit == 0) return options.default_page_size;
   if (*limit < 0)
-    throw chatkit::error(chatkit::errc::invalid_request, "params.limit: must not be negative", "params.limit");
+    throw chatkit::error(chatkit::errc::invalid_request, "params.limit: must not be negative",
+                         "params.limit");
   return std::min(static_cast<std::size_t>(*limit), options.max_page_size);
 }
 
@@ -117,7 +118,8 @@ struct chatkit_server::impl {
       throw stream_cancelled();
     }
     if (failure) co_await out.write_frame(error_event_for(failure));
-    // Pending items are not persisted after an error; a changed thread still is (docs/server.md#error-events).
+    // Pending items are not persisted after an error; a changed thread still is
+    // (docs/server.md#error-events).
     co_await out.flush_thread_changes();
   }
 
@@ -204,7 +206,8 @@ struct chatkit_server::impl {
     };
   }
 
-  static awaitable<body_fn> prepare(chatkit_server& s, cp::threads_add_client_tool_output& r, stream_state& st) {
+  static awaitable<body_fn> prepare(chatkit_server& s, cp::threads_add_client_tool_output& r,
+                                    stream_state& st) {
     auto newest =
         co_await s.store_->load_thread_items(st.thread.id, std::nullopt, 1, cp::sort_order::desc, st.ctx);
     const auto* call =
@@ -228,14 +231,16 @@ struct chatkit_server::impl {
     };
   }
 
-  static awaitable<body_fn> prepare(chatkit_server& s, cp::threads_add_structured_input& r, stream_state& st) {
+  static awaitable<body_fn> prepare(chatkit_server& s, cp::threads_add_structured_input& r,
+                                    stream_state& st) {
     auto item = co_await s.store_->load_item(st.thread.id, r.params.item_id, st.ctx);
     auto* si = std::get_if<cp::structured_input_item>(&item);
     if (!si)
       throw chatkit::error(chatkit::errc::invalid_request,
                            "Item " + r.params.item_id + " is not a StructuredInputItem", "params.item_id");
     if (si->status != cp::structured_input_status::pending)
-      throw chatkit::error(chatkit::errc::conflict, "Structured input item " + r.params.item_id + " is not pending");
+      throw chatkit::error(chatkit::errc::conflict,
+                           "Structured input item " + r.params.item_id + " is not pending");
     const auto& submission = r.params.input;
     const bool skipped_all = submission.status == cp::submission_status::skipped;
     for (auto& question : si->inputs) {
@@ -353,7 +358,7 @@ struct chatkit_server::impl {
   }
 
   static awaitable<process_result> answer(chatkit_server& s, cp::items_feedback& r, request_context ctx) {
-    // Unlike the reference, ids are checked: feedback on another user's items is a 404 like any other access.
+    // Every id is checked: feedback on another user's items is a 404 like any other access.
     auto t = co_await load_thread(s, r.params.thread_id, ctx);
     for (const auto& id : r.params.item_ids) (void)co_await s.store_->load_item(t.id, id, ctx);
     co_await s.add_feedback(t.id, r.params.item_ids, r.params.kind, ctx);
@@ -362,14 +367,16 @@ struct chatkit_server::impl {
 
   static store::attachment_store& require_attachments(chatkit_server& s) {
     if (!s.attachments_)
-      throw chatkit::error(chatkit::errc::not_implemented, "AttachmentStore is not configured for this server");
+      throw chatkit::error(chatkit::errc::not_implemented,
+                           "AttachmentStore is not configured for this server");
     return *s.attachments_;
   }
 
   static awaitable<process_result> answer(chatkit_server& s, cp::attachments_create& r, request_context ctx) {
     auto& attachments = require_attachments(s);
     if (r.params.size < 0)
-      throw chatkit::error(chatkit::errc::invalid_request, "params.size: must not be negative", "params.size");
+      throw chatkit::error(chatkit::errc::invalid_request, "params.size: must not be negative",
+                           "params.size");
     auto a = co_await attachments.create_attachment(r.params, ctx);
     co_await s.store_->save_attachment(a, ctx);
     co_return json_of(a);
@@ -452,7 +459,8 @@ awaitable<void> chatkit_server::action(action_args, event_emitter&) {
 }
 
 awaitable<std::optional<cp::thread_item>> chatkit_server::sync_action(action_args) {
-  throw chatkit::error(chatkit::errc::not_implemented, "this server does not handle synchronous widget actions");
+  throw chatkit::error(chatkit::errc::not_implemented,
+                       "this server does not handle synchronous widget actions");
   co_return std::nullopt;
 }
 

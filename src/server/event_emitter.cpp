@@ -1,8 +1,8 @@
 #include "server/detail/apply_update.hpp"
 
 #include <chatkit/error.hpp>
-#include <chatkit/server/event_emitter.hpp>
 #include <chatkit/server/error.hpp>
+#include <chatkit/server/event_emitter.hpp>
 
 #include <boost/asio/this_coro.hpp>
 #include <boost/system/system_error.hpp>

@@ -26,8 +26,9 @@ inline boost::system::error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), server_category()};
 }
 
-// Thrown by a hook: the stream ends with {"type":"error","code":<event_code>,"message":...,"allow_retry":...}.
-// Anything else a hook throws becomes {"type":"error","code":"stream.error","allow_retry":true}.
+// Thrown by a hook: the stream ends with
+// {"type":"error","code":<event_code>,"message":...,"allow_retry":...}. Anything else a hook throws becomes
+// {"type":"error","code":"stream.error","allow_retry":true}.
 class stream_error : public boost::system::system_error {
  public:
   stream_error(std::string event_code, std::optional<std::string> message, bool allow_retry)
@@ -61,7 +62,8 @@ class coded_stream_error : public stream_error {
  public:
   explicit coded_stream_error(const std::string& code = "stream.error")
       : stream_error(code, std::nullopt, code == "stream.error") {}
-  coded_stream_error(std::string code, bool allow_retry) : stream_error(std::move(code), std::nullopt, allow_retry) {}
+  coded_stream_error(std::string code, bool allow_retry)
+      : stream_error(std::move(code), std::nullopt, allow_retry) {}
 };
 
 // Thrown out of event_emitter::emit when the stream's consumer is gone or the stream was cancelled. Hooks

@@ -4,8 +4,8 @@
 // server for its extra routes and for requests that could not be parsed.
 #pragma once
 
-#include <chatkit/http/error.hpp>
 #include <chatkit/http/endpoint.hpp>
+#include <chatkit/http/error.hpp>
 #include <chatkit/http/message.hpp>
 
 #include <boost/asio/awaitable.hpp>

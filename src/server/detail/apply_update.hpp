@@ -1,5 +1,5 @@
-// Applies thread.item.updated events to pending items the way clients do, so that the items a cancelled stream
-// leaves behind hold what the client saw (private to the server layer; docs/server.md#cancellation).
+// Applies thread.item.updated events to pending items the way clients do, so that the items a cancelled
+// stream leaves behind hold what the client saw (private to the server layer; docs/server.md#cancellation).
 #pragma once
 
 #include <chatkit/protocol/events.hpp>
