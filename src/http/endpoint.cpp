@@ -4,8 +4,9 @@
 
 #include <chatkit/http/endpoint.hpp>
 
-#include "sse_sink.hpp"
-#include "stream_limiter.hpp"
+#include "http/detail/exchange.hpp"
+#include "http/detail/sse_sink.hpp"
+#include "http/detail/stream_limiter.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -15,7 +16,6 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include <cstdio>
 #include <stdexcept>
 
 namespace chatkit::http {
@@ -34,33 +34,6 @@ struct endpoint::impl {
 };
 
 namespace {
-
-// What went wrong before any response byte, as a status and a client-safe message.
-struct failure {
-  errc code = errc::internal;
-  std::string message;
-};
-
-failure classify(std::exception_ptr ep) {
-  try {
-    std::rethrow_exception(ep);
-  } catch (const error& e) {
-    std::string msg = e.message();
-    // The wire contract wants the offending JSON path named in a 400's message.
-    if (!e.path().empty() && msg.find(e.path()) == std::string::npos) msg = e.path() + ": " + msg;
-    if (e.code_value() == errc::internal) std::fprintf(stderr, "chatkit: internal error: %s\n", msg.c_str());
-    return {e.code_value(), std::move(msg)};
-  } catch (const boost::system::system_error& e) {
-    if (e.code().category() == error_category())
-      return {static_cast<errc>(e.code().value()), e.code().message()};
-    std::fprintf(stderr, "chatkit: internal error: %s\n", e.what());
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "chatkit: internal error: %s\n", e.what());
-  } catch (...) {
-    std::fprintf(stderr, "chatkit: internal error: unknown exception\n");
-  }
-  return {errc::internal, {}};
-}
 
 std::string sse_head(unsigned version, bool keep_alive, const std::vector<header_field>& extra) {
   std::string h = version == 10 ? "HTTP/1.0 200 OK\r\n" : "HTTP/1.1 200 OK\r\n";
@@ -82,7 +55,8 @@ std::string sse_head(unsigned version, bool keep_alive, const std::vector<header
 // Watches the socket while a stream runs: the only way to learn that a client went away while the bot is
 // thinking and nothing is being written. Bytes that do arrive (a pipelined request) are kept for later.
 asio::awaitable<void> watch_disconnect(beast::tcp_stream& stream, beast::flat_buffer& buffer) {
-  auto [ec, n] = co_await stream.socket().async_read_some(buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
+  auto [ec, n] =
+      co_await stream.socket().async_read_some(buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
   if (ec) co_return;  // EOF, reset, or closed by shutdown: the client is gone
   buffer.commit(n);
   asio::steady_timer forever(co_await asio::this_coro::executor, asio::steady_timer::time_point::max());
@@ -99,53 +73,13 @@ asio::awaitable<void> produce(server::event_stream& s, detail::sse_sink& sink) {
   sink.finish(error);
 }
 
-// The per-request bookkeeping shared by every way a request can end.
-struct exchange {
-  exchange(const endpoint::impl& e, beast::tcp_stream& s) : ep(e), stream(s) {}
-  const endpoint::impl& ep;
-  beast::tcp_stream& stream;
-  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
-  std::string method, path, user;
-  unsigned version = 11;
-  bool keep_alive = true;
-  std::vector<header_field> cors_headers;
-
-  void log(int status, std::size_t events, bool cancelled) const {
-    if (!ep.opts.access_log) return;
-    access_log_entry e;
-    e.method = method;
-    e.path = path;
-    e.status = status;
-    e.user = user;
-    e.duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
-    e.events = events;
-    e.cancelled = cancelled;
-    ep.opts.access_log(e);
-  }
-
-  asio::awaitable<bool> send(response res) {
-    for (const auto& f : cors_headers) res.insert(f.name, f.value);
-    res.keep_alive(keep_alive);
-    if (!res.has_content_length()) res.prepare_payload();  // a 403 preflight has no body but needs "0"
-    int status = static_cast<int>(res.result_int());
-    stream.expires_after(ep.opts.limits.write_timeout);
-    auto [ec, n] = co_await bhttp::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
-    stream.expires_never();
-    log(status, 0, false);
-    co_return !ec && res.keep_alive();
-  }
-
-  asio::awaitable<bool> send_error(errc code, std::string_view message) {
-    return send(make_error_response(code, message, version, keep_alive));
-  }
-};
-
 }  // namespace
 
 endpoint::endpoint(std::shared_ptr<server::request_processor> processor, endpoint_options options) {
   if (!processor) throw std::invalid_argument("endpoint: null request processor");
   if (!options.authenticate) throw std::invalid_argument("endpoint: no authenticate function");
-  if (options.path.empty() || options.path.front() != '/') throw std::invalid_argument("endpoint: path must start with '/'");
+  if (options.path.empty() || options.path.front() != '/')
+    throw std::invalid_argument("endpoint: path must start with '/'");
   if (!options.access_log) options.access_log = stderr_access_log();
   impl_ = std::make_shared<impl>(std::move(processor), std::move(options));
   if (impl_->opts.cors) impl_->cors.emplace(*impl_->opts.cors);
@@ -158,39 +92,27 @@ bool endpoint::matches(const request& req) const noexcept {
   return target_path(t) == impl_->opts.path;
 }
 
-const endpoint_options& endpoint::options() const noexcept { return impl_->opts; }
-const cors_policy* endpoint::cors() const noexcept { return impl_->cors ? &*impl_->cors : nullptr; }
-void endpoint::log(const access_log_entry& e) const {
-  if (impl_->opts.access_log) impl_->opts.access_log(e);
+const endpoint_options& endpoint::options() const noexcept {
+  return impl_->opts;
 }
-std::size_t endpoint::active_streams() const noexcept { return impl_->limiter.total(); }
+const cors_policy* endpoint::cors() const noexcept {
+  return impl_->cors ? &*impl_->cors : nullptr;
+}
+std::size_t endpoint::active_streams() const noexcept {
+  return impl_->limiter.total();
+}
 
 asio::awaitable<bool> endpoint::handle(request req, beast::tcp_stream& stream, beast::flat_buffer& buffer) {
   using namespace asio::experimental::awaitable_operators;
   auto self = impl_;  // the endpoint may be destroyed by its owner while a request is in flight
   const auto& lim = self->opts.limits;
-  exchange x(*self, stream);
-  x.method = std::string(req.method_string());
-  x.path = std::string(target_path(std::string_view(req.target().data(), req.target().size())));
-  x.version = req.version();
-  x.keep_alive = req.keep_alive();
-  std::string_view origin(req[bhttp::field::origin].data(), req[bhttp::field::origin].size());
-  if (self->cors) x.cors_headers = self->cors->response_headers(origin);
+  detail::exchange x(self->opts, cors(), stream, req);
 
   if (req.method() == bhttp::verb::options) {
-    std::string_view acrm(req[bhttp::field::access_control_request_method].data(),
-                          req[bhttp::field::access_control_request_method].size());
+    if (auto pre = x.preflight(req)) co_return co_await x.send(std::move(*pre));
     response res{bhttp::status::no_content, x.version};
+    res.set(bhttp::field::allow, "POST, OPTIONS");
     x.cors_headers.clear();
-    if (self->cors && cors_policy::is_preflight("OPTIONS", origin, acrm)) {
-      std::string_view acrh(req[bhttp::field::access_control_request_headers].data(),
-                            req[bhttp::field::access_control_request_headers].size());
-      auto pre = self->cors->preflight(origin, acrm, acrh);
-      res.result(static_cast<unsigned>(pre.status));
-      for (const auto& f : pre.headers) res.insert(f.name, f.value);
-    } else {
-      res.set(bhttp::field::allow, "POST, OPTIONS");
-    }
     co_return co_await x.send(std::move(res));
   }
   if (req.method() != bhttp::verb::post) {
@@ -212,10 +134,7 @@ asio::awaitable<bool> endpoint::handle(request req, beast::tcp_stream& stream, b
   } catch (...) {
     failed = std::current_exception();
   }
-  if (failed) {
-    auto f = classify(failed);
-    co_return co_await x.send_error(f.code, f.message);
-  }
+  if (failed) co_return co_await x.send_failure(failed);
   x.user = ctx->user_id;
 
   std::optional<server::process_result> result;
@@ -224,17 +143,15 @@ asio::awaitable<bool> endpoint::handle(request req, beast::tcp_stream& stream, b
   } catch (...) {
     failed = std::current_exception();
   }
-  if (failed) {
-    auto f = classify(failed);
-    co_return co_await x.send_error(f.code, f.message);
-  }
+  if (failed) co_return co_await x.send_failure(failed);
 
   if (auto* json = std::get_if<server::json_response>(&*result))
     co_return co_await x.send(make_json_response(std::move(json->body), x.version, x.keep_alive));
 
   auto& es = std::get<server::event_stream>(*result);
   auto lease = self->limiter.try_acquire(x.user);
-  if (!lease) co_return co_await x.send_error(errc::too_many_requests, "too many concurrent streams for this user");
+  if (!lease)
+    co_return co_await x.send_error(errc::too_many_requests, "too many concurrent streams for this user");
   if (!es.run) co_return co_await x.send_error(errc::internal, "empty event stream");
 
   // HTTP/1.0 has no chunked encoding: the body then ends with the connection.
@@ -254,10 +171,7 @@ asio::awaitable<bool> endpoint::handle(request req, beast::tcp_stream& stream, b
     x.log(sink.started() ? 200 : 499, sink.events(), true);
     co_return false;
   }
-  if (sink.error() && !sink.started()) {
-    auto f = classify(sink.error());
-    co_return co_await x.send_error(f.code, f.message);
-  }
+  if (sink.error() && !sink.started()) co_return co_await x.send_failure(sink.error());
   x.log(200, sink.events(), false);
   co_return keep;
 }

@@ -30,27 +30,6 @@ struct jwt_key::impl {
 
 namespace {
 
-class jwt_category_impl final : public boost::system::error_category {
- public:
-  const char* name() const noexcept override { return "chatkit.jwt"; }
-  std::string message(int ev) const override {
-    switch (static_cast<jwt_errc>(ev)) {
-      case jwt_errc::ok: return "ok";
-      case jwt_errc::malformed: return "malformed token";
-      case jwt_errc::unsupported_alg: return "unsupported token algorithm";
-      case jwt_errc::no_matching_key: return "no key matches the token";
-      case jwt_errc::bad_signature: return "invalid token signature";
-      case jwt_errc::expired: return "token expired";
-      case jwt_errc::not_yet_valid: return "token not yet valid";
-      case jwt_errc::missing_exp: return "token has no expiry";
-      case jwt_errc::wrong_issuer: return "wrong token issuer";
-      case jwt_errc::wrong_audience: return "wrong token audience";
-      case jwt_errc::missing_user_claim: return "token has no user id claim";
-    }
-    return "invalid token";
-  }
-};
-
 constexpr std::string_view b64_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 constexpr std::size_t max_token_size = 64 * 1024;  // far above any sane token; bounds the work per request
 
@@ -160,11 +139,6 @@ std::optional<double> numeric_claim(const boost::json::object& claims, std::stri
 
 }  // namespace
 
-const boost::system::error_category& jwt_category() noexcept {
-  static const jwt_category_impl instance;
-  return instance;
-}
-
 std::string_view to_string(jwt_alg alg) noexcept {
   switch (alg) {
     case jwt_alg::hs256: return "HS256";
@@ -253,7 +227,7 @@ jwt_key jwt_key::from_pem(jwt_alg alg, std::string_view pem, std::string kid) {
   p->pkey.reset(k);
   if (alg == jwt_alg::rs256) {
     if (EVP_PKEY_get_base_id(k) != EVP_PKEY_RSA) throw std::invalid_argument("jwt_key::from_pem: RS256 needs an RSA key");
-    // RFC 7518 §3.3: keys below 2048 bits must not be used.
+    // RFC 7518, section 3.3: keys below 2048 bits must not be used.
     if (EVP_PKEY_get_bits(k) < 2048) throw std::invalid_argument("jwt_key::from_pem: RSA key below 2048 bits");
   } else {
     std::array<char, 64> group{};
@@ -291,7 +265,7 @@ boost::system::result<verified_jwt> jwt_verifier::verify(std::string_view token,
   if (alg_it == header->end() || !alg_it->value().is_string()) return jwt_errc::malformed;
   auto alg = parse_alg(alg_it->value().get_string());
   if (!alg) return jwt_errc::unsupported_alg;  // includes "none"
-  // We implement no extension headers, so a token that marks any as critical must be refused (RFC 7515 §4.1.11).
+  // We implement no extension headers, so a token that marks any as critical must be refused (RFC 7515, section 4.1.11).
   if (header->contains("crit")) return jwt_errc::unsupported_alg;
   std::string kid;
   if (auto it = header->find("kid"); it != header->end()) {

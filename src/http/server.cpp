@@ -4,6 +4,8 @@
 
 #include <chatkit/http/server.hpp>
 
+#include "http/detail/exchange.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -83,7 +85,8 @@ struct server::impl {
 
   asio::awaitable<void> accept_loop() {
     for (;;) {
-      auto [ec, sock] = co_await acceptor.async_accept(asio::make_strand(ioc), asio::as_tuple(asio::use_awaitable));
+      auto [ec, sock] =
+          co_await acceptor.async_accept(asio::make_strand(ioc), asio::as_tuple(asio::use_awaitable));
       if (stopping || ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       if (ec) {
         // Out of descriptors and the like: back off briefly instead of spinning.
@@ -107,15 +110,14 @@ struct server::impl {
     }
   }
 
-  asio::awaitable<void> write_raw_error(connection& c, errc code, std::string_view message) {
-    auto res = make_error_response(code, message, 11, false);
-    for (const auto& f : cors_for({})) res.insert(f.name, f.value);
-    c.stream.expires_after(opts.endpoint.limits.write_timeout);
-    co_await bhttp::async_write(c.stream, res, asio::as_tuple(asio::use_awaitable));
-  }
-
-  std::vector<header_field> cors_for(std::string_view origin) const {
-    return ep.cors() ? ep.cors()->response_headers(origin) : std::vector<header_field>{};
+  // The error answer to a request that could not be read: no CORS headers, and the connection closes (the
+  // rest of the byte stream cannot be trusted).
+  asio::awaitable<void> reject(connection& c, const request& partial, errc code, std::string_view message) {
+    detail::exchange x(ep.options(), ep.cors(), c.stream, partial);
+    x.version = 11;
+    x.keep_alive = false;
+    x.cors_headers.clear();
+    co_await x.send_error(code, message);
   }
 
   asio::awaitable<void> session(std::shared_ptr<connection> c) {
@@ -134,19 +136,22 @@ struct server::impl {
       c->busy = true;
       c->stream.expires_after(lim.read_timeout);
       bhttp::request_parser<bhttp::string_body> parser;
-      parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(lim.max_header_bytes, UINT32_MAX)));
+      parser.header_limit(
+          static_cast<std::uint32_t>(std::min<std::size_t>(lim.max_header_bytes, UINT32_MAX)));
       parser.body_limit(lim.max_body_bytes);
       auto [hec, hn] = co_await bhttp::async_read_header(c->stream, c->buffer, parser,
                                                          asio::as_tuple(asio::use_awaitable));
       if (!hec && parser.get()[bhttp::field::expect] == "100-continue" && !parser.is_done()) {
         // curl and others wait for this before sending a body larger than 1 KiB.
         static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
-        auto [wec, wn] = co_await asio::async_write(c->stream, asio::buffer(cont), asio::as_tuple(asio::use_awaitable));
+        auto [wec, wn] =
+            co_await asio::async_write(c->stream, asio::buffer(cont), asio::as_tuple(asio::use_awaitable));
         if (wec) break;
       }
       beast::error_code ec = hec;
       if (!ec) {
-        auto [bec, bn] = co_await bhttp::async_read(c->stream, c->buffer, parser, asio::as_tuple(asio::use_awaitable));
+        auto [bec, bn] =
+            co_await bhttp::async_read(c->stream, c->buffer, parser, asio::as_tuple(asio::use_awaitable));
         ec = bec;
       }
       c->stream.expires_never();
@@ -157,12 +162,11 @@ struct server::impl {
             ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
           break;
         if (ec == bhttp::error::header_limit)
-          co_await write_raw_error(*c, errc::headers_too_large, "request headers too large");
+          co_await reject(*c, parser.get(), errc::headers_too_large, "request headers too large");
         else if (ec == bhttp::error::body_limit)
-          co_await write_raw_error(*c, errc::payload_too_large, "request body too large");
+          co_await reject(*c, parser.get(), errc::payload_too_large, "request body too large");
         else
-          co_await write_raw_error(*c, errc::invalid_request, "malformed HTTP request");
-        log_plain(parser.get(), ec == bhttp::error::header_limit ? 431 : ec == bhttp::error::body_limit ? 413 : 400);
+          co_await reject(*c, parser.get(), errc::invalid_request, "malformed HTTP request");
         break;
       }
       request req = parser.release();
@@ -175,75 +179,21 @@ struct server::impl {
     c->stream.socket().close(ignored);
   }
 
-  void log_plain(const request& req, int status) const {
-    access_log_entry e;
-    std::string method(req.method_string());
-    std::string path(target_path(std::string_view(req.target().data(), req.target().size())));
-    e.method = method;
-    e.path = path;
-    e.status = status;
-    ep.log(e);
-  }
-
   asio::awaitable<bool> dispatch(request req, connection& c) {
     if (ep.matches(req)) co_return co_await ep.handle(std::move(req), c.stream, c.buffer);
-
-    auto start = std::chrono::steady_clock::now();
-    std::string method(req.method_string());
-    std::string path(target_path(std::string_view(req.target().data(), req.target().size())));
-    std::string origin(req[bhttp::field::origin]);
-    unsigned version = req.version();
-    bool keep_alive = req.keep_alive();
-
-    response res;
-    std::string_view acrm(req[bhttp::field::access_control_request_method].data(),
-                          req[bhttp::field::access_control_request_method].size());
-    const route_entry* route = find_route(path);
-    bool cors_done = false;
-    if (!route) {
-      res = make_error_response(errc::not_found, "no such path", version, keep_alive);
-    } else if (ep.cors() && cors_policy::is_preflight(std::string_view(method), origin, acrm)) {
-      auto pre = ep.cors()->preflight(origin, acrm, std::string(req[bhttp::field::access_control_request_headers]));
-      res = response{static_cast<bhttp::status>(pre.status), version};
-      for (const auto& f : pre.headers) res.insert(f.name, f.value);
-      cors_done = true;
-    } else {
-      std::exception_ptr failed;
-      try {
-        res = co_await route->handler(std::move(req));
-      } catch (...) {
-        failed = std::current_exception();
-      }
-      if (failed) {
-        errc code = errc::internal;
-        std::string message;
-        try {
-          std::rethrow_exception(failed);
-        } catch (const error& e) {
-          code = e.code_value();
-          message = e.message();
-        } catch (const std::exception& e) {
-          std::fprintf(stderr, "chatkit: route %s failed: %s\n", path.c_str(), e.what());
-        } catch (...) {
-        }
-        res = make_error_response(code, message, version, keep_alive);
-      }
+    detail::exchange x(ep.options(), ep.cors(), c.stream, req);
+    const route_entry* route = find_route(x.path);
+    if (!route) co_return co_await x.send_error(errc::not_found, "no such path");
+    if (auto pre = x.preflight(req)) co_return co_await x.send(std::move(*pre));
+    std::optional<response> res;
+    std::exception_ptr failed;
+    try {
+      res = co_await route->handler(std::move(req));
+    } catch (...) {
+      failed = std::current_exception();
     }
-    if (!cors_done)
-      for (const auto& f : cors_for(origin)) res.insert(f.name, f.value);
-    res.version(version);
-    if (!keep_alive) res.keep_alive(false);
-    if (!res.has_content_length() && !res.chunked()) res.prepare_payload();
-    c.stream.expires_after(opts.endpoint.limits.write_timeout);
-    auto [ec, n] = co_await bhttp::async_write(c.stream, res, asio::as_tuple(asio::use_awaitable));
-    c.stream.expires_never();
-    access_log_entry e;
-    e.method = method;
-    e.path = path;
-    e.status = static_cast<int>(res.result_int());
-    e.duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
-    ep.log(e);
-    co_return !ec && res.keep_alive();
+    if (failed) co_return co_await x.send_failure(failed);
+    co_return co_await x.send(std::move(*res));
   }
 
   // Runs `f(connection&)` on every open connection's strand.
@@ -257,7 +207,9 @@ struct server::impl {
 server::server(std::shared_ptr<chatkit::server::request_processor> processor, server_options options)
     : impl_(std::make_unique<impl>(std::move(processor), std::move(options))) {}
 
-server::~server() { stop(std::chrono::milliseconds(0)); }
+server::~server() {
+  stop(std::chrono::milliseconds(0));
+}
 
 void server::add_route(std::string path, route_handler handler, route_match match) {
   if (impl_->started) throw std::logic_error("server::add_route after start()");
@@ -268,10 +220,10 @@ void server::add_route(std::string path, route_handler handler, route_match matc
 void server::start() {
   auto& m = *impl_;
   if (m.started) throw std::logic_error("server::start called twice");
-  tcp::endpoint where(asio::ip::make_address(m.opts.address), m.opts.port);
-  m.acceptor.open(where.protocol());
+  const tcp::endpoint listen_address(asio::ip::make_address(m.opts.address), m.opts.port);
+  m.acceptor.open(listen_address.protocol());
   m.acceptor.set_option(asio::socket_base::reuse_address(true));
-  m.acceptor.bind(where);
+  m.acceptor.bind(listen_address);
   m.acceptor.listen(asio::socket_base::max_listen_connections);
   m.bound_port = m.acceptor.local_endpoint().port();
   m.started = true;
@@ -280,16 +232,22 @@ void server::start() {
   for (unsigned i = 0; i < n; ++i) m.threads.emplace_back([&m] { m.ioc.run(); });
 }
 
-std::uint16_t server::port() const noexcept { return impl_->bound_port; }
+std::uint16_t server::port() const noexcept {
+  return impl_->bound_port;
+}
 
 std::size_t server::connections() const noexcept {
   std::lock_guard lock(impl_->mu);
   return impl_->conns.size();
 }
 
-endpoint& server::chatkit_endpoint() noexcept { return impl_->ep; }
+endpoint& server::chatkit_endpoint() noexcept {
+  return impl_->ep;
+}
 
-void server::stop() { stop(impl_->opts.shutdown_grace); }
+void server::stop() {
+  stop(impl_->opts.shutdown_grace);
+}
 
 void server::stop(std::chrono::milliseconds grace) {
   auto& m = *impl_;

@@ -2,7 +2,7 @@
 // aligned free) as -Wmismatched-new-delete; the pairing is correct.
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
-#include "sse_sink.hpp"
+#include "http/detail/sse_sink.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
@@ -30,7 +30,8 @@ asio::awaitable<void> wait_for_wake(asio::steady_timer& t) {
 }
 
 std::size_t count_frames(std::string_view frames) noexcept {
-  // Event JSON never contains a raw newline (spec §1), so each "\n\n" ends exactly one frame.
+  // Event JSON never contains a raw newline (strings escape it, the writer adds no whitespace), so each "\n\n"
+  // ends exactly one frame.
   std::size_t n = 0;
   for (auto pos = frames.find("\n\n"); pos != std::string_view::npos; pos = frames.find("\n\n", pos + 2)) ++n;
   return n;

@@ -1,10 +1,10 @@
-// The client-side application rules of spec §5.13, used to keep pending items current for cancellation.
+#include "server/detail/apply_update.hpp"
+
 #include <chatkit/error.hpp>
-#include <chatkit/server/event_emitter.hpp>
 
 #include <algorithm>
 
-namespace chatkit::server {
+namespace chatkit::server::detail {
 namespace {
 
 namespace cp = chatkit::protocol;
@@ -14,7 +14,7 @@ constexpr std::int64_t max_index = 10'000;
 
 cp::output_text& part_at(std::vector<cp::output_text>& content, std::int64_t index) {
   if (index < 0 || index > max_index)
-    throw chatkit::error(errc::internal, "content_index " + std::to_string(index) + " out of range");
+    throw chatkit::error(chatkit::errc::internal, "content_index " + std::to_string(index) + " out of range");
   const auto i = static_cast<std::size_t>(index);
   if (content.size() <= i) content.resize(i + 1);
   return content[i];
@@ -74,4 +74,4 @@ bool apply_update(cp::thread_item& item, const cp::item_update& update) {
   return false;
 }
 
-}  // namespace chatkit::server
+}  // namespace chatkit::server::detail

@@ -1,7 +1,7 @@
-// Request dispatch for the 16 ChatKit requests (spec §7). Streaming requests validate everything that can
-// fail with a request error (404, 400, 409) *before* returning the stream, so transports can answer with a
-// proper status; the stream itself then runs the prelude and the event pipeline.
-#include "base64.hpp"
+// Request dispatch: process() visits the parsed request, streaming requests go through open_stream (validate,
+// then return the stream), the others through answer (one JSON body). The request table, what each request
+// persists and when, cancellation and error events are described in docs/server.md.
+#include "server/detail/base64.hpp"
 
 #include <chatkit/server/chatkit_server.hpp>
 
@@ -34,7 +34,8 @@ json_response json_of(const T& value) {
 std::size_t page_size(std::optional<std::int64_t> limit, const server_options& options) {
   if (!limit || *limit == 0) return options.default_page_size;
   if (*limit < 0)
-    throw chatkit::error(errc::invalid_request, "params.limit: must not be negative", "params.limit");
+    throw chatkit::error(chatkit::errc::invalid_request, "params.limit: must not be negative",
+                         "params.limit");
   return std::min(static_cast<std::size_t>(*limit), options.max_page_size);
 }
 
@@ -49,30 +50,29 @@ bool has_visible_text(const cp::assistant_message_item& msg) {
   });
 }
 
-// The error event for an exception thrown by a hook (spec §7.10.5).
+// The error event for an exception thrown by a hook (docs/server.md#error-events).
 cp::error_event error_event_for(const std::exception_ptr& failure) {
   try {
     std::rethrow_exception(failure);
-  } catch (const custom_stream_error& e) {
-    return cp::error_event{"custom", std::string(e.what()), e.allow_retry()};
-  } catch (const coded_stream_error& e) {
-    return cp::error_event{e.code(), std::nullopt, e.allow_retry()};
+  } catch (const stream_error& e) {
+    return cp::error_event{e.event_code(), e.message(), e.allow_retry()};
   } catch (...) {
     return cp::error_event{"stream.error", std::nullopt, true};
   }
 }
 
-bool is_cancellation(const std::exception_ptr& failure) {
-  try {
-    std::rethrow_exception(failure);
-  } catch (const stream_cancelled&) {
-    return true;
-  } catch (const boost::system::system_error& e) {
-    return e.code() == asio::error::operation_aborted;
-  } catch (...) {
-    return false;
-  }
-}
+// The two request families, told apart by the request type's `streaming` flag (docs/server.md#requests).
+template <class R>
+concept streaming_request = R::streaming;
+template <class R>
+concept json_request = !R::streaming;
+
+template <class... F>
+struct overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
 
 // What a streaming request's run() needs after validation.
 struct stream_state {
@@ -99,7 +99,8 @@ struct chatkit_server::impl {
     co_return co_await s.store_->load_thread(id, ctx);
   }
 
-  // Runs spec §7.10 around `body`: stream_options, the hook, errors, cancellation, thread changes.
+  // Runs the event pipeline around `body`: stream_options, the hook, error events, cancellation, thread
+  // changes (docs/server.md#the-event-pipeline).
   static awaitable<void> pipeline(chatkit_server& s, stream_state& st, event_emitter& out, body_fn body) {
     co_await out.write_frame(cp::stream_options_event{s.get_stream_options(st.thread, st.ctx)});
     std::exception_ptr failure;
@@ -109,8 +110,7 @@ struct chatkit_server::impl {
       failure = std::current_exception();
     }
     const auto state = co_await asio::this_coro::cancellation_state;
-    const bool cancelled =
-        (failure && is_cancellation(failure)) || state.cancelled() != asio::cancellation_type::none;
+    const bool cancelled = is_cancellation(failure) || state.cancelled() != asio::cancellation_type::none;
     if (cancelled) {
       // Store calls after a cancellation would be aborted at once: clear the state before persisting.
       co_await asio::this_coro::reset_cancellation_state();
@@ -118,7 +118,8 @@ struct chatkit_server::impl {
       throw stream_cancelled();
     }
     if (failure) co_await out.write_frame(error_event_for(failure));
-    // Pending items are not persisted after an error (spec §7.10.5); a changed thread still is (§7.10.6).
+    // Pending items are not persisted after an error; a changed thread still is
+    // (docs/server.md#error-events).
     co_await out.flush_thread_changes();
   }
 
@@ -134,15 +135,6 @@ struct chatkit_server::impl {
 
   static awaitable<void> action_body(chatkit_server& s, stream_state& st, event_emitter& out) {
     co_await s.action(action_args{st.thread, *st.action, st.sender ? &*st.sender : nullptr, st.ctx}, out);
-  }
-
-  // Wraps the state into an event_stream whose run() executes `steps`.
-  static event_stream make_stream(chatkit_server& s, std::shared_ptr<stream_state> st,
-                                  awaitable<void> (*steps)(chatkit_server&, stream_state&, event_emitter&)) {
-    return event_stream{[&s, st, steps](event_sink& sink) -> awaitable<void> {
-      event_emitter out(sink, *s.store_, st->thread, st->ctx);
-      co_await steps(s, *st, out);
-    }};
   }
 
   // ---- validation helpers ----
@@ -174,79 +166,81 @@ struct chatkit_server::impl {
   }
 
   // ---- streaming requests ----
+  //
+  // open_stream validates a streaming request *before* returning the stream: everything that can fail with
+  // a request error (404, 400, 409) throws here, so the transport can still answer with a status. Each
+  // request's `prepare` overload does its part of the validation into the stream state and returns the steps
+  // the stream then runs.
 
-  static awaitable<process_result> create(chatkit_server& s, cp::threads_create& r, request_context ctx) {
+  template <streaming_request R>
+  static awaitable<process_result> open_stream(chatkit_server& s, R& r, request_context ctx) {
     auto st = std::make_shared<stream_state>();
     st->ctx = std::move(ctx);
-    st->thread.id = s.store_->generate_thread_id(st->ctx);
-    st->thread.created_at = cp::timestamp::now();
+    if constexpr (requires { r.params.thread_id; })
+      st->thread = co_await load_thread(s, r.params.thread_id, st->ctx);
+    const body_fn steps = co_await prepare(s, r, *st);
+    co_return event_stream{[&s, st, steps](event_sink& sink) -> awaitable<void> {
+      event_emitter out(sink, *s.store_, st->thread, st->ctx);
+      co_await steps(s, *st, out);
+    }};
+  }
+
+  static awaitable<body_fn> prepare(chatkit_server& s, cp::threads_create& r, stream_state& st) {
+    st.thread.id = s.store_->generate_thread_id(st.ctx);
+    st.thread.created_at = cp::timestamp::now();
     // Attachments are checked before anything is written, so a bad id leaves no empty thread behind.
-    st->user_message = co_await build_user_message(s, r.params.input, *st);
-    co_return make_stream(
-        s, st, [](chatkit_server& srv, stream_state& state, event_emitter& out) -> awaitable<void> {
-          co_await srv.store_->save_thread(state.thread, state.ctx);
-          co_await out.write_frame(cp::thread_created_event{state.thread});
-          co_await persist_user_message(srv, state, out);
-          co_await pipeline(srv, state, out, respond_body);
-        });
+    st.user_message = co_await build_user_message(s, r.params.input, st);
+    co_return [](chatkit_server& srv, stream_state& state, event_emitter& out) -> awaitable<void> {
+      co_await srv.store_->save_thread(state.thread, state.ctx);
+      co_await out.write_frame(cp::thread_created_event{state.thread});
+      co_await persist_user_message(srv, state, out);
+      co_await pipeline(srv, state, out, respond_body);
+    };
   }
 
-  static awaitable<process_result> add_user_message(chatkit_server& s, cp::threads_add_user_message& r,
-                                                    request_context ctx) {
-    auto st = std::make_shared<stream_state>();
-    st->ctx = std::move(ctx);
-    st->thread = co_await load_thread(s, r.params.thread_id, st->ctx);
-    st->user_message = co_await build_user_message(s, r.params.input, *st);
-    co_return make_stream(
-        s, st, [](chatkit_server& srv, stream_state& state, event_emitter& out) -> awaitable<void> {
-          co_await persist_user_message(srv, state, out);
-          co_await pipeline(srv, state, out, respond_body);
-        });
+  static awaitable<body_fn> prepare(chatkit_server& s, cp::threads_add_user_message& r, stream_state& st) {
+    st.user_message = co_await build_user_message(s, r.params.input, st);
+    co_return [](chatkit_server& srv, stream_state& state, event_emitter& out) -> awaitable<void> {
+      co_await persist_user_message(srv, state, out);
+      co_await pipeline(srv, state, out, respond_body);
+    };
   }
 
-  static awaitable<process_result> add_client_tool_output(chatkit_server& s,
-                                                          cp::threads_add_client_tool_output& r,
-                                                          request_context ctx) {
-    auto st = std::make_shared<stream_state>();
-    st->ctx = std::move(ctx);
-    st->thread = co_await load_thread(s, r.params.thread_id, st->ctx);
+  static awaitable<body_fn> prepare(chatkit_server& s, cp::threads_add_client_tool_output& r,
+                                    stream_state& st) {
     auto newest =
-        co_await s.store_->load_thread_items(st->thread.id, std::nullopt, 1, cp::sort_order::desc, st->ctx);
+        co_await s.store_->load_thread_items(st.thread.id, std::nullopt, 1, cp::sort_order::desc, st.ctx);
     const auto* call =
         newest.data.empty() ? nullptr : std::get_if<cp::client_tool_call_item>(&newest.data.front());
     if (!call || call->status != cp::client_tool_call_status::pending)
-      throw chatkit::error(errc::conflict,
-                           "Last thread item in " + st->thread.id + " was not a ClientToolCallItem");
-    st->tool_output = *call;
-    if (!r.params.result.is_null()) st->tool_output->output = std::move(r.params.result);  // null: no output
-    st->tool_output->status = cp::client_tool_call_status::completed;
-    co_return make_stream(
-        s, st, [](chatkit_server& srv, stream_state& state, event_emitter& out) -> awaitable<void> {
-          co_await srv.store_->save_item(state.thread.id, *state.tool_output, state.ctx);
-          // Dangling pending calls among the newest items are removed (spec §7.3 step 4).
-          auto recent = co_await srv.store_->load_thread_items(
-              state.thread.id, std::nullopt, srv.options_.default_page_size, cp::sort_order::desc, state.ctx);
-          for (const auto& item : recent.data)
-            if (const auto* c = std::get_if<cp::client_tool_call_item>(&item);
-                c && c->status == cp::client_tool_call_status::pending)
-              co_await srv.store_->delete_thread_item(state.thread.id, c->id, state.ctx);
-          co_await pipeline(srv, state, out, respond_body);
-        });
+      throw chatkit::error(chatkit::errc::conflict,
+                           "Last thread item in " + st.thread.id + " was not a ClientToolCallItem");
+    st.tool_output = *call;
+    if (!r.params.result.is_null()) st.tool_output->output = std::move(r.params.result);  // null: no output
+    st.tool_output->status = cp::client_tool_call_status::completed;
+    co_return [](chatkit_server& srv, stream_state& state, event_emitter& out) -> awaitable<void> {
+      co_await srv.store_->save_item(state.thread.id, *state.tool_output, state.ctx);
+      // Dangling pending calls among the newest items are removed (docs/server.md#requests).
+      auto recent = co_await srv.store_->load_thread_items(
+          state.thread.id, std::nullopt, srv.options_.default_page_size, cp::sort_order::desc, state.ctx);
+      for (const auto& item : recent.data)
+        if (const auto* c = std::get_if<cp::client_tool_call_item>(&item);
+            c && c->status == cp::client_tool_call_status::pending)
+          co_await srv.store_->delete_thread_item(state.thread.id, c->id, state.ctx);
+      co_await pipeline(srv, state, out, respond_body);
+    };
   }
 
-  static awaitable<process_result> add_structured_input(chatkit_server& s,
-                                                        cp::threads_add_structured_input& r,
-                                                        request_context ctx) {
-    auto st = std::make_shared<stream_state>();
-    st->ctx = std::move(ctx);
-    st->thread = co_await load_thread(s, r.params.thread_id, st->ctx);
-    auto item = co_await s.store_->load_item(st->thread.id, r.params.item_id, st->ctx);
+  static awaitable<body_fn> prepare(chatkit_server& s, cp::threads_add_structured_input& r,
+                                    stream_state& st) {
+    auto item = co_await s.store_->load_item(st.thread.id, r.params.item_id, st.ctx);
     auto* si = std::get_if<cp::structured_input_item>(&item);
     if (!si)
-      throw chatkit::error(errc::invalid_request,
+      throw chatkit::error(chatkit::errc::invalid_request,
                            "Item " + r.params.item_id + " is not a StructuredInputItem", "params.item_id");
     if (si->status != cp::structured_input_status::pending)
-      throw chatkit::error(errc::conflict, "Structured input item " + r.params.item_id + " is not pending");
+      throw chatkit::error(chatkit::errc::conflict,
+                           "Structured input item " + r.params.item_id + " is not pending");
     const auto& submission = r.params.input;
     const bool skipped_all = submission.status == cp::submission_status::skipped;
     for (auto& question : si->inputs) {
@@ -267,78 +261,66 @@ struct chatkit_server::impl {
           question);
     }
     si->status = skipped_all ? cp::structured_input_status::skipped : cp::structured_input_status::answered;
-    st->replaced = std::move(item);
-    co_return make_stream(
-        s, st, [](chatkit_server& srv, stream_state& state, event_emitter& out) -> awaitable<void> {
-          co_await pipeline(srv, state, out, replaced_then_respond);
-        });
+    st.replaced = std::move(item);
+    co_return [](chatkit_server& srv, stream_state& state, event_emitter& out) -> awaitable<void> {
+      co_await pipeline(srv, state, out, replaced_then_respond);
+    };
   }
 
-  static awaitable<process_result> custom_action(chatkit_server& s, cp::threads_custom_action& r,
-                                                 request_context ctx) {
-    auto st = std::make_shared<stream_state>();
-    st->ctx = std::move(ctx);
-    st->thread = co_await load_thread(s, r.params.thread_id, st->ctx);
+  static awaitable<body_fn> prepare(chatkit_server& s, cp::threads_custom_action& r, stream_state& st) {
     if (r.params.item_id) {
-      auto item = co_await s.store_->load_item(st->thread.id, *r.params.item_id, st->ctx);
+      auto item = co_await s.store_->load_item(st.thread.id, *r.params.item_id, st.ctx);
       if (auto* w = std::get_if<cp::widget_item>(&item))
-        st->sender = std::move(*w);
+        st.sender = std::move(*w);
       else
-        st->sender_not_widget = true;
+        st.sender_not_widget = true;
     }
-    st->action = std::move(r.params.action);
-    co_return make_stream(
-        s, st, [](chatkit_server& srv, stream_state& state, event_emitter& out) -> awaitable<void> {
-          if (state.sender_not_widget) {  // spec §7.5 step 2: exactly one error frame
-            co_await out.write_frame(cp::error_event{"stream.error", std::nullopt, false});
-            co_return;
-          }
-          co_await pipeline(srv, state, out, action_body);
-        });
+    st.action = std::move(r.params.action);
+    co_return [](chatkit_server& srv, stream_state& state, event_emitter& out) -> awaitable<void> {
+      if (state.sender_not_widget) {  // exactly one error frame (docs/server.md#requests)
+        co_await out.write_frame(cp::error_event{"stream.error", std::nullopt, false});
+        co_return;
+      }
+      co_await pipeline(srv, state, out, action_body);
+    };
   }
 
-  static awaitable<process_result> retry_after_item(chatkit_server& s, cp::threads_retry_after_item& r,
-                                                    request_context ctx) {
-    auto st = std::make_shared<stream_state>();
-    st->ctx = std::move(ctx);
-    st->thread = co_await load_thread(s, r.params.thread_id, st->ctx);
+  static awaitable<body_fn> prepare(chatkit_server& s, cp::threads_retry_after_item& r, stream_state& st) {
     std::optional<std::string> after;
     bool found = false;
     while (!found) {
-      auto page = co_await s.store_->load_thread_items(st->thread.id, after, s.options_.default_page_size,
-                                                       cp::sort_order::desc, st->ctx);
+      auto page = co_await s.store_->load_thread_items(st.thread.id, after, s.options_.default_page_size,
+                                                       cp::sort_order::desc, st.ctx);
       for (auto& item : page.data) {
         if (cp::item_id(item) == r.params.item_id) {
           auto* msg = std::get_if<cp::user_message_item>(&item);
           if (!msg)
-            throw chatkit::error(errc::invalid_request, "Item " + r.params.item_id + " is not a user message",
-                                 "params.item_id");
-          st->user_message = std::move(*msg);
+            throw chatkit::error(chatkit::errc::invalid_request,
+                                 "Item " + r.params.item_id + " is not a user message", "params.item_id");
+          st.user_message = std::move(*msg);
           found = true;
           break;
         }
-        st->delete_items.push_back(cp::item_id(item));
+        st.delete_items.push_back(cp::item_id(item));
       }
       if (found || !page.has_more) break;
       after = page.after;
     }
     if (!found) {
-      st->empty_stream = true;
-      st->delete_items.clear();
+      st.empty_stream = true;
+      st.delete_items.clear();
     }
-    co_return make_stream(
-        s, st, [](chatkit_server& srv, stream_state& state, event_emitter& out) -> awaitable<void> {
-          if (state.empty_stream) co_return;  // spec §7.7 step 5: nothing deleted, zero frames
-          for (const auto& id : state.delete_items)
-            co_await srv.store_->delete_thread_item(state.thread.id, id, state.ctx);
-          co_await pipeline(srv, state, out, respond_body);
-        });
+    co_return [](chatkit_server& srv, stream_state& state, event_emitter& out) -> awaitable<void> {
+      if (state.empty_stream) co_return;  // an unknown item: nothing deleted, zero frames
+      for (const auto& id : state.delete_items)
+        co_await srv.store_->delete_thread_item(state.thread.id, id, state.ctx);
+      co_await pipeline(srv, state, out, respond_body);
+    };
   }
 
-  // ---- non-streaming requests ----
+  // ---- non-streaming requests: one `answer` overload per request, each returns the JSON body ----
 
-  static awaitable<process_result> get_by_id(chatkit_server& s, cp::threads_get_by_id& r,
-                                             request_context ctx) {
+  static awaitable<process_result> answer(chatkit_server& s, cp::threads_get_by_id& r, request_context ctx) {
     cp::thread t;
     static_cast<cp::thread_metadata&>(t) = co_await load_thread(s, r.params.thread_id, ctx);
     t.items = co_await s.store_->load_thread_items(t.id, std::nullopt, s.options_.default_page_size,
@@ -347,26 +329,26 @@ struct chatkit_server::impl {
     co_return json_of(t);
   }
 
-  static awaitable<process_result> list(chatkit_server& s, cp::threads_list& r, request_context ctx) {
+  static awaitable<process_result> answer(chatkit_server& s, cp::threads_list& r, request_context ctx) {
     const auto limit = page_size(r.params.limit, s.options_);
     auto page = co_await s.store_->load_threads(limit, r.params.after,
                                                 r.params.order.value_or(cp::sort_order::desc), ctx);
     co_return json_of(page);
   }
 
-  static awaitable<process_result> update(chatkit_server& s, cp::threads_update& r, request_context ctx) {
+  static awaitable<process_result> answer(chatkit_server& s, cp::threads_update& r, request_context ctx) {
     auto t = co_await load_thread(s, r.params.thread_id, ctx);
     t.title = std::move(r.params.title);
     co_await s.store_->save_thread(t, ctx);
     co_return json_of(t);
   }
 
-  static awaitable<process_result> remove(chatkit_server& s, cp::threads_delete& r, request_context ctx) {
+  static awaitable<process_result> answer(chatkit_server& s, cp::threads_delete& r, request_context ctx) {
     co_await s.store_->delete_thread(r.params.thread_id, ctx);
     co_return json_body(std::string(empty_object));
   }
 
-  static awaitable<process_result> items_list(chatkit_server& s, cp::items_list& r, request_context ctx) {
+  static awaitable<process_result> answer(chatkit_server& s, cp::items_list& r, request_context ctx) {
     const auto limit = page_size(r.params.limit, s.options_);
     auto t = co_await load_thread(s, r.params.thread_id, ctx);
     auto page = co_await s.store_->load_thread_items(t.id, r.params.after, limit,
@@ -375,8 +357,8 @@ struct chatkit_server::impl {
     co_return json_of(page);
   }
 
-  static awaitable<process_result> feedback(chatkit_server& s, cp::items_feedback& r, request_context ctx) {
-    // Unlike the reference, ids are checked: feedback on another user's items is a 404 like any other access.
+  static awaitable<process_result> answer(chatkit_server& s, cp::items_feedback& r, request_context ctx) {
+    // Every id is checked: feedback on another user's items is a 404 like any other access.
     auto t = co_await load_thread(s, r.params.thread_id, ctx);
     for (const auto& id : r.params.item_ids) (void)co_await s.store_->load_item(t.id, id, ctx);
     co_await s.add_feedback(t.id, r.params.item_ids, r.params.kind, ctx);
@@ -385,22 +367,22 @@ struct chatkit_server::impl {
 
   static store::attachment_store& require_attachments(chatkit_server& s) {
     if (!s.attachments_)
-      throw chatkit::error(errc::not_implemented, "AttachmentStore is not configured for this server");
+      throw chatkit::error(chatkit::errc::not_implemented,
+                           "AttachmentStore is not configured for this server");
     return *s.attachments_;
   }
 
-  static awaitable<process_result> attachments_create(chatkit_server& s, cp::attachments_create& r,
-                                                      request_context ctx) {
+  static awaitable<process_result> answer(chatkit_server& s, cp::attachments_create& r, request_context ctx) {
     auto& attachments = require_attachments(s);
     if (r.params.size < 0)
-      throw chatkit::error(errc::invalid_request, "params.size: must not be negative", "params.size");
+      throw chatkit::error(chatkit::errc::invalid_request, "params.size: must not be negative",
+                           "params.size");
     auto a = co_await attachments.create_attachment(r.params, ctx);
     co_await s.store_->save_attachment(a, ctx);
     co_return json_of(a);
   }
 
-  static awaitable<process_result> attachments_delete(chatkit_server& s, cp::attachments_delete& r,
-                                                      request_context ctx) {
+  static awaitable<process_result> answer(chatkit_server& s, cp::attachments_delete& r, request_context ctx) {
     auto& attachments = require_attachments(s);
     (void)co_await s.store_->load_attachment(r.params.attachment_id, ctx);  // ownership first
     co_await attachments.delete_attachment(r.params.attachment_id, ctx);
@@ -408,11 +390,10 @@ struct chatkit_server::impl {
     co_return json_body(std::string(empty_object));
   }
 
-  static awaitable<process_result> transcribe(chatkit_server& s, cp::input_transcribe& r,
-                                              request_context ctx) {
+  static awaitable<process_result> answer(chatkit_server& s, cp::input_transcribe& r, request_context ctx) {
     auto data = detail::decode_base64(r.params.audio_base64);
     if (!data)
-      throw chatkit::error(errc::invalid_request, "params.audio_base64: not valid standard base64",
+      throw chatkit::error(chatkit::errc::invalid_request, "params.audio_base64: not valid standard base64",
                            "params.audio_base64");
     audio_input audio{std::move(*data), r.params.mime_type,
                       r.params.mime_type.substr(0, r.params.mime_type.find(';'))};
@@ -423,15 +404,15 @@ struct chatkit_server::impl {
     co_return json_body(std::move(body));
   }
 
-  static awaitable<process_result> sync_custom_action(chatkit_server& s, cp::threads_sync_custom_action& r,
-                                                      request_context ctx) {
+  static awaitable<process_result> answer(chatkit_server& s, cp::threads_sync_custom_action& r,
+                                          request_context ctx) {
     auto t = co_await load_thread(s, r.params.thread_id, ctx);
     std::optional<cp::widget_item> sender;  // none without item_id (docs/server.md#protocol-details)
     if (r.params.item_id) {
       auto item = co_await s.store_->load_item(t.id, *r.params.item_id, ctx);
       auto* w = std::get_if<cp::widget_item>(&item);
       if (!w)
-        throw chatkit::error(errc::invalid_request,
+        throw chatkit::error(chatkit::errc::invalid_request,
                              "threads.sync_custom_action requires a widget sender item", "params.item_id");
       sender = std::move(*w);
     }
@@ -460,43 +441,13 @@ awaitable<process_result> chatkit_server::process(std::string body, request_cont
 
 awaitable<process_result> chatkit_server::process(cp::request request, request_context ctx) {
   store::require_user(ctx);
+  // One overload per request family; within a family, overload resolution on the request type picks the
+  // handler (a request type without one does not compile). `request` lives in this frame while the handler
+  // runs: they take the request by reference.
   co_return co_await std::visit(
-      [&](auto& r) -> awaitable<process_result> {
-        using T = std::remove_cvref_t<decltype(r)>;
-        if constexpr (std::is_same_v<T, cp::threads_create>)
-          return impl::create(*this, r, std::move(ctx));
-        else if constexpr (std::is_same_v<T, cp::threads_add_user_message>)
-          return impl::add_user_message(*this, r, std::move(ctx));
-        else if constexpr (std::is_same_v<T, cp::threads_add_client_tool_output>)
-          return impl::add_client_tool_output(*this, r, std::move(ctx));
-        else if constexpr (std::is_same_v<T, cp::threads_add_structured_input>)
-          return impl::add_structured_input(*this, r, std::move(ctx));
-        else if constexpr (std::is_same_v<T, cp::threads_custom_action>)
-          return impl::custom_action(*this, r, std::move(ctx));
-        else if constexpr (std::is_same_v<T, cp::threads_retry_after_item>)
-          return impl::retry_after_item(*this, r, std::move(ctx));
-        else if constexpr (std::is_same_v<T, cp::threads_sync_custom_action>)
-          return impl::sync_custom_action(*this, r, std::move(ctx));
-        else if constexpr (std::is_same_v<T, cp::threads_get_by_id>)
-          return impl::get_by_id(*this, r, std::move(ctx));
-        else if constexpr (std::is_same_v<T, cp::threads_list>)
-          return impl::list(*this, r, std::move(ctx));
-        else if constexpr (std::is_same_v<T, cp::threads_update>)
-          return impl::update(*this, r, std::move(ctx));
-        else if constexpr (std::is_same_v<T, cp::threads_delete>)
-          return impl::remove(*this, r, std::move(ctx));
-        else if constexpr (std::is_same_v<T, cp::items_list>)
-          return impl::items_list(*this, r, std::move(ctx));
-        else if constexpr (std::is_same_v<T, cp::items_feedback>)
-          return impl::feedback(*this, r, std::move(ctx));
-        else if constexpr (std::is_same_v<T, cp::attachments_create>)
-          return impl::attachments_create(*this, r, std::move(ctx));
-        else if constexpr (std::is_same_v<T, cp::attachments_delete>)
-          return impl::attachments_delete(*this, r, std::move(ctx));
-        else if constexpr (std::is_same_v<T, cp::input_transcribe>)
-          return impl::transcribe(*this, r, std::move(ctx));
-        else
-          static_assert(sizeof(T) == 0, "unhandled request type");
+      overloaded{
+          [&]<streaming_request R>(R& r) { return impl::open_stream(*this, r, std::move(ctx)); },
+          [&]<json_request R>(R& r) { return impl::answer(*this, r, std::move(ctx)); },
       },
       request);
 }
@@ -504,12 +455,13 @@ awaitable<process_result> chatkit_server::process(cp::request request, request_c
 // ---- default hooks ----
 
 awaitable<void> chatkit_server::action(action_args, event_emitter&) {
-  throw chatkit::error(errc::not_implemented, "this server does not handle widget actions");
+  throw chatkit::error(chatkit::errc::not_implemented, "this server does not handle widget actions");
   co_return;
 }
 
 awaitable<std::optional<cp::thread_item>> chatkit_server::sync_action(action_args) {
-  throw chatkit::error(errc::not_implemented, "this server does not handle synchronous widget actions");
+  throw chatkit::error(chatkit::errc::not_implemented,
+                       "this server does not handle synchronous widget actions");
   co_return std::nullopt;
 }
 
@@ -519,7 +471,7 @@ awaitable<void> chatkit_server::add_feedback(const std::string&, const std::vect
 }
 
 awaitable<std::string> chatkit_server::transcribe(audio_input, const request_context&) {
-  throw chatkit::error(errc::not_implemented, "this server does not transcribe audio");
+  throw chatkit::error(chatkit::errc::not_implemented, "this server does not transcribe audio");
   co_return std::string{};
 }
 

@@ -1,6 +1,8 @@
+#include "server/detail/apply_update.hpp"
+
 #include <chatkit/error.hpp>
+#include <chatkit/server/error.hpp>
 #include <chatkit/server/event_emitter.hpp>
-#include <chatkit/server/stream_errors.hpp>
 
 #include <boost/asio/this_coro.hpp>
 #include <boost/system/system_error.hpp>
@@ -36,61 +38,56 @@ asio::awaitable<void> event_emitter::write_frame(const cp::stream_event& event) 
   ++events_sent_;
 }
 
-asio::awaitable<void> event_emitter::emit(cp::stream_event event) {
-  bool send = true;
-  // Persistence happens before the frame is written: the store never holds less than the client saw.
-  switch (event.index()) {
-    case 2: {  // thread.item.added
-      const auto& item = std::get<cp::item_added_event>(event).item;
-      auto it = std::find_if(pending_.begin(), pending_.end(),
-                             [&](const cp::thread_item& p) { return cp::item_id(p) == cp::item_id(item); });
-      if (it != pending_.end())
-        *it = item;
-      else
-        pending_.push_back(item);
-      break;
-    }
-    case 3: {  // thread.item.updated
-      const auto& e = std::get<cp::item_updated_event>(event);
-      for (auto& p : pending_)
-        if (cp::item_id(p) == e.item_id) {
-          apply_update(p, e.update);
-          break;
-        }
-      break;
-    }
-    case 4: {  // thread.item.done
-      const auto& item = std::get<cp::item_done_event>(event).item;
-      co_await store_.add_thread_item(thread_.id, item, ctx_);
-      std::erase_if(pending_, [&](const cp::thread_item& p) { return cp::item_id(p) == cp::item_id(item); });
-      send = !cp::is_hidden(item);
-      break;
-    }
-    case 5: {  // thread.item.removed
-      const auto& id = std::get<cp::item_removed_event>(event).item_id;
-      try {
-        co_await store_.delete_thread_item(thread_.id, id, ctx_);
-      } catch (const chatkit::error& e) {
-        // Removing an item that was only ever pending (added, never done) has nothing to delete.
-        if (e.code_value() != errc::not_found) throw;
-      }
-      std::erase_if(pending_, [&](const cp::thread_item& p) { return cp::item_id(p) == id; });
-      break;
-    }
-    case 6: {  // thread.item.replaced
-      const auto& item = std::get<cp::item_replaced_event>(event).item;
-      co_await store_.save_item(thread_.id, item, ctx_);
-      std::erase_if(pending_, [&](const cp::thread_item& p) { return cp::item_id(p) == cp::item_id(item); });
-      break;
-    }
-    default:
-      break;
+// ---- the pipeline step of each item event (docs/server.md#the-event-pipeline) ----
+// Persistence happens before the frame is written: the store never holds less than the client saw.
+
+void event_emitter::forget_pending(std::string_view item_id) {
+  std::erase_if(pending_, [&](const cp::thread_item& p) { return cp::item_id(p) == item_id; });
+}
+
+asio::awaitable<bool> event_emitter::before_send(const cp::item_added_event& e) {
+  auto it = std::find_if(pending_.begin(), pending_.end(),
+                         [&](const cp::thread_item& p) { return cp::item_id(p) == cp::item_id(e.item); });
+  if (it != pending_.end())
+    *it = e.item;
+  else
+    pending_.push_back(e.item);
+  co_return true;
+}
+
+asio::awaitable<bool> event_emitter::before_send(const cp::item_updated_event& e) {
+  auto it = std::find_if(pending_.begin(), pending_.end(),
+                         [&](const cp::thread_item& p) { return cp::item_id(p) == e.item_id; });
+  if (it != pending_.end()) detail::apply_update(*it, e.update);
+  co_return true;
+}
+
+asio::awaitable<bool> event_emitter::before_send(const cp::item_done_event& e) {
+  co_await store_.add_thread_item(thread_.id, e.item, ctx_);
+  forget_pending(cp::item_id(e.item));
+  co_return !cp::is_hidden(e.item);  // hidden context is persisted, never sent
+}
+
+asio::awaitable<bool> event_emitter::before_send(const cp::item_removed_event& e) {
+  try {
+    co_await store_.delete_thread_item(thread_.id, e.item_id, ctx_);
+  } catch (const chatkit::error& err) {
+    // Removing an item that was only ever pending (added, never done) has nothing to delete.
+    if (err.code_value() != chatkit::errc::not_found) throw;
   }
-  static_assert(std::is_same_v<std::variant_alternative_t<2, cp::stream_event>, cp::item_added_event>);
-  static_assert(std::is_same_v<std::variant_alternative_t<3, cp::stream_event>, cp::item_updated_event>);
-  static_assert(std::is_same_v<std::variant_alternative_t<4, cp::stream_event>, cp::item_done_event>);
-  static_assert(std::is_same_v<std::variant_alternative_t<5, cp::stream_event>, cp::item_removed_event>);
-  static_assert(std::is_same_v<std::variant_alternative_t<6, cp::stream_event>, cp::item_replaced_event>);
+  forget_pending(e.item_id);
+  co_return true;
+}
+
+asio::awaitable<bool> event_emitter::before_send(const cp::item_replaced_event& e) {
+  co_await store_.save_item(thread_.id, e.item, ctx_);
+  forget_pending(cp::item_id(e.item));
+  co_return true;
+}
+
+asio::awaitable<void> event_emitter::emit(cp::stream_event event) {
+  // Item events have their own step (the overloads above); every other event is only written.
+  const bool send = co_await std::visit([this](const auto& e) { return before_send(e); }, event);
   if (send) co_await write_frame(event);
   co_await flush_thread_changes();
 }

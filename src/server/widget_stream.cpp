@@ -106,10 +106,10 @@ std::vector<cp::item_update> diff_widget(const cp::widget_root& before, const cp
   for (const auto& [id, node] : new_nodes) {
     const auto it = old_nodes.find(id);
     if (it == old_nodes.end())
-      throw chatkit::error(errc::internal,
+      throw chatkit::error(chatkit::errc::internal,
                            "widget stream: streaming text '" + std::string(id) + "' appeared");
     if (!node.value.starts_with(it->second.value))
-      throw chatkit::error(errc::internal,
+      throw chatkit::error(chatkit::errc::internal,
                            "widget stream: text '" + std::string(id) + "' did not grow by appending");
     if (node.value.size() == it->second.value.size()) continue;
     updates.push_back(cp::widget_streaming_text_value_delta{

@@ -73,14 +73,11 @@ class endpoint {
 
   const endpoint_options& options() const noexcept;
   const cors_policy* cors() const noexcept;
-  // Log a request not handled by handle() (extra routes, protocol errors) through the same access log.
-  void log(const access_log_entry& e) const;
   // Number of event streams currently running (all users).
   std::size_t active_streams() const noexcept;
 
-  struct impl;
-
  private:
+  struct impl;
   std::shared_ptr<impl> impl_;
 };
 

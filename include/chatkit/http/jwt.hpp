@@ -1,10 +1,11 @@
 // JSON Web Token verification (RFC 7519 / 7515 compact form) on OpenSSL: HS256, RS256 and ES256.
 // `jwt_verifier::verify` is a pure function of (token, keys, options, now): no I/O, never throws on
-// untrusted input; every failure is a typed `jwt_errc` that the HTTP layer turns into a 401.
+// untrusted input; every failure is a typed `jwt_errc` (http/error.hpp) that the HTTP layer turns into a 401.
 #pragma once
 
+#include <chatkit/http/error.hpp>
+
 #include <boost/json/object.hpp>
-#include <boost/system/error_code.hpp>
 #include <boost/system/result.hpp>
 
 #include <chrono>
@@ -20,26 +21,6 @@ enum class jwt_alg { hs256, rs256, es256 };
 
 // The `alg` header value ("HS256", ...).
 std::string_view to_string(jwt_alg alg) noexcept;
-
-enum class jwt_errc {
-  ok = 0,
-  malformed = 1,        // not three base64url segments, bad base64, header/payload not a JSON object
-  unsupported_alg,      // "none", or an algorithm we do not implement
-  no_matching_key,      // no key for this kid / algorithm (an HS256 token never matches an RSA key)
-  bad_signature,        // the signature does not verify
-  expired,              // exp + leeway <= now
-  not_yet_valid,        // nbf - leeway > now
-  missing_exp,          // options.require_exp and no numeric exp claim
-  wrong_issuer,         // iss differs from options.issuer
-  wrong_audience,       // options.audience is not the aud string nor in the aud array
-  missing_user_claim,   // the user-id claim is absent, not a string, or empty
-};
-
-const boost::system::error_category& jwt_category() noexcept;
-
-inline boost::system::error_code make_error_code(jwt_errc e) noexcept {
-  return {static_cast<int>(e), jwt_category()};
-}
 
 // A verification key (or, when built from a private key / secret, also a signing key).
 // The key material lives behind a pimpl so that OpenSSL stays out of this header.
@@ -103,11 +84,8 @@ class jwt_verifier {
 // issue their own tokens, development tools and tests. Throws std::invalid_argument when `key` cannot sign.
 std::string sign_jwt(const boost::json::object& claims, const jwt_key& key);
 
-// base64url without padding (RFC 4648 §5), as JWT uses it. decode returns nullopt on invalid input.
+// base64url without padding (RFC 4648, section 5), as JWT uses it. decode returns nullopt on invalid input.
 std::string base64url_encode(std::string_view bytes);
 std::optional<std::string> base64url_decode(std::string_view text);
 
 }  // namespace chatkit::http
-
-template <>
-struct boost::system::is_error_code_enum<chatkit::http::jwt_errc> : std::true_type {};

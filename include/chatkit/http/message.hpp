@@ -1,8 +1,6 @@
-// The HTTP message types of the front end (Beast's string-bodied request/response) and the JSON error
-// responses every failure is answered with: {"error": {"type": "...", "message": "..."}}.
+// The HTTP message types of the front end (Beast's string-bodied request/response) and helpers to build them.
+// Error responses are built by http/error.hpp.
 #pragma once
-
-#include <chatkit/error.hpp>
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -14,13 +12,6 @@ namespace chatkit::http {
 
 using request = boost::beast::http::request<boost::beast::http::string_body>;
 using response = boost::beast::http::response<boost::beast::http::string_body>;
-
-// The JSON error body. For errc::internal (and anything unknown) the message is replaced by a fixed text
-// so that server internals never reach a client.
-std::string error_body(errc code, std::string_view message);
-
-// A complete error response: the status mapped from `code`, application/json, Content-Length set.
-response make_error_response(errc code, std::string_view message, unsigned version = 11, bool keep_alive = true);
 
 // A 200 application/json response.
 response make_json_response(std::string body, unsigned version = 11, bool keep_alive = true);

@@ -62,9 +62,8 @@ class server {
   std::size_t connections() const noexcept;
   endpoint& chatkit_endpoint() noexcept;
 
-  struct impl;
-
  private:
+  struct impl;
   std::unique_ptr<impl> impl_;
 };
 

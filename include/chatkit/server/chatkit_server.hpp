@@ -1,4 +1,4 @@
-// chatkit_server — the ChatKit server core (spec §7). Subclass it, implement respond(), and hand it to a
+// chatkit_server — the ChatKit server core: every ChatKit request (docs/server.md#requests). Subclass it, implement respond(), and hand it to a
 // transport (chatkit::http::server, or your own framework through request_processor::process).
 //
 //   class my_bot : public chatkit::server::chatkit_server {
@@ -13,7 +13,7 @@
 #include <chatkit/request_context.hpp>
 #include <chatkit/server/event_emitter.hpp>
 #include <chatkit/server/request_processor.hpp>
-#include <chatkit/server/stream_errors.hpp>
+#include <chatkit/server/error.hpp>
 #include <chatkit/store/store.hpp>
 
 #include <boost/asio/awaitable.hpp>
@@ -66,26 +66,26 @@ class chatkit_server : public request_processor {
   const server_options& options() const noexcept { return options_; }
 
  protected:
-  // ---- hooks (spec §8 "Server hooks") ----
+  // ---- hooks (docs/server.md#hooks) ----
   // Required: answer a new user message (or continue after a client tool output / structured input).
   virtual boost::asio::awaitable<void> respond(respond_args args, event_emitter& out) = 0;
   // A widget action (threads.custom_action). Default: not implemented (→ an error event).
   virtual boost::asio::awaitable<void> action(action_args args, event_emitter& out);
   // threads.sync_custom_action. Return the updated item to send back (the server does not persist it).
-  // `args.sender` is null when the request names no item. Default: errc::not_implemented (HTTP 501).
+  // `args.sender` is null when the request names no item. Default: chatkit::errc::not_implemented (HTTP 501).
   virtual boost::asio::awaitable<std::optional<protocol::thread_item>> sync_action(action_args args);
   // items.feedback, after the server checked that the thread and every item belong to the caller. Default:
   // no-op.
   virtual boost::asio::awaitable<void> add_feedback(const std::string& thread_id,
                                                     const std::vector<std::string>& item_ids,
                                                     protocol::feedback_kind kind, const request_context& ctx);
-  // input.transcribe. Default: errc::not_implemented.
+  // input.transcribe. Default: chatkit::errc::not_implemented.
   virtual boost::asio::awaitable<std::string> transcribe(audio_input audio, const request_context& ctx);
   virtual protocol::stream_options get_stream_options(const protocol::thread_metadata& thread,
                                                       const request_context& ctx);
-  // Runs when the stream is cancelled mid-way (client gone). Default (spec §7.10.7): persist pending
-  // assistant messages that have non-whitespace text, drop other pending items, add the sdk_hidden_context
-  // note.
+  // Runs when the stream is cancelled mid-way (client gone). Default (docs/server.md#cancellation): persist
+  // pending assistant messages that have non-whitespace text, drop other pending items, add the
+  // sdk_hidden_context note.
   virtual boost::asio::awaitable<void> handle_stream_cancelled(protocol::thread_metadata& thread,
                                                                std::vector<protocol::thread_item> pending,
                                                                const request_context& ctx);

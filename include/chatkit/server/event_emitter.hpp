@@ -1,7 +1,7 @@
 // event_emitter — what a respond()/action() hook writes its events to. Each emit() runs the event pipeline
-// of spec §7.10 inline: the item lifecycle is persisted *before* the frame is sent (so the store always holds
-// at least what the client saw), pending items are tracked for cancellation, hidden items are swallowed, and
-// a changed thread is saved and announced with thread.updated right after the event.
+// inline (docs/server.md#the-event-pipeline): the item lifecycle is persisted *before* the frame is sent (so
+// the store always holds at least what the client saw), pending items are tracked for cancellation, hidden
+// items are swallowed, and a changed thread is saved and announced with thread.updated right after the event.
 #pragma once
 
 #include <chatkit/protocol/events.hpp>
@@ -51,6 +51,19 @@ class event_emitter {
   std::uint64_t events_sent() const noexcept { return events_sent_; }
 
  private:
+  // The pipeline step of one item event before its frame is written (persistence, pending-item tracking);
+  // returns whether the frame is sent. Other events have no step.
+  boost::asio::awaitable<bool> before_send(const protocol::item_added_event& e);
+  boost::asio::awaitable<bool> before_send(const protocol::item_updated_event& e);
+  boost::asio::awaitable<bool> before_send(const protocol::item_done_event& e);
+  boost::asio::awaitable<bool> before_send(const protocol::item_removed_event& e);
+  boost::asio::awaitable<bool> before_send(const protocol::item_replaced_event& e);
+  template <class Event>
+  boost::asio::awaitable<bool> before_send(const Event&) {
+    co_return true;
+  }
+  void forget_pending(std::string_view item_id);
+
   event_sink& sink_;
   store::store& store_;
   protocol::thread_metadata& thread_;
@@ -60,10 +73,5 @@ class event_emitter {
   std::string frame_;
   std::uint64_t events_sent_ = 0;
 };
-
-// Applies a thread.item.updated to an item the way clients do (spec §5.13): content parts padded, text deltas
-// appended, annotations inserted, parts replaced; workflow tasks appended/replaced. Other updates (widgets,
-// images) leave the item unchanged. Returns false when the update does not apply to this item type.
-bool apply_update(protocol::thread_item& item, const protocol::item_update& update);
 
 }  // namespace chatkit::server

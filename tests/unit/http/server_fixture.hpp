@@ -7,10 +7,24 @@
 
 #include <chatkit/http/server.hpp>
 
+#include <boost/json/parse.hpp>
+
 #include <functional>
 #include <mutex>
 
 namespace chatkit::http::test {
+
+inline boost::json::object json_of(const std::string& s) {
+  return boost::json::parse(s).as_object();
+}
+
+// The `type` and `message` of a JSON error body.
+inline std::string error_type(const full_response& r) {
+  return std::string(json_of(r.body).at("error").as_object().at("type").as_string());
+}
+inline std::string error_message(const full_response& r) {
+  return std::string(json_of(r.body).at("error").as_object().at("message").as_string());
+}
 
 struct logged {
   std::string method, path, user;

@@ -4,6 +4,7 @@
 
 #include "echo_bot.hpp"
 #include "support/collecting_sink.hpp"
+#include "support/run_sync.hpp"
 
 #include <chatkit/protocol.hpp>
 #include <chatkit/server/chatkit_server.hpp>
@@ -101,6 +102,16 @@ inline std::string add_message_body(const std::string& thread_id, const std::str
                         {"inference_options", json::object{}}}}}}};
   return json::serialize(body);
 }
+
+// Frame types as collecting_sink::types() reports them (item updates carry their update type).
+namespace frames {
+using types = std::vector<std::string>;
+inline const std::string added = "thread.item.added";
+inline const std::string done = "thread.item.done";
+inline const std::string part_added = "thread.item.updated:assistant_message.content_part.added";
+inline const std::string delta = "thread.item.updated:assistant_message.content_part.text_delta";
+inline const std::string part_done = "thread.item.updated:assistant_message.content_part.done";
+}  // namespace frames
 
 inline std::string thread_id_of(const collecting_sink& s) {
   return std::string(s.events.at(0).at("thread").at("id").as_string());

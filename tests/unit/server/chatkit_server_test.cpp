@@ -1,10 +1,213 @@
-// Scenario tests of the non-streaming requests, and isolation between users for every request type.
+// chatkit_server: every request against the echo bot. Streaming requests are checked by their full event
+// sequences and store contents, the others by their JSON answers; then isolation between users.
 #include "harness.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace chatkit::testing;
+using namespace chatkit::testing::frames;
 namespace cp = chatkit::protocol;
+
+TEST_CASE("threads.create streams the golden order and persists thread, user message and reply",
+          "[server][create]") {
+  harness h;
+  auto s = h.stream(create_body("Hello"));
+  CHECK(s.types() == types{"thread.created", done, "stream_options", added, "thread.updated", part_added,
+                           delta, delta, delta, part_done, done});
+  const auto& created = s.events[0].at("thread");
+  CHECK(!created.as_object().contains("title"));
+  CHECK(created.at("items") == json::parse(R"({"data":[],"has_more":false})"));
+  CHECK(s.events[1].at("item").at("type") == "user_message");
+  CHECK(s.events[2].at("stream_options") == json::parse(R"({"allow_cancel":true})"));
+  CHECK(s.events[4].at("thread").at("title") == "Hello");
+  // "You said: Hello" has 15 code points: thirds of 5.
+  CHECK(s.events[6].at("update").at("delta") == "You s");
+  CHECK(s.events[7].at("update").at("delta") == "aid: ");
+  CHECK(s.events[8].at("update").at("delta") == "Hello");
+  CHECK(s.events[10].at("item").at("content") ==
+        json::parse(R"([{"annotations":[],"text":"You said: Hello","type":"output_text"}])"));
+
+  const auto id = thread_id_of(s);
+  auto thread = run_sync(h.ioc, h.store->load_thread(id, h.alice));
+  CHECK(thread.title == "Hello");
+  auto items = h.stored_items(id, h.alice);
+  REQUIRE(items.size() == 2);
+  CHECK(cp::item_type(items[0]) == "user_message");
+  CHECK(std::get<cp::assistant_message_item>(items[1]).content.at(0).text == "You said: Hello");
+  CHECK(cp::item_id(items[1]) == std::string(s.events[10].at("item").at("id").as_string()));
+}
+
+TEST_CASE("titles keep the first 20 code points", "[server][create]") {
+  harness h;
+  auto s = h.stream(create_body("héllo wörld ✓ this is a long message"));
+  CHECK(s.events[4].at("thread").at("title") == "héllo wörld ✓ this i");
+}
+
+TEST_CASE("threads.add_user_message answers in an existing thread and keeps its title",
+          "[server][add_user_message]") {
+  harness h;
+  const auto id = thread_id_of(h.stream(create_body("first")));
+  auto s = h.stream(add_message_body(id, "second"));
+  CHECK(s.types() == types{done, "stream_options", added, part_added, delta, delta, delta, part_done, done});
+  CHECK(h.stored_items(id, h.alice).size() == 4);
+  CHECK(run_sync(h.ioc, h.store->load_thread(id, h.alice)).title == "first");
+}
+
+TEST_CASE("client tool call, then its output continues the turn", "[server][client_tool]") {
+  harness h;
+  auto s = h.stream(create_body("client tool"));
+  CHECK(s.types() == types{"thread.created", done, "stream_options", done, "thread.updated"});
+  const auto& call = s.events[3].at("item");
+  CHECK(call.at("type") == "client_tool_call");
+  CHECK(call.at("status") == "pending");
+  CHECK(call.at("name") == "get_selection");
+  CHECK(std::string_view(call.at("id").as_string()).starts_with("tc_"));
+  CHECK(std::string_view(call.at("call_id").as_string()).starts_with("tc_"));
+  CHECK(!call.as_object().contains("output"));
+  const auto id = thread_id_of(s);
+
+  auto out = h.stream(R"({"type":"threads.add_client_tool_output","params":{"thread_id":")" + id +
+                      R"(","result":{"text":"selected words"}}})");
+  CHECK(out.types() == types{"stream_options", added, part_added, delta, delta, delta, part_done, done});
+  CHECK(out.events.back().at("item").at("content").at(0).at("text") == "Continuing.");
+  auto items = h.stored_items(id, h.alice);
+  REQUIRE(items.size() == 3);
+  const auto& stored = std::get<cp::client_tool_call_item>(items[1]);
+  CHECK(stored.status == cp::client_tool_call_status::completed);
+  CHECK(stored.output == json::parse(R"({"text":"selected words"})"));
+
+  // The newest item is no longer a pending call.
+  chatkit::errc code{};
+  CHECK(h.error_of(R"({"type":"threads.add_client_tool_output","params":{"thread_id":")" + id +
+                       R"(","result":null}})",
+                   h.alice, &code) == "Last thread item in " + id + " was not a ClientToolCallItem");
+  CHECK(code == chatkit::errc::conflict);
+}
+
+TEST_CASE("structured input: question, answers applied, replaced item first", "[server][structured_input]") {
+  harness h;
+  auto s = h.stream(create_body("question"));
+  CHECK(s.types() == types{"thread.created", done, "stream_options", done, "thread.updated"});
+  const auto id = thread_id_of(s);
+  const std::string item_id(s.events[3].at("item").at("id").as_string());
+  auto out = h.stream(
+      R"({"type":"threads.add_structured_input","params":{"thread_id":")" + id + R"(","item_id":")" +
+      item_id +
+      R"(","input":{"answers":{"color":{"values":["blue","red"]},"toppings":{"values":["cheese","ham"]},"zzz":{"values":["x"]}}}}})");
+  CHECK(out.types() == types{"stream_options", "thread.item.replaced", added, part_added, delta, delta, delta,
+                             part_done, done});
+  const auto& replaced = out.events[1].at("item");
+  CHECK(replaced.at("status") == "answered");
+  CHECK(replaced.at("inputs").at(0).at("answer") == json::parse(R"({"values":["blue"],"skipped":false})"));
+  CHECK(replaced.at("inputs").at(1).at("answer") ==
+        json::parse(R"({"values":["cheese","ham"],"skipped":false})"));
+  CHECK(replaced.at("inputs").at(2).at("answer") == json::parse(R"({"values":[],"skipped":true})"));
+  auto stored = run_sync(h.ioc, h.store->load_item(id, item_id, h.alice));
+  CHECK(std::get<cp::structured_input_item>(stored).status == cp::structured_input_status::answered);
+
+  chatkit::errc code{};
+  CHECK(h.error_of(R"({"type":"threads.add_structured_input","params":{"thread_id":")" + id +
+                       R"(","item_id":")" + item_id + R"(","input":{}}})",
+                   h.alice, &code) == "Structured input item " + item_id + " is not pending");
+  CHECK(code == chatkit::errc::conflict);
+  const std::string user_item(s.events[1].at("item").at("id").as_string());
+  CHECK(h.error_of(R"({"type":"threads.add_structured_input","params":{"thread_id":")" + id +
+                       R"(","item_id":")" + user_item + R"(","input":{}}})",
+                   h.alice, &code) == "Item " + user_item + " is not a StructuredInputItem");
+  CHECK(code == chatkit::errc::invalid_request);
+}
+
+TEST_CASE("a skipped submission skips every question", "[server][structured_input]") {
+  harness h;
+  auto s = h.stream(create_body("question"));
+  const auto id = thread_id_of(s);
+  const std::string item_id(s.events[3].at("item").at("id").as_string());
+  auto out =
+      h.stream(R"({"type":"threads.add_structured_input","params":{"thread_id":")" + id + R"(","item_id":")" +
+               item_id + R"(","input":{"status":"skipped","answers":{"color":{"values":["red"]}}}}})");
+  const auto& replaced = out.events[1].at("item");
+  CHECK(replaced.at("status") == "skipped");
+  for (const auto& q : replaced.at("inputs").as_array()) CHECK(q.at("answer").at("skipped") == true);
+}
+
+TEST_CASE("threads.retry_after_item deletes what followed the message and answers again", "[server][retry]") {
+  harness h;
+  const auto id = thread_id_of(h.stream(create_body("one")));
+  h.stream(add_message_body(id, "hidden"));
+  auto items = h.stored_items(id, h.alice);
+  REQUIRE(items.size() == 5);  // user, reply, user, hidden, reply
+  const auto second_user = cp::item_id(items[2]);
+  auto s = h.stream(R"({"type":"threads.retry_after_item","params":{"thread_id":")" + id +
+                    R"(","item_id":")" + second_user + R"("}})");
+  CHECK(s.types() == types{"stream_options", added, part_added, delta, delta, delta, part_done, done});
+  CHECK(s.events.back().at("item").at("content").at(0).at("text") == "You said: hidden");
+  items = h.stored_items(id, h.alice);
+  REQUIRE(items.size() == 5);  // the hidden note and the reply were replaced by new ones
+  CHECK(cp::item_id(items[2]) == second_user);
+  CHECK(cp::item_id(items[4]) == std::string(s.events.back().at("item").at("id").as_string()));
+
+  chatkit::errc code{};
+  const auto reply = cp::item_id(items[4]);
+  CHECK(h.error_of(R"({"type":"threads.retry_after_item","params":{"thread_id":")" + id + R"(","item_id":")" +
+                       reply + R"("}})",
+                   h.alice, &code) == "Item " + reply + " is not a user message");
+  CHECK(h.stored_items(id, h.alice).size() == 5);
+
+  auto none = h.stream(R"({"type":"threads.retry_after_item","params":{"thread_id":")" + id +
+                       R"(","item_id":"msg_nope"}})");
+  CHECK(none.events.empty());
+  CHECK(h.stored_items(id, h.alice).size() == 5);
+}
+
+TEST_CASE("retry walks more than one page of items", "[server][retry]") {
+  harness h;
+  const auto id = thread_id_of(h.stream(create_body("first")));
+  const auto first_user = cp::item_id(h.stored_items(id, h.alice)[0]);
+  for (int i = 0; i < 12; ++i) h.stream(add_message_body(id, "m" + std::to_string(i)));
+  REQUIRE(h.stored_items(id, h.alice).size() == 26);
+  auto s = h.stream(R"({"type":"threads.retry_after_item","params":{"thread_id":")" + id +
+                    R"(","item_id":")" + first_user + R"("}})");
+  CHECK(s.events.back().at("item").at("content").at(0).at("text") == "You said: first");
+  CHECK(h.stored_items(id, h.alice).size() == 2);
+}
+
+TEST_CASE("custom actions: widget sender answered, other senders refused with one frame",
+          "[server][action]") {
+  harness h;
+  auto s = h.stream(create_body("static widget"));
+  const auto id = thread_id_of(s);
+  const std::string widget_id(s.events[3].at("item").at("id").as_string());
+  const std::string user_id(s.events[1].at("item").at("id").as_string());
+  auto a = h.stream(R"({"type":"threads.custom_action","params":{"thread_id":")" + id + R"(","item_id":")" +
+                    widget_id + R"(","action":{"type":"press","payload":{"n":1}}}})");
+  CHECK(a.types() == types{"stream_options", added, part_added, delta, delta, delta, part_done, done});
+  CHECK(a.events.back().at("item").at("content").at(0).at("text") == "Action: press");
+  auto no_item = h.stream(R"({"type":"threads.custom_action","params":{"thread_id":")" + id +
+                          R"(","action":{"type":"x"}}})");
+  CHECK(no_item.events.back().at("item").at("content").at(0).at("text") == "Action: x");
+  auto refused = h.stream(R"({"type":"threads.custom_action","params":{"thread_id":")" + id +
+                          R"(","item_id":")" + user_id + R"(","action":{"type":"press"}}})");
+  CHECK(refused.types() == types{"error"});
+  CHECK(refused.events[0] == json::parse(R"({"type":"error","code":"stream.error","allow_retry":false})"));
+}
+
+TEST_CASE("the base action hook surfaces as a retryable stream error", "[server][action]") {
+  struct plain_bot : chatkit::server::chatkit_server {
+    using chatkit_server::chatkit_server;
+    boost::asio::awaitable<void> respond(chatkit::server::respond_args,
+                                         chatkit::server::event_emitter& out) override {
+      co_await chatkit::examples::stream_echo(out, "hi");
+    }
+  };
+  harness h{std::in_place_type<plain_bot>};
+  const auto id = thread_id_of(h.stream(create_body("x")));
+  auto a = h.stream(R"({"type":"threads.custom_action","params":{"thread_id":")" + id +
+                    R"(","action":{"type":"x"}}})");
+  CHECK(a.types() == types{"stream_options", "error"});
+  CHECK(a.events[1].at("allow_retry") == true);
+}
+
+// ---- non-streaming requests ----
 
 TEST_CASE("threads.get_by_id returns metadata and the first page of visible items", "[server][get_by_id]") {
   harness h;

@@ -1,4 +1,4 @@
-// Standard base64 (RFC 4648 §4) decoding for input.transcribe. Private to the server layer.
+// Standard base64 (RFC 4648, section 4) decoding for input.transcribe. Private to the server layer.
 #pragma once
 
 #include <optional>

@@ -102,16 +102,3 @@ TEST_CASE("endpoint: options are validated", "[endpoint]") {
   o.cors = bad;
   CHECK_THROWS_AS(endpoint(proc, o), std::invalid_argument);
 }
-
-TEST_CASE("message helpers", "[message]") {
-  CHECK(target_path("/chatkit?x=1#f") == "/chatkit");
-  CHECK(target_path("/chatkit#f") == "/chatkit");
-  CHECK(target_path("/") == "/");
-  auto r = make_error_response(chatkit::errc::internal, "db password is hunter2");
-  CHECK(r.result_int() == 500);
-  CHECK(r.body() == R"({"error":{"type":"internal_error","message":"Internal server error"}})");
-  CHECK(error_body(chatkit::errc::not_implemented, "no sync_action") ==
-        R"({"error":{"type":"not_implemented","message":"no sync_action"}})");
-  CHECK(make_error_response(chatkit::errc::too_many_requests, "x").result_int() == 429);
-  CHECK(make_error_response(chatkit::errc::headers_too_large, "x").result_int() == 431);
-}
