@@ -1,7 +1,7 @@
 #include <chatkit/openai/chat_completions.hpp>
 
-#include "detail/json_fields.hpp"
-#include "detail/payload.hpp"
+#include "openai/detail/json_fields.hpp"
+#include "openai/detail/payload.hpp"
 
 #include <algorithm>
 

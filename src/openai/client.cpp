@@ -2,7 +2,7 @@
 #include <chatkit/openai/responses_decoder.hpp>
 #include <chatkit/openai/retry.hpp>
 
-#include "detail/transport.hpp"
+#include "openai/detail/transport.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -315,7 +315,7 @@ client::client(net::any_io_executor ex, client_options opts) {
   if (cfg.api_key.empty())
     throw api_error(errc::invalid_argument, "no API key: set client_options::api_key or OPENAI_API_KEY");
   base_url_ = opts.base_url ? *opts.base_url : from_env("OPENAI_BASE_URL").value_or("https://api.openai.com/v1");
-  auto target = detail::parse_base_url(base_url_);
+  auto target = detail::parse_api_url(base_url_);
   if (!target) throw api_error(errc::invalid_argument, "invalid base URL: " + base_url_);
   cfg.target = std::move(*target);
   auto proxy = detail::select_proxy(cfg.target, opts.proxy);

@@ -1,6 +1,6 @@
 #include <chatkit/openai/response_events.hpp>
 
-#include "detail/json_fields.hpp"
+#include "openai/detail/json_fields.hpp"
 
 #include <type_traits>
 

@@ -1,6 +1,6 @@
 #include <chatkit/openai/responses_decoder.hpp>
 
-#include "detail/payload.hpp"
+#include "openai/detail/payload.hpp"
 
 namespace chatkit::openai {
 

@@ -103,7 +103,7 @@ class client {
   boost::asio::awaitable<chat_stream> stream_chat_completion(boost::json::object params,
                                                              request_options opts = {}) const;
 
-  // Any other JSON endpoint under the base URL, e.g. post("/embeddings", body). Retries like the rest.
+  // Any other JSON path under the base URL, e.g. post("/embeddings", body). Retries like the rest.
   boost::asio::awaitable<boost::json::value> post(std::string_view path, boost::json::object body,
                                                   request_options opts = {}) const;
 

@@ -1,31 +1,18 @@
-// Shared helpers of the client tests: run a coroutine to completion on an io_context, and a client
-// pointed at a scripted server.
+// Shared helpers of the client tests: a client pointed at a scripted server, and a Responses stream
+// read to its end.
 #pragma once
 
 #include <chatkit/openai/client.hpp>
 
 #include "fixtures.hpp"
 #include "openai/scripted_server.hpp"
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
+#include "support/run_sync.hpp"
 
 namespace chatkit::openai::test {
 
 namespace net = boost::asio;
-
-template <class T>
-T run(net::io_context& ioc, net::awaitable<T> a) {
-  auto fut = net::co_spawn(ioc, std::move(a), net::use_future);
-  ioc.restart();
-  ioc.run();
-  return fut.get();
-}
-
-inline client_options options_for(const testing::scripted_server& s) {
-  return testing::client_options_for(s);
-}
+using chatkit::openai::testing::client_options_for;
+using chatkit::testing::run_sync;
 
 inline boost::json::object hello_request() {
   return {{"model", "gpt-test"}, {"input", "Say hello"}};
