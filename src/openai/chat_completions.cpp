@@ -38,16 +38,19 @@ bool get_opt_string(const boost::json::object& o, std::string_view key, std::opt
 }
 
 bool parse_chat_usage(const boost::json::object& o, chat_usage& u) {
-  bool ok = get_int(o, "prompt_tokens", u.prompt_tokens) && get_int(o, "completion_tokens", u.completion_tokens) &&
+  bool ok = get_int(o, "prompt_tokens", u.prompt_tokens) &&
+            get_int(o, "completion_tokens", u.completion_tokens) &&
             get_int(o, "total_tokens", u.total_tokens);
-  if (const auto* p = get_object(o, "prompt_tokens_details")) ok = ok && get_int(*p, "cached_tokens", u.cached_tokens);
+  if (const auto* p = get_object(o, "prompt_tokens_details"))
+    ok = ok && get_int(*p, "cached_tokens", u.cached_tokens);
   if (const auto* c = get_object(o, "completion_tokens_details"))
     ok = ok && get_int(*c, "reasoning_tokens", u.reasoning_tokens);
   return ok;
 }
 
 bool parse_tool_call_delta(const boost::json::object& o, chat_tool_call_delta& t) {
-  if (!detail::require_int(o, "index", t.index) || !get_opt_string(o, "id", t.id) || !get_opt_string(o, "type", t.type))
+  if (!detail::require_int(o, "index", t.index) || !get_opt_string(o, "id", t.id) ||
+      !get_opt_string(o, "type", t.type))
     return false;
   if (const auto* f = get_object(o, "function")) {
     std::optional<std::string> args;
@@ -69,7 +72,8 @@ boost::system::result<chat_chunk> parse_chat_chunk(boost::json::object&& o) {
       if (!e.is_object()) return protocol_error();
       const auto& co = e.get_object();
       chat_chunk_choice ch;
-      if (!get_int(co, "index", ch.index) || !get_string(co, "finish_reason", ch.finish_reason)) return protocol_error();
+      if (!get_int(co, "index", ch.index) || !get_string(co, "finish_reason", ch.finish_reason))
+        return protocol_error();
       if (const auto* d = get_object(co, "delta")) {
         if (!get_opt_string(*d, "role", ch.delta.role) || !get_opt_string(*d, "content", ch.delta.content) ||
             !get_opt_string(*d, "refusal", ch.delta.refusal))
@@ -104,7 +108,8 @@ boost::system::result<chat_completion> parse_chat_completion(const boost::json::
       if (!e.is_object()) return protocol_error();
       const auto& co = e.get_object();
       chat_choice ch;
-      if (!get_int(co, "index", ch.index) || !get_string(co, "finish_reason", ch.finish_reason)) return protocol_error();
+      if (!get_int(co, "index", ch.index) || !get_string(co, "finish_reason", ch.finish_reason))
+        return protocol_error();
       if (const auto* m = get_object(co, "message")) {
         if (!get_string(*m, "role", ch.role) || !get_string(*m, "content", ch.content) ||
             !get_string(*m, "refusal", ch.refusal))
@@ -163,13 +168,18 @@ response to_response(const chat_completion& c, std::int64_t choice_index) {
     boost::json::array content;
     if (!ch->content.empty()) {
       msg.content.push_back({"output_text", ch->content, {}});
-      content.push_back({{"type", "output_text"}, {"text", ch->content}, {"annotations", boost::json::array{}}});
+      content.push_back(
+          {{"type", "output_text"}, {"text", ch->content}, {"annotations", boost::json::array{}}});
     }
     if (!ch->refusal.empty()) {
       msg.content.push_back({"refusal", ch->refusal, {}});
       content.push_back({{"type", "refusal"}, {"refusal", ch->refusal}});
     }
-    msg.raw = {{"type", "message"}, {"id", msg.id}, {"role", "assistant"}, {"status", "completed"}, {"content", std::move(content)}};
+    msg.raw = {{"type", "message"},
+               {"id", msg.id},
+               {"role", "assistant"},
+               {"status", "completed"},
+               {"content", std::move(content)}};
     r.output.push_back(std::move(msg));
   }
   for (const auto& call : ch->tool_calls) {
@@ -179,7 +189,8 @@ response to_response(const chat_completion& c, std::int64_t choice_index) {
     fc.name = call.name;
     fc.arguments = call.arguments;
     fc.status = "completed";
-    fc.raw = {{"type", "function_call"}, {"call_id", call.id}, {"name", call.name}, {"arguments", call.arguments}};
+    fc.raw = {
+        {"type", "function_call"}, {"call_id", call.id}, {"name", call.name}, {"arguments", call.arguments}};
     r.output.push_back(std::move(fc));
   }
   return r;
@@ -226,45 +237,27 @@ void chat_decoder::set_request_id(std::string id) {
   acc_.current().request_id = request_id_;
 }
 
-void chat_decoder::fail(errc kind, std::string message, std::string_view offending) const {
-  error_details d;
-  d.message = std::move(message);
-  d.request_id = request_id_;
-  d.body = detail::excerpt(offending);
-  throw api_error(kind, std::move(d));
-}
-
 std::optional<chat_chunk> chat_decoder::next() {
   while (!done_) {
-    boost::system::error_code ec;
-    auto ev = sse_.next(ec);
-    if (ec) fail(errc::stream_protocol_error, "SSE event larger than the configured maximum");
-    if (!ev) return std::nullopt;
-    if (detail::is_done_marker(ev->data)) {
+    auto p = detail::next_payload(sse_, json_, request_id_, "chunk");
+    if (!p) return std::nullopt;
+    if (p->done_marker) {
       done_ = true;
       return std::nullopt;
     }
-    if (detail::is_blank(ev->data)) continue;
-    auto obj = detail::parse_object(json_, ev->data, ec);
-    if (ec) fail(errc::stream_protocol_error, "chunk data is not a JSON object", ev->data);
-    if (const auto* err = obj.if_contains("error"); err != nullptr && !err->is_null() &&
-                                                    !(err->is_bool() && !err->get_bool())) {
+    // A chunk that carries `error` (any value but null or false) ends the stream.
+    if (const auto* err = p->object.if_contains("error");
+        err != nullptr && !err->is_null() && !(err->is_bool() && !err->get_bool())) {
       done_ = true;
       error_details d;
-      if (err->is_object()) {
-        const auto& eo = err->get_object();
-        (void)get_string(eo, "message", d.message);
-        (void)get_string(eo, "type", d.type);
-        (void)get_string(eo, "code", d.code);
-        (void)get_string(eo, "param", d.param);
-      }
+      if (err->is_object()) detail::read_error_fields(err->get_object(), d);
       if (d.message.empty()) d.message = "error chunk in stream";
-      d.request_id = request_id_;
-      d.body = detail::excerpt(ev->data);
-      throw api_error(errc::stream_error, std::move(d));
+      throw detail::stream_failure(errc::stream_error, std::move(d), request_id_, p->data);
     }
-    auto parsed = parse_chat_chunk(std::move(obj));
-    if (parsed.has_error()) fail(errc::stream_protocol_error, "malformed chat.completion.chunk", ev->data);
+    auto parsed = parse_chat_chunk(std::move(p->object));
+    if (parsed.has_error())
+      throw detail::stream_failure(errc::stream_protocol_error, "malformed chat.completion.chunk",
+                                   request_id_, p->data);
     std::optional<chat_chunk> chunk(std::in_place, std::move(parsed).value());
     acc_.apply(*chunk);
     ++delivered_;
@@ -275,7 +268,8 @@ std::optional<chat_chunk> chat_decoder::next() {
 
 void chat_decoder::finish() {
   sse_.finish();
-  if (!done_) fail(errc::stream_truncated, "the stream ended before [DONE]");
+  if (!done_)
+    throw detail::stream_failure(errc::stream_truncated, "the stream ended before [DONE]", request_id_);
 }
 
 }  // namespace chatkit::openai

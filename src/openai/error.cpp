@@ -1,5 +1,7 @@
 #include <chatkit/openai/error.hpp>
 
+#include "openai/detail/json_fields.hpp"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
@@ -11,32 +13,44 @@ class category final : public boost::system::error_category {
   const char* name() const noexcept override { return "openai"; }
   std::string message(int ev) const override {
     switch (static_cast<errc>(ev)) {
-      case errc::ok: return "ok";
-      case errc::bad_request: return "bad request";
-      case errc::authentication: return "authentication failed";
-      case errc::permission_denied: return "permission denied";
-      case errc::not_found: return "not found";
-      case errc::conflict: return "conflict";
-      case errc::unprocessable_entity: return "unprocessable entity";
-      case errc::rate_limit: return "rate limited";
-      case errc::internal_server: return "internal server error";
-      case errc::api_status: return "unexpected HTTP status";
-      case errc::connection: return "connection error";
-      case errc::timeout: return "timed out";
-      case errc::stream_error: return "error event in stream";
-      case errc::stream_truncated: return "stream truncated";
-      case errc::stream_protocol_error: return "stream protocol error";
-      case errc::cancelled: return "cancelled";
-      case errc::invalid_argument: return "invalid argument";
+      case errc::ok:
+        return "ok";
+      case errc::bad_request:
+        return "bad request";
+      case errc::authentication:
+        return "authentication failed";
+      case errc::permission_denied:
+        return "permission denied";
+      case errc::not_found:
+        return "not found";
+      case errc::conflict:
+        return "conflict";
+      case errc::unprocessable_entity:
+        return "unprocessable entity";
+      case errc::rate_limit:
+        return "rate limited";
+      case errc::internal_server:
+        return "internal server error";
+      case errc::api_status:
+        return "unexpected HTTP status";
+      case errc::connection:
+        return "connection error";
+      case errc::timeout:
+        return "timed out";
+      case errc::stream_error:
+        return "error event in stream";
+      case errc::stream_truncated:
+        return "stream truncated";
+      case errc::stream_protocol_error:
+        return "stream protocol error";
+      case errc::cancelled:
+        return "cancelled";
+      case errc::invalid_argument:
+        return "invalid argument";
     }
     return "unknown openai error";
   }
 };
-
-std::string string_field(const boost::json::object& o, std::string_view key) {
-  if (auto* v = o.if_contains(key); v && v->is_string()) return std::string(v->get_string());
-  return {};
-}
 
 }  // namespace
 
@@ -48,14 +62,22 @@ const boost::system::error_category& openai_category() noexcept {
 errc errc_from_status(int status) noexcept {
   if (status >= 200 && status < 300) return errc::ok;
   switch (status) {
-    case 400: return errc::bad_request;
-    case 401: return errc::authentication;
-    case 403: return errc::permission_denied;
-    case 404: return errc::not_found;
-    case 409: return errc::conflict;
-    case 422: return errc::unprocessable_entity;
-    case 429: return errc::rate_limit;
-    default: break;
+    case 400:
+      return errc::bad_request;
+    case 401:
+      return errc::authentication;
+    case 403:
+      return errc::permission_denied;
+    case 404:
+      return errc::not_found;
+    case 409:
+      return errc::conflict;
+    case 422:
+      return errc::unprocessable_entity;
+    case 429:
+      return errc::rate_limit;
+    default:
+      break;
   }
   return status >= 500 ? errc::internal_server : errc::api_status;
 }
@@ -83,10 +105,7 @@ void parse_error_body(std::string_view body, error_details& out) {
     out.message = std::string(body);
     return;
   }
-  out.message = string_field(*err, "message");
-  out.type = string_field(*err, "type");
-  out.code = string_field(*err, "code");
-  out.param = string_field(*err, "param");
+  detail::read_error_fields(*err, out);
 }
 
 }  // namespace chatkit::openai

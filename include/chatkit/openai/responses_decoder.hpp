@@ -49,8 +49,6 @@ class responses_decoder {
   std::size_t events_delivered() const noexcept { return delivered_; }
 
  private:
-  [[noreturn]] void fail(errc kind, std::string message, std::string_view offending = {}) const;
-
   sse_parser sse_;
   boost::json::parser json_;
   response_accumulator acc_;

@@ -4,8 +4,8 @@
 #pragma once
 
 #include <chatkit/openai/client_options.hpp>
-#include "openai/detail/api_url.hpp"
 #include <chatkit/openai/error.hpp>
+#include "openai/detail/api_url.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
