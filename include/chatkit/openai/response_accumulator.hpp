@@ -22,6 +22,7 @@ class response_accumulator {
  private:
   output_item* item_at(std::int64_t output_index, std::string_view item_id);
   content_part* part_at(output_item& item, std::int64_t index, std::string_view type);
+  content_part* summary_at(std::int64_t output_index, std::string_view item_id, std::int64_t index);
 
   openai::response response_;
   bool finished_ = false;
