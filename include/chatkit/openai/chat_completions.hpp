@@ -1,6 +1,6 @@
-// Chat Completions streaming (openai-streaming.md §4): typed chunks, the accumulator that assembles
-// tool-call fragments by `index` (fragments of several calls may interleave), and the sans-IO decoder
-// of the SSE body (`data: [DONE]` terminates; a chunk with an `error` key raises).
+// Chat Completions streaming (docs/openai-client.md#chat-completions): typed chunks, the accumulator that
+// assembles tool-call fragments by `index` (fragments of several calls may interleave), and the sans-IO
+// decoder of the SSE body (`data: [DONE]` terminates; a chunk with an `error` key raises).
 #pragma once
 
 #include <chatkit/openai/error.hpp>

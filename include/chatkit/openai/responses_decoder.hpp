@@ -1,5 +1,5 @@
 // Sans-IO decoder of a Responses SSE body: bytes in, typed events out, with the stream rules of
-// openai-streaming.md §3.1/§5.4/§6.11 — dispatch on the JSON `type`, sequence numbers must increase,
+// docs/openai-client.md#stream-rules — dispatch on the JSON `type`, sequence numbers must increase,
 // `[DONE]` and blank payloads are ignored, the `error` event raises, and a body that ends before a
 // terminal event is a truncation. The network stream (client.hpp) is a thin adapter around it.
 #pragma once
