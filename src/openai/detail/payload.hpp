@@ -76,9 +76,7 @@ inline api_error stream_failure(errc kind, error_details d, const std::string& r
 
 inline api_error stream_failure(errc kind, std::string message, const std::string& request_id,
                                 std::string_view offending = {}) {
-  error_details d;
-  d.message = std::move(message);
-  return stream_failure(kind, std::move(d), request_id, offending);
+  return api_error(kind, std::move(message), request_id, excerpt(offending));
 }
 
 // One SSE payload: a JSON object, or the `[DONE]` marker. `data` views the parser's buffer (valid until the

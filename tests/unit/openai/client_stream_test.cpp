@@ -9,12 +9,11 @@ using chatkit::openai::testing::scripted_server;
 using chatkit::openai::testing::write_plan;
 
 TEST_CASE("client: T1_text over HTTP in every write plan", "[openai][client]") {
-  for (auto plan : {write_plan::whole(), write_plan::per_event(), write_plan::split_every(1), write_plan::split_every(7)}) {
+  for (auto plan : {write_plan::whole(), write_plan::per_event(), write_plan::split_every(1),
+                    write_plan::split_every(7)}) {
     scripted_server server;
     server.add(exchange::sse(fixture("T1_text.sse"), "req_t1", plan));
-    net::io_context ioc;
-    client c(ioc.get_executor(), client_options_for(server));
-    auto r = run_sync(ioc, collect(c, hello_request()));
+    auto r = stream_from(server);
     REQUIRE_FALSE(r.error);
     CHECK(r.events.size() == 11);
     CHECK(text_deltas(r) == std::vector<std::string>{"Hello", ", world", "!"});
@@ -44,12 +43,11 @@ TEST_CASE("client: T1_text over HTTP in every write plan", "[openai][client]") {
 }
 
 TEST_CASE("client: P1_edge (CRLF, comment, id, retry, split data) equals T1", "[openai][client]") {
-  for (auto plan : {write_plan::whole(), write_plan::per_event(), write_plan::split_every(1), write_plan::split_every(7)}) {
+  for (auto plan : {write_plan::whole(), write_plan::per_event(), write_plan::split_every(1),
+                    write_plan::split_every(7)}) {
     scripted_server server;
     server.add(exchange::sse(fixture("P1_edge.sse"), "req_p1", plan));
-    net::io_context ioc;
-    client c(ioc.get_executor(), client_options_for(server));
-    auto r = run_sync(ioc, collect(c, hello_request()));
+    auto r = stream_from(server);
     REQUIRE_FALSE(r.error);
     CHECK(r.events.size() == 11);
     CHECK(r.final.output_text() == "Hello, world!");
@@ -75,7 +73,9 @@ TEST_CASE("client: T2 and T3 reuse one keep-alive connection", "[openai][client]
 
   auto t2b = run_sync(ioc, collect(c, hello_request()));
   REQUIRE_FALSE(t2b.error);
-  CHECK(t2b.final.output_text() == "It is 18\xC2\xB0" "C in Paris.");
+  CHECK(t2b.final.output_text() ==
+        "It is 18\xC2\xB0"
+        "C in Paris.");
   CHECK(t2b.final.usage->cached_tokens == 64);
   CHECK(t2b.request_id == "req_t2b");
 
@@ -96,9 +96,7 @@ TEST_CASE("client: T5 family over the wire", "[openai][client]") {
     for (const char* name : {"T5_error_mid_stream.sse", "T5b_error_nested.sse"}) {
       scripted_server server;
       server.add(exchange::sse(fixture(name), "req_t5"));
-      net::io_context ioc;
-      client c(ioc.get_executor(), client_options_for(server));
-      auto r = run_sync(ioc, collect(c, hello_request()));
+      auto r = stream_from(server);
       CHECK(r.events.size() == 4);
       REQUIRE(r.error);
       CHECK(r.error->kind() == errc::stream_error);
@@ -110,9 +108,7 @@ TEST_CASE("client: T5 family over the wire", "[openai][client]") {
   SECTION("response.failed ends the stream normally with a failed response") {
     scripted_server server;
     server.add(exchange::sse(fixture("T5c_failed.sse"), "req_t5"));
-    net::io_context ioc;
-    client c(ioc.get_executor(), client_options_for(server));
-    auto r = run_sync(ioc, collect(c, hello_request()));
+    auto r = stream_from(server);
     REQUIRE_FALSE(r.error);
     CHECK(r.final.status == "failed");
     CHECK(r.final.error_code == "server_error");
@@ -121,9 +117,7 @@ TEST_CASE("client: T5 family over the wire", "[openai][client]") {
   SECTION("response.incomplete") {
     scripted_server server;
     server.add(exchange::sse(fixture("T5d_incomplete.sse"), "req_t5"));
-    net::io_context ioc;
-    client c(ioc.get_executor(), client_options_for(server));
-    auto r = run_sync(ioc, collect(c, hello_request()));
+    auto r = stream_from(server);
     REQUIRE_FALSE(r.error);
     CHECK(r.final.status == "incomplete");
     CHECK(r.final.incomplete_reason == "max_output_tokens");
@@ -136,9 +130,7 @@ TEST_CASE("client: truncated connections", "[openai][client]") {
     auto x = exchange::sse(fixture("T6_truncated.sse"), "req_t6");
     x.end = chatkit::openai::testing::ending::abort;
     server.add(x);
-    net::io_context ioc;
-    client c(ioc.get_executor(), client_options_for(server));
-    auto r = run_sync(ioc, collect(c, hello_request()));
+    auto r = stream_from(server);
     CHECK(r.events.size() == 4);
     REQUIRE(r.error);
     CHECK(r.error->kind() == errc::stream_truncated);
@@ -148,13 +140,13 @@ TEST_CASE("client: truncated connections", "[openai][client]") {
   SECTION("T6b: body delimited by close, clean EOF without a terminal event") {
     scripted_server server;
     auto x = exchange::sse(fixture("T6_truncated.sse"), "req_t6");
-    x.headers = {{"Content-Type", "text/event-stream; charset=utf-8"}, {"x-request-id", "req_t6"}, {"Connection", "close"}};
+    x.headers = {{"Content-Type", "text/event-stream; charset=utf-8"},
+                 {"x-request-id", "req_t6"},
+                 {"Connection", "close"}};
     x.chunked = false;
     x.content_length = false;
     server.add(x);
-    net::io_context ioc;
-    client c(ioc.get_executor(), client_options_for(server));
-    auto r = run_sync(ioc, collect(c, hello_request()));
+    auto r = stream_from(server);
     CHECK(r.events.size() == 4);
     REQUIRE(r.error);
     CHECK(r.error->kind() == errc::stream_truncated);
@@ -212,10 +204,14 @@ TEST_CASE("client: non-streaming calls and header configuration", "[openai][clie
   const std::string t1 = fixture("T1_text.sse");
   // The non-streaming answer is the final Response object of T1.
   const auto completed_at = t1.find("data: {\"type\":\"response.completed\"");
-  auto completed = boost::json::parse(std::string_view(t1).substr(completed_at + 6, t1.find('\n', completed_at) - completed_at - 6));
-  server.add(exchange::json(200, boost::json::serialize(completed.at("response")), {{"x-request-id", "req_ns"}}));
-  server.add(exchange::json(200, R"({"id":"chatcmpl-9","object":"chat.completion","created":1,"model":"gpt-test","choices":[{"index":0,"message":{"role":"assistant","content":"Hi!"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}})",
-                            {{"x-request-id", "req_cc"}}));
+  auto completed = boost::json::parse(
+      std::string_view(t1).substr(completed_at + 6, t1.find('\n', completed_at) - completed_at - 6));
+  server.add(
+      exchange::json(200, boost::json::serialize(completed.at("response")), {{"x-request-id", "req_ns"}}));
+  server.add(exchange::json(
+      200,
+      R"({"id":"chatcmpl-9","object":"chat.completion","created":1,"model":"gpt-test","choices":[{"index":0,"message":{"role":"assistant","content":"Hi!"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}})",
+      {{"x-request-id", "req_cc"}}));
   net::io_context ioc;
   auto opts = client_options_for(server);
   opts.organization = "org-1";
@@ -231,7 +227,8 @@ TEST_CASE("client: non-streaming calls and header configuration", "[openai][clie
   CHECK(resp.request_id == "req_ns");
   CHECK(resp.usage->total_tokens == 16);
 
-  auto chat = run_sync(ioc, c.create_chat_completion({{"model", "gpt-test"}, {"messages", boost::json::array{}}}));
+  auto chat =
+      run_sync(ioc, c.create_chat_completion({{"model", "gpt-test"}, {"messages", boost::json::array{}}}));
   CHECK(chat.choices.at(0).content == "Hi!");
   CHECK(chat.request_id == "req_cc");
 

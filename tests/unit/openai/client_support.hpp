@@ -8,6 +8,8 @@
 #include "openai/scripted_server.hpp"
 #include "support/run_sync.hpp"
 
+#include <functional>
+
 namespace chatkit::openai::test {
 
 namespace net = boost::asio;
@@ -41,6 +43,17 @@ inline net::awaitable<stream_result> collect(client c, boost::json::object param
     r.error = e;
   }
   co_return r;
+}
+
+// Streams one response from `server` with a fresh client (options from client_options_for, then `tweak`).
+inline stream_result stream_from(const testing::scripted_server& server,
+                                 const std::function<void(client_options&)>& tweak = {},
+                                 request_options ro = {}) {
+  net::io_context ioc;
+  auto o = client_options_for(server);
+  if (tweak) tweak(o);
+  client c(ioc.get_executor(), std::move(o));
+  return run_sync(ioc, collect(c, hello_request(), std::move(ro)));
 }
 
 inline std::vector<std::string> text_deltas(const stream_result& r) {
