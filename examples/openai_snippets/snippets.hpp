@@ -1,5 +1,5 @@
 // The code shown in docs/openai-client.md. Each snippet is a function so that the examples' mains run
-// them against the real API and tests/unit/openai/examples_test.cpp runs them against the scripted server.
+// them against the real API and tests/unit/openai/openai_snippets_test.cpp runs them against the scripted server.
 #pragma once
 
 #include <chatkit/openai/blocking_client.hpp>

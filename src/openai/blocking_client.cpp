@@ -39,19 +39,13 @@ chat_completion blocking_client::create_chat_completion(boost::json::object para
 
 namespace {
 
-net::awaitable<response> stream_all(client c, boost::json::object params, request_options opts,
-                                    const std::function<void(const response_event&)>& on_event) {
-  auto s = co_await c.stream_response(std::move(params), std::move(opts));
+// Reads a stream to its end, handing every event to `on_event`; the accumulated result.
+template <class Event, class Result>
+net::awaitable<Result> read_all(net::awaitable<event_stream<Event, Result>> open,
+                                const std::function<void(const Event&)>& on_event) {
+  auto s = co_await std::move(open);
   while (auto e = co_await s.next())
     if (on_event) on_event(*e);
-  co_return s.current();
-}
-
-net::awaitable<chat_completion> stream_all_chat(client c, boost::json::object params, request_options opts,
-                                                const std::function<void(const chat_chunk&)>& on_chunk) {
-  auto s = co_await c.stream_chat_completion(std::move(params), std::move(opts));
-  while (auto e = co_await s.next())
-    if (on_chunk) on_chunk(*e);
   co_return s.current();
 }
 
@@ -60,13 +54,13 @@ net::awaitable<chat_completion> stream_all_chat(client c, boost::json::object pa
 response blocking_client::stream_response(boost::json::object params,
                                           const std::function<void(const response_event&)>& on_event,
                                           request_options opts) {
-  return impl_->run(stream_all(impl_->c, std::move(params), std::move(opts), on_event));
+  return impl_->run(read_all(impl_->c.stream_response(std::move(params), std::move(opts)), on_event));
 }
 
 chat_completion blocking_client::stream_chat_completion(boost::json::object params,
                                                         const std::function<void(const chat_chunk&)>& on_chunk,
                                                         request_options opts) {
-  return impl_->run(stream_all_chat(impl_->c, std::move(params), std::move(opts), on_chunk));
+  return impl_->run(read_all(impl_->c.stream_chat_completion(std::move(params), std::move(opts)), on_chunk));
 }
 
 }  // namespace chatkit::openai

@@ -1,13 +1,12 @@
 #include <chatkit/openai/chat_completions.hpp>
 
-#include "detail/json_fields.hpp"
-#include "detail/payload.hpp"
+#include "openai/detail/json_fields.hpp"
+#include "openai/detail/payload.hpp"
 
 #include <algorithm>
 
 namespace chatkit::openai {
 
-using detail::get_array;
 using detail::get_int;
 using detail::get_object;
 using detail::get_string;
@@ -37,17 +36,52 @@ bool get_opt_string(const boost::json::object& o, std::string_view key, std::opt
   return true;
 }
 
-bool parse_chat_usage(const boost::json::object& o, chat_usage& u) {
-  bool ok = get_int(o, "prompt_tokens", u.prompt_tokens) && get_int(o, "completion_tokens", u.completion_tokens) &&
-            get_int(o, "total_tokens", u.total_tokens);
-  if (const auto* p = get_object(o, "prompt_tokens_details")) ok = ok && get_int(*p, "cached_tokens", u.cached_tokens);
-  if (const auto* c = get_object(o, "completion_tokens_details"))
-    ok = ok && get_int(*c, "reasoning_tokens", u.reasoning_tokens);
+// `usage` when present (absent or null: none).
+bool read_usage(const boost::json::object& o, std::optional<chat_usage>& out) {
+  const auto* u = get_object(o, "usage");
+  if (u == nullptr) return true;
+  chat_usage usage;
+  bool ok = get_int(*u, "prompt_tokens", usage.prompt_tokens) &&
+            get_int(*u, "completion_tokens", usage.completion_tokens) &&
+            get_int(*u, "total_tokens", usage.total_tokens);
+  if (const auto* p = get_object(*u, "prompt_tokens_details"))
+    ok = ok && get_int(*p, "cached_tokens", usage.cached_tokens);
+  if (const auto* c = get_object(*u, "completion_tokens_details"))
+    ok = ok && get_int(*c, "reasoning_tokens", usage.reasoning_tokens);
+  if (ok) out = usage;
   return ok;
 }
 
-bool parse_tool_call_delta(const boost::json::object& o, chat_tool_call_delta& t) {
-  if (!detail::require_int(o, "index", t.index) || !get_opt_string(o, "id", t.id) || !get_opt_string(o, "type", t.type))
+// The fields a chunk and a completion share: id, model, created and usage.
+template <class T>
+bool read_header(const boost::json::object& o, T& c) {
+  return get_string(o, "id", c.id) && get_string(o, "model", c.model) && get_int(o, "created", c.created) &&
+         read_usage(o, c.usage);
+}
+
+// Every element of the array `v` (null: none) read by `read_one`; false when `v` is not an array, an
+// element is not an object or read_one fails.
+template <class T, class Read>
+bool read_objects(const boost::json::value* v, std::vector<T>& out, Read read_one) {
+  if (v == nullptr || v->is_null()) return true;
+  if (!v->is_array()) return false;
+  for (const auto& e : v->get_array()) {
+    T t;
+    if (!e.is_object() || !read_one(e.get_object(), t)) return false;
+    out.push_back(std::move(t));
+  }
+  return true;
+}
+
+// The array field `key` if it is one (a non-streaming body tolerates anything else as "absent").
+const boost::json::value* if_array(const boost::json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v != nullptr && v->is_array() ? v : nullptr;
+}
+
+bool read_tool_call_delta(const boost::json::object& o, chat_tool_call_delta& t) {
+  if (!detail::require_int(o, "index", t.index) || !get_opt_string(o, "id", t.id) ||
+      !get_opt_string(o, "type", t.type))
     return false;
   if (const auto* f = get_object(o, "function")) {
     std::optional<std::string> args;
@@ -57,80 +91,43 @@ bool parse_tool_call_delta(const boost::json::object& o, chat_tool_call_delta& t
   return true;
 }
 
+bool read_chunk_choice(const boost::json::object& o, chat_chunk_choice& ch) {
+  if (!get_int(o, "index", ch.index) || !get_string(o, "finish_reason", ch.finish_reason)) return false;
+  const auto* d = get_object(o, "delta");
+  return d == nullptr ||
+         (get_opt_string(*d, "role", ch.delta.role) && get_opt_string(*d, "content", ch.delta.content) &&
+          get_opt_string(*d, "refusal", ch.delta.refusal) &&
+          read_objects(d->if_contains("tool_calls"), ch.delta.tool_calls, read_tool_call_delta));
+}
+
+bool read_tool_call(const boost::json::object& o, chat_tool_call& call) {
+  if (!get_string(o, "id", call.id) || !get_string(o, "type", call.type)) return false;
+  const auto* f = get_object(o, "function");
+  return f == nullptr || (get_string(*f, "name", call.name) && get_string(*f, "arguments", call.arguments));
+}
+
+bool read_choice(const boost::json::object& o, chat_choice& ch) {
+  if (!get_int(o, "index", ch.index) || !get_string(o, "finish_reason", ch.finish_reason)) return false;
+  const auto* m = get_object(o, "message");
+  return m == nullptr || (get_string(*m, "role", ch.role) && get_string(*m, "content", ch.content) &&
+                          get_string(*m, "refusal", ch.refusal) &&
+                          read_objects(if_array(*m, "tool_calls"), ch.tool_calls, read_tool_call));
+}
+
 }  // namespace
 
 boost::system::result<chat_chunk> parse_chat_chunk(boost::json::object&& o) {
   chat_chunk c;
-  if (!get_string(o, "id", c.id) || !get_string(o, "model", c.model) || !get_int(o, "created", c.created))
+  if (!read_header(o, c) || !read_objects(o.if_contains("choices"), c.choices, read_chunk_choice))
     return protocol_error();
-  if (const auto* choices = o.if_contains("choices"); choices != nullptr && !choices->is_null()) {
-    if (!choices->is_array()) return protocol_error();
-    for (const auto& e : choices->get_array()) {
-      if (!e.is_object()) return protocol_error();
-      const auto& co = e.get_object();
-      chat_chunk_choice ch;
-      if (!get_int(co, "index", ch.index) || !get_string(co, "finish_reason", ch.finish_reason)) return protocol_error();
-      if (const auto* d = get_object(co, "delta")) {
-        if (!get_opt_string(*d, "role", ch.delta.role) || !get_opt_string(*d, "content", ch.delta.content) ||
-            !get_opt_string(*d, "refusal", ch.delta.refusal))
-          return protocol_error();
-        if (const auto* calls = d->if_contains("tool_calls"); calls != nullptr && !calls->is_null()) {
-          if (!calls->is_array()) return protocol_error();
-          for (const auto& tc : calls->get_array()) {
-            chat_tool_call_delta t;
-            if (!tc.is_object() || !parse_tool_call_delta(tc.get_object(), t)) return protocol_error();
-            ch.delta.tool_calls.push_back(std::move(t));
-          }
-        }
-      }
-      c.choices.push_back(std::move(ch));
-    }
-  }
-  if (const auto* u = get_object(o, "usage")) {
-    chat_usage usage;
-    if (!parse_chat_usage(*u, usage)) return protocol_error();
-    c.usage = usage;
-  }
   detail::adopt(c.raw, std::move(o));
   return c;
 }
 
 boost::system::result<chat_completion> parse_chat_completion(const boost::json::object& o) {
   chat_completion c;
-  if (!get_string(o, "id", c.id) || !get_string(o, "model", c.model) || !get_int(o, "created", c.created))
+  if (!read_header(o, c) || !read_objects(if_array(o, "choices"), c.choices, read_choice))
     return protocol_error();
-  if (const auto* choices = get_array(o, "choices")) {
-    for (const auto& e : *choices) {
-      if (!e.is_object()) return protocol_error();
-      const auto& co = e.get_object();
-      chat_choice ch;
-      if (!get_int(co, "index", ch.index) || !get_string(co, "finish_reason", ch.finish_reason)) return protocol_error();
-      if (const auto* m = get_object(co, "message")) {
-        if (!get_string(*m, "role", ch.role) || !get_string(*m, "content", ch.content) ||
-            !get_string(*m, "refusal", ch.refusal))
-          return protocol_error();
-        if (const auto* calls = get_array(*m, "tool_calls")) {
-          for (const auto& tc : *calls) {
-            if (!tc.is_object()) return protocol_error();
-            chat_tool_call call;
-            const auto& to = tc.get_object();
-            if (!get_string(to, "id", call.id) || !get_string(to, "type", call.type)) return protocol_error();
-            if (const auto* f = get_object(to, "function")) {
-              if (!get_string(*f, "name", call.name) || !get_string(*f, "arguments", call.arguments))
-                return protocol_error();
-            }
-            ch.tool_calls.push_back(std::move(call));
-          }
-        }
-      }
-      c.choices.push_back(std::move(ch));
-    }
-  }
-  if (const auto* u = get_object(o, "usage")) {
-    chat_usage usage;
-    if (!parse_chat_usage(*u, usage)) return protocol_error();
-    c.usage = usage;
-  }
   c.raw = o;
   return c;
 }
@@ -163,13 +160,18 @@ response to_response(const chat_completion& c, std::int64_t choice_index) {
     boost::json::array content;
     if (!ch->content.empty()) {
       msg.content.push_back({"output_text", ch->content, {}});
-      content.push_back({{"type", "output_text"}, {"text", ch->content}, {"annotations", boost::json::array{}}});
+      content.push_back(
+          {{"type", "output_text"}, {"text", ch->content}, {"annotations", boost::json::array{}}});
     }
     if (!ch->refusal.empty()) {
       msg.content.push_back({"refusal", ch->refusal, {}});
       content.push_back({{"type", "refusal"}, {"refusal", ch->refusal}});
     }
-    msg.raw = {{"type", "message"}, {"id", msg.id}, {"role", "assistant"}, {"status", "completed"}, {"content", std::move(content)}};
+    msg.raw = {{"type", "message"},
+               {"id", msg.id},
+               {"role", "assistant"},
+               {"status", "completed"},
+               {"content", std::move(content)}};
     r.output.push_back(std::move(msg));
   }
   for (const auto& call : ch->tool_calls) {
@@ -179,7 +181,8 @@ response to_response(const chat_completion& c, std::int64_t choice_index) {
     fc.name = call.name;
     fc.arguments = call.arguments;
     fc.status = "completed";
-    fc.raw = {{"type", "function_call"}, {"call_id", call.id}, {"name", call.name}, {"arguments", call.arguments}};
+    fc.raw = {
+        {"type", "function_call"}, {"call_id", call.id}, {"name", call.name}, {"arguments", call.arguments}};
     r.output.push_back(std::move(fc));
   }
   return r;
@@ -226,45 +229,27 @@ void chat_decoder::set_request_id(std::string id) {
   acc_.current().request_id = request_id_;
 }
 
-void chat_decoder::fail(errc kind, std::string message, std::string_view offending) const {
-  error_details d;
-  d.message = std::move(message);
-  d.request_id = request_id_;
-  d.body = detail::excerpt(offending);
-  throw api_error(kind, std::move(d));
-}
-
 std::optional<chat_chunk> chat_decoder::next() {
   while (!done_) {
-    boost::system::error_code ec;
-    auto ev = sse_.next(ec);
-    if (ec) fail(errc::stream_protocol_error, "SSE event larger than the configured maximum");
-    if (!ev) return std::nullopt;
-    if (detail::is_done_marker(ev->data)) {
+    auto p = detail::next_payload(sse_, json_, request_id_, "chunk");
+    if (!p) return std::nullopt;
+    if (p->done_marker) {
       done_ = true;
       return std::nullopt;
     }
-    if (detail::is_blank(ev->data)) continue;
-    auto obj = detail::parse_object(json_, ev->data, ec);
-    if (ec) fail(errc::stream_protocol_error, "chunk data is not a JSON object", ev->data);
-    if (const auto* err = obj.if_contains("error"); err != nullptr && !err->is_null() &&
-                                                    !(err->is_bool() && !err->get_bool())) {
+    // A chunk that carries `error` (any value but null or false) ends the stream.
+    if (const auto* err = p->object.if_contains("error");
+        err != nullptr && !err->is_null() && !(err->is_bool() && !err->get_bool())) {
       done_ = true;
       error_details d;
-      if (err->is_object()) {
-        const auto& eo = err->get_object();
-        (void)get_string(eo, "message", d.message);
-        (void)get_string(eo, "type", d.type);
-        (void)get_string(eo, "code", d.code);
-        (void)get_string(eo, "param", d.param);
-      }
+      if (err->is_object()) detail::read_error_fields(err->get_object(), d);
       if (d.message.empty()) d.message = "error chunk in stream";
-      d.request_id = request_id_;
-      d.body = detail::excerpt(ev->data);
-      throw api_error(errc::stream_error, std::move(d));
+      throw detail::stream_failure(errc::stream_error, std::move(d), request_id_, p->data);
     }
-    auto parsed = parse_chat_chunk(std::move(obj));
-    if (parsed.has_error()) fail(errc::stream_protocol_error, "malformed chat.completion.chunk", ev->data);
+    auto parsed = parse_chat_chunk(std::move(p->object));
+    if (parsed.has_error())
+      throw detail::stream_failure(errc::stream_protocol_error, "malformed chat.completion.chunk",
+                                   request_id_, p->data);
     std::optional<chat_chunk> chunk(std::in_place, std::move(parsed).value());
     acc_.apply(*chunk);
     ++delivered_;
@@ -275,7 +260,8 @@ std::optional<chat_chunk> chat_decoder::next() {
 
 void chat_decoder::finish() {
   sse_.finish();
-  if (!done_) fail(errc::stream_truncated, "the stream ended before [DONE]");
+  if (!done_)
+    throw detail::stream_failure(errc::stream_truncated, "the stream ended before [DONE]", request_id_);
 }
 
 }  // namespace chatkit::openai

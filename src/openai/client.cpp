@@ -2,7 +2,7 @@
 #include <chatkit/openai/responses_decoder.hpp>
 #include <chatkit/openai/retry.hpp>
 
-#include "detail/transport.hpp"
+#include "openai/detail/transport.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -61,10 +61,12 @@ void apply_headers(http::request<http::string_body>& req, const header_overrides
 }
 
 http::request<http::string_body> build_request(const detail::client_config& cfg, std::string_view path,
-                                               boost::json::object body, bool stream, const request_options& ro) {
+                                               boost::json::object body, bool stream,
+                                               const request_options& ro) {
   http::request<http::string_body> req{http::verb::post, cfg.target.base_path + std::string(path), 11};
   const bool default_port = cfg.target.port == (cfg.target.tls ? "443" : "80");
-  std::string host = cfg.target.host.find(':') != std::string::npos ? "[" + cfg.target.host + "]" : cfg.target.host;
+  std::string host =
+      cfg.target.host.find(':') != std::string::npos ? "[" + cfg.target.host + "]" : cfg.target.host;
   if (!default_port) host += ":" + cfg.target.port;
   req.set(http::field::host, host);
   req.set(http::field::authorization, "Bearer " + cfg.api_key);
@@ -95,9 +97,10 @@ auto translate_cancellation(F&& f) -> decltype(f()) {
   }
 }
 
-// One logical request with the retry policy of §5.2. Returns the exchange once a 2xx head arrived.
-net::awaitable<http_exchange> execute(std::shared_ptr<client_state> state, http::request<http::string_body> req,
-                                      timeouts t, int max_retries) {
+// One logical request with the retry policy of docs/openai-client.md#retries. Returns the exchange once a 2xx
+// head arrived.
+net::awaitable<http_exchange> execute(std::shared_ptr<client_state> state,
+                                      http::request<http::string_body> req, timeouts t, int max_retries) {
   const auto& opts = state->config().options;
   for (int retries = 0;; ++retries) {
     std::optional<api_error> failure;
@@ -149,10 +152,42 @@ boost::json::object parse_json_object(const std::string& body, const std::string
   boost::system::error_code ec;
   auto v = boost::json::parse(body, ec);
   if (ec || !v.is_object())
-    throw api_error(errc::stream_protocol_error,
-                    "response body is not a JSON object", request_id, body.substr(0, 1024));
+    throw api_error(errc::stream_protocol_error, "response body is not a JSON object", request_id,
+                    body.substr(0, 1024));
   return std::move(v.get_object());
 }
+
+// What differs between the two APIs, keyed by the result type.
+template <class Result>
+struct api;
+
+template <>
+struct api<response> {
+  static constexpr std::string_view path = "/responses";
+  static constexpr std::string_view malformed = "malformed Response object";
+  using decoder = responses_decoder;
+  static auto parse(const boost::json::object& o) { return parse_response(o); }
+  static void prepare_stream(boost::json::object&) {}
+  static openai::decoder_options decoder_options(const client_options& o) {
+    openai::decoder_options d;
+    d.max_event_size = o.max_event_size;
+    d.lenient_sequence = o.lenient_sequence_numbers;
+    return d;
+  }
+};
+
+template <>
+struct api<chat_completion> {
+  static constexpr std::string_view path = "/chat/completions";
+  static constexpr std::string_view malformed = "malformed chat.completion";
+  using decoder = chat_decoder;
+  static auto parse(const boost::json::object& o) { return parse_chat_completion(o); }
+  // Streaming asks for the usage chunk unless the caller chose otherwise.
+  static void prepare_stream(boost::json::object& params) {
+    if (!params.contains("stream_options")) params["stream_options"] = {{"include_usage", true}};
+  }
+  static std::size_t decoder_options(const client_options& o) { return o.max_event_size; }
+};
 
 // After the terminal event the body normally ends at once (the last chunk); read it so the connection
 // can be reused, but never wait long for a server that keeps it open.
@@ -183,7 +218,7 @@ net::awaitable<void> drain(client_state& state, http_exchange& x, timeouts t) {
   }
 }
 
-// The I/O half shared by both stream kinds; Decoder is responses_decoder or chat_decoder.
+// The I/O half of an event_stream; Decoder is responses_decoder or chat_decoder.
 template <class Decoder>
 struct stream_core {
   std::shared_ptr<client_state> state;
@@ -266,56 +301,109 @@ struct stream_core {
 
 // ---- streams ---------------------------------------------------------------------------------------
 
-struct responses_stream::impl : stream_core<responses_decoder> {
-  using stream_core::stream_core;
-};
-struct chat_stream::impl : stream_core<chat_decoder> {
-  using stream_core::stream_core;
+template <class Event, class Result>
+struct event_stream<Event, Result>::impl : stream_core<typename api<Result>::decoder> {
+  using impl::stream_core::stream_core;
 };
 
-responses_stream::responses_stream(std::unique_ptr<impl> p) noexcept : impl_(std::move(p)) {}
-responses_stream::responses_stream(responses_stream&&) noexcept = default;
-responses_stream& responses_stream::operator=(responses_stream&&) noexcept = default;
-responses_stream::~responses_stream() {
+template <class Event, class Result>
+event_stream<Event, Result>::event_stream(std::unique_ptr<impl> p) noexcept : impl_(std::move(p)) {}
+template <class Event, class Result>
+event_stream<Event, Result>::event_stream(event_stream&&) noexcept = default;
+template <class Event, class Result>
+event_stream<Event, Result>& event_stream<Event, Result>::operator=(event_stream&&) noexcept = default;
+template <class Event, class Result>
+event_stream<Event, Result>::~event_stream() {
   if (impl_ && !impl_->x.released) impl_->close();
 }
-net::awaitable<std::optional<response_event>> responses_stream::next() {
-  return impl_->next<response_event>();
+template <class Event, class Result>
+net::awaitable<std::optional<Event>> event_stream<Event, Result>::next() {
+  return impl_->template next<Event>();
 }
-const response& responses_stream::current() const noexcept { return impl_->decoder.accumulator().current(); }
-bool responses_stream::done() const noexcept { return impl_->decoder.done(); }
-const std::string& responses_stream::request_id() const noexcept { return impl_->x.request_id; }
-const header_list& responses_stream::headers() const noexcept { return impl_->x.headers; }
-void responses_stream::cancel() noexcept {
+template <class Event, class Result>
+const Result& event_stream<Event, Result>::current() const noexcept {
+  return impl_->decoder.accumulator().current();
+}
+template <class Event, class Result>
+bool event_stream<Event, Result>::done() const noexcept {
+  return impl_->decoder.done();
+}
+template <class Event, class Result>
+const std::string& event_stream<Event, Result>::request_id() const noexcept {
+  return impl_->x.request_id;
+}
+template <class Event, class Result>
+const header_list& event_stream<Event, Result>::headers() const noexcept {
+  return impl_->x.headers;
+}
+template <class Event, class Result>
+void event_stream<Event, Result>::cancel() noexcept {
   impl_->cancelled = true;
   impl_->close();
 }
 
-chat_stream::chat_stream(std::unique_ptr<impl> p) noexcept : impl_(std::move(p)) {}
-chat_stream::chat_stream(chat_stream&&) noexcept = default;
-chat_stream& chat_stream::operator=(chat_stream&&) noexcept = default;
-chat_stream::~chat_stream() {
-  if (impl_ && !impl_->x.released) impl_->close();
-}
-net::awaitable<std::optional<chat_chunk>> chat_stream::next() { return impl_->next<chat_chunk>(); }
-const chat_completion& chat_stream::current() const noexcept { return impl_->decoder.accumulator().current(); }
-bool chat_stream::done() const noexcept { return impl_->decoder.done(); }
-const std::string& chat_stream::request_id() const noexcept { return impl_->x.request_id; }
-const header_list& chat_stream::headers() const noexcept { return impl_->x.headers; }
-void chat_stream::cancel() noexcept {
-  impl_->cancelled = true;
-  impl_->close();
-}
+template class event_stream<response_event, response>;
+template class event_stream<chat_chunk, chat_completion>;
 
 // ---- client ----------------------------------------------------------------------------------------
+
+namespace {
+
+// One call: the request through the retry loop, then `finish` on the exchange once a 2xx head arrived.
+template <class T, class Finish>
+net::awaitable<T> call(std::shared_ptr<client_state> state, std::string path, boost::json::object body,
+                       bool stream, request_options opts, Finish finish) {
+  co_return co_await translate_cancellation([&]() -> net::awaitable<T> {
+    const auto t = make_timeouts(state->config().options, opts);
+    auto req = build_request(state->config(), path, std::move(body), stream, opts);
+    auto x = co_await execute(state, std::move(req), t,
+                              opts.max_retries.value_or(state->config().options.max_retries));
+    co_return co_await finish(state, std::move(x), t);
+  });
+}
+
+// A non-streaming call: the body parsed into Result (response or chat_completion).
+template <class Result>
+net::awaitable<Result> create(std::shared_ptr<client_state> state, boost::json::object params,
+                              request_options opts) {
+  return call<Result>(
+      std::move(state), std::string(api<Result>::path), std::move(params), false, std::move(opts),
+      [](std::shared_ptr<client_state> s, http_exchange x, timeouts t) -> net::awaitable<Result> {
+        auto text = co_await read_json_body(*s, x, t);
+        auto parsed = api<Result>::parse(parse_json_object(text, x.request_id));
+        if (!parsed)
+          throw api_error(errc::stream_protocol_error, std::string(api<Result>::malformed), x.request_id,
+                          text.substr(0, 1024));
+        parsed->request_id = x.request_id;
+        co_return std::move(*parsed);
+      });
+}
+
+// A streaming call: the event stream over the response body.
+template <class Event, class Result>
+net::awaitable<event_stream<Event, Result>> open_stream(std::shared_ptr<client_state> state,
+                                                        boost::json::object params, request_options opts) {
+  api<Result>::prepare_stream(params);
+  return call<event_stream<Event, Result>>(
+      std::move(state), std::string(api<Result>::path), std::move(params), true, std::move(opts),
+      [](std::shared_ptr<client_state> s, http_exchange x,
+         timeouts t) -> net::awaitable<event_stream<Event, Result>> {
+        const auto arg = api<Result>::decoder_options(s->config().options);
+        co_return event_stream<Event, Result>(
+            std::make_unique<typename event_stream<Event, Result>::impl>(std::move(s), std::move(x), t, arg));
+      });
+}
+
+}  // namespace
 
 client::client(net::any_io_executor ex, client_options opts) {
   detail::client_config cfg;
   cfg.api_key = opts.api_key ? *opts.api_key : from_env("OPENAI_API_KEY").value_or("");
   if (cfg.api_key.empty())
     throw api_error(errc::invalid_argument, "no API key: set client_options::api_key or OPENAI_API_KEY");
-  base_url_ = opts.base_url ? *opts.base_url : from_env("OPENAI_BASE_URL").value_or("https://api.openai.com/v1");
-  auto target = detail::parse_base_url(base_url_);
+  base_url_ =
+      opts.base_url ? *opts.base_url : from_env("OPENAI_BASE_URL").value_or("https://api.openai.com/v1");
+  auto target = detail::parse_api_url(base_url_);
   if (!target) throw api_error(errc::invalid_argument, "invalid base URL: " + base_url_);
   cfg.target = std::move(*target);
   auto proxy = detail::select_proxy(cfg.target, opts.proxy);
@@ -329,77 +417,40 @@ client::client(net::any_io_executor ex, client_options opts) {
   state_ = std::make_shared<client_state>(std::move(ex), std::move(cfg));
 }
 
-net::any_io_executor client::get_executor() const { return state_->executor(); }
-const std::string& client::base_url() const noexcept { return base_url_; }
+net::any_io_executor client::get_executor() const {
+  return state_->executor();
+}
+const std::string& client::base_url() const noexcept {
+  return base_url_;
+}
 
 net::awaitable<boost::json::value> client::post(std::string_view path, boost::json::object body,
                                                 request_options opts) const {
-  auto state = state_;
-  const std::string p(path);
-  co_return co_await translate_cancellation([&]() -> net::awaitable<boost::json::value> {
-    const auto t = make_timeouts(state->config().options, opts);
-    auto req = build_request(state->config(), p, std::move(body), false, opts);
-    auto x = co_await execute(state, std::move(req), t, opts.max_retries.value_or(state->config().options.max_retries));
-    auto text = co_await read_json_body(*state, x, t);
-    co_return boost::json::value(parse_json_object(text, x.request_id));
-  });
+  return call<boost::json::value>(
+      state_, std::string(path), std::move(body), false, std::move(opts),
+      [](std::shared_ptr<client_state> s, http_exchange x, timeouts t) -> net::awaitable<boost::json::value> {
+        auto text = co_await read_json_body(*s, x, t);
+        co_return boost::json::value(parse_json_object(text, x.request_id));
+      });
 }
 
 net::awaitable<response> client::create_response(boost::json::object params, request_options opts) const {
-  auto state = state_;
-  co_return co_await translate_cancellation([&]() -> net::awaitable<response> {
-    const auto t = make_timeouts(state->config().options, opts);
-    auto req = build_request(state->config(), "/responses", std::move(params), false, opts);
-    auto x = co_await execute(state, std::move(req), t, opts.max_retries.value_or(state->config().options.max_retries));
-    auto text = co_await read_json_body(*state, x, t);
-    auto parsed = parse_response(parse_json_object(text, x.request_id));
-    if (!parsed)
-      throw api_error(errc::stream_protocol_error,
-                      "malformed Response object", x.request_id, text.substr(0, 1024));
-    parsed->request_id = x.request_id;
-    co_return std::move(*parsed);
-  });
+  return create<response>(state_, std::move(params), std::move(opts));
 }
 
-net::awaitable<responses_stream> client::stream_response(boost::json::object params, request_options opts) const {
-  auto state = state_;
-  co_return co_await translate_cancellation([&]() -> net::awaitable<responses_stream> {
-    const auto t = make_timeouts(state->config().options, opts);
-    auto req = build_request(state->config(), "/responses", std::move(params), true, opts);
-    auto x = co_await execute(state, std::move(req), t, opts.max_retries.value_or(state->config().options.max_retries));
-    decoder_options d;
-    d.max_event_size = state->config().options.max_event_size;
-    d.lenient_sequence = state->config().options.lenient_sequence_numbers;
-    co_return responses_stream(std::make_unique<responses_stream::impl>(state, std::move(x), t, d));
-  });
+net::awaitable<responses_stream> client::stream_response(boost::json::object params,
+                                                         request_options opts) const {
+  return open_stream<response_event, response>(state_, std::move(params), std::move(opts));
 }
 
-net::awaitable<chat_completion> client::create_chat_completion(boost::json::object params, request_options opts) const {
-  auto state = state_;
-  co_return co_await translate_cancellation([&]() -> net::awaitable<chat_completion> {
-    const auto t = make_timeouts(state->config().options, opts);
-    auto req = build_request(state->config(), "/chat/completions", std::move(params), false, opts);
-    auto x = co_await execute(state, std::move(req), t, opts.max_retries.value_or(state->config().options.max_retries));
-    auto text = co_await read_json_body(*state, x, t);
-    auto parsed = parse_chat_completion(parse_json_object(text, x.request_id));
-    if (!parsed)
-      throw api_error(errc::stream_protocol_error,
-                      "malformed chat.completion", x.request_id, text.substr(0, 1024));
-    parsed->request_id = x.request_id;
-    co_return std::move(*parsed);
-  });
+net::awaitable<chat_completion> client::create_chat_completion(boost::json::object params,
+                                                               request_options opts) const {
+  return create<chat_completion>(state_, std::move(params), std::move(opts));
 }
 
-net::awaitable<chat_stream> client::stream_chat_completion(boost::json::object params, request_options opts) const {
-  auto state = state_;
-  co_return co_await translate_cancellation([&]() -> net::awaitable<chat_stream> {
-    const auto t = make_timeouts(state->config().options, opts);
-    if (!params.contains("stream_options")) params["stream_options"] = {{"include_usage", true}};
-    auto req = build_request(state->config(), "/chat/completions", std::move(params), true, opts);
-    auto x = co_await execute(state, std::move(req), t, opts.max_retries.value_or(state->config().options.max_retries));
-    co_return chat_stream(
-        std::make_unique<chat_stream::impl>(state, std::move(x), t, state->config().options.max_event_size));
-  });
+net::awaitable<chat_stream> client::stream_chat_completion(boost::json::object params,
+                                                           request_options opts) const {
+  return open_stream<chat_chunk, chat_completion>(state_, std::move(params), std::move(opts));
 }
 
 }  // namespace chatkit::openai

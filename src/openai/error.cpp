@@ -1,42 +1,54 @@
 #include <chatkit/openai/error.hpp>
 
+#include "openai/detail/json_fields.hpp"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include <iterator>
+#include <string_view>
+#include <utility>
+
 namespace chatkit::openai {
 namespace {
+
+// The message of every errc, in the enum's order.
+constexpr std::string_view messages[] = {
+    "ok",
+    "bad request",
+    "authentication failed",
+    "permission denied",
+    "not found",
+    "conflict",
+    "unprocessable entity",
+    "rate limited",
+    "internal server error",
+    "unexpected HTTP status",
+    "connection error",
+    "timed out",
+    "error event in stream",
+    "stream truncated",
+    "stream protocol error",
+    "cancelled",
+    "invalid argument",
+};
+static_assert(std::size(messages) == static_cast<std::size_t>(errc::invalid_argument) + 1);
+
+// The statuses with an error kind of their own; other 5xx are internal_server, the rest api_status.
+constexpr std::pair<int, errc> status_kinds[] = {
+    {400, errc::bad_request}, {401, errc::authentication}, {403, errc::permission_denied},
+    {404, errc::not_found},   {409, errc::conflict},       {422, errc::unprocessable_entity},
+    {429, errc::rate_limit},
+};
 
 class category final : public boost::system::error_category {
  public:
   const char* name() const noexcept override { return "openai"; }
   std::string message(int ev) const override {
-    switch (static_cast<errc>(ev)) {
-      case errc::ok: return "ok";
-      case errc::bad_request: return "bad request";
-      case errc::authentication: return "authentication failed";
-      case errc::permission_denied: return "permission denied";
-      case errc::not_found: return "not found";
-      case errc::conflict: return "conflict";
-      case errc::unprocessable_entity: return "unprocessable entity";
-      case errc::rate_limit: return "rate limited";
-      case errc::internal_server: return "internal server error";
-      case errc::api_status: return "unexpected HTTP status";
-      case errc::connection: return "connection error";
-      case errc::timeout: return "timed out";
-      case errc::stream_error: return "error event in stream";
-      case errc::stream_truncated: return "stream truncated";
-      case errc::stream_protocol_error: return "stream protocol error";
-      case errc::cancelled: return "cancelled";
-      case errc::invalid_argument: return "invalid argument";
-    }
-    return "unknown openai error";
+    if (ev < 0 || static_cast<std::size_t>(ev) >= std::size(messages)) return "unknown openai error";
+    return std::string(messages[ev]);
   }
 };
-
-std::string string_field(const boost::json::object& o, std::string_view key) {
-  if (auto* v = o.if_contains(key); v && v->is_string()) return std::string(v->get_string());
-  return {};
-}
 
 }  // namespace
 
@@ -47,16 +59,8 @@ const boost::system::error_category& openai_category() noexcept {
 
 errc errc_from_status(int status) noexcept {
   if (status >= 200 && status < 300) return errc::ok;
-  switch (status) {
-    case 400: return errc::bad_request;
-    case 401: return errc::authentication;
-    case 403: return errc::permission_denied;
-    case 404: return errc::not_found;
-    case 409: return errc::conflict;
-    case 422: return errc::unprocessable_entity;
-    case 429: return errc::rate_limit;
-    default: break;
-  }
+  for (const auto& [code, kind] : status_kinds)
+    if (code == status) return kind;
   return status >= 500 ? errc::internal_server : errc::api_status;
 }
 
@@ -83,10 +87,7 @@ void parse_error_body(std::string_view body, error_details& out) {
     out.message = std::string(body);
     return;
   }
-  out.message = string_field(*err, "message");
-  out.type = string_field(*err, "type");
-  out.code = string_field(*err, "code");
-  out.param = string_field(*err, "param");
+  detail::read_error_fields(*err, out);
 }
 
 }  // namespace chatkit::openai

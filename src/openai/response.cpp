@@ -1,6 +1,6 @@
 #include <chatkit/openai/response.hpp>
 
-#include "detail/json_fields.hpp"
+#include "openai/detail/json_fields.hpp"
 
 namespace chatkit::openai {
 

@@ -49,6 +49,16 @@ content_part* response_accumulator::part_at(output_item& item, std::int64_t inde
   return &part;
 }
 
+content_part* response_accumulator::summary_at(std::int64_t output_index, std::string_view item_id,
+                                               std::int64_t index) {
+  if (index < 0 || index > 4096) return nullptr;
+  auto* item = item_at(output_index, item_id);
+  if (item == nullptr) return nullptr;
+  const auto i = static_cast<std::size_t>(index);
+  if (item->summary.size() <= i) item->summary.resize(i + 1);
+  return &item->summary[i];
+}
+
 void response_accumulator::apply(const response_event& event) {
   std::visit(
       [this](const auto& e) {
@@ -56,8 +66,8 @@ void response_accumulator::apply(const response_event& event) {
         if constexpr (std::is_same_v<T, response_created> || std::is_same_v<T, response_in_progress> ||
                       std::is_same_v<T, response_queued>) {
           adopt_header(response_, e.response);
-        } else if constexpr (std::is_same_v<T, response_completed> || std::is_same_v<T, response_incomplete> ||
-                             std::is_same_v<T, response_failed>) {
+        } else if constexpr (std::is_same_v<T, response_completed> ||
+                             std::is_same_v<T, response_incomplete> || std::is_same_v<T, response_failed>) {
           auto seen = std::move(response_.output);
           auto request_id = std::move(response_.request_id);
           response_ = e.response;
@@ -90,7 +100,8 @@ void response_accumulator::apply(const response_event& event) {
         } else if constexpr (std::is_same_v<T, output_text_annotation_added>) {
           if (!known_annotation(e.annotation)) return;  // null or unknown: skipped, not counted
           if (auto* item = item_at(e.output_index, e.item_id))
-            if (auto* part = part_at(*item, e.content_index, "output_text")) part->annotations.push_back(e.annotation);
+            if (auto* part = part_at(*item, e.content_index, "output_text"))
+              part->annotations.push_back(e.annotation);
         } else if constexpr (std::is_same_v<T, function_call_arguments_delta>) {
           if (auto* item = item_at(e.output_index, e.item_id)) item->arguments += e.delta;
         } else if constexpr (std::is_same_v<T, function_call_arguments_done>) {
@@ -100,24 +111,15 @@ void response_accumulator::apply(const response_event& event) {
           }
         } else if constexpr (std::is_same_v<T, reasoning_summary_part_added> ||
                              std::is_same_v<T, reasoning_summary_part_done>) {
-          if (e.summary_index < 0 || e.summary_index > 4096) return;
-          if (auto* item = item_at(e.output_index, e.item_id)) {
-            const auto i = static_cast<std::size_t>(e.summary_index);
-            if (item->summary.size() <= i) item->summary.resize(i + 1);
-            item->summary[i] = e.part;
-          }
+          if (auto* part = summary_at(e.output_index, e.item_id, e.summary_index)) *part = e.part;
         } else if constexpr (std::is_same_v<T, reasoning_summary_text_delta> ||
                              std::is_same_v<T, reasoning_summary_text_done>) {
-          if (e.summary_index < 0 || e.summary_index > 4096) return;
-          if (auto* item = item_at(e.output_index, e.item_id)) {
-            const auto i = static_cast<std::size_t>(e.summary_index);
-            if (item->summary.size() <= i) item->summary.resize(i + 1);
-            auto& part = item->summary[i];
-            if (part.type.empty()) part.type = "summary_text";
+          if (auto* part = summary_at(e.output_index, e.item_id, e.summary_index)) {
+            if (part->type.empty()) part->type = "summary_text";
             if constexpr (std::is_same_v<T, reasoning_summary_text_delta>) {
-              part.text += e.text;
+              part->text += e.text;
             } else {
-              part.text = e.text;
+              part->text = e.text;
             }
           }
         } else {

@@ -1,11 +1,15 @@
 #include <chatkit/openai/response_events.hpp>
 
-#include "detail/json_fields.hpp"
+#include "openai/detail/json_fields.hpp"
 
+#include <algorithm>
+#include <array>
 #include <type_traits>
+#include <utility>
 
 namespace chatkit::openai {
 
+using boost::json::object;
 using detail::get_int;
 using detail::get_object;
 using detail::get_string;
@@ -15,132 +19,139 @@ using detail::require_string;
 
 namespace {
 
-template <class T>
-struct type_name;
-#define CHATKIT_OPENAI_EVENT_NAME(T, name) \
-  template <>                              \
-  struct type_name<T> {                    \
-    static constexpr std::string_view value = name; \
-  };
-CHATKIT_OPENAI_EVENT_NAME(response_queued, "response.queued")
-CHATKIT_OPENAI_EVENT_NAME(response_created, "response.created")
-CHATKIT_OPENAI_EVENT_NAME(response_in_progress, "response.in_progress")
-CHATKIT_OPENAI_EVENT_NAME(response_completed, "response.completed")
-CHATKIT_OPENAI_EVENT_NAME(response_incomplete, "response.incomplete")
-CHATKIT_OPENAI_EVENT_NAME(response_failed, "response.failed")
-CHATKIT_OPENAI_EVENT_NAME(output_item_added, "response.output_item.added")
-CHATKIT_OPENAI_EVENT_NAME(output_item_done, "response.output_item.done")
-CHATKIT_OPENAI_EVENT_NAME(content_part_added, "response.content_part.added")
-CHATKIT_OPENAI_EVENT_NAME(content_part_done, "response.content_part.done")
-CHATKIT_OPENAI_EVENT_NAME(output_text_delta, "response.output_text.delta")
-CHATKIT_OPENAI_EVENT_NAME(output_text_done, "response.output_text.done")
-CHATKIT_OPENAI_EVENT_NAME(output_text_annotation_added, "response.output_text.annotation.added")
-CHATKIT_OPENAI_EVENT_NAME(refusal_delta, "response.refusal.delta")
-CHATKIT_OPENAI_EVENT_NAME(refusal_done, "response.refusal.done")
-CHATKIT_OPENAI_EVENT_NAME(function_call_arguments_delta, "response.function_call_arguments.delta")
-CHATKIT_OPENAI_EVENT_NAME(function_call_arguments_done, "response.function_call_arguments.done")
-CHATKIT_OPENAI_EVENT_NAME(reasoning_summary_part_added, "response.reasoning_summary_part.added")
-CHATKIT_OPENAI_EVENT_NAME(reasoning_summary_part_done, "response.reasoning_summary_part.done")
-CHATKIT_OPENAI_EVENT_NAME(reasoning_summary_text_delta, "response.reasoning_summary_text.delta")
-CHATKIT_OPENAI_EVENT_NAME(reasoning_summary_text_done, "response.reasoning_summary_text.done")
-CHATKIT_OPENAI_EVENT_NAME(reasoning_text_delta, "response.reasoning_text.delta")
-CHATKIT_OPENAI_EVENT_NAME(reasoning_text_done, "response.reasoning_text.done")
-CHATKIT_OPENAI_EVENT_NAME(error_event, "error")
-#undef CHATKIT_OPENAI_EVENT_NAME
-
 using result = boost::system::result<response_event>;
 
+// The wire `type` of every alternative of response_event, in the variant's order; other_event, the last
+// alternative, has none (it keeps the type it was sent with).
+constexpr std::array<std::string_view, std::variant_size_v<response_event> - 1> wire_types = {
+    "response.queued",
+    "response.created",
+    "response.in_progress",
+    "response.completed",
+    "response.incomplete",
+    "response.failed",
+    "response.output_item.added",
+    "response.output_item.done",
+    "response.content_part.added",
+    "response.content_part.done",
+    "response.output_text.delta",
+    "response.output_text.done",
+    "response.output_text.annotation.added",
+    "response.refusal.delta",
+    "response.refusal.done",
+    "response.function_call_arguments.delta",
+    "response.function_call_arguments.done",
+    "response.reasoning_summary_part.added",
+    "response.reasoning_summary_part.done",
+    "response.reasoning_summary_text.delta",
+    "response.reasoning_summary_text.done",
+    "response.reasoning_text.delta",
+    "response.reasoning_text.done",
+    "error",
+};
+static_assert(std::is_same_v<std::variant_alternative_t<wire_types.size(), response_event>, other_event>);
+
+// The field that carries the text of a text event: `delta` for *.delta, `refusal` for refusal.done,
+// `text` for the other *.done events.
+constexpr std::string_view text_key(std::string_view type) noexcept {
+  if (type.ends_with(".delta")) return "delta";
+  return type == "response.refusal.done" ? "refusal" : "text";
+}
+
+// Where a fragment belongs: the item's id and its index in the response output.
+bool read_item_ref(const object& o, std::string& item_id, std::int64_t& output_index) {
+  return require_string(o, "item_id", item_id) && require_int(o, "output_index", output_index);
+}
+
+// A required nested object parsed by `parse` into `out`.
+template <class T, class Parse>
+bool read_nested(const object& o, std::string_view key, T& out, Parse parse) {
+  const auto* nested = get_object(o, key);
+  if (nested == nullptr) return false;
+  auto parsed = parse(*nested);
+  if (!parsed) return false;
+  out = std::move(*parsed);
+  return true;
+}
+
+// One reader per event family: false when a required field is missing or a field has the wrong type.
+bool read(const object& o, response_lifecycle_event& e, std::string_view) {
+  return read_nested(o, "response", e.response, parse_response);
+}
+bool read(const object& o, output_item_event& e, std::string_view) {
+  return require_int(o, "output_index", e.output_index) && read_nested(o, "item", e.item, parse_output_item);
+}
+bool read(const object& o, content_part_event& e, std::string_view) {
+  return read_item_ref(o, e.item_id, e.output_index) && require_int(o, "content_index", e.content_index) &&
+         read_nested(o, "part", e.part, parse_content_part);
+}
+bool read(const object& o, content_text_event& e, std::string_view key) {
+  return read_item_ref(o, e.item_id, e.output_index) && require_int(o, "content_index", e.content_index) &&
+         require_string(o, key, e.text);
+}
+bool read(const object& o, output_text_annotation_added& e, std::string_view) {
+  if (!read_item_ref(o, e.item_id, e.output_index) || !require_int(o, "content_index", e.content_index) ||
+      !get_int(o, "annotation_index", e.annotation_index))
+    return false;
+  if (const auto* a = o.if_contains("annotation")) e.annotation = *a;
+  return true;
+}
+bool read(const object& o, function_call_arguments_delta& e, std::string_view) {
+  return read_item_ref(o, e.item_id, e.output_index) && require_string(o, "delta", e.delta);
+}
+bool read(const object& o, function_call_arguments_done& e, std::string_view) {
+  return read_item_ref(o, e.item_id, e.output_index) && require_string(o, "arguments", e.arguments) &&
+         get_string(o, "name", e.name);
+}
+bool read(const object& o, reasoning_summary_part_event& e, std::string_view) {
+  return read_item_ref(o, e.item_id, e.output_index) && require_int(o, "summary_index", e.summary_index) &&
+         read_nested(o, "part", e.part, parse_content_part);
+}
+bool read(const object& o, reasoning_summary_text_event& e, std::string_view key) {
+  return read_item_ref(o, e.item_id, e.output_index) && require_int(o, "summary_index", e.summary_index) &&
+         require_string(o, key, e.text);
+}
+// The fields sit at the top level or nested under `error`; both shapes are sent.
+bool read(const object& o, error_event& e, std::string_view) {
+  const object* src = &o;
+  if (!o.contains("message"))
+    if (const auto* nested = get_object(o, "error")) src = nested;
+  if (!get_string(*src, "code", e.code) || !get_string(*src, "message", e.message) ||
+      !get_string(*src, "param", e.param) || !get_string(*src, "type", e.error_type))
+    return false;
+  if (src == &o) e.error_type.clear();  // the top-level `type` is "error" itself
+  return true;
+}
+bool read(const object&, other_event&, std::string_view) {
+  return true;
+}
+
+// Builds the event of type T from `o` (`type` views o's own `type` string: used before o is moved).
 template <class T>
-result lifecycle(std::int64_t seq, boost::json::object&& o) {
+result make_event(std::int64_t seq, object&& o, std::string_view type) {
   T e;
   e.sequence_number = seq;
-  const auto* r = get_object(o, "response");
-  if (r == nullptr) return protocol_error();
-  auto parsed = parse_response(*r);
-  if (!parsed) return parsed.error();
-  e.response = std::move(*parsed);
+  if constexpr (std::is_same_v<T, other_event>) e.type = std::string(type);
+  if (!read(o, e, text_key(type))) return protocol_error();
   detail::adopt(e.raw, std::move(o));
   return response_event(std::move(e));
 }
 
-template <class T>
-result item_event(std::int64_t seq, boost::json::object&& o) {
-  T e;
-  e.sequence_number = seq;
-  const auto* item = get_object(o, "item");
-  if (item == nullptr || !require_int(o, "output_index", e.output_index)) return protocol_error();
-  auto parsed = parse_output_item(*item);
-  if (!parsed) return parsed.error();
-  e.item = std::move(*parsed);
-  detail::adopt(e.raw, std::move(o));
-  return response_event(std::move(e));
+using event_maker = result (*)(std::int64_t, object&&, std::string_view);
+
+template <std::size_t... I>
+constexpr std::array<event_maker, sizeof...(I)> event_makers(std::index_sequence<I...>) {
+  return {&make_event<std::variant_alternative_t<I, response_event>>...};
 }
 
-template <class T>
-result part_event(std::int64_t seq, boost::json::object&& o) {
-  T e;
-  e.sequence_number = seq;
-  const auto* part = get_object(o, "part");
-  if (part == nullptr || !require_string(o, "item_id", e.item_id) || !require_int(o, "output_index", e.output_index) ||
-      !require_int(o, "content_index", e.content_index))
-    return protocol_error();
-  auto parsed = parse_content_part(*part);
-  if (!parsed) return parsed.error();
-  e.part = std::move(*parsed);
-  detail::adopt(e.raw, std::move(o));
-  return response_event(std::move(e));
-}
-
-template <class T>
-result text_event(std::int64_t seq, boost::json::object&& o, std::string_view text_key) {
-  T e;
-  e.sequence_number = seq;
-  if (!require_string(o, "item_id", e.item_id) || !require_int(o, "output_index", e.output_index) ||
-      !require_int(o, "content_index", e.content_index) || !require_string(o, text_key, e.text))
-    return protocol_error();
-  detail::adopt(e.raw, std::move(o));
-  return response_event(std::move(e));
-}
-
-template <class T>
-result summary_part_event(std::int64_t seq, boost::json::object&& o) {
-  T e;
-  e.sequence_number = seq;
-  const auto* part = get_object(o, "part");
-  if (part == nullptr || !require_string(o, "item_id", e.item_id) || !require_int(o, "output_index", e.output_index) ||
-      !require_int(o, "summary_index", e.summary_index))
-    return protocol_error();
-  auto parsed = parse_content_part(*part);
-  if (!parsed) return parsed.error();
-  e.part = std::move(*parsed);
-  detail::adopt(e.raw, std::move(o));
-  return response_event(std::move(e));
-}
-
-template <class T>
-result summary_text_event(std::int64_t seq, boost::json::object&& o, std::string_view text_key) {
-  T e;
-  e.sequence_number = seq;
-  if (!require_string(o, "item_id", e.item_id) || !require_int(o, "output_index", e.output_index) ||
-      !require_int(o, "summary_index", e.summary_index) || !require_string(o, text_key, e.text))
-    return protocol_error();
-  detail::adopt(e.raw, std::move(o));
-  return response_event(std::move(e));
-}
+// make_event for each alternative of response_event, by variant index.
+constexpr auto make_by_index = event_makers(std::make_index_sequence<std::variant_size_v<response_event>>{});
 
 }  // namespace
 
 std::string_view event_type(const response_event& e) noexcept {
-  return std::visit(
-      [](const auto& ev) -> std::string_view {
-        using T = std::decay_t<decltype(ev)>;
-        if constexpr (std::is_same_v<T, other_event>) {
-          return ev.type;
-        } else {
-          return type_name<T>::value;
-        }
-      },
-      e);
+  if (const auto* other = std::get_if<other_event>(&e)) return other->type;
+  return wire_types[e.index()];
 }
 
 const event_base& event_common(const response_event& e) noexcept {
@@ -152,85 +163,16 @@ bool is_terminal(const response_event& e) noexcept {
          std::holds_alternative<response_failed>(e);
 }
 
-result parse_response_event(boost::json::object&& o) {
-  // `t` views the object's own string; it is only used before `o` is moved into the event.
+result parse_response_event(object&& o) {
   const auto* type_value = o.if_contains("type");
   if (type_value == nullptr || !type_value->is_string()) return protocol_error();
-  const std::string_view t = type_value->get_string();
+  const std::string_view type = type_value->get_string();
   std::int64_t seq = -1;
   if (!get_int(o, "sequence_number", seq, -1)) return protocol_error();
-
-  if (t.starts_with("response.")) {
-    const std::string_view rest = t.substr(9);
-    if (rest == "output_text.delta") return text_event<output_text_delta>(seq, std::move(o), "delta");
-    if (rest == "function_call_arguments.delta") {
-      function_call_arguments_delta e;
-      e.sequence_number = seq;
-      if (!require_string(o, "item_id", e.item_id) || !require_int(o, "output_index", e.output_index) ||
-          !require_string(o, "delta", e.delta))
-        return protocol_error();
-      detail::adopt(e.raw, std::move(o));
-      return response_event(std::move(e));
-    }
-    if (rest == "created") return lifecycle<response_created>(seq, std::move(o));
-    if (rest == "in_progress") return lifecycle<response_in_progress>(seq, std::move(o));
-    if (rest == "completed") return lifecycle<response_completed>(seq, std::move(o));
-    if (rest == "incomplete") return lifecycle<response_incomplete>(seq, std::move(o));
-    if (rest == "failed") return lifecycle<response_failed>(seq, std::move(o));
-    if (rest == "queued") return lifecycle<response_queued>(seq, std::move(o));
-    if (rest == "output_item.added") return item_event<output_item_added>(seq, std::move(o));
-    if (rest == "output_item.done") return item_event<output_item_done>(seq, std::move(o));
-    if (rest == "content_part.added") return part_event<content_part_added>(seq, std::move(o));
-    if (rest == "content_part.done") return part_event<content_part_done>(seq, std::move(o));
-    if (rest == "output_text.done") return text_event<output_text_done>(seq, std::move(o), "text");
-    if (rest == "refusal.delta") return text_event<refusal_delta>(seq, std::move(o), "delta");
-    if (rest == "refusal.done") return text_event<refusal_done>(seq, std::move(o), "refusal");
-    if (rest == "reasoning_text.delta") return text_event<reasoning_text_delta>(seq, std::move(o), "delta");
-    if (rest == "reasoning_text.done") return text_event<reasoning_text_done>(seq, std::move(o), "text");
-    if (rest == "function_call_arguments.done") {
-      function_call_arguments_done e;
-      e.sequence_number = seq;
-      if (!require_string(o, "item_id", e.item_id) || !require_int(o, "output_index", e.output_index) ||
-          !require_string(o, "arguments", e.arguments) || !get_string(o, "name", e.name))
-        return protocol_error();
-      detail::adopt(e.raw, std::move(o));
-      return response_event(std::move(e));
-    }
-    if (rest == "output_text.annotation.added") {
-      output_text_annotation_added e;
-      e.sequence_number = seq;
-      if (!require_string(o, "item_id", e.item_id) || !require_int(o, "output_index", e.output_index) ||
-          !require_int(o, "content_index", e.content_index) || !get_int(o, "annotation_index", e.annotation_index))
-        return protocol_error();
-      if (const auto* a = o.if_contains("annotation")) e.annotation = *a;
-      detail::adopt(e.raw, std::move(o));
-      return response_event(std::move(e));
-    }
-    if (rest == "reasoning_summary_part.added") return summary_part_event<reasoning_summary_part_added>(seq, std::move(o));
-    if (rest == "reasoning_summary_part.done") return summary_part_event<reasoning_summary_part_done>(seq, std::move(o));
-    if (rest == "reasoning_summary_text.delta")
-      return summary_text_event<reasoning_summary_text_delta>(seq, std::move(o), "delta");
-    if (rest == "reasoning_summary_text.done")
-      return summary_text_event<reasoning_summary_text_done>(seq, std::move(o), "text");
-  } else if (t == "error") {
-    error_event e;
-    e.sequence_number = seq;
-    const boost::json::object* src = &o;
-    if (!o.contains("message")) {
-      if (const auto* nested = get_object(o, "error")) src = nested;
-    }
-    if (!get_string(*src, "code", e.code) || !get_string(*src, "message", e.message) ||
-        !get_string(*src, "param", e.param) || !get_string(*src, "type", e.error_type))
-      return protocol_error();
-    if (src == &o) e.error_type.clear();  // the top-level `type` is "error" itself
-    detail::adopt(e.raw, std::move(o));
-    return response_event(std::move(e));
-  }
-  other_event e;
-  e.sequence_number = seq;
-  e.type = std::string(t);
-  detail::adopt(e.raw, std::move(o));
-  return response_event(std::move(e));
+  // Unknown types become other_event, the alternative after the last wire type.
+  const auto index =
+      static_cast<std::size_t>(std::find(wire_types.begin(), wire_types.end(), type) - wire_types.begin());
+  return make_by_index[index](seq, std::move(o), type);
 }
 
 }  // namespace chatkit::openai

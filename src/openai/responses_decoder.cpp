@@ -1,6 +1,6 @@
 #include <chatkit/openai/responses_decoder.hpp>
 
-#include "detail/payload.hpp"
+#include "openai/detail/payload.hpp"
 
 namespace chatkit::openai {
 
@@ -11,33 +11,23 @@ void responses_decoder::set_request_id(std::string id) {
   acc_.current().request_id = request_id_;
 }
 
-void responses_decoder::fail(errc kind, std::string message, std::string_view offending) const {
-  error_details d;
-  d.message = std::move(message);
-  d.request_id = request_id_;
-  d.body = detail::excerpt(offending);
-  throw api_error(kind, std::move(d));
-}
-
 std::optional<response_event> responses_decoder::next() {
   while (!done_) {
-    boost::system::error_code ec;
-    auto ev = sse_.next(ec);
-    if (ec) fail(errc::stream_protocol_error, "SSE event larger than the configured maximum");
-    if (!ev) return std::nullopt;
-    if (detail::is_blank(ev->data) || detail::is_done_marker(ev->data)) continue;
-
-    auto obj = detail::parse_object(json_, ev->data, ec);
-    if (ec) fail(errc::stream_protocol_error, "event data is not a JSON object", ev->data);
-    auto parsed = parse_response_event(std::move(obj));
-    if (!parsed) fail(errc::stream_protocol_error, "malformed Responses event", ev->data);
+    auto p = detail::next_payload(sse_, json_, request_id_, "event");
+    if (!p) return std::nullopt;
+    if (p->done_marker) continue;  // a Responses stream ends with its terminal event, not [DONE]
+    const auto protocol_failure = [&](const char* message) {
+      return detail::stream_failure(errc::stream_protocol_error, message, request_id_, p->data);
+    };
+    auto parsed = parse_response_event(std::move(p->object));
+    if (!parsed) throw protocol_failure("malformed Responses event");
     response_event event = std::move(*parsed);
 
     const auto seq = event_common(event).sequence_number;
-    if (seq < 0 && !opts_.lenient_sequence) fail(errc::stream_protocol_error, "event without sequence_number", ev->data);
+    if (seq < 0 && !opts_.lenient_sequence) throw protocol_failure("event without sequence_number");
     if (seq >= 0) {
       if (last_sequence_ >= 0 && seq <= last_sequence_)
-        fail(errc::stream_protocol_error, "sequence_number did not increase", ev->data);
+        throw protocol_failure("sequence_number did not increase");
       last_sequence_ = seq;
     }
     if (auto* err = std::get_if<error_event>(&event)) {
@@ -47,9 +37,7 @@ std::optional<response_event> responses_decoder::next() {
       d.message = err->message;
       d.param = err->param;
       d.type = err->error_type;
-      d.request_id = request_id_;
-      d.body = detail::excerpt(ev->data);
-      throw api_error(errc::stream_error, std::move(d));
+      throw detail::stream_failure(errc::stream_error, std::move(d), request_id_, p->data);
     }
     acc_.apply(event);
     if (is_terminal(event)) done_ = true;
@@ -61,7 +49,9 @@ std::optional<response_event> responses_decoder::next() {
 
 void responses_decoder::finish() {
   sse_.finish();
-  if (!done_) fail(errc::stream_truncated, "the stream ended before a terminal event");
+  if (!done_)
+    throw detail::stream_failure(errc::stream_truncated, "the stream ended before a terminal event",
+                                 request_id_);
 }
 
 }  // namespace chatkit::openai

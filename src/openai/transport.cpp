@@ -1,4 +1,4 @@
-#include "detail/transport.hpp"
+#include "openai/detail/transport.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>

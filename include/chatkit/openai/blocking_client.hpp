@@ -18,7 +18,8 @@ class blocking_client {
   blocking_client& operator=(const blocking_client&) = delete;
 
   response create_response(boost::json::object params, request_options opts = {});
-  response stream_response(boost::json::object params, const std::function<void(const response_event&)>& on_event,
+  response stream_response(boost::json::object params,
+                           const std::function<void(const response_event&)>& on_event,
                            request_options opts = {});
   chat_completion create_chat_completion(boost::json::object params, request_options opts = {});
   chat_completion stream_chat_completion(boost::json::object params,

@@ -1,6 +1,6 @@
-// Chat Completions streaming (openai-streaming.md §4): typed chunks, the accumulator that assembles
-// tool-call fragments by `index` (fragments of several calls may interleave), and the sans-IO decoder
-// of the SSE body (`data: [DONE]` terminates; a chunk with an `error` key raises).
+// Chat Completions streaming (docs/openai-client.md#chat-completions): typed chunks, the accumulator that
+// assembles tool-call fragments by `index` (fragments of several calls may interleave), and the sans-IO
+// decoder of the SSE body (`data: [DONE]` terminates; a chunk with an `error` key raises).
 #pragma once
 
 #include <chatkit/openai/error.hpp>
@@ -109,7 +109,8 @@ class chat_accumulator {
 
 class chat_decoder {
  public:
-  explicit chat_decoder(std::size_t max_event_size = sse_parser::default_max_event_size) : sse_(max_event_size) {}
+  explicit chat_decoder(std::size_t max_event_size = sse_parser::default_max_event_size)
+      : sse_(max_event_size) {}
 
   void feed(std::string_view bytes) { sse_.feed(bytes); }
   // The next chunk (applied to the accumulator), or nullopt when more input is needed or after
@@ -125,8 +126,6 @@ class chat_decoder {
   std::size_t chunks_delivered() const noexcept { return delivered_; }
 
  private:
-  [[noreturn]] void fail(errc kind, std::string message, std::string_view offending = {}) const;
-
   sse_parser sse_;
   boost::json::parser json_;
   chat_accumulator acc_;

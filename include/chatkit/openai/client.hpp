@@ -1,5 +1,5 @@
 // The asynchronous OpenAI client: Responses and Chat Completions, streaming and not, over HTTP/1.1 +
-// TLS with a keep-alive pool, retries (§5.2), timeouts and cancellation.
+// TLS with a keep-alive pool, retries (docs/openai-client.md#retries), timeouts and cancellation.
 //
 //   chatkit::openai::client c(co_await asio::this_coro::executor);     // key from OPENAI_API_KEY
 //   auto stream = co_await c.stream_response({{"model", "gpt-4.1"}, {"input", "Hi"}});
@@ -34,59 +34,43 @@ namespace detail {
 class client_state;
 }
 
-// A Responses event stream (POST /responses with stream:true). Move-only; destroying it closes the
-// connection unless the body was read to its end.
-class responses_stream {
+// A stream of typed events read from one HTTP response: responses_stream (POST /responses with
+// stream:true) yields response_event and accumulates a response; chat_stream (POST /chat/completions
+// with stream:true) yields chat_chunk and assembles a chat_completion. Move-only; destroying it
+// closes the connection unless the body was read to its end.
+template <class Event, class Result>
+class event_stream {
  public:
-  responses_stream(responses_stream&&) noexcept;
-  responses_stream& operator=(responses_stream&&) noexcept;
-  ~responses_stream();
+  struct impl;
+  // Made by the client (impl is private to it).
+  explicit event_stream(std::unique_ptr<impl> p) noexcept;
+  event_stream(event_stream&&) noexcept;
+  event_stream& operator=(event_stream&&) noexcept;
+  ~event_stream();
 
-  // The next event; nullopt after the terminal event (completed / incomplete / failed). Throws
-  // api_error: stream_error (an `error` event), stream_truncated, stream_protocol_error, timeout,
-  // cancelled. Events are never retried once delivered.
-  boost::asio::awaitable<std::optional<response_event>> next();
+  // The next event; nullopt once the stream is over (Responses: after the terminal event completed /
+  // incomplete / failed; Chat: after `data: [DONE]`). Throws api_error: stream_error (an `error`
+  // event or chunk), stream_truncated, stream_protocol_error, timeout, cancelled. Events are never
+  // retried once delivered.
+  boost::asio::awaitable<std::optional<Event>> next();
 
-  // The response accumulated so far; the final response once done().
-  const response& current() const noexcept;
+  // The result accumulated so far; the final one once done(). For Chat: tool calls joined by index,
+  // usage once the usage chunk came.
+  const Result& current() const noexcept;
   bool done() const noexcept;
   const std::string& request_id() const noexcept;
   const header_list& headers() const noexcept;
   // Closes the connection now; a pending or later next() fails with errc::cancelled.
   void cancel() noexcept;
 
-  struct impl;
-
  private:
-  friend class client;
-  explicit responses_stream(std::unique_ptr<impl> p) noexcept;
   std::unique_ptr<impl> impl_;
 };
 
-// A Chat Completions chunk stream (POST /chat/completions with stream:true).
-class chat_stream {
- public:
-  chat_stream(chat_stream&&) noexcept;
-  chat_stream& operator=(chat_stream&&) noexcept;
-  ~chat_stream();
-
-  // The next chunk; nullopt after `data: [DONE]`. Throws api_error like responses_stream::next().
-  boost::asio::awaitable<std::optional<chat_chunk>> next();
-
-  // The completion assembled so far (tool calls joined by index, usage once the usage chunk came).
-  const chat_completion& current() const noexcept;
-  bool done() const noexcept;
-  const std::string& request_id() const noexcept;
-  const header_list& headers() const noexcept;
-  void cancel() noexcept;
-
-  struct impl;
-
- private:
-  friend class client;
-  explicit chat_stream(std::unique_ptr<impl> p) noexcept;
-  std::unique_ptr<impl> impl_;
-};
+using responses_stream = event_stream<response_event, response>;
+using chat_stream = event_stream<chat_chunk, chat_completion>;
+extern template class event_stream<response_event, response>;
+extern template class event_stream<chat_chunk, chat_completion>;
 
 class client {
  public:
@@ -94,8 +78,10 @@ class client {
   explicit client(boost::asio::any_io_executor ex, client_options opts = {});
 
   // POST /responses. `params` is the request body (model, input, tools, ...); `stream` is set for you.
-  boost::asio::awaitable<response> create_response(boost::json::object params, request_options opts = {}) const;
-  boost::asio::awaitable<responses_stream> stream_response(boost::json::object params, request_options opts = {}) const;
+  boost::asio::awaitable<response> create_response(boost::json::object params,
+                                                   request_options opts = {}) const;
+  boost::asio::awaitable<responses_stream> stream_response(boost::json::object params,
+                                                           request_options opts = {}) const;
 
   // POST /chat/completions. Streaming adds stream_options.include_usage unless the caller set it.
   boost::asio::awaitable<chat_completion> create_chat_completion(boost::json::object params,
@@ -103,7 +89,7 @@ class client {
   boost::asio::awaitable<chat_stream> stream_chat_completion(boost::json::object params,
                                                              request_options opts = {}) const;
 
-  // Any other JSON endpoint under the base URL, e.g. post("/embeddings", body). Retries like the rest.
+  // Any other JSON path under the base URL, e.g. post("/embeddings", body). Retries like the rest.
   boost::asio::awaitable<boost::json::value> post(std::string_view path, boost::json::object body,
                                                   request_options opts = {}) const;
 

@@ -59,7 +59,7 @@ struct client_options {
   std::size_t max_event_size = 16u * 1024u * 1024u;  // one SSE event; larger is a protocol error
   // Accept Responses events without sequence_number (some gateways strip it); off = protocol error.
   bool lenient_sequence_numbers = false;
-  std::size_t max_idle_connections_per_host = 8;     // keep-alive pool size
+  std::size_t max_idle_connections_per_host = 8;  // keep-alive pool size
   std::string user_agent = "openai-cpp-sdk/0.1.0";
 
   // Source of U[0,1) for retry jitter (default: a random engine). Tests inject a fixed value.
@@ -70,8 +70,8 @@ struct client_options {
 
 // Per-call overrides.
 struct request_options {
-  header_overrides extra_headers;    // applied after the client's
-  boost::json::object extra_body;    // merged last into the request body
+  header_overrides extra_headers;  // applied after the client's
+  boost::json::object extra_body;  // merged last into the request body
   std::optional<std::chrono::milliseconds> read_timeout;
   std::optional<std::chrono::milliseconds> total_timeout;
   std::optional<int> max_retries;

@@ -1,4 +1,4 @@
-// The Responses API's Response object (openai-streaming.md §3.4) and its output items, as plain
+// The Responses API's Response object and its output items, as plain
 // value types. Every item keeps its raw JSON (`raw`) so it can be replayed verbatim as input and so
 // callers can read fields the SDK does not model; unknown item types are kept only as raw JSON.
 #pragma once
@@ -20,26 +20,26 @@ struct usage {
   std::int64_t cached_tokens = 0;       // input_tokens_details.cached_tokens
   std::int64_t cache_write_tokens = 0;  // input_tokens_details.cache_write_tokens
   std::int64_t output_tokens = 0;
-  std::int64_t reasoning_tokens = 0;    // output_tokens_details.reasoning_tokens
+  std::int64_t reasoning_tokens = 0;  // output_tokens_details.reasoning_tokens
   std::int64_t total_tokens = 0;
   bool operator==(const usage&) const = default;
 };
 
 // One content part of a message (output_text, refusal, reasoning_text) or of a reasoning summary.
 struct content_part {
-  std::string type;                 // "output_text", "refusal", "reasoning_text", "summary_text", ...
-  std::string text;                 // the text, or the refusal for type "refusal"
-  boost::json::array annotations;   // output_text only (url_citation, file_citation, ...)
+  std::string type;                // "output_text", "refusal", "reasoning_text", "summary_text", ...
+  std::string text;                // the text, or the refusal for type "refusal"
+  boost::json::array annotations;  // output_text only (url_citation, file_citation, ...)
 };
 
 struct output_item {
-  std::string type;    // "message", "function_call", "reasoning", or any other type (see raw)
+  std::string type;  // "message", "function_call", "reasoning", or any other type (see raw)
   std::string id;
   std::string status;  // "in_progress", "completed", "incomplete", may be empty
 
   // type == "message"
   std::string role;
-  std::string phase;   // "commentary" / "final_answer" when the API sent it
+  std::string phase;  // "commentary" / "final_answer" when the API sent it
   std::vector<content_part> content;
 
   // type == "function_call"

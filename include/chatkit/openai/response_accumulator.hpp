@@ -1,4 +1,4 @@
-// Folds a Responses event stream into the Response it describes (openai-streaming.md §3.3):
+// Folds a Responses event stream into the Response it describes (docs/openai-client.md#responses-streaming):
 // text and argument deltas are appended (amortized O(1) per delta, never rebuilt), `*.done` events and
 // `output_item.done` replace what was accumulated, and the terminal event's `response.output` is
 // authoritative unless it is empty while items were seen (some compatible backends send it empty).
@@ -22,6 +22,7 @@ class response_accumulator {
  private:
   output_item* item_at(std::int64_t output_index, std::string_view item_id);
   content_part* part_at(output_item& item, std::int64_t index, std::string_view type);
+  content_part* summary_at(std::int64_t output_index, std::string_view item_id, std::int64_t index);
 
   openai::response response_;
   bool finished_ = false;

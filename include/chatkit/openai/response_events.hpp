@@ -1,4 +1,4 @@
-// Typed Responses streaming events (openai-streaming.md §3.2). Each event is a small struct with the
+// Typed Responses streaming events. Each event is a small struct with the
 // fields the SDK models plus `raw`, the event's JSON object (for fields we do not model). Event types
 // the SDK does not know arrive as `other_event`, never as a failure.
 #pragma once
@@ -115,12 +115,13 @@ struct other_event : event_base {
 };
 
 using response_event =
-    std::variant<response_queued, response_created, response_in_progress, response_completed, response_incomplete,
-                 response_failed, output_item_added, output_item_done, content_part_added, content_part_done,
-                 output_text_delta, output_text_done, output_text_annotation_added, refusal_delta, refusal_done,
-                 function_call_arguments_delta, function_call_arguments_done, reasoning_summary_part_added,
-                 reasoning_summary_part_done, reasoning_summary_text_delta, reasoning_summary_text_done,
-                 reasoning_text_delta, reasoning_text_done, error_event, other_event>;
+    std::variant<response_queued, response_created, response_in_progress, response_completed,
+                 response_incomplete, response_failed, output_item_added, output_item_done,
+                 content_part_added, content_part_done, output_text_delta, output_text_done,
+                 output_text_annotation_added, refusal_delta, refusal_done, function_call_arguments_delta,
+                 function_call_arguments_done, reasoning_summary_part_added, reasoning_summary_part_done,
+                 reasoning_summary_text_delta, reasoning_summary_text_done, reasoning_text_delta,
+                 reasoning_text_done, error_event, other_event>;
 
 // The event's wire `type` (e.g. "response.output_text.delta").
 std::string_view event_type(const response_event& e) noexcept;

@@ -1,5 +1,5 @@
 // Sans-IO decoder of a Responses SSE body: bytes in, typed events out, with the stream rules of
-// openai-streaming.md §3.1/§5.4/§6.11 — dispatch on the JSON `type`, sequence numbers must increase,
+// docs/openai-client.md#stream-rules — dispatch on the JSON `type`, sequence numbers must increase,
 // `[DONE]` and blank payloads are ignored, the `error` event raises, and a body that ends before a
 // terminal event is a truncation. The network stream (client.hpp) is a thin adapter around it.
 #pragma once
@@ -49,8 +49,6 @@ class responses_decoder {
   std::size_t events_delivered() const noexcept { return delivered_; }
 
  private:
-  [[noreturn]] void fail(errc kind, std::string message, std::string_view offending = {}) const;
-
   sse_parser sse_;
   boost::json::parser json_;
   response_accumulator acc_;

@@ -1,4 +1,4 @@
-// The retry policy of openai-streaming.md §5.2 as pure functions (no clock, no randomness inside), so
+// The retry policy (docs/openai-client.md#retries) as pure functions (no clock, no randomness inside), so
 // it is unit-tested exactly; the client feeds them the response headers, the time and a U[0,1) draw.
 #pragma once
 
@@ -25,7 +25,7 @@ bool should_retry_status(int status, std::string_view x_should_retry,
 std::chrono::milliseconds backoff_delay(int retries_taken, double u) noexcept;
 
 // The delay to sleep: the server's when 0 < d <= 120 s, else the backoff.
-std::chrono::milliseconds retry_delay(std::optional<std::chrono::milliseconds> server_delay, int retries_taken,
-                                      double u) noexcept;
+std::chrono::milliseconds retry_delay(std::optional<std::chrono::milliseconds> server_delay,
+                                      int retries_taken, double u) noexcept;
 
 }  // namespace chatkit::openai

@@ -1,6 +1,7 @@
-// An incremental, sans-IO parser for text/event-stream (WHATWG "event stream interpretation", with the
-// rules of openai-streaming.md §6): feed it bytes as they arrive, in chunks of any size split anywhere
-// (inside a field name, between CR and LF, inside a UTF-8 sequence), and pull complete events out.
+// An incremental, sans-IO parser for text/event-stream (WHATWG "event stream interpretation"; the rules
+// it follows are listed in docs/openai-client.md#sse-framing): feed it bytes as they arrive, in chunks of any
+// size split anywhere (inside a field name, between CR and LF, inside a UTF-8 sequence), and pull complete
+// events out.
 //
 //   sse_parser p;
 //   p.feed(bytes);
@@ -58,10 +59,10 @@ class sse_parser {
   bool process_line(std::string_view line, boost::system::error_code& ec);
   void compact();
 
-  std::string buf_;          // unconsumed input starts at pos_
-  std::size_t pos_ = 0;      // start of the next unprocessed line
-  std::size_t scan_ = 0;     // where the search for a line end resumes (pos_ <= scan_)
-  bool skip_lf_ = false;     // the previous line ended in CR: a leading LF belongs to it
+  std::string buf_;       // unconsumed input starts at pos_
+  std::size_t pos_ = 0;   // start of the next unprocessed line
+  std::size_t scan_ = 0;  // where the search for a line end resumes (pos_ <= scan_)
+  bool skip_lf_ = false;  // the previous line ended in CR: a leading LF belongs to it
   bool bom_checked_ = false;
 
   // The pending event. A single data line is kept as a view into buf_ (offset/length); a second one

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace chatkit::openai::detail {
 
@@ -37,7 +38,8 @@ inline bool require_string(const boost::json::object& o, std::string_view key, s
 }
 
 // Integers: absent/null -> fallback (ok); a non-integral number -> false.
-inline bool get_int(const boost::json::object& o, std::string_view key, std::int64_t& out, std::int64_t fallback = 0) {
+inline bool get_int(const boost::json::object& o, std::string_view key, std::int64_t& out,
+                    std::int64_t fallback = 0) {
   const auto* v = o.if_contains(key);
   if (v == nullptr || v->is_null()) {
     out = fallback;
@@ -77,6 +79,16 @@ inline void adopt(boost::json::object& dst, boost::json::object&& src) {
   std::construct_at(&dst, std::move(src));
 }
 
-inline boost::system::error_code protocol_error() { return make_error_code(errc::stream_protocol_error); }
+// The fields of an API error object ({"message", "type", "code", "param"}) into `out`; a field that is
+// absent or not a string is left empty.
+inline void read_error_fields(const boost::json::object& o, error_details& out) {
+  for (auto [key, field] : {std::pair{"message", &out.message}, std::pair{"type", &out.type},
+                            std::pair{"code", &out.code}, std::pair{"param", &out.param}})
+    if (!get_string(o, key, *field)) field->clear();
+}
+
+inline boost::system::error_code protocol_error() {
+  return make_error_code(errc::stream_protocol_error);
+}
 
 }  // namespace chatkit::openai::detail

@@ -1,5 +1,10 @@
-// Helpers shared by the Responses and Chat decoders for SSE payloads (openai-streaming.md §6.11).
+// What the Responses and Chat decoders share: pulling the next payload out of the SSE body, parsing it
+// into a JSON object, and the api_error a failed stream raises. The payload rules are in
+// docs/openai-client.md#sse-framing.
 #pragma once
+
+#include <chatkit/openai/error.hpp>
+#include <chatkit/openai/sse_parser.hpp>
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
@@ -7,6 +12,7 @@
 #include <boost/json/storage_ptr.hpp>
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,10 +24,14 @@ inline bool is_blank(std::string_view s) noexcept {
   return true;
 }
 
-inline bool is_done_marker(std::string_view s) noexcept { return s.starts_with("[DONE]"); }
+inline bool is_done_marker(std::string_view s) noexcept {
+  return s.starts_with("[DONE]");
+}
 
 // The offending payload for diagnostics, cut to 1 KiB.
-inline std::string excerpt(std::string_view s) { return std::string(s.substr(0, 1024)); }
+inline std::string excerpt(std::string_view s) {
+  return std::string(s.substr(0, 1024));
+}
 
 // A per-event arena whose first block lives inside the resource itself, so make_shared_resource makes
 // ONE allocation for a typical event (text deltas fit easily); larger events spill to the heap.
@@ -32,7 +42,9 @@ class event_arena final : public boost::json::memory_resource {
  private:
   void* do_allocate(std::size_t n, std::size_t align) override { return mr_.allocate(n, align); }
   void do_deallocate(void*, std::size_t, std::size_t) override {}
-  bool do_is_equal(const boost::json::memory_resource& other) const noexcept override { return this == &other; }
+  bool do_is_equal(const boost::json::memory_resource& other) const noexcept override {
+    return this == &other;
+  }
 
   alignas(std::max_align_t) unsigned char inline_[1536];
   boost::json::monotonic_resource mr_;
@@ -41,7 +53,8 @@ class event_arena final : public boost::json::memory_resource {
 // Parses one JSON object with a reused parser (its internal stack is kept between events). The value
 // lives in its own arena instead of costing one allocation per key and long string; the event that takes
 // the object (see adopt()) keeps the arena alive.
-inline boost::json::object parse_object(boost::json::parser& p, std::string_view data, boost::system::error_code& ec) {
+inline boost::json::object parse_object(boost::json::parser& p, std::string_view data,
+                                        boost::system::error_code& ec) {
   p.reset(boost::json::make_shared_resource<event_arena>());
   p.write(data, ec);
   if (ec) return {};
@@ -51,6 +64,49 @@ inline boost::json::object parse_object(boost::json::parser& p, std::string_view
     return {};
   }
   return std::move(v.get_object());
+}
+
+// The api_error of a failed stream: the request id and the offending payload (cut to 1 KiB) attached.
+inline api_error stream_failure(errc kind, error_details d, const std::string& request_id,
+                                std::string_view offending = {}) {
+  d.request_id = request_id;
+  d.body = excerpt(offending);
+  return api_error(kind, std::move(d));
+}
+
+inline api_error stream_failure(errc kind, std::string message, const std::string& request_id,
+                                std::string_view offending = {}) {
+  return api_error(kind, std::move(message), request_id, excerpt(offending));
+}
+
+// One SSE payload: a JSON object, or the `[DONE]` marker. `data` views the parser's buffer (valid until the
+// next feed or next call).
+struct payload {
+  bool done_marker = false;
+  boost::json::object object;
+  std::string_view data;
+};
+
+// The next non-blank payload, or nullopt when more input is needed. `what` names a payload in errors
+// ("event", "chunk"). Throws api_error(stream_protocol_error) for an event over the size limit or a
+// payload that is not a JSON object.
+inline std::optional<payload> next_payload(sse_parser& sse, boost::json::parser& json,
+                                           const std::string& request_id, std::string_view what) {
+  for (;;) {
+    boost::system::error_code ec;
+    auto ev = sse.next(ec);
+    if (ec)
+      throw stream_failure(errc::stream_protocol_error, "SSE event larger than the configured maximum",
+                           request_id);
+    if (!ev) return std::nullopt;
+    if (is_blank(ev->data)) continue;
+    if (is_done_marker(ev->data)) return payload{true, {}, ev->data};
+    auto obj = parse_object(json, ev->data, ec);
+    if (ec)
+      throw stream_failure(errc::stream_protocol_error, std::string(what) + " data is not a JSON object",
+                           request_id, ev->data);
+    return payload{false, std::move(obj), ev->data};
+  }
 }
 
 }  // namespace chatkit::openai::detail

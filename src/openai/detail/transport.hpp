@@ -4,8 +4,8 @@
 #pragma once
 
 #include <chatkit/openai/client_options.hpp>
-#include <chatkit/openai/detail/endpoint.hpp>
 #include <chatkit/openai/error.hpp>
+#include "openai/detail/api_url.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -57,8 +57,8 @@ struct timeouts {
 // Settings resolved once from client_options and the environment.
 struct client_config {
   std::string api_key;
-  endpoint target;
-  std::optional<proxy_endpoint> proxy;
+  api_url target;
+  std::optional<proxy_url> proxy;
   std::string organization;
   std::string project;
   header_overrides extra_headers;

@@ -1,4 +1,5 @@
-// A scripted OpenAI-compatible HTTP/1.1 server for tests (openai-streaming.md §8.1).
+// A scripted OpenAI-compatible HTTP/1.1 server for tests
+// (docs/openai-client.md#testing-against-the-scripted-server).
 //
 // It listens on 127.0.0.1 (ephemeral port), over plain TCP or TLS, on its own thread. Each request it
 // receives is recorded and answered with the next scripted exchange: head exactly as scripted, body
@@ -58,7 +59,7 @@ struct exchange {
   write_plan plan;
   ending end = ending::finish;
 
-  // The common SSE head of §8.1 with x-request-id, chunked.
+  // The usual SSE response head (200, text/event-stream, chunked) with x-request-id.
   static exchange sse(std::string body, std::string request_id, write_plan plan = write_plan::per_event());
   // A JSON response with Content-Length (error fixtures and non-streaming answers).
   static exchange json(int status, std::string body, header_list extra_headers = {});

@@ -13,7 +13,7 @@ TEST_CASE("blocking_client: streams with a callback and raises typed errors", "[
   server.add(exchange::sse(fixture("C2_parallel_tools.sse"), "req_b2"));
   server.add(exchange::json(404, R"({"error":{"message":"no such model","type":"invalid_request_error","param":"model","code":"model_not_found"}})",
                             {{"x-request-id", "req_b3"}}));
-  blocking_client c(chatkit::openai::test::options_for(server));
+  blocking_client c(chatkit::openai::test::client_options_for(server));
 
   std::string text;
   auto r = c.stream_response({{"model", "gpt-test"}, {"input", "hi"}}, [&](const response_event& e) {

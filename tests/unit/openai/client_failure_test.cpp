@@ -36,14 +36,15 @@ struct retry_log {
 
 TEST_CASE("retries: T4 429 then success", "[openai][retry][client]") {
   scripted_server server;
-  server.add(exchange::json(429, fixture("T4_429.json"), {{"retry-after-ms", "50"}, {"x-request-id", "req_t4a"}}));
+  server.add(
+      exchange::json(429, fixture("T4_429.json"), {{"retry-after-ms", "50"}, {"x-request-id", "req_t4a"}}));
   server.add(exchange::sse(fixture("T1_text.sse"), "req_t4b"));
   net::io_context ioc;
-  auto o = options_for(server);
+  auto o = client_options_for(server);
   retry_log log;
   log.attach(o);
   client c(ioc.get_executor(), o);
-  auto r = run(ioc, collect(c, hello_request()));
+  auto r = run_sync(ioc, collect(c, hello_request()));
   REQUIRE_FALSE(r.error);
   CHECK(r.final.output_text() == "Hello, world!");
   CHECK(r.request_id == "req_t4b");
@@ -58,10 +59,9 @@ TEST_CASE("retries: T4 429 then success", "[openai][retry][client]") {
 
 TEST_CASE("retries: T4b retry-after over 120 s is not retried", "[openai][retry][client]") {
   scripted_server server;
-  server.add(exchange::json(429, fixture("T4_429.json"), {{"retry-after-ms", "200000"}, {"x-request-id", "req_t4a"}}));
-  net::io_context ioc;
-  client c(ioc.get_executor(), options_for(server));
-  auto r = run(ioc, collect(c, hello_request()));
+  server.add(exchange::json(429, fixture("T4_429.json"),
+                            {{"retry-after-ms", "200000"}, {"x-request-id", "req_t4a"}}));
+  auto r = stream_from(server);
   REQUIRE(r.error);
   CHECK(r.error->kind() == errc::rate_limit);
   CHECK(r.error->status() == 429);
@@ -74,14 +74,15 @@ TEST_CASE("retries: T4b retry-after over 120 s is not retried", "[openai][retry]
 
 TEST_CASE("retries: T4c three 500s with max_retries=2", "[openai][retry][client]") {
   scripted_server server;
-  for (int i = 0; i < 3; ++i) server.add(exchange::json(500, server_error_body, {{"x-request-id", "req_500_" + std::to_string(i)}}));
+  for (int i = 0; i < 3; ++i)
+    server.add(exchange::json(500, server_error_body, {{"x-request-id", "req_500_" + std::to_string(i)}}));
   net::io_context ioc;
-  auto o = options_for(server);
+  auto o = client_options_for(server);
   o.jitter = [] { return 1.0; };  // the shortest backoff: 0.375 s, 0.75 s
   retry_log log;
   log.attach(o);
   client c(ioc.get_executor(), o);
-  auto r = run(ioc, collect(c, hello_request()));
+  auto r = run_sync(ioc, collect(c, hello_request()));
   REQUIRE(r.error);
   CHECK(r.error->kind() == errc::internal_server);
   CHECK(r.error->request_id() == "req_500_2");
@@ -94,20 +95,19 @@ TEST_CASE("retries: T4c three 500s with max_retries=2", "[openai][retry][client]
 TEST_CASE("retries: T4d x-should-retry overrides the status rule", "[openai][retry][client]") {
   {
     scripted_server server;
-    server.add(exchange::json(400, server_error_body, {{"x-should-retry", "true"}, {"retry-after-ms", "10"}}));
+    server.add(
+        exchange::json(400, server_error_body, {{"x-should-retry", "true"}, {"retry-after-ms", "10"}}));
     server.add(exchange::sse(fixture("T1_text.sse"), "req_ok"));
     net::io_context ioc;
-    client c(ioc.get_executor(), options_for(server));
-    auto r = run(ioc, collect(c, hello_request()));
+    client c(ioc.get_executor(), client_options_for(server));
+    auto r = run_sync(ioc, collect(c, hello_request()));
     REQUIRE_FALSE(r.error);
     CHECK(server.requests().size() == 2);
   }
   {
     scripted_server server;
     server.add(exchange::json(500, server_error_body, {{"x-should-retry", "false"}}));
-    net::io_context ioc;
-    client c(ioc.get_executor(), options_for(server));
-    auto r = run(ioc, collect(c, hello_request()));
+    auto r = stream_from(server);
     REQUIRE(r.error);
     CHECK(r.error->kind() == errc::internal_server);
     CHECK(server.requests().size() == 1);
@@ -117,11 +117,10 @@ TEST_CASE("retries: T4d x-should-retry overrides the status rule", "[openai][ret
 TEST_CASE("retries: T4e 401 is an authentication error, not retried", "[openai][retry][client]") {
   scripted_server server;
   server.add(exchange::json(
-      401, R"({"error":{"message":"Incorrect API key provided.","type":"invalid_request_error","param":null,"code":"invalid_api_key"}})",
+      401,
+      R"({"error":{"message":"Incorrect API key provided.","type":"invalid_request_error","param":null,"code":"invalid_api_key"}})",
       {{"x-request-id", "req_t4e"}}));
-  net::io_context ioc;
-  client c(ioc.get_executor(), options_for(server));
-  auto r = run(ioc, collect(c, hello_request()));
+  auto r = stream_from(server);
   REQUIRE(r.error);
   CHECK(r.error->kind() == errc::authentication);
   CHECK(r.error->error_code() == "invalid_api_key");
@@ -136,9 +135,7 @@ TEST_CASE("retries: a stream that failed after its head is never retried", "[ope
   x.end = ending::abort;
   server.add(x);
   server.add(exchange::sse(fixture("T1_text.sse"), "req_never"));
-  net::io_context ioc;
-  client c(ioc.get_executor(), options_for(server));
-  auto r = run(ioc, collect(c, hello_request()));
+  auto r = stream_from(server);
   REQUIRE(r.error);
   CHECK(r.error->kind() == errc::stream_truncated);
   CHECK(server.requests().size() == 1);
@@ -148,9 +145,7 @@ TEST_CASE("retries: a 500 mid-stream (error event) is final", "[openai][retry][c
   scripted_server server;
   server.add(exchange::sse(fixture("T5_error_mid_stream.sse"), "req_t5", write_plan::split_every(16)));
   server.add(exchange::sse(fixture("T1_text.sse"), "req_never"));
-  net::io_context ioc;
-  client c(ioc.get_executor(), options_for(server));
-  auto r = run(ioc, collect(c, hello_request()));
+  auto r = stream_from(server);
   CHECK(r.events.size() == 4);
   REQUIRE(r.error);
   CHECK(r.error->kind() == errc::stream_error);
@@ -174,7 +169,7 @@ TEST_CASE("connection errors: refused, retried, then reported", "[openai][client
   retry_log log;
   log.attach(o);
   client c(ioc.get_executor(), o);
-  auto r = run(ioc, collect(c, hello_request()));
+  auto r = run_sync(ioc, collect(c, hello_request()));
   REQUIRE(r.error);
   CHECK(r.error->kind() == errc::connection);
   CHECK(r.error->status() == 0);
@@ -187,11 +182,7 @@ TEST_CASE("timeouts: idle read timeout mid-stream", "[openai][timeout][client]")
   auto x = exchange::sse(t1.substr(0, t1.find("event: response.output_item.added")), "req_slow");
   x.end = ending::hang;
   server.add(x);
-  net::io_context ioc;
-  auto o = options_for(server);
-  o.read_timeout = 200ms;
-  client c(ioc.get_executor(), o);
-  auto r = run(ioc, collect(c, hello_request()));
+  auto r = stream_from(server, [&](client_options& o) { o.read_timeout = 200ms; });
   CHECK(r.events.size() == 2);
   REQUIRE(r.error);
   CHECK(r.error->kind() == errc::timeout);
@@ -214,7 +205,7 @@ TEST_CASE("timeouts: no response head, every attempt times out", "[openai][timeo
   retry_log log;
   log.attach(o);
   client c(ioc.get_executor(), o);
-  auto r = run(ioc, collect(c, hello_request()));
+  auto r = run_sync(ioc, collect(c, hello_request()));
   REQUIRE(r.error);
   CHECK(r.error->kind() == errc::timeout);
   CHECK(log.retries.size() == 1);  // a timeout before the head is retried
@@ -225,21 +216,22 @@ TEST_CASE("timeouts: a total deadline bounds the whole call", "[openai][timeout]
   auto x = exchange::sse(fixture("T1_text.sse"), "req_slow", write_plan::per_event().with_pause(100ms));
   server.add(x);
   net::io_context ioc;
-  client c(ioc.get_executor(), options_for(server));
+  client c(ioc.get_executor(), client_options_for(server));
   request_options ro;
   ro.total_timeout = 250ms;
-  auto r = run(ioc, collect(c, hello_request(), ro));
+  auto r = run_sync(ioc, collect(c, hello_request(), ro));
   REQUIRE(r.error);
   CHECK(r.error->kind() == errc::timeout);
   CHECK(r.events.size() < 11);
 }
 
-TEST_CASE("cancellation: awaitable operators cancel next() and close the connection", "[openai][cancel][client]") {
+TEST_CASE("cancellation: awaitable operators cancel next() and close the connection",
+          "[openai][cancel][client]") {
   using namespace boost::asio::experimental::awaitable_operators;
   scripted_server server;
   server.add(exchange::sse(fixture("T1_text.sse"), "req_c", write_plan::per_event().with_pause(300ms)));
   net::io_context ioc;
-  client c(ioc.get_executor(), options_for(server));
+  client c(ioc.get_executor(), client_options_for(server));
   auto body = [&]() -> net::awaitable<std::pair<std::size_t, std::optional<errc>>> {
     auto s = co_await c.stream_response(hello_request());
     std::size_t events = 0;
@@ -256,7 +248,7 @@ TEST_CASE("cancellation: awaitable operators cancel next() and close the connect
     }
     co_return std::make_pair(events, after);
   };
-  auto [events, after] = run(ioc, body());
+  auto [events, after] = run_sync(ioc, body());
   CHECK(events == 1);
   REQUIRE(after);
   CHECK(*after == errc::cancelled);
@@ -269,7 +261,7 @@ TEST_CASE("cancellation: a cancellation slot stops the coroutine mid-stream", "[
     scripted_server server;
     server.add(exchange::sse(fixture("T1_text.sse"), "req_c", write_plan::per_event().with_pause(200ms)));
     net::io_context ioc;
-    client c(ioc.get_executor(), options_for(server));
+    client c(ioc.get_executor(), client_options_for(server));
     net::cancellation_signal signal;
     net::steady_timer emitter(ioc);
     std::size_t events = 0;
@@ -282,7 +274,8 @@ TEST_CASE("cancellation: a cancellation slot stops the coroutine mid-stream", "[
           if (emit_while_suspended) {
             // Fires while the coroutine waits inside next() for the third event.
             emitter.expires_after(50ms);
-            emitter.async_wait([&](boost::system::error_code) { signal.emit(net::cancellation_type::terminal); });
+            emitter.async_wait(
+                [&](boost::system::error_code) { signal.emit(net::cancellation_type::terminal); });
           } else {
             signal.emit(net::cancellation_type::terminal);
           }
@@ -292,7 +285,8 @@ TEST_CASE("cancellation: a cancellation slot stops the coroutine mid-stream", "[
       }
     };
     std::exception_ptr failure;
-    net::co_spawn(ioc, consumer(), net::bind_cancellation_slot(signal.slot(), [&](std::exception_ptr e) { failure = e; }));
+    net::co_spawn(ioc, consumer(),
+                  net::bind_cancellation_slot(signal.slot(), [&](std::exception_ptr e) { failure = e; }));
     ioc.run();
     CHECK_FALSE(failure);
     CHECK(events == 2);
@@ -313,7 +307,7 @@ TEST_CASE("cancellation: cancel() from another coroutine", "[openai][cancel][cli
   x.end = ending::hang;
   server.add(x);
   net::io_context ioc;
-  client c(ioc.get_executor(), options_for(server));
+  client c(ioc.get_executor(), client_options_for(server));
   auto body = [&]() -> net::awaitable<std::optional<errc>> {
     auto s = co_await c.stream_response(hello_request());
     net::steady_timer timer(co_await net::this_coro::executor, 100ms);
@@ -326,7 +320,7 @@ TEST_CASE("cancellation: cancel() from another coroutine", "[openai][cancel][cli
     }
     co_return std::nullopt;
   };
-  auto kind = run(ioc, body());
+  auto kind = run_sync(ioc, body());
   REQUIRE(kind);
   CHECK(*kind == errc::cancelled);
   CHECK(server.wait_for_client_disconnects(1, 5s) == 1);
@@ -338,14 +332,14 @@ TEST_CASE("TLS: a trusted self-signed server works, keep-alive included", "[open
   server.add(exchange::sse(fixture("T1_text.sse"), "req_tls"));
   server.add(exchange::sse(fixture("C1_text.sse"), "req_tls2"));
   net::io_context ioc;
-  auto o = options_for(server);
+  auto o = client_options_for(server);
   o.tls.extra_ca_pem = id.cert_pem;
   client c(ioc.get_executor(), o);
   CHECK(c.base_url().starts_with("https://"));
-  auto r = run(ioc, collect(c, hello_request()));
+  auto r = run_sync(ioc, collect(c, hello_request()));
   REQUIRE_FALSE(r.error);
   CHECK(r.final.output_text() == "Hello, world!");
-  auto chat = run(ioc, [&]() -> net::awaitable<chat_completion> {
+  auto chat = run_sync(ioc, [&]() -> net::awaitable<chat_completion> {
     boost::json::object params;
     params["model"] = "gpt-test";
     auto s = co_await c.stream_chat_completion(std::move(params));
@@ -362,11 +356,7 @@ TEST_CASE("TLS: verification failures are connection errors", "[openai][tls][cli
     auto id = chatkit::openai::testing::make_self_signed_certificate({"localhost"}, {"127.0.0.1"});
     scripted_server server(server_options{id});
     server.add(exchange::sse(fixture("T1_text.sse"), "req_tls"));
-    net::io_context ioc;
-    auto o = options_for(server);
-    o.max_retries = 0;
-    client c(ioc.get_executor(), o);
-    auto r = run(ioc, collect(c, hello_request()));
+    auto r = stream_from(server, [&](client_options& o) { o.max_retries = 0; });
     REQUIRE(r.error);
     CHECK(r.error->kind() == errc::connection);
     CHECK(std::string(r.error->what()).find("certificate") != std::string::npos);
@@ -376,12 +366,10 @@ TEST_CASE("TLS: verification failures are connection errors", "[openai][tls][cli
     auto id = chatkit::openai::testing::make_self_signed_certificate({"wrong.example"}, {});
     scripted_server server(server_options{id});
     server.add(exchange::sse(fixture("T1_text.sse"), "req_tls"));
-    net::io_context ioc;
-    auto o = options_for(server);
-    o.max_retries = 0;
-    o.tls.extra_ca_pem = id.cert_pem;
-    client c(ioc.get_executor(), o);
-    auto r = run(ioc, collect(c, hello_request()));
+    auto r = stream_from(server, [&](client_options& o) {
+      o.max_retries = 0;
+      o.tls.extra_ca_pem = id.cert_pem;
+    });
     REQUIRE(r.error);
     CHECK(r.error->kind() == errc::connection);
     CHECK(std::string(r.error->what()).find("mismatch") != std::string::npos);
@@ -391,11 +379,9 @@ TEST_CASE("TLS: verification failures are connection errors", "[openai][tls][cli
     auto id = chatkit::openai::testing::make_self_signed_certificate({"wrong.example"}, {});
     scripted_server server(server_options{id});
     server.add(exchange::sse(fixture("T1_text.sse"), "req_tls"));
-    net::io_context ioc;
-    auto o = options_for(server);
-    o.tls.danger_disable_certificate_verification_for_tests_only = true;
-    client c(ioc.get_executor(), o);
-    auto r = run(ioc, collect(c, hello_request()));
+    auto r = stream_from(server, [&](client_options& o) {
+      o.tls.danger_disable_certificate_verification_for_tests_only = true;
+    });
     REQUIRE_FALSE(r.error);
     CHECK(r.final.output_text() == "Hello, world!");
   }
@@ -408,17 +394,19 @@ TEST_CASE("proxy: HTTPS through a CONNECT proxy on loopback", "[openai][proxy][c
   server.add(exchange::sse(fixture("T2_tool_then_text_2.sse"), "req_proxy2"));
   chatkit::openai::testing::connect_proxy proxy;
   net::io_context ioc;
-  auto o = options_for(server);
+  auto o = client_options_for(server);
   o.tls.extra_ca_pem = id.cert_pem;
   o.proxy = proxy.url();
   client c(ioc.get_executor(), o);
-  auto r = run(ioc, collect(c, hello_request()));
+  auto r = run_sync(ioc, collect(c, hello_request()));
   REQUIRE_FALSE(r.error);
   CHECK(r.final.output_text() == "Hello, world!");
   CHECK(r.request_id == "req_proxy");
-  auto r2 = run(ioc, collect(c, hello_request()));
+  auto r2 = run_sync(ioc, collect(c, hello_request()));
   REQUIRE_FALSE(r2.error);
-  CHECK(r2.final.output_text() == "It is 18\xC2\xB0" "C in Paris.");
+  CHECK(r2.final.output_text() ==
+        "It is 18\xC2\xB0"
+        "C in Paris.");
   const auto targets = proxy.connect_targets();
   REQUIRE(targets.size() == 1);  // the tunnel is pooled like any connection
   CHECK(targets[0] == "127.0.0.1:" + std::to_string(server.port()));
@@ -435,7 +423,7 @@ TEST_CASE("proxy: a proxy that refuses CONNECT is a connection error", "[openai]
   o.proxy = proxy.url();
   o.max_retries = 0;
   client c(ioc.get_executor(), o);
-  auto r = run(ioc, collect(c, hello_request()));
+  auto r = run_sync(ioc, collect(c, hello_request()));
   REQUIRE(r.error);
   CHECK(r.error->kind() == errc::connection);
   CHECK(std::string(r.error->what()).find("403") != std::string::npos);

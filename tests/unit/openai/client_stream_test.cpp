@@ -9,12 +9,11 @@ using chatkit::openai::testing::scripted_server;
 using chatkit::openai::testing::write_plan;
 
 TEST_CASE("client: T1_text over HTTP in every write plan", "[openai][client]") {
-  for (auto plan : {write_plan::whole(), write_plan::per_event(), write_plan::split_every(1), write_plan::split_every(7)}) {
+  for (auto plan : {write_plan::whole(), write_plan::per_event(), write_plan::split_every(1),
+                    write_plan::split_every(7)}) {
     scripted_server server;
     server.add(exchange::sse(fixture("T1_text.sse"), "req_t1", plan));
-    net::io_context ioc;
-    client c(ioc.get_executor(), options_for(server));
-    auto r = run(ioc, collect(c, hello_request()));
+    auto r = stream_from(server);
     REQUIRE_FALSE(r.error);
     CHECK(r.events.size() == 11);
     CHECK(text_deltas(r) == std::vector<std::string>{"Hello", ", world", "!"});
@@ -44,12 +43,11 @@ TEST_CASE("client: T1_text over HTTP in every write plan", "[openai][client]") {
 }
 
 TEST_CASE("client: P1_edge (CRLF, comment, id, retry, split data) equals T1", "[openai][client]") {
-  for (auto plan : {write_plan::whole(), write_plan::per_event(), write_plan::split_every(1), write_plan::split_every(7)}) {
+  for (auto plan : {write_plan::whole(), write_plan::per_event(), write_plan::split_every(1),
+                    write_plan::split_every(7)}) {
     scripted_server server;
     server.add(exchange::sse(fixture("P1_edge.sse"), "req_p1", plan));
-    net::io_context ioc;
-    client c(ioc.get_executor(), options_for(server));
-    auto r = run(ioc, collect(c, hello_request()));
+    auto r = stream_from(server);
     REQUIRE_FALSE(r.error);
     CHECK(r.events.size() == 11);
     CHECK(r.final.output_text() == "Hello, world!");
@@ -64,26 +62,28 @@ TEST_CASE("client: T2 and T3 reuse one keep-alive connection", "[openai][client]
   server.add(exchange::sse(fixture("T3_parallel_calls_1.sse"), "req_t3a"));
   server.add(exchange::sse(fixture("T3_parallel_calls_2.sse"), "req_t3b", write_plan::whole()));
   net::io_context ioc;
-  client c(ioc.get_executor(), options_for(server));
+  client c(ioc.get_executor(), client_options_for(server));
 
-  auto t2a = run(ioc, collect(c, hello_request()));
+  auto t2a = run_sync(ioc, collect(c, hello_request()));
   REQUIRE_FALSE(t2a.error);
   auto calls = t2a.final.function_calls();
   REQUIRE(calls.size() == 1);
   CHECK(calls[0]->call_id == "call_t2");
   CHECK(calls[0]->arguments == "{\"city\":\"Paris\"}");
 
-  auto t2b = run(ioc, collect(c, hello_request()));
+  auto t2b = run_sync(ioc, collect(c, hello_request()));
   REQUIRE_FALSE(t2b.error);
-  CHECK(t2b.final.output_text() == "It is 18\xC2\xB0" "C in Paris.");
+  CHECK(t2b.final.output_text() ==
+        "It is 18\xC2\xB0"
+        "C in Paris.");
   CHECK(t2b.final.usage->cached_tokens == 64);
   CHECK(t2b.request_id == "req_t2b");
 
-  auto t3a = run(ioc, collect(c, hello_request()));
+  auto t3a = run_sync(ioc, collect(c, hello_request()));
   REQUIRE_FALSE(t3a.error);
   REQUIRE(t3a.final.function_calls().size() == 2);
   CHECK(t3a.final.function_calls()[1]->call_id == "call_t3b");
-  auto t3b = run(ioc, collect(c, hello_request()));
+  auto t3b = run_sync(ioc, collect(c, hello_request()));
   REQUIRE_FALSE(t3b.error);
   CHECK(t3b.final.output_text() == "Paris 18, Tokyo 25.");
 
@@ -96,9 +96,7 @@ TEST_CASE("client: T5 family over the wire", "[openai][client]") {
     for (const char* name : {"T5_error_mid_stream.sse", "T5b_error_nested.sse"}) {
       scripted_server server;
       server.add(exchange::sse(fixture(name), "req_t5"));
-      net::io_context ioc;
-      client c(ioc.get_executor(), options_for(server));
-      auto r = run(ioc, collect(c, hello_request()));
+      auto r = stream_from(server);
       CHECK(r.events.size() == 4);
       REQUIRE(r.error);
       CHECK(r.error->kind() == errc::stream_error);
@@ -110,9 +108,7 @@ TEST_CASE("client: T5 family over the wire", "[openai][client]") {
   SECTION("response.failed ends the stream normally with a failed response") {
     scripted_server server;
     server.add(exchange::sse(fixture("T5c_failed.sse"), "req_t5"));
-    net::io_context ioc;
-    client c(ioc.get_executor(), options_for(server));
-    auto r = run(ioc, collect(c, hello_request()));
+    auto r = stream_from(server);
     REQUIRE_FALSE(r.error);
     CHECK(r.final.status == "failed");
     CHECK(r.final.error_code == "server_error");
@@ -121,9 +117,7 @@ TEST_CASE("client: T5 family over the wire", "[openai][client]") {
   SECTION("response.incomplete") {
     scripted_server server;
     server.add(exchange::sse(fixture("T5d_incomplete.sse"), "req_t5"));
-    net::io_context ioc;
-    client c(ioc.get_executor(), options_for(server));
-    auto r = run(ioc, collect(c, hello_request()));
+    auto r = stream_from(server);
     REQUIRE_FALSE(r.error);
     CHECK(r.final.status == "incomplete");
     CHECK(r.final.incomplete_reason == "max_output_tokens");
@@ -136,9 +130,7 @@ TEST_CASE("client: truncated connections", "[openai][client]") {
     auto x = exchange::sse(fixture("T6_truncated.sse"), "req_t6");
     x.end = chatkit::openai::testing::ending::abort;
     server.add(x);
-    net::io_context ioc;
-    client c(ioc.get_executor(), options_for(server));
-    auto r = run(ioc, collect(c, hello_request()));
+    auto r = stream_from(server);
     CHECK(r.events.size() == 4);
     REQUIRE(r.error);
     CHECK(r.error->kind() == errc::stream_truncated);
@@ -148,13 +140,13 @@ TEST_CASE("client: truncated connections", "[openai][client]") {
   SECTION("T6b: body delimited by close, clean EOF without a terminal event") {
     scripted_server server;
     auto x = exchange::sse(fixture("T6_truncated.sse"), "req_t6");
-    x.headers = {{"Content-Type", "text/event-stream; charset=utf-8"}, {"x-request-id", "req_t6"}, {"Connection", "close"}};
+    x.headers = {{"Content-Type", "text/event-stream; charset=utf-8"},
+                 {"x-request-id", "req_t6"},
+                 {"Connection", "close"}};
     x.chunked = false;
     x.content_length = false;
     server.add(x);
-    net::io_context ioc;
-    client c(ioc.get_executor(), options_for(server));
-    auto r = run(ioc, collect(c, hello_request()));
+    auto r = stream_from(server);
     CHECK(r.events.size() == 4);
     REQUIRE(r.error);
     CHECK(r.error->kind() == errc::stream_truncated);
@@ -168,7 +160,7 @@ TEST_CASE("client: Chat Completions streaming", "[openai][client][chat]") {
   server.add(exchange::sse(fixture("C2_parallel_tools.sse"), "req_c2"));
   server.add(exchange::sse(fixture("T5e_chat_error.sse"), "req_c5"));
   net::io_context ioc;
-  client c(ioc.get_executor(), options_for(server));
+  client c(ioc.get_executor(), client_options_for(server));
   auto stream_chat = [&]() -> net::awaitable<std::pair<chat_completion, std::optional<api_error>>> {
     boost::json::object params;
     params["model"] = "gpt-test";
@@ -183,18 +175,18 @@ TEST_CASE("client: Chat Completions streaming", "[openai][client][chat]") {
     }
     co_return std::make_pair(s.current(), err);
   };
-  auto [c1, e1] = run(ioc, stream_chat());
+  auto [c1, e1] = run_sync(ioc, stream_chat());
   REQUIRE_FALSE(e1);
   CHECK(c1.choices.at(0).content == "Hello, world!");
   CHECK(c1.usage->total_tokens == 16);
   CHECK(c1.request_id == "req_c1");
-  auto [c2, e2] = run(ioc, stream_chat());
+  auto [c2, e2] = run_sync(ioc, stream_chat());
   REQUIRE_FALSE(e2);
   REQUIRE(c2.choices.at(0).tool_calls.size() == 2);
   CHECK(c2.choices[0].tool_calls[0].arguments == "{\"city\": \"Paris\"}");
   CHECK(c2.choices[0].tool_calls[1].arguments == "{\"city\": \"Tokyo\"}");
   CHECK(c2.choices[0].finish_reason == "tool_calls");
-  auto [c5, e5] = run(ioc, stream_chat());
+  auto [c5, e5] = run_sync(ioc, stream_chat());
   REQUIRE(e5);
   CHECK(e5->kind() == errc::stream_error);
   CHECK(e5->type() == "server_error");
@@ -212,12 +204,16 @@ TEST_CASE("client: non-streaming calls and header configuration", "[openai][clie
   const std::string t1 = fixture("T1_text.sse");
   // The non-streaming answer is the final Response object of T1.
   const auto completed_at = t1.find("data: {\"type\":\"response.completed\"");
-  auto completed = boost::json::parse(std::string_view(t1).substr(completed_at + 6, t1.find('\n', completed_at) - completed_at - 6));
-  server.add(exchange::json(200, boost::json::serialize(completed.at("response")), {{"x-request-id", "req_ns"}}));
-  server.add(exchange::json(200, R"({"id":"chatcmpl-9","object":"chat.completion","created":1,"model":"gpt-test","choices":[{"index":0,"message":{"role":"assistant","content":"Hi!"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}})",
-                            {{"x-request-id", "req_cc"}}));
+  auto completed = boost::json::parse(
+      std::string_view(t1).substr(completed_at + 6, t1.find('\n', completed_at) - completed_at - 6));
+  server.add(
+      exchange::json(200, boost::json::serialize(completed.at("response")), {{"x-request-id", "req_ns"}}));
+  server.add(exchange::json(
+      200,
+      R"({"id":"chatcmpl-9","object":"chat.completion","created":1,"model":"gpt-test","choices":[{"index":0,"message":{"role":"assistant","content":"Hi!"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}})",
+      {{"x-request-id", "req_cc"}}));
   net::io_context ioc;
-  auto opts = options_for(server);
+  auto opts = client_options_for(server);
   opts.organization = "org-1";
   opts.project = "proj-1";
   opts.extra_headers = {{"X-Custom", std::string("a")}, {"User-Agent", std::nullopt}};
@@ -226,12 +222,13 @@ TEST_CASE("client: non-streaming calls and header configuration", "[openai][clie
   request_options ro;
   ro.extra_headers = {{"Idempotency-Key", std::string("idem-1")}, {"x-custom", std::string("b")}};
   ro.extra_body = {{"temperature", 0.5}};
-  auto resp = run(ioc, c.create_response(hello_request(), ro));
+  auto resp = run_sync(ioc, c.create_response(hello_request(), ro));
   CHECK(resp.output_text() == "Hello, world!");
   CHECK(resp.request_id == "req_ns");
   CHECK(resp.usage->total_tokens == 16);
 
-  auto chat = run(ioc, c.create_chat_completion({{"model", "gpt-test"}, {"messages", boost::json::array{}}}));
+  auto chat =
+      run_sync(ioc, c.create_chat_completion({{"model", "gpt-test"}, {"messages", boost::json::array{}}}));
   CHECK(chat.choices.at(0).content == "Hi!");
   CHECK(chat.request_id == "req_cc");
 

@@ -1,31 +1,20 @@
-// Shared helpers of the client tests: run a coroutine to completion on an io_context, and a client
-// pointed at a scripted server.
+// Shared helpers of the client tests: a client pointed at a scripted server, and a Responses stream
+// read to its end.
 #pragma once
 
 #include <chatkit/openai/client.hpp>
 
 #include "fixtures.hpp"
 #include "openai/scripted_server.hpp"
+#include "support/run_sync.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
+#include <functional>
 
 namespace chatkit::openai::test {
 
 namespace net = boost::asio;
-
-template <class T>
-T run(net::io_context& ioc, net::awaitable<T> a) {
-  auto fut = net::co_spawn(ioc, std::move(a), net::use_future);
-  ioc.restart();
-  ioc.run();
-  return fut.get();
-}
-
-inline client_options options_for(const testing::scripted_server& s) {
-  return testing::client_options_for(s);
-}
+using chatkit::openai::testing::client_options_for;
+using chatkit::testing::run_sync;
 
 inline boost::json::object hello_request() {
   return {{"model", "gpt-test"}, {"input", "Say hello"}};
@@ -54,6 +43,17 @@ inline net::awaitable<stream_result> collect(client c, boost::json::object param
     r.error = e;
   }
   co_return r;
+}
+
+// Streams one response from `server` with a fresh client (options from client_options_for, then `tweak`).
+inline stream_result stream_from(const testing::scripted_server& server,
+                                 const std::function<void(client_options&)>& tweak = {},
+                                 request_options ro = {}) {
+  net::io_context ioc;
+  auto o = client_options_for(server);
+  if (tweak) tweak(o);
+  client c(ioc.get_executor(), std::move(o));
+  return run_sync(ioc, collect(c, hello_request(), std::move(ro)));
 }
 
 inline std::vector<std::string> text_deltas(const stream_result& r) {

@@ -1,18 +1,15 @@
-// Loads the checked-in SSE transcripts of tests/fixtures/sse (generated from openai-streaming.md §8).
+// Loads the checked-in SSE transcripts of tests/fixtures/sse (what each one covers:
+// tests/fixtures/sse/README.md).
 #pragma once
 
-#include <fstream>
-#include <iterator>
-#include <stdexcept>
+#include "support/fixtures.hpp"
+
 #include <string>
 
 namespace chatkit::openai::test {
 
 inline std::string fixture(const std::string& name) {
-  const std::string path = std::string(CHATKIT_TEST_FIXTURES) + "/sse/" + name;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("missing fixture " + path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  return chatkit::testing::read_file(chatkit::testing::fixtures_dir() / "sse" / name);
 }
 
 }  // namespace chatkit::openai::test

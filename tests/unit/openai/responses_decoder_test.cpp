@@ -1,5 +1,6 @@
 #include <chatkit/openai/responses_decoder.hpp>
 
+#include "decoder_support.hpp"
 #include "fixtures.hpp"
 
 using namespace chatkit::openai;
@@ -7,29 +8,11 @@ using chatkit::openai::test::fixture;
 
 namespace {
 
-struct decoded {
-  std::vector<response_event> events;
-  std::optional<api_error> error;
-  response final;
-};
+using decoded = chatkit::openai::test::decoded<responses_decoder>;
 
 // Feeds `bytes` in pieces of `step` bytes (0 = whole), then EOF.
 decoded decode(std::string_view bytes, std::size_t step = 0) {
-  decoded out;
-  responses_decoder d;
-  d.set_request_id("req_test");
-  try {
-    const std::size_t n = step == 0 ? bytes.size() : step;
-    for (std::size_t i = 0; i < bytes.size(); i += n) {
-      d.feed(bytes.substr(i, n));
-      while (auto e = d.next()) out.events.push_back(std::move(*e));
-    }
-    d.finish();
-  } catch (const api_error& e) {
-    out.error = e;
-  }
-  out.final = d.accumulator().current();
-  return out;
+  return chatkit::openai::test::decode_all<responses_decoder>(bytes, step, "req_test");
 }
 
 std::vector<std::string> deltas(const decoded& d) {
@@ -73,13 +56,15 @@ TEST_CASE("responses_decoder: T1_text whole, per byte and in 7-byte pieces", "[o
   }
 }
 
-TEST_CASE("responses_decoder: the accumulator builds text from deltas before the terminal event", "[openai][responses]") {
+TEST_CASE("responses_decoder: the accumulator builds text from deltas before the terminal event",
+          "[openai][responses]") {
   responses_decoder d;
   const auto bytes = fixture("T1_text.sse");
   d.feed(bytes);
   std::vector<std::string> snapshots;
   while (auto e = d.next()) {
-    if (std::holds_alternative<output_text_delta>(*e)) snapshots.push_back(d.accumulator().current().output_text());
+    if (std::holds_alternative<output_text_delta>(*e))
+      snapshots.push_back(d.accumulator().current().output_text());
   }
   CHECK(snapshots == std::vector<std::string>{"Hello", "Hello, world", "Hello, world!"});
   CHECK(d.done());
@@ -105,8 +90,12 @@ TEST_CASE("responses_decoder: T2 function call, then a UTF-8 text answer", "[ope
   auto b = decode(fixture("T2_tool_then_text_2.sse"), 1);
   REQUIRE_FALSE(b.error);
   REQUIRE(b.events.size() == 9);
-  CHECK(deltas(b) == std::vector<std::string>{"It is 18", "\xC2\xB0" "C in Paris."});
-  CHECK(b.final.output_text() == "It is 18\xC2\xB0" "C in Paris.");
+  CHECK(deltas(b) == std::vector<std::string>{"It is 18",
+                                              "\xC2\xB0"
+                                              "C in Paris."});
+  CHECK(b.final.output_text() ==
+        "It is 18\xC2\xB0"
+        "C in Paris.");
   CHECK(b.final.usage->cached_tokens == 64);
 }
 
@@ -123,7 +112,8 @@ TEST_CASE("responses_decoder: T3 parallel calls keyed by item", "[openai][respon
   CHECK(b.final.output_text() == "Paris 18, Tokyo 25.");
 }
 
-TEST_CASE("responses_decoder: mid-stream error events raise after the earlier events", "[openai][responses]") {
+TEST_CASE("responses_decoder: mid-stream error events raise after the earlier events",
+          "[openai][responses]") {
   for (const char* name : {"T5_error_mid_stream.sse", "T5b_error_nested.sse"}) {
     INFO(name);
     for (std::size_t step : {0, 1}) {
@@ -140,7 +130,8 @@ TEST_CASE("responses_decoder: mid-stream error events raise after the earlier ev
   }
 }
 
-TEST_CASE("responses_decoder: response.failed and response.incomplete are terminal events", "[openai][responses]") {
+TEST_CASE("responses_decoder: response.failed and response.incomplete are terminal events",
+          "[openai][responses]") {
   auto failed = decode(fixture("T5c_failed.sse"));
   REQUIRE_FALSE(failed.error);
   REQUIRE(failed.events.size() == 5);
@@ -181,13 +172,15 @@ TEST_CASE("responses_decoder: P1_edge equals T1 in every write plan", "[openai][
     auto d = decode(fixture("P1_edge.sse"), step);
     REQUIRE_FALSE(d.error);
     REQUIRE(d.events.size() == expected.events.size());
-    for (std::size_t i = 1; i < d.events.size(); ++i) CHECK(event_common(d.events[i]).raw == event_common(expected.events[i]).raw);
+    for (std::size_t i = 1; i < d.events.size(); ++i)
+      CHECK(event_common(d.events[i]).raw == event_common(expected.events[i]).raw);
     CHECK(d.final.output_text() == "Hello, world!");
     CHECK(d.final.usage == expected.final.usage);
   }
 }
 
-TEST_CASE("responses_decoder: protocol violations are errors, unknown events pass through", "[openai][responses]") {
+TEST_CASE("responses_decoder: protocol violations are errors, unknown events pass through",
+          "[openai][responses]") {
   auto bad_json = decode("event: x\ndata: {\"type\":\n\n");
   REQUIRE(bad_json.error);
   CHECK(bad_json.error->kind() == errc::stream_protocol_error);
@@ -200,14 +193,19 @@ TEST_CASE("responses_decoder: protocol violations are errors, unknown events pas
   CHECK(repeated.error->kind() == errc::stream_protocol_error);
   CHECK(repeated.events.size() == 1);
 
-  auto wrong_type = decode("data: {\"type\":\"response.output_text.delta\",\"sequence_number\":0,\"item_id\":5}\n\n");
+  auto wrong_type =
+      decode("data: {\"type\":\"response.output_text.delta\",\"sequence_number\":0,\"item_id\":5}\n\n");
   REQUIRE(wrong_type.error);
   CHECK(wrong_type.error->kind() == errc::stream_protocol_error);
 
   auto other = decode(
-      "data: {\"type\":\"response.image_generation_call.partial_image\",\"sequence_number\":0,\"partial_image_b64\":\"AA\"}\n\n"
+      "data: "
+      "{\"type\":\"response.image_generation_call.partial_image\",\"sequence_number\":0,\"partial_image_"
+      "b64\":\"AA\"}\n\n"
       "data: [DONE]\n\n: ping\n\ndata:   \n\n"
-      "data: {\"type\":\"response.completed\",\"sequence_number\":1,\"response\":{\"id\":\"r\",\"status\":\"completed\","
+      "data: "
+      "{\"type\":\"response.completed\",\"sequence_number\":1,\"response\":{\"id\":\"r\",\"status\":"
+      "\"completed\","
       "\"output\":[]}}\n\n");
   REQUIRE_FALSE(other.error);
   REQUIRE(other.events.size() == 2);
@@ -218,27 +216,60 @@ TEST_CASE("responses_decoder: protocol violations are errors, unknown events pas
 
   // Gaps in sequence numbers are accepted; events after the terminal one are ignored.
   auto gap = decode(
-      "data: {\"type\":\"response.created\",\"sequence_number\":0,\"response\":{\"id\":\"r\",\"status\":\"in_progress\"}}\n\n"
-      "data: {\"type\":\"response.completed\",\"sequence_number\":5,\"response\":{\"id\":\"r\",\"status\":\"completed\"}}\n\n"
-      "data: {\"type\":\"response.completed\",\"sequence_number\":1,\"response\":{\"id\":\"r\",\"status\":\"completed\"}}\n\n");
+      "data: "
+      "{\"type\":\"response.created\",\"sequence_number\":0,\"response\":{\"id\":\"r\",\"status\":\"in_"
+      "progress\"}}\n\n"
+      "data: "
+      "{\"type\":\"response.completed\",\"sequence_number\":5,\"response\":{\"id\":\"r\",\"status\":"
+      "\"completed\"}}\n\n"
+      "data: "
+      "{\"type\":\"response.completed\",\"sequence_number\":1,\"response\":{\"id\":\"r\",\"status\":"
+      "\"completed\"}}\n\n");
   REQUIRE_FALSE(gap.error);
   CHECK(gap.events.size() == 2);
 }
 
-TEST_CASE("responses_decoder: refusals, annotations and reasoning summaries accumulate", "[openai][responses]") {
+TEST_CASE("responses_decoder: refusals, annotations and reasoning summaries accumulate",
+          "[openai][responses]") {
   const char* body =
-      "data: {\"type\":\"response.output_item.added\",\"sequence_number\":0,\"output_index\":0,\"item\":{\"id\":\"rs_1\",\"type\":\"reasoning\",\"summary\":[]}}\n\n"
-      "data: {\"type\":\"response.reasoning_summary_part.added\",\"sequence_number\":1,\"item_id\":\"rs_1\",\"output_index\":0,\"summary_index\":0,\"part\":{\"type\":\"summary_text\",\"text\":\"\"}}\n\n"
-      "data: {\"type\":\"response.reasoning_summary_text.delta\",\"sequence_number\":2,\"item_id\":\"rs_1\",\"output_index\":0,\"summary_index\":0,\"delta\":\"Think\"}\n\n"
-      "data: {\"type\":\"response.reasoning_summary_text.delta\",\"sequence_number\":3,\"item_id\":\"rs_1\",\"output_index\":0,\"summary_index\":0,\"delta\":\"ing\"}\n\n"
-      "data: {\"type\":\"response.output_item.added\",\"sequence_number\":4,\"output_index\":1,\"item\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[]}}\n\n"
-      "data: {\"type\":\"response.content_part.added\",\"sequence_number\":5,\"item_id\":\"msg_1\",\"output_index\":1,\"content_index\":0,\"part\":{\"type\":\"output_text\",\"text\":\"\",\"annotations\":[]}}\n\n"
-      "data: {\"type\":\"response.output_text.delta\",\"sequence_number\":6,\"item_id\":\"msg_1\",\"output_index\":1,\"content_index\":0,\"delta\":\"See docs\",\"obfuscation\":\"zz\"}\n\n"
-      "data: {\"type\":\"response.output_text.annotation.added\",\"sequence_number\":7,\"item_id\":\"msg_1\",\"output_index\":1,\"content_index\":0,\"annotation_index\":0,\"annotation\":null}\n\n"
-      "data: {\"type\":\"response.output_text.annotation.added\",\"sequence_number\":8,\"item_id\":\"msg_1\",\"output_index\":1,\"content_index\":0,\"annotation_index\":0,\"annotation\":{\"type\":\"url_citation\",\"url\":\"https://x\",\"title\":\"X\",\"start_index\":4,\"end_index\":8}}\n\n"
-      "data: {\"type\":\"response.content_part.added\",\"sequence_number\":9,\"item_id\":\"msg_1\",\"output_index\":1,\"content_index\":1,\"part\":{\"type\":\"refusal\",\"refusal\":\"\"}}\n\n"
-      "data: {\"type\":\"response.refusal.delta\",\"sequence_number\":10,\"item_id\":\"msg_1\",\"output_index\":1,\"content_index\":1,\"delta\":\"No\"}\n\n"
-      "data: {\"type\":\"response.completed\",\"sequence_number\":11,\"response\":{\"id\":\"r\",\"status\":\"completed\",\"output\":[]}}\n\n";
+      "data: "
+      "{\"type\":\"response.output_item.added\",\"sequence_number\":0,\"output_index\":0,\"item\":{\"id\":"
+      "\"rs_1\",\"type\":\"reasoning\",\"summary\":[]}}\n\n"
+      "data: "
+      "{\"type\":\"response.reasoning_summary_part.added\",\"sequence_number\":1,\"item_id\":\"rs_1\","
+      "\"output_index\":0,\"summary_index\":0,\"part\":{\"type\":\"summary_text\",\"text\":\"\"}}\n\n"
+      "data: "
+      "{\"type\":\"response.reasoning_summary_text.delta\",\"sequence_number\":2,\"item_id\":\"rs_1\","
+      "\"output_index\":0,\"summary_index\":0,\"delta\":\"Think\"}\n\n"
+      "data: "
+      "{\"type\":\"response.reasoning_summary_text.delta\",\"sequence_number\":3,\"item_id\":\"rs_1\","
+      "\"output_index\":0,\"summary_index\":0,\"delta\":\"ing\"}\n\n"
+      "data: "
+      "{\"type\":\"response.output_item.added\",\"sequence_number\":4,\"output_index\":1,\"item\":{\"id\":"
+      "\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[]}}\n\n"
+      "data: "
+      "{\"type\":\"response.content_part.added\",\"sequence_number\":5,\"item_id\":\"msg_1\",\"output_"
+      "index\":1,\"content_index\":0,\"part\":{\"type\":\"output_text\",\"text\":\"\",\"annotations\":[]}}"
+      "\n\n"
+      "data: "
+      "{\"type\":\"response.output_text.delta\",\"sequence_number\":6,\"item_id\":\"msg_1\",\"output_index\":"
+      "1,\"content_index\":0,\"delta\":\"See docs\",\"obfuscation\":\"zz\"}\n\n"
+      "data: "
+      "{\"type\":\"response.output_text.annotation.added\",\"sequence_number\":7,\"item_id\":\"msg_1\","
+      "\"output_index\":1,\"content_index\":0,\"annotation_index\":0,\"annotation\":null}\n\n"
+      "data: "
+      "{\"type\":\"response.output_text.annotation.added\",\"sequence_number\":8,\"item_id\":\"msg_1\","
+      "\"output_index\":1,\"content_index\":0,\"annotation_index\":0,\"annotation\":{\"type\":\"url_"
+      "citation\",\"url\":\"https://x\",\"title\":\"X\",\"start_index\":4,\"end_index\":8}}\n\n"
+      "data: "
+      "{\"type\":\"response.content_part.added\",\"sequence_number\":9,\"item_id\":\"msg_1\",\"output_"
+      "index\":1,\"content_index\":1,\"part\":{\"type\":\"refusal\",\"refusal\":\"\"}}\n\n"
+      "data: "
+      "{\"type\":\"response.refusal.delta\",\"sequence_number\":10,\"item_id\":\"msg_1\",\"output_index\":1,"
+      "\"content_index\":1,\"delta\":\"No\"}\n\n"
+      "data: "
+      "{\"type\":\"response.completed\",\"sequence_number\":11,\"response\":{\"id\":\"r\",\"status\":"
+      "\"completed\",\"output\":[]}}\n\n";
   auto d = decode(body, 13);
   REQUIRE_FALSE(d.error);
   REQUIRE(d.final.output.size() == 2);

@@ -18,7 +18,8 @@ std::ostream& operator<<(std::ostream& os, const ev& e) {
 
 void drain(sse_parser& p, std::vector<ev>& out) {
   boost::system::error_code ec;
-  while (auto e = p.next(ec)) out.push_back({std::string(e->event), std::string(e->data), std::string(e->id)});
+  while (auto e = p.next(ec))
+    out.push_back({std::string(e->event), std::string(e->data), std::string(e->id)});
   REQUIRE_FALSE(ec);
 }
 
@@ -50,7 +51,7 @@ void check_all_splits(std::string_view input, const std::vector<ev>& expected) {
 
 }  // namespace
 
-TEST_CASE("sse_parser: the spec's conformance table, at every split", "[openai][sse]") {
+TEST_CASE("sse_parser: the framing rules' conformance table, at every split", "[openai][sse]") {
   check_all_splits("data: a\n\n", {{"", "a", ""}});
   check_all_splits("data: a\r\n\r\n", {{"", "a", ""}});
   check_all_splits("data: a\r\rdata: b\n\n", {{"", "a", ""}, {"", "b", ""}});
@@ -67,7 +68,10 @@ TEST_CASE("sse_parser: the spec's conformance table, at every split", "[openai][
   check_all_splits("data: \xC3\xA9\n\n", {{"", "\xC3\xA9", ""}});
   check_all_splits("data: x\n", {});
   check_all_splits("data: x", {});
-  check_all_splits("\xEF\xBB\xBF" "data: bom\n\n", {{"", "bom", ""}});
+  check_all_splits(
+      "\xEF\xBB\xBF"
+      "data: bom\n\n",
+      {{"", "bom", ""}});
   check_all_splits("data: a\r\n\r\ndata: b\r\r", {{"", "a", ""}, {"", "b", ""}});
 }
 
@@ -90,7 +94,8 @@ TEST_CASE("sse_parser: retry and id bookkeeping", "[openai][sse]") {
   CHECK(s.last_event_id().empty());
 }
 
-TEST_CASE("sse_parser: a final unterminated line still sets fields but is never dispatched", "[openai][sse]") {
+TEST_CASE("sse_parser: a final unterminated line still sets fields but is never dispatched",
+          "[openai][sse]") {
   sse_parser p;
   p.feed("data: x\n\nid: 9");
   std::vector<ev> out;
@@ -144,7 +149,9 @@ TEST_CASE("sse_parser: memory stays bounded on a long stream", "[openai][sse]") 
 
 namespace {
 
-std::vector<ev> expected_from_fixture(const std::string& name) { return parse_chunks({chatkit::openai::test::fixture(name)}); }
+std::vector<ev> expected_from_fixture(const std::string& name) {
+  return parse_chunks({chatkit::openai::test::fixture(name)});
+}
 
 }  // namespace
 
@@ -152,8 +159,8 @@ TEST_CASE("sse_parser: every transcript split at every byte position", "[openai]
   for (const char* name :
        {"T1_text.sse", "T2_tool_then_text_1.sse", "T2_tool_then_text_2.sse", "T3_parallel_calls_1.sse",
         "T3_parallel_calls_2.sse", "T5_error_mid_stream.sse", "T5b_error_nested.sse", "T5c_failed.sse",
-        "T5d_incomplete.sse", "T5e_chat_error.sse", "T6_truncated.sse", "C1_text.sse", "C2_parallel_tools.sse",
-        "P1_edge.sse"}) {
+        "T5d_incomplete.sse", "T5e_chat_error.sse", "T6_truncated.sse", "C1_text.sse",
+        "C2_parallel_tools.sse", "P1_edge.sse"}) {
     INFO(name);
     const std::string bytes = chatkit::openai::test::fixture(name);
     const auto whole = expected_from_fixture(name);

@@ -18,16 +18,16 @@ TEST_CASE("docs snippets: stream_text, chat and blocking", "[openai][docs]") {
   server.add(exchange::sse(fixture("C1_text.sse"), "req_2"));
   server.add(exchange::sse(fixture("T2_tool_then_text_2.sse"), "req_3"));
   net::io_context ioc;
-  client c(ioc.get_executor(), options_for(server));
+  client c(ioc.get_executor(), client_options_for(server));
   std::ostringstream out;
-  auto r = run(ioc, snippets::stream_text(c, out));
+  auto r = run_sync(ioc, snippets::stream_text(c, out));
   CHECK(out.str() == "Hello, world!\n");
   CHECK(r.request_id == "req_1");
   std::ostringstream chat_out;
-  auto chat = run(ioc, snippets::chat(c, chat_out));
+  auto chat = run_sync(ioc, snippets::chat(c, chat_out));
   CHECK(chat_out.str() == "Hello, world!\n");
   CHECK(chat.usage->total_tokens == 16);
-  CHECK(snippets::blocking_hello(options_for(server)) == "It is 18\xC2\xB0" "C in Paris.");
+  CHECK(snippets::blocking_hello(client_options_for(server)) == "It is 18\xC2\xB0" "C in Paris.");
 }
 
 TEST_CASE("docs snippets: the function-call loop sends the outputs back", "[openai][docs]") {
@@ -35,8 +35,8 @@ TEST_CASE("docs snippets: the function-call loop sends the outputs back", "[open
   server.add(exchange::sse(fixture("T3_parallel_calls_1.sse"), "req_t3a"));
   server.add(exchange::sse(fixture("T3_parallel_calls_2.sse"), "req_t3b"));
   net::io_context ioc;
-  client c(ioc.get_executor(), options_for(server));
-  CHECK(run(ioc, snippets::weather_turns(c)) == "Paris 18, Tokyo 25.");
+  client c(ioc.get_executor(), client_options_for(server));
+  CHECK(run_sync(ioc, snippets::weather_turns(c)) == "Paris 18, Tokyo 25.");
   auto reqs = server.requests();
   REQUIRE(reqs.size() == 2);
   const auto input = reqs[1].json().at("input").as_array();
@@ -55,9 +55,9 @@ TEST_CASE("docs snippets: deadline and error description", "[openai][docs]") {
   slow.end = chatkit::openai::testing::ending::hang;
   server.add(slow);
   net::io_context ioc;
-  client c(ioc.get_executor(), options_for(server));
-  CHECK(run(ioc, snippets::first_event_within(c, 2s)));
-  CHECK_FALSE(run(ioc, snippets::first_event_within(c, 100ms)));
+  client c(ioc.get_executor(), client_options_for(server));
+  CHECK(run_sync(ioc, snippets::first_event_within(c, 2s)));
+  CHECK_FALSE(run_sync(ioc, snippets::first_event_within(c, 100ms)));
   CHECK(server.wait_for_client_disconnects(1, 5s) >= 1);
 
   error_details d;

@@ -1,5 +1,6 @@
 #include <chatkit/openai/chat_completions.hpp>
 
+#include "decoder_support.hpp"
 #include "fixtures.hpp"
 
 using namespace chatkit::openai;
@@ -7,28 +8,8 @@ using chatkit::openai::test::fixture;
 
 namespace {
 
-struct decoded {
-  std::vector<chat_chunk> chunks;
-  std::optional<api_error> error;
-  chat_completion final;
-};
-
-decoded decode(std::string_view bytes, std::size_t step = 0) {
-  decoded out;
-  chat_decoder d;
-  d.set_request_id("req_c");
-  try {
-    const std::size_t n = step == 0 ? bytes.size() : step;
-    for (std::size_t i = 0; i < bytes.size(); i += n) {
-      d.feed(bytes.substr(i, n));
-      while (auto c = d.next()) out.chunks.push_back(std::move(*c));
-    }
-    d.finish();
-  } catch (const api_error& e) {
-    out.error = e;
-  }
-  out.final = d.accumulator().current();
-  return out;
+chatkit::openai::test::decoded<chat_decoder> decode(std::string_view bytes, std::size_t step = 0) {
+  return chatkit::openai::test::decode_all<chat_decoder>(bytes, step, "req_c");
 }
 
 }  // namespace
@@ -37,7 +18,7 @@ TEST_CASE("chat_decoder: C1_text", "[openai][chat]") {
   for (std::size_t step : {0, 1, 7}) {
     auto d = decode(fixture("C1_text.sse"), step);
     REQUIRE_FALSE(d.error);
-    CHECK(d.chunks.size() == 5);
+    CHECK(d.events.size() == 5);
     REQUIRE(d.final.choices.size() == 1);
     CHECK(d.final.id == "chatcmpl-c1");
     CHECK(d.final.choices[0].role == "assistant");
@@ -49,8 +30,8 @@ TEST_CASE("chat_decoder: C1_text", "[openai][chat]") {
     CHECK(d.final.usage->total_tokens == 16);
     CHECK(d.final.usage->to_usage().input_tokens == 12);
     CHECK(d.final.request_id == "req_c");
-    CHECK(d.chunks[1].choices[0].delta.content == "Hello");
-    CHECK(d.chunks[4].choices.empty());
+    CHECK(d.events[1].choices[0].delta.content == "Hello");
+    CHECK(d.events[4].choices.empty());
   }
 }
 
@@ -77,7 +58,7 @@ TEST_CASE("chat_decoder: C2 interleaved tool-call fragments are assembled by ind
 
 TEST_CASE("chat_decoder: an error chunk raises, a missing [DONE] is a truncation", "[openai][chat]") {
   auto e = decode(fixture("T5e_chat_error.sse"), 1);
-  CHECK(e.chunks.size() == 3);
+  CHECK(e.events.size() == 3);
   REQUIRE(e.error);
   CHECK(e.error->kind() == errc::stream_error);
   CHECK(e.error->type() == "server_error");

@@ -1,4 +1,4 @@
-#include <chatkit/openai/detail/endpoint.hpp>
+#include "openai/detail/api_url.hpp"
 #include <chatkit/openai/error.hpp>
 
 #include <boost/asio/ip/address.hpp>
@@ -13,11 +13,14 @@ namespace chatkit::openai::detail {
 
 namespace {
 
-boost::system::error_code invalid() { return make_error_code(errc::invalid_argument); }
+boost::system::error_code invalid() {
+  return make_error_code(errc::invalid_argument);
+}
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
@@ -40,11 +43,11 @@ std::string host_of(const boost::urls::url_view& u) {
 
 }  // namespace
 
-boost::system::result<endpoint> parse_base_url(std::string_view url) {
+boost::system::result<api_url> parse_api_url(std::string_view url) {
   auto parsed = boost::urls::parse_uri(url);
   if (!parsed) return invalid();
   const auto& u = *parsed;
-  endpoint ep;
+  api_url ep;
   const auto scheme = lower(u.scheme());
   if (scheme == "https") {
     ep.tls = true;
@@ -59,14 +62,14 @@ boost::system::result<endpoint> parse_base_url(std::string_view url) {
   return ep;
 }
 
-boost::system::result<proxy_endpoint> parse_proxy_url(std::string_view url) {
+boost::system::result<proxy_url> parse_proxy_url(std::string_view url) {
   std::string text = trim(url);
   if (text.find("://") == std::string::npos) text = "http://" + text;
   auto parsed = boost::urls::parse_uri(text);
   if (!parsed) return invalid();
   const auto& u = *parsed;
   if (lower(u.scheme()) != "http") return invalid();  // TLS to the proxy itself is not supported
-  proxy_endpoint p;
+  proxy_url p;
   p.host = host_of(u);
   if (p.host.empty()) return invalid();
   p.port = u.has_port() ? std::string(u.port()) : "80";
@@ -114,22 +117,23 @@ bool no_proxy_matches(std::string_view host, std::string_view port, std::string_
   return false;
 }
 
-boost::system::result<std::optional<proxy_endpoint>> select_proxy(const endpoint& target,
-                                                                  const std::optional<std::string>& explicit_proxy) {
+boost::system::result<std::optional<proxy_url>> select_proxy(
+    const api_url& target, const std::optional<std::string>& explicit_proxy) {
   if (explicit_proxy) {
-    if (explicit_proxy->empty() || !target.tls) return std::optional<proxy_endpoint>();
+    if (explicit_proxy->empty() || !target.tls) return std::optional<proxy_url>();
     auto p = parse_proxy_url(*explicit_proxy);
     if (!p) return p.error();
-    return std::optional<proxy_endpoint>(std::move(*p));
+    return std::optional<proxy_url>(std::move(*p));
   }
-  if (!target.tls || is_loopback_host(target.host)) return std::optional<proxy_endpoint>();
+  if (!target.tls || is_loopback_host(target.host)) return std::optional<proxy_url>();
   const char* proxy = env("HTTPS_PROXY", "https_proxy");
-  if (proxy == nullptr) return std::optional<proxy_endpoint>();
-  if (const char* no = env("NO_PROXY", "no_proxy"); no != nullptr && no_proxy_matches(target.host, target.port, no))
-    return std::optional<proxy_endpoint>();
+  if (proxy == nullptr) return std::optional<proxy_url>();
+  if (const char* no = env("NO_PROXY", "no_proxy");
+      no != nullptr && no_proxy_matches(target.host, target.port, no))
+    return std::optional<proxy_url>();
   auto p = parse_proxy_url(proxy);
   if (!p) return p.error();
-  return std::optional<proxy_endpoint>(std::move(*p));
+  return std::optional<proxy_url>(std::move(*p));
 }
 
 }  // namespace chatkit::openai::detail
