@@ -2,7 +2,7 @@
 // check uses fresh users, so checks do not see each other's data).
 #include "pg_test_util.hpp"
 
-#include <chatkit/store/postgres_store.hpp>
+#include <chatkit/postgres/postgres_store.hpp>
 #include <chatkit/store/testing/store_contract.hpp>
 
 #include <cstdlib>
@@ -26,16 +26,16 @@ contract_schema& schema() {
 // Registered when a server is configured, and in CI also without one (so that each check fails loudly).
 std::size_t register_contract() {
   if (schema().conninfo.empty() && !chatkit::pg_test::in_ci()) {
-    std::cerr << "test_postgres: CHATKIT_TEST_PG is not set; the PostgreSQL store contract checks are skipped\n";
+    std::cerr
+        << "test_postgres: CHATKIT_TEST_PG is not set; the PostgreSQL store contract checks are skipped\n";
     return 0;
   }
   return chatkit::store::testing::register_store_contract(
-      "postgres",
-      chatkit::store::testing::make_store_factory([]() -> std::unique_ptr<chatkit::store::store> {
+      "postgres", chatkit::store::testing::make_store_factory([]() -> std::unique_ptr<chatkit::store::store> {
         const auto info = chatkit::pg_test::conninfo();
         if (!info) return nullptr;
-        return std::make_unique<chatkit::store::postgres_store>(
-            chatkit::store::postgres_store_options{.conninfo = *info, .schema = schema().name, .connections = 3});
+        return std::make_unique<chatkit::store::postgres_store>(chatkit::store::postgres_store_options{
+            .conninfo = *info, .schema = schema().name, .connections = 3});
       }),
       {}, __FILE__, __LINE__);
 }
