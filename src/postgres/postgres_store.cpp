@@ -36,17 +36,6 @@ constexpr std::string_view save_thread =
     "SELECT pg_notify($5::text, $6::text) FROM up";
 constexpr std::string_view thread_cursor =
     "SELECT created_at, seq FROM threads WHERE id = $1::text AND user_id = $2::text";
-constexpr std::string_view threads_asc =
-    "SELECT id, body FROM threads WHERE user_id = $1::text ORDER BY created_at, seq LIMIT $2::bigint";
-constexpr std::string_view threads_desc =
-    "SELECT id, body FROM threads WHERE user_id = $1::text ORDER BY created_at DESC, seq DESC LIMIT "
-    "$2::bigint";
-constexpr std::string_view threads_asc_after =
-    "SELECT id, body FROM threads WHERE user_id = $1::text AND (created_at, seq) > ($3::bigint, $4::bigint) "
-    "ORDER BY created_at, seq LIMIT $2::bigint";
-constexpr std::string_view threads_desc_after =
-    "SELECT id, body FROM threads WHERE user_id = $1::text AND (created_at, seq) < ($3::bigint, $4::bigint) "
-    "ORDER BY created_at DESC, seq DESC LIMIT $2::bigint";
 constexpr std::string_view delete_thread =
     "WITH d AS (DELETE FROM threads WHERE id = $1::text AND user_id = $2::text RETURNING 1) "
     "SELECT pg_notify($3::text, $4::text) FROM d";
@@ -55,18 +44,6 @@ constexpr std::string_view thread_seq = "SELECT seq FROM threads WHERE id = $1::
 constexpr std::string_view item_cursor =
     "SELECT created_at, seq FROM items WHERE thread_seq = $1::bigint AND id = $2::text AND user_id = "
     "$3::text";
-constexpr std::string_view items_asc =
-    "SELECT id, body FROM items WHERE thread_seq = $1::bigint AND user_id = $2::text "
-    "ORDER BY created_at, seq LIMIT $3::bigint";
-constexpr std::string_view items_desc =
-    "SELECT id, body FROM items WHERE thread_seq = $1::bigint AND user_id = $2::text "
-    "ORDER BY created_at DESC, seq DESC LIMIT $3::bigint";
-constexpr std::string_view items_asc_after =
-    "SELECT id, body FROM items WHERE thread_seq = $1::bigint AND user_id = $2::text "
-    "AND (created_at, seq) > ($4::bigint, $5::bigint) ORDER BY created_at, seq LIMIT $3::bigint";
-constexpr std::string_view items_desc_after =
-    "SELECT id, body FROM items WHERE thread_seq = $1::bigint AND user_id = $2::text "
-    "AND (created_at, seq) < ($4::bigint, $5::bigint) ORDER BY created_at DESC, seq DESC LIMIT $3::bigint";
 // The owner check and the insert are one statement: no window in which the thread could change hands.
 constexpr std::string_view add_item =
     "WITH ins AS (INSERT INTO items (thread_seq, id, user_id, created_at, body) "
@@ -104,6 +81,12 @@ constexpr std::string_view load_attachment =
 constexpr std::string_view delete_attachment =
     "WITH d AS (DELETE FROM attachments WHERE id = $1::text AND user_id = $2::text RETURNING 1) "
     "SELECT pg_notify($3::text, $4::text) FROM d";
+
+const detail::page_queries threads_page("SELECT id, body FROM threads WHERE user_id = $1::text", "$2::bigint",
+                                        "$3::bigint", "$4::bigint");
+const detail::page_queries items_page(
+    "SELECT id, body FROM items WHERE thread_seq = $1::bigint AND user_id = $2::text", "$3::bigint",
+    "$4::bigint", "$5::bigint");
 }  // namespace sql
 
 // Text PostgreSQL cannot hold (NUL, invalid UTF-8) names no stored record: a lookup by it is a miss, not an
@@ -232,11 +215,9 @@ awaitable<protocol::thread_page> postgres_store::load_threads(std::size_t limit,
               return rows(c.run(sql::thread_cursor, {after_id, user}));
             },
             [&](const detail::page_key* from) {
-              const bool asc = request.ascending();
-              if (!from)
-                return rows(c.run(asc ? sql::threads_asc : sql::threads_desc, {user, request.fetch()}));
-              return rows(c.run(asc ? sql::threads_asc_after : sql::threads_desc_after,
-                                {user, request.fetch(), from->created_at, from->seq}));
+              const auto query = sql::threads_page.pick(request.ascending(), from);
+              if (!from) return rows(c.run(query, {user, request.fetch()}));
+              return rows(c.run(query, {user, request.fetch(), from->created_at, from->seq}));
             });
       });
   co_return co_await std::move(op);
@@ -275,11 +256,9 @@ awaitable<protocol::item_page> postgres_store::load_thread_items(std::string thr
               return rows(c.run(sql::item_cursor, {thread, after_id, user}));
             },
             [&](const detail::page_key* from) {
-              const bool asc = request.ascending();
-              if (!from)
-                return rows(c.run(asc ? sql::items_asc : sql::items_desc, {thread, user, request.fetch()}));
-              return rows(c.run(asc ? sql::items_asc_after : sql::items_desc_after,
-                                {thread, user, request.fetch(), from->created_at, from->seq}));
+              const auto query = sql::items_page.pick(request.ascending(), from);
+              if (!from) return rows(c.run(query, {thread, user, request.fetch()}));
+              return rows(c.run(query, {thread, user, request.fetch(), from->created_at, from->seq}));
             });
       });
   co_return co_await std::move(op);

@@ -30,32 +30,11 @@ constexpr std::string_view save_thread =
     "WHERE threads.user_id = excluded.user_id";
 constexpr std::string_view thread_cursor =
     "SELECT created_at, seq FROM threads WHERE id = ?1 AND user_id = ?2";
-constexpr std::string_view threads_asc =
-    "SELECT id, body FROM threads WHERE user_id = ?1 ORDER BY created_at, seq LIMIT ?2";
-constexpr std::string_view threads_desc =
-    "SELECT id, body FROM threads WHERE user_id = ?1 ORDER BY created_at DESC, seq DESC LIMIT ?2";
-constexpr std::string_view threads_asc_after =
-    "SELECT id, body FROM threads WHERE user_id = ?1 AND (created_at, seq) > (?3, ?4) "
-    "ORDER BY created_at, seq LIMIT ?2";
-constexpr std::string_view threads_desc_after =
-    "SELECT id, body FROM threads WHERE user_id = ?1 AND (created_at, seq) < (?3, ?4) "
-    "ORDER BY created_at DESC, seq DESC LIMIT ?2";
 constexpr std::string_view delete_thread = "DELETE FROM threads WHERE id = ?1 AND user_id = ?2";
 
 constexpr std::string_view thread_seq = "SELECT seq FROM threads WHERE id = ?1 AND user_id = ?2";
 constexpr std::string_view item_cursor =
     "SELECT created_at, seq FROM items WHERE thread_seq = ?1 AND id = ?2 AND user_id = ?3";
-constexpr std::string_view items_asc =
-    "SELECT id, body FROM items WHERE thread_seq = ?1 AND user_id = ?2 ORDER BY created_at, seq LIMIT ?3";
-constexpr std::string_view items_desc =
-    "SELECT id, body FROM items WHERE thread_seq = ?1 AND user_id = ?2 "
-    "ORDER BY created_at DESC, seq DESC LIMIT ?3";
-constexpr std::string_view items_asc_after =
-    "SELECT id, body FROM items WHERE thread_seq = ?1 AND user_id = ?2 AND (created_at, seq) > (?4, ?5) "
-    "ORDER BY created_at, seq LIMIT ?3";
-constexpr std::string_view items_desc_after =
-    "SELECT id, body FROM items WHERE thread_seq = ?1 AND user_id = ?2 AND (created_at, seq) < (?4, ?5) "
-    "ORDER BY created_at DESC, seq DESC LIMIT ?3";
 constexpr std::string_view add_item =
     "INSERT INTO items (thread_seq, id, user_id, created_at, body) VALUES (?1, ?2, ?3, ?4, ?5) "
     "ON CONFLICT (thread_seq, id) DO NOTHING";
@@ -73,6 +52,10 @@ constexpr std::string_view save_attachment =
     "ON CONFLICT (id) DO UPDATE SET body = excluded.body WHERE attachments.user_id = excluded.user_id";
 constexpr std::string_view load_attachment = "SELECT body FROM attachments WHERE id = ?1 AND user_id = ?2";
 constexpr std::string_view delete_attachment = "DELETE FROM attachments WHERE id = ?1 AND user_id = ?2";
+
+const detail::page_queries threads_page("SELECT id, body FROM threads WHERE user_id = ?1", "?2", "?3", "?4");
+const detail::page_queries items_page("SELECT id, body FROM items WHERE thread_seq = ?1 AND user_id = ?2",
+                                      "?3", "?4", "?5");
 }  // namespace sql
 
 std::int64_t find_thread(connection& c, std::string_view thread_id, std::string_view user) {
@@ -169,9 +152,7 @@ awaitable<protocol::thread_page> sqlite_store::load_threads(std::size_t limit,
               return s;
             },
             [&](const detail::page_key* from) {
-              const bool asc = request.ascending();
-              auto s = c.prepare(from ? (asc ? sql::threads_asc_after : sql::threads_desc_after)
-                                      : (asc ? sql::threads_asc : sql::threads_desc));
+              auto s = c.prepare(sql::threads_page.pick(request.ascending(), from));
               s.bind(1, user).bind(2, request.fetch());
               if (from) s.bind(3, from->created_at).bind(4, from->seq);
               return s;
@@ -210,9 +191,7 @@ awaitable<protocol::item_page> sqlite_store::load_thread_items(std::string threa
           return s;
         },
         [&](const detail::page_key* from) {
-          const bool asc = request.ascending();
-          auto s = c.prepare(from ? (asc ? sql::items_asc_after : sql::items_desc_after)
-                                  : (asc ? sql::items_asc : sql::items_desc));
+          auto s = c.prepare(sql::items_page.pick(request.ascending(), from));
           s.bind(1, thread).bind(2, user).bind(3, request.fetch());
           if (from) s.bind(4, from->created_at).bind(5, from->seq);
           return s;

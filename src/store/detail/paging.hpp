@@ -51,6 +51,32 @@ struct page_key {
   std::int64_t seq = 0;
 };
 
+// The four SELECTs of one listing, from its `SELECT id, body FROM ... WHERE ...` and the placeholders of the
+// limit and of the cursor's created_at and seq: the first page or the rows past a cursor, in either order.
+// The strings live as long as the object (keep it static: the connections cache statements by their text).
+class page_queries {
+ public:
+  page_queries(std::string_view select_where, std::string_view limit, std::string_view created_at,
+               std::string_view seq) {
+    const std::string all(select_where);
+    const std::string key = " (" + std::string(created_at) + ", " + std::string(seq) + ")";
+    const std::string asc = " ORDER BY created_at, seq LIMIT " + std::string(limit);
+    const std::string desc = " ORDER BY created_at DESC, seq DESC LIMIT " + std::string(limit);
+    first_[0] = all + desc;
+    first_[1] = all + asc;
+    past_[0] = all + " AND (created_at, seq) <" + key + desc;
+    past_[1] = all + " AND (created_at, seq) >" + key + asc;
+  }
+  // The query for a page in ascending order or not, past a cursor or not.
+  std::string_view pick(bool ascending, bool past_cursor) const noexcept {
+    return past_cursor ? past_[ascending ? 1 : 0] : first_[ascending ? 1 : 0];
+  }
+
+ private:
+  std::string first_[2];
+  std::string past_[2];
+};
+
 // Reads (id, body) rows into a page of at most `limit` elements; a further row sets has_more and `after`.
 template <class T, class Rows>
 protocol::page<T> read_page(Rows& rows, std::size_t limit, std::string_view what) {
