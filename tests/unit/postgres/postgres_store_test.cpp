@@ -1,6 +1,6 @@
 // The PostgreSQL store on a real server: schema and migrations, two store instances sharing a database
 // (writes and LISTEN/NOTIFY), hostile input, and connection failures.
-#include "pg_test_util.hpp"
+#include "postgres_test_util.hpp"
 
 #include <chatkit/error.hpp>
 #include <chatkit/postgres/postgres_store.hpp>
@@ -15,7 +15,7 @@
 #include <vector>
 
 using namespace chatkit;
-using namespace chatkit::pg_test;
+using namespace chatkit::postgres_test;
 using chatkit::store::postgres_store;
 using chatkit::store::postgres_store_options;
 

@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-namespace chatkit::pg_test {
+namespace chatkit::postgres_test {
 
 using namespace chatkit::testing;
 
@@ -39,4 +39,4 @@ class scratch_schema {
   std::string name_;
 };
 
-}  // namespace chatkit::pg_test
+}  // namespace chatkit::postgres_test

@@ -1,4 +1,4 @@
-// Id generation (docs/stores.md#ids): prefixes and the random part.
+// store.hpp without a store: id generation (docs/stores.md#ids), prefixes and the random part.
 #include <chatkit/store/memory_store.hpp>
 
 #include <catch2/catch.hpp>
