@@ -119,6 +119,18 @@ std::int64_t find_thread(connection& c, const std::string& thread_id, const std:
   return r.integer(0, 0);
 }
 
+// Runs a write into a thread. The thread's foreign key failing means the thread was deleted meanwhile, which
+// the caller hears as thread_not_found.
+template <class Write>
+auto writing_into(const std::string& thread_id, Write&& write) {
+  try {
+    return write();
+  } catch (const store_error& e) {
+    if (e.reason() == errc::missing_reference) throw_thread_not_found(thread_id);
+    throw;
+  }
+}
+
 }  // namespace
 
 struct postgres_store::impl {
@@ -151,6 +163,9 @@ struct postgres_store::impl {
 
   std::string encode(const auto& value, std::string_view what) const {
     return detail::encode_body(value, what, options.max_record_bytes);
+  }
+  detail::item_record encode_item(const protocol::thread_item& item) const {
+    return detail::encode_item(item, options.max_record_bytes);
   }
 
   std::string payload(change_kind kind, const std::string& user, const std::string& thread_id,
@@ -270,20 +285,17 @@ awaitable<void> postgres_store::add_thread_item(std::string thread_id, const pro
   if (!storable_text(thread_id)) throw_thread_not_found(thread_id);
   auto note = impl_->payload(change_kind::item_saved, ctx.user_id, thread_id, protocol::item_id(item));
   auto op =
-      impl_->run<void>([thread_id = std::move(thread_id), user = ctx.user_id, id = protocol::item_id(item),
-                        created = protocol::base(item).created_at.micros, body = impl_->encode(item, "item"),
+      impl_->run<void>([thread_id = std::move(thread_id), user = ctx.user_id, row = impl_->encode_item(item),
                         channel = impl_->options.channel, note = std::move(note)](connection& c) {
-        require_id(id, "item");
-        try {
-          auto r = c.run(sql::add_item, {thread_id, id, user, created, body, channel, note});
-          if (r.rows() == 1) return;
-        } catch (const pg_detail::sql_error& e) {
-          if (e.sqlstate() == "23503") throw_thread_not_found(thread_id);  // the thread was deleted meanwhile
-          throw;
-        }
+        require_id(row.id, "item");
+        const bool added = writing_into(thread_id, [&] {
+          return c.run(sql::add_item, {thread_id, row.id, user, row.created_at, row.body, channel, note})
+                     .rows() == 1;
+        });
+        if (added) return;
         // Nothing inserted: either the thread is not the caller's, or the id is taken.
         find_thread(c, thread_id, user);
-        throw_item_exists(thread_id, id);
+        throw_item_exists(thread_id, row.id);
       });
   co_await std::move(op);
 }
@@ -293,36 +305,30 @@ awaitable<void> postgres_store::add_thread_items(std::string thread_id,
                                                  const request_context& ctx) {
   require_storable_user(ctx);
   if (!storable_text(thread_id)) throw_thread_not_found(thread_id);
-  struct row {
-    std::string id;
-    std::int64_t created;
-    std::string body;
-    std::string note;
-  };
-  std::vector<row> rows;
-  rows.reserve(items.size());
+  std::vector<detail::item_record> records;
+  std::vector<std::string> notes;
+  records.reserve(items.size());
+  notes.reserve(items.size());
   for (const auto& item : items) {
-    rows.push_back(
-        {protocol::item_id(item), protocol::base(item).created_at.micros, impl_->encode(item, "item"),
-         impl_->payload(change_kind::item_saved, ctx.user_id, thread_id, protocol::item_id(item))});
+    records.push_back(impl_->encode_item(item));
+    notes.push_back(impl_->payload(change_kind::item_saved, ctx.user_id, thread_id, records.back().id));
   }
-  auto op = impl_->run<void>([thread_id = std::move(thread_id), user = ctx.user_id, rows = std::move(rows),
-                              channel = impl_->options.channel](connection& c) {
-    transaction tx(c);
-    const auto thread = find_thread(c, thread_id, user);
-    try {
-      for (const auto& r : rows) {
-        require_id(r.id, "item");
-        auto res = c.run(sql::add_item_to, {thread, r.id, user, r.created, r.body, channel, r.note});
-        if (res.rows() == 0) throw_item_exists(thread_id, r.id);
-      }
-      tx.commit();
-    } catch (const pg_detail::sql_error& e) {
-      // The thread was deleted meanwhile (the foreign key check failed): the whole batch rolls back.
-      if (e.sqlstate() == "23503") throw_thread_not_found(thread_id);
-      throw;
-    }
-  });
+  auto op =
+      impl_->run<void>([thread_id = std::move(thread_id), user = ctx.user_id, records = std::move(records),
+                        notes = std::move(notes), channel = impl_->options.channel](connection& c) {
+        transaction tx(c);
+        const auto thread = find_thread(c, thread_id, user);
+        // A failure rolls the whole batch back.
+        writing_into(thread_id, [&] {
+          for (std::size_t i = 0; i < records.size(); ++i) {
+            const auto& r = records[i];
+            require_id(r.id, "item");
+            auto res = c.run(sql::add_item_to, {thread, r.id, user, r.created_at, r.body, channel, notes[i]});
+            if (res.rows() == 0) throw_item_exists(thread_id, r.id);
+          }
+        });
+        tx.commit();
+      });
   co_await std::move(op);
 }
 
@@ -332,17 +338,14 @@ awaitable<void> postgres_store::save_item(std::string thread_id, const protocol:
   if (!storable_text(thread_id)) throw_thread_not_found(thread_id);
   auto note = impl_->payload(change_kind::item_saved, ctx.user_id, thread_id, protocol::item_id(item));
   auto op =
-      impl_->run<void>([thread_id = std::move(thread_id), user = ctx.user_id, id = protocol::item_id(item),
-                        created = protocol::base(item).created_at.micros, body = impl_->encode(item, "item"),
+      impl_->run<void>([thread_id = std::move(thread_id), user = ctx.user_id, row = impl_->encode_item(item),
                         channel = impl_->options.channel, note = std::move(note)](connection& c) {
-        require_id(id, "item");
-        try {
-          auto r = c.run(sql::save_item, {thread_id, id, user, created, body, channel, note});
-          if (r.rows() == 0) throw_thread_not_found(thread_id);
-        } catch (const pg_detail::sql_error& e) {
-          if (e.sqlstate() == "23503") throw_thread_not_found(thread_id);
-          throw;
-        }
+        require_id(row.id, "item");
+        const bool saved = writing_into(thread_id, [&] {
+          return c.run(sql::save_item, {thread_id, row.id, user, row.created_at, row.body, channel, note})
+                     .rows() == 1;
+        });
+        if (!saved) throw_thread_not_found(thread_id);
       });
   co_await std::move(op);
 }

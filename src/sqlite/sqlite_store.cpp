@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <span>
 #include <utility>
 
 namespace chatkit::store {
@@ -65,6 +66,20 @@ std::int64_t find_thread(connection& c, std::string_view thread_id, std::string_
   return s.integer(0);
 }
 
+// Appends new items to a thread of `user` in one transaction: all or none (conflict if an id is taken).
+void append_items(connection& c, const std::string& thread_id, const std::string& user,
+                  std::span<const detail::item_record> rows) {
+  transaction tx(c);
+  const auto thread = find_thread(c, thread_id, user);
+  for (const auto& r : rows) {
+    require_id(r.id, "item");
+    auto s = c.prepare(sql::add_item);
+    s.bind(1, thread).bind(2, r.id).bind(3, user).bind(4, r.created_at).bind(5, r.body).run();
+    if (c.changes() == 0) throw_item_exists(thread_id, r.id);
+  }
+  tx.commit();
+}
+
 }  // namespace
 
 struct sqlite_store::impl {
@@ -95,6 +110,9 @@ struct sqlite_store::impl {
 
   std::string encode(const auto& value, std::string_view what) const {
     return detail::encode_body(value, what, options.max_record_bytes);
+  }
+  detail::item_record encode_item(const protocol::thread_item& item) const {
+    return detail::encode_item(item, options.max_record_bytes);
   }
 };
 
@@ -203,17 +221,9 @@ awaitable<protocol::item_page> sqlite_store::load_thread_items(std::string threa
 awaitable<void> sqlite_store::add_thread_item(std::string thread_id, const protocol::thread_item& item,
                                               const request_context& ctx) {
   require_user(ctx);
-  auto op = impl_->run<void>([thread_id = std::move(thread_id), user = ctx.user_id,
-                              id = protocol::item_id(item), created = protocol::base(item).created_at.micros,
-                              body = impl_->encode(item, "item")](connection& c) {
-    transaction tx(c);
-    const auto thread = find_thread(c, thread_id, user);
-    require_id(id, "item");
-    auto s = c.prepare(sql::add_item);
-    s.bind(1, thread).bind(2, id).bind(3, user).bind(4, created).bind(5, body).run();
-    if (c.changes() == 0) throw_item_exists(thread_id, id);
-    tx.commit();
-  });
+  auto op =
+      impl_->run<void>([thread_id = std::move(thread_id), user = ctx.user_id, row = impl_->encode_item(item)](
+                           connection& c) { append_items(c, thread_id, user, std::span(&row, 1)); });
   co_await std::move(op);
 }
 
@@ -221,44 +231,26 @@ awaitable<void> sqlite_store::add_thread_items(std::string thread_id,
                                                std::vector<protocol::thread_item> items,
                                                const request_context& ctx) {
   require_user(ctx);
-  struct row {
-    std::string id;
-    std::int64_t created;
-    std::string body;
-  };
-  std::vector<row> rows;
+  std::vector<detail::item_record> rows;
   rows.reserve(items.size());
-  for (const auto& item : items)
-    rows.push_back(
-        {protocol::item_id(item), protocol::base(item).created_at.micros, impl_->encode(item, "item")});
-  auto op = impl_->run<void>(
-      [thread_id = std::move(thread_id), user = ctx.user_id, rows = std::move(rows)](connection& c) {
-        transaction tx(c);
-        const auto thread = find_thread(c, thread_id, user);
-        for (const auto& r : rows) {
-          require_id(r.id, "item");
-          auto s = c.prepare(sql::add_item);
-          s.bind(1, thread).bind(2, r.id).bind(3, user).bind(4, r.created).bind(5, r.body).run();
-          if (c.changes() == 0) throw_item_exists(thread_id, r.id);
-        }
-        tx.commit();
-      });
+  for (const auto& item : items) rows.push_back(impl_->encode_item(item));
+  auto op = impl_->run<void>([thread_id = std::move(thread_id), user = ctx.user_id, rows = std::move(rows)](
+                                 connection& c) { append_items(c, thread_id, user, rows); });
   co_await std::move(op);
 }
 
 awaitable<void> sqlite_store::save_item(std::string thread_id, const protocol::thread_item& item,
                                         const request_context& ctx) {
   require_user(ctx);
-  auto op = impl_->run<void>([thread_id = std::move(thread_id), user = ctx.user_id,
-                              id = protocol::item_id(item), created = protocol::base(item).created_at.micros,
-                              body = impl_->encode(item, "item")](connection& c) {
-    transaction tx(c);
-    const auto thread = find_thread(c, thread_id, user);
-    require_id(id, "item");
-    auto s = c.prepare(sql::save_item);
-    s.bind(1, thread).bind(2, id).bind(3, user).bind(4, created).bind(5, body).run();
-    tx.commit();
-  });
+  auto op = impl_->run<void>(
+      [thread_id = std::move(thread_id), user = ctx.user_id, row = impl_->encode_item(item)](connection& c) {
+        transaction tx(c);
+        const auto thread = find_thread(c, thread_id, user);
+        require_id(row.id, "item");
+        auto s = c.prepare(sql::save_item);
+        s.bind(1, thread).bind(2, row.id).bind(3, user).bind(4, row.created_at).bind(5, row.body).run();
+        tx.commit();
+      });
   co_await std::move(op);
 }
 

@@ -1,5 +1,5 @@
 // What the SQLite and PostgreSQL store tests share: a one-call coroutine runner, a request context per user,
-// thread and message builders, and the error a store call fails with.
+// thread and message builders, the error a store call fails with, and the checks of their shared extras.
 #pragma once
 
 #include "support/run_sync.hpp"
@@ -11,6 +11,8 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+
+#include <catch2/catch.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -78,6 +80,27 @@ inline chatkit::errc error_of(const std::function<void()>& op, std::string* mess
     return e.code_value();
   }
   return chatkit::errc::ok;
+}
+
+// The batch append both SQL stores offer (add_thread_items): all items or none, a taken id is conflict, and
+// another user's thread is not_found.
+template <class Store>
+void check_batch_append_is_all_or_nothing(Store& s) {
+  const auto alice = user("alice");
+  run_sync(s.save_thread(make_thread("thr_1"), alice));
+  run_sync(s.add_thread_item("thr_1", make_message("thr_1", "msg_taken", "first"), alice));
+  std::vector<protocol::thread_item> batch;
+  for (int i = 0; i < 10; ++i) batch.push_back(make_message("thr_1", "msg_b" + std::to_string(i), "b"));
+  batch.push_back(make_message("thr_1", "msg_taken", "again"));
+  CHECK(error_of([&] { run_sync(s.add_thread_items("thr_1", batch, alice)); }) == chatkit::errc::conflict);
+  auto page = run_sync(s.load_thread_items("thr_1", std::nullopt, 100, protocol::sort_order::asc, alice));
+  CHECK(item_ids(page) == std::vector<std::string>{"msg_taken"});
+  batch.pop_back();
+  run_sync(s.add_thread_items("thr_1", batch, alice));
+  CHECK(run_sync(s.load_thread_items("thr_1", std::nullopt, 100, protocol::sort_order::asc, alice))
+            .data.size() == 11);
+  CHECK(error_of([&] { run_sync(s.add_thread_items("thr_1", batch, user("bob"))); }) ==
+        chatkit::errc::not_found);
 }
 
 }  // namespace chatkit::testing

@@ -53,7 +53,7 @@ struct postgres_store_options {
   std::string schema = "chatkit";
   // Pool size: connections, and worker threads running their statements.
   std::size_t connections = 4;
-  // Largest accepted item/thread/attachment JSON; larger ones are chatkit::errc::payload_too_large.
+  // Largest accepted item/thread/attachment JSON; larger ones are payload_too_large.
   std::size_t max_record_bytes = 16 * 1024 * 1024;
   // NOTIFY/LISTEN channel.
   std::string channel = "chatkit_store_changes";
@@ -68,7 +68,7 @@ class postgres_store final : public store {
 
   // Connects the pool, creates or migrates the schema and, with on_change, starts listening (notifications of
   // writes committed after the constructor returns are delivered). Blocking: call it at start-up.
-  // Throws chatkit::error(errc::unavailable) when the server is unreachable or the schema is newer than ours.
+  // Throws store_error (unavailable) when the server is unreachable or the schema is newer than ours.
   explicit postgres_store(postgres_store_options options);
   ~postgres_store() override;  // waits for running statements, stops the listener
   postgres_store(const postgres_store&) = delete;
@@ -102,7 +102,7 @@ class postgres_store final : public store {
                                                   const request_context& ctx) override;
   awaitable<void> delete_attachment(std::string attachment_id, const request_context& ctx) override;
 
-  // Appends several new items in one transaction: all or none (chatkit::errc::conflict if any id exists).
+  // Appends several new items in one transaction: all or none (conflict if any id exists).
   awaitable<void> add_thread_items(std::string thread_id, std::vector<protocol::thread_item> items,
                                    const request_context& ctx);
 

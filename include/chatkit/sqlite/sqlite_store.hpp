@@ -25,12 +25,12 @@ struct sqlite_store_options {
   std::string path = {};
   // Worker threads, each with its own connection (readers run in parallel in WAL mode; writers take turns).
   std::size_t threads = 2;
-  // How long a statement waits for another connection's (or process's) write lock before errc::unavailable.
+  // How long a statement waits for another connection's (or process's) write lock before unavailable.
   std::chrono::milliseconds busy_timeout{5000};
   // PRAGMA synchronous: false = NORMAL (durable against process crashes; a power loss may drop the last
   // commits), true = FULL (every commit survives power loss, slower).
   bool synchronous_full = false;
-  // Largest accepted item/thread/attachment JSON; larger ones are chatkit::errc::payload_too_large.
+  // Largest accepted item/thread/attachment JSON; larger ones are payload_too_large.
   std::size_t max_record_bytes = 16 * 1024 * 1024;
 };
 
@@ -40,7 +40,7 @@ class sqlite_store final : public store {
   static constexpr int schema_version = 1;
 
   // Opens (creating and migrating) the database. Blocking: call it at start-up, not on a network thread.
-  // Throws chatkit::error(errc::unavailable) when the file cannot be opened or its schema is newer than ours.
+  // Throws store_error (unavailable) when the file cannot be opened or its schema is newer than ours.
   explicit sqlite_store(sqlite_store_options options);
   ~sqlite_store() override;  // waits for running statements
   sqlite_store(const sqlite_store&) = delete;
@@ -74,7 +74,7 @@ class sqlite_store final : public store {
                                                   const request_context& ctx) override;
   awaitable<void> delete_attachment(std::string attachment_id, const request_context& ctx) override;
 
-  // Appends several new items in one transaction: all or none (chatkit::errc::conflict if any id exists).
+  // Appends several new items in one transaction: all or none (conflict if any id exists).
   awaitable<void> add_thread_items(std::string thread_id, std::vector<protocol::thread_item> items,
                                    const request_context& ctx);
 

@@ -32,18 +32,18 @@ class memory_attachment_store final : public attachment_store {
   memory_attachment_store& operator=(const memory_attachment_store&) = delete;
 
   // A `file` attachment, or an `image` (with preview_url `<upload url>/preview`) when the MIME type starts
-  // with "image/". chatkit::errc::invalid_request for an empty name or MIME type, a negative size or one over
+  // with "image/". invalid_request for an empty name or MIME type, a negative size or one over
   // max_bytes.
   awaitable<protocol::attachment> create_attachment(const protocol::attachments_create_params& params,
                                                     const request_context& ctx) override;
-  // Deletes the attachment and its bytes. chatkit::errc::not_found when unknown or not the caller's.
+  // Deletes the attachment and its bytes. not_found when unknown or not the caller's.
   awaitable<void> delete_attachment(std::string attachment_id, const request_context& ctx) override;
 
   // The upload step: stores (replacing) the bytes of an attachment created by the caller.
-  // chatkit::errc::not_found when unknown or not the caller's; chatkit::errc::payload_too_large over
+  // not_found when unknown or not the caller's; payload_too_large over
   // max_bytes.
   void put_bytes(const std::string& attachment_id, std::string bytes, const request_context& ctx);
-  // The uploaded bytes. chatkit::errc::not_found when unknown, not the caller's, or not uploaded yet.
+  // The uploaded bytes. not_found when unknown, not the caller's, or not uploaded yet.
   std::string load_bytes(const std::string& attachment_id, const request_context& ctx) const;
 
   const memory_attachment_store_options& options() const noexcept { return options_; }

@@ -3,6 +3,7 @@
 // reading uses storage limits, not the request limits, so a large item that was accepted is never unreadable.
 #pragma once
 
+#include <chatkit/protocol/items.hpp>
 #include <chatkit/protocol/json_io.hpp>
 #include <chatkit/store/error.hpp>
 
@@ -105,6 +106,19 @@ std::string encode_body(const T& value, std::string_view what, std::size_t max_b
                                                 std::to_string(max_stored_depth) + " levels");
   }
   return text;
+}
+
+// An item as the SQL stores write it: its id, created_at in microseconds and its storage JSON (encoded on the
+// caller's thread, so a refused item costs no database work).
+struct item_record {
+  std::string id;
+  std::int64_t created_at = 0;
+  std::string body;
+};
+
+inline item_record encode_item(const protocol::thread_item& item, std::size_t max_bytes) {
+  return {protocol::item_id(item), protocol::base(item).created_at.micros,
+          encode_body(item, "item", max_bytes)};
 }
 
 // Reads a stored body back. A body that does not parse is store corruption (chatkit::errc::internal), not bad

@@ -1,6 +1,6 @@
 // Runs a blocking function (a SQLite or libpq call) on a worker pool and resumes the awaiting coroutine on
 // its own executor, so database calls never block the network threads. Private to the sqlite and postgres
-// layers: include it only from their .cpp files (it pulls in Asio).
+// layers, which reach it through connection_pool.hpp (it pulls in Asio: include it only from .cpp files).
 #pragma once
 
 #include <chatkit/error.hpp>

@@ -236,19 +236,5 @@ TEST_CASE("postgres store batch append is all or nothing", "[postgres]") {
   if (!info) return;
   scratch_schema schema(*info);
   postgres_store s({.conninfo = *info, .schema = schema.name(), .connections = 1});
-  const auto alice = user("alice");
-  run_sync(s.save_thread(make_thread("thr_1"), alice));
-  run_sync(s.add_thread_item("thr_1", make_message("thr_1", "msg_taken", "first"), alice));
-  std::vector<protocol::thread_item> batch;
-  for (int i = 0; i < 10; ++i) batch.push_back(make_message("thr_1", "msg_b" + std::to_string(i), "b"));
-  batch.push_back(make_message("thr_1", "msg_taken", "again"));
-  CHECK(error_of([&] { run_sync(s.add_thread_items("thr_1", batch, alice)); }) == chatkit::errc::conflict);
-  CHECK(run_sync(s.load_thread_items("thr_1", std::nullopt, 100, protocol::sort_order::asc, alice))
-            .data.size() == 1);
-  batch.pop_back();
-  run_sync(s.add_thread_items("thr_1", batch, alice));
-  CHECK(run_sync(s.load_thread_items("thr_1", std::nullopt, 100, protocol::sort_order::asc, alice))
-            .data.size() == 11);
-  CHECK(error_of([&] { run_sync(s.add_thread_items("thr_1", batch, user("bob"))); }) ==
-        chatkit::errc::not_found);
+  check_batch_append_is_all_or_nothing(s);
 }
