@@ -131,6 +131,24 @@ auto writing_into(const std::string& thread_id, Write&& write) {
   }
 }
 
+// One item write (add_item or save_item): everything the statement needs, prepared on the caller's thread.
+struct item_write {
+  std::string thread_id;
+  std::string user;
+  detail::item_record row;
+  std::string channel;
+  std::string note;
+};
+
+// Runs add_item or save_item (the owner check and the write in one statement); true when a row was written.
+bool write_item(connection& c, std::string_view statement, const item_write& w) {
+  require_id(w.row.id, "item");
+  return writing_into(w.thread_id, [&] {
+    return c.run(statement, {w.thread_id, w.row.id, w.user, w.row.created_at, w.row.body, w.channel, w.note})
+               .rows() == 1;
+  });
+}
+
 }  // namespace
 
 struct postgres_store::impl {
@@ -166,6 +184,12 @@ struct postgres_store::impl {
   }
   detail::item_record encode_item(const protocol::thread_item& item) const {
     return detail::encode_item(item, options.max_record_bytes);
+  }
+
+  item_write prepare_item_write(std::string thread_id, const protocol::thread_item& item,
+                                const request_context& ctx) const {
+    auto note = payload(change_kind::item_saved, ctx.user_id, thread_id, protocol::item_id(item));
+    return {std::move(thread_id), ctx.user_id, encode_item(item), options.channel, std::move(note)};
   }
 
   std::string payload(change_kind kind, const std::string& user, const std::string& thread_id,
@@ -283,20 +307,12 @@ awaitable<void> postgres_store::add_thread_item(std::string thread_id, const pro
                                                 const request_context& ctx) {
   require_storable_user(ctx);
   if (!storable_text(thread_id)) throw_thread_not_found(thread_id);
-  auto note = impl_->payload(change_kind::item_saved, ctx.user_id, thread_id, protocol::item_id(item));
-  auto op =
-      impl_->run<void>([thread_id = std::move(thread_id), user = ctx.user_id, row = impl_->encode_item(item),
-                        channel = impl_->options.channel, note = std::move(note)](connection& c) {
-        require_id(row.id, "item");
-        const bool added = writing_into(thread_id, [&] {
-          return c.run(sql::add_item, {thread_id, row.id, user, row.created_at, row.body, channel, note})
-                     .rows() == 1;
-        });
-        if (added) return;
-        // Nothing inserted: either the thread is not the caller's, or the id is taken.
-        find_thread(c, thread_id, user);
-        throw_item_exists(thread_id, row.id);
-      });
+  auto op = impl_->run<void>([w = impl_->prepare_item_write(std::move(thread_id), item, ctx)](connection& c) {
+    if (write_item(c, sql::add_item, w)) return;
+    // Nothing inserted: either the thread is not the caller's, or the id is taken.
+    find_thread(c, w.thread_id, w.user);
+    throw_item_exists(w.thread_id, w.row.id);
+  });
   co_await std::move(op);
 }
 
@@ -336,17 +352,9 @@ awaitable<void> postgres_store::save_item(std::string thread_id, const protocol:
                                           const request_context& ctx) {
   require_storable_user(ctx);
   if (!storable_text(thread_id)) throw_thread_not_found(thread_id);
-  auto note = impl_->payload(change_kind::item_saved, ctx.user_id, thread_id, protocol::item_id(item));
-  auto op =
-      impl_->run<void>([thread_id = std::move(thread_id), user = ctx.user_id, row = impl_->encode_item(item),
-                        channel = impl_->options.channel, note = std::move(note)](connection& c) {
-        require_id(row.id, "item");
-        const bool saved = writing_into(thread_id, [&] {
-          return c.run(sql::save_item, {thread_id, row.id, user, row.created_at, row.body, channel, note})
-                     .rows() == 1;
-        });
-        if (!saved) throw_thread_not_found(thread_id);
-      });
+  auto op = impl_->run<void>([w = impl_->prepare_item_write(std::move(thread_id), item, ctx)](connection& c) {
+    if (!write_item(c, sql::save_item, w)) throw_thread_not_found(w.thread_id);
+  });
   co_await std::move(op);
 }
 
