@@ -2,7 +2,7 @@
 // a fresh schema, all dropped at exit. Without a server the benchmark reports the store as skipped.
 #pragma once
 
-#include <chatkit/store/postgres_store.hpp>
+#include <chatkit/postgres/postgres_store.hpp>
 
 #include <libpq-fe.h>
 

@@ -1,7 +1,7 @@
 // The SQLite store for bench_store: a fresh database file per run, in a temporary directory removed at exit.
 #pragma once
 
-#include <chatkit/store/sqlite_store.hpp>
+#include <chatkit/sqlite/sqlite_store.hpp>
 
 #include <filesystem>
 #include <memory>

@@ -4,7 +4,7 @@
 #include <chatkit/http/jwt.hpp>
 #include <chatkit/store/memory_store.hpp>
 #if defined(CHATKIT_EXAMPLES_WITH_SQLITE)
-#include <chatkit/store/sqlite_store.hpp>
+#include <chatkit/sqlite/sqlite_store.hpp>
 #endif
 
 #include <pthread.h>

@@ -2,7 +2,7 @@
 
 #include <chatkit/protocol/json_io.hpp>
 #include <chatkit/protocol/thread.hpp>
-#include <chatkit/store/store_errors.hpp>
+#include <chatkit/store/error.hpp>
 
 #include <boost/json.hpp>
 
@@ -20,11 +20,21 @@ namespace {
 
 // Keys are length-prefixed, so an id containing '/' can never reach into another record's key space
 // (the contract suite tries such ids).
-std::string part(std::string_view s) { return std::to_string(s.size()) + ":" + std::string(s); }
-std::string thread_key(std::string_view id) { return "thread/" + part(id); }
-std::string items_prefix(std::string_view thread_id) { return "item/" + part(thread_id) + "/"; }
-std::string item_key(std::string_view thread_id, std::string_view id) { return items_prefix(thread_id) + part(id); }
-std::string attachment_key(std::string_view id) { return "attachment/" + part(id); }
+std::string part(std::string_view s) {
+  return std::to_string(s.size()) + ":" + std::string(s);
+}
+std::string thread_key(std::string_view id) {
+  return "thread/" + part(id);
+}
+std::string items_prefix(std::string_view thread_id) {
+  return "item/" + part(thread_id) + "/";
+}
+std::string item_key(std::string_view thread_id, std::string_view id) {
+  return items_prefix(thread_id) + part(id);
+}
+std::string attachment_key(std::string_view id) {
+  return "attachment/" + part(id);
+}
 
 using record = kv_store::record;
 
@@ -52,12 +62,14 @@ protocol::page<T> paginate(std::vector<std::pair<record, T>> rows, const std::op
   if (order == protocol::sort_order::desc) std::reverse(rows.begin(), rows.end());
   std::size_t start = 0;
   if (after) {
-    auto it = std::find_if(rows.begin(), rows.end(), [&](const auto& r) { return id_of(r.second) == *after; });
+    auto it =
+        std::find_if(rows.begin(), rows.end(), [&](const auto& r) { return id_of(r.second) == *after; });
     if (it == rows.end()) chatkit::store::throw_cursor_not_found(*after);
     start = static_cast<std::size_t>(it - rows.begin()) + 1;
   }
   protocol::page<T> page;
-  for (std::size_t i = start; i < rows.size() && page.data.size() < limit; ++i) page.data.push_back(rows[i].second);
+  for (std::size_t i = start; i < rows.size() && page.data.size() < limit; ++i)
+    page.data.push_back(rows[i].second);
   page.has_more = start + page.data.size() < rows.size();
   if (page.has_more) page.after = id_of(page.data.back());
   return page;
@@ -67,7 +79,8 @@ protocol::page<T> paginate(std::vector<std::pair<record, T>> rows, const std::op
 
 // Every method: check the user, take the lock, never suspend while holding it.
 
-awaitable<protocol::thread_metadata> kv_store::load_thread(std::string thread_id, const request_context& ctx) {
+awaitable<protocol::thread_metadata> kv_store::load_thread(std::string thread_id,
+                                                           const request_context& ctx) {
   chatkit::store::require_user(ctx);
   std::lock_guard lock(mutex_);
   co_return protocol::from_json<protocol::thread_metadata>(require_thread(thread_id, ctx).data);
@@ -91,7 +104,8 @@ awaitable<void> kv_store::save_thread(const protocol::thread_metadata& thread, c
 }
 
 awaitable<protocol::thread_page> kv_store::load_threads(std::size_t limit, std::optional<std::string> after,
-                                                        protocol::sort_order order, const request_context& ctx) {
+                                                        protocol::sort_order order,
+                                                        const request_context& ctx) {
   chatkit::store::require_user(ctx);
   chatkit::store::require_page_limit(limit);
   std::lock_guard lock(mutex_);
@@ -102,8 +116,9 @@ awaitable<protocol::thread_page> kv_store::load_threads(std::size_t limit, std::
     auto t = protocol::from_json<protocol::thread_metadata>(r.data);
     rows.emplace_back(std::move(r), std::move(t));
   }
-  co_return paginate(std::move(rows), after, limit, order, [](const auto& t) { return t.id; },
-                     [](const auto& t) { return t.created_at; });
+  co_return paginate(
+      std::move(rows), after, limit, order, [](const auto& t) { return t.id; },
+      [](const auto& t) { return t.created_at; });
 }
 
 awaitable<void> kv_store::delete_thread(std::string thread_id, const request_context& ctx) {
@@ -112,11 +127,13 @@ awaitable<void> kv_store::delete_thread(std::string thread_id, const request_con
   require_thread(thread_id, ctx);  // not_found unless the caller's
   kv_.erase(thread_key(thread_id));
   const std::string prefix = items_prefix(thread_id);
-  for (auto it = kv_.lower_bound(prefix); it != kv_.end() && it->first.starts_with(prefix);) it = kv_.erase(it);
+  for (auto it = kv_.lower_bound(prefix); it != kv_.end() && it->first.starts_with(prefix);)
+    it = kv_.erase(it);
   co_return;
 }
 
-awaitable<protocol::item_page> kv_store::load_thread_items(std::string thread_id, std::optional<std::string> after,
+awaitable<protocol::item_page> kv_store::load_thread_items(std::string thread_id,
+                                                           std::optional<std::string> after,
                                                            std::size_t limit, protocol::sort_order order,
                                                            const request_context& ctx) {
   chatkit::store::require_user(ctx);
@@ -130,8 +147,9 @@ awaitable<protocol::item_page> kv_store::load_thread_items(std::string thread_id
     auto item = protocol::from_json<protocol::thread_item>(r.data);
     rows.emplace_back(std::move(r), std::move(item));
   }
-  co_return paginate(std::move(rows), after, limit, order, [](const auto& i) { return protocol::item_id(i); },
-                     [](const auto& i) { return protocol::base(i).created_at; });
+  co_return paginate(
+      std::move(rows), after, limit, order, [](const auto& i) { return protocol::item_id(i); },
+      [](const auto& i) { return protocol::base(i).created_at; });
 }
 
 awaitable<void> kv_store::add_thread_item(std::string thread_id, const protocol::thread_item& item,
@@ -170,7 +188,8 @@ awaitable<protocol::thread_item> kv_store::load_item(std::string thread_id, std:
   co_return protocol::from_json<protocol::thread_item>(decode(it->second).data);
 }
 
-awaitable<void> kv_store::delete_thread_item(std::string thread_id, std::string item_id, const request_context& ctx) {
+awaitable<void> kv_store::delete_thread_item(std::string thread_id, std::string item_id,
+                                             const request_context& ctx) {
   chatkit::store::require_user(ctx);
   std::lock_guard lock(mutex_);
   require_thread(thread_id, ctx);
@@ -178,7 +197,8 @@ awaitable<void> kv_store::delete_thread_item(std::string thread_id, std::string 
   co_return;
 }
 
-awaitable<void> kv_store::save_attachment(const protocol::attachment& attachment, const request_context& ctx) {
+awaitable<void> kv_store::save_attachment(const protocol::attachment& attachment,
+                                          const request_context& ctx) {
   chatkit::store::require_user(ctx);
   chatkit::store::require_id(attachment.id, "attachment");
   std::lock_guard lock(mutex_);
@@ -189,7 +209,8 @@ awaitable<void> kv_store::save_attachment(const protocol::attachment& attachment
   co_return;
 }
 
-awaitable<protocol::attachment> kv_store::load_attachment(std::string attachment_id, const request_context& ctx) {
+awaitable<protocol::attachment> kv_store::load_attachment(std::string attachment_id,
+                                                          const request_context& ctx) {
   chatkit::store::require_user(ctx);
   std::lock_guard lock(mutex_);
   auto it = kv_.find(attachment_key(attachment_id));

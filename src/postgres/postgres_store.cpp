@@ -1,27 +1,24 @@
-#include <chatkit/store/postgres_store.hpp>
+#include <chatkit/postgres/postgres_store.hpp>
 
-#include "connection.hpp"
-#include "notifications.hpp"
-#include "schema.hpp"
+#include "postgres/detail/connection.hpp"
+#include "postgres/detail/notifications.hpp"
+#include "postgres/detail/schema.hpp"
 
-#include <chatkit/store/detail/body_codec.hpp>
-#include <chatkit/store/detail/offload.hpp>
-#include <chatkit/store/store_errors.hpp>
+#include "store/detail/body_codec.hpp"
+#include "store/detail/connection_pool.hpp"
+#include "store/detail/paging.hpp"
 
-#include <boost/asio/thread_pool.hpp>
+#include <chatkit/store/error.hpp>
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstdint>
-#include <limits>
-#include <mutex>
 #include <random>
 #include <utility>
 
 namespace chatkit::store {
 
 using pg_detail::connection;
-using pg_detail::result;
+using pg_detail::rows;
 using pg_detail::transaction;
 
 namespace {
@@ -29,47 +26,29 @@ namespace {
 // Every statement names the owner, so no query can cross users. Writes notify in the same statement:
 // pg_notify runs once per written row and is delivered only when the transaction commits.
 namespace sql {
-constexpr std::string_view load_thread = "SELECT body FROM threads WHERE id = $1::text AND user_id = $2::text";
+constexpr std::string_view load_thread =
+    "SELECT body FROM threads WHERE id = $1::text AND user_id = $2::text";
 constexpr std::string_view save_thread =
-    "WITH up AS (INSERT INTO threads (id, user_id, created_at, body) VALUES ($1::text, $2::text, $3::bigint, $4::text) "
+    "WITH up AS (INSERT INTO threads (id, user_id, created_at, body) VALUES ($1::text, $2::text, $3::bigint, "
+    "$4::text) "
     "ON CONFLICT (id) DO UPDATE SET created_at = EXCLUDED.created_at, body = EXCLUDED.body "
     "WHERE threads.user_id = EXCLUDED.user_id RETURNING 1) "
     "SELECT pg_notify($5::text, $6::text) FROM up";
 constexpr std::string_view thread_cursor =
     "SELECT created_at, seq FROM threads WHERE id = $1::text AND user_id = $2::text";
-constexpr std::string_view threads_asc =
-    "SELECT id, body FROM threads WHERE user_id = $1::text ORDER BY created_at, seq LIMIT $2::bigint";
-constexpr std::string_view threads_desc =
-    "SELECT id, body FROM threads WHERE user_id = $1::text ORDER BY created_at DESC, seq DESC LIMIT $2::bigint";
-constexpr std::string_view threads_asc_after =
-    "SELECT id, body FROM threads WHERE user_id = $1::text AND (created_at, seq) > ($3::bigint, $4::bigint) "
-    "ORDER BY created_at, seq LIMIT $2::bigint";
-constexpr std::string_view threads_desc_after =
-    "SELECT id, body FROM threads WHERE user_id = $1::text AND (created_at, seq) < ($3::bigint, $4::bigint) "
-    "ORDER BY created_at DESC, seq DESC LIMIT $2::bigint";
 constexpr std::string_view delete_thread =
     "WITH d AS (DELETE FROM threads WHERE id = $1::text AND user_id = $2::text RETURNING 1) "
     "SELECT pg_notify($3::text, $4::text) FROM d";
 
 constexpr std::string_view thread_seq = "SELECT seq FROM threads WHERE id = $1::text AND user_id = $2::text";
 constexpr std::string_view item_cursor =
-    "SELECT created_at, seq FROM items WHERE thread_seq = $1::bigint AND id = $2::text AND user_id = $3::text";
-constexpr std::string_view items_asc =
-    "SELECT id, body FROM items WHERE thread_seq = $1::bigint AND user_id = $2::text "
-    "ORDER BY created_at, seq LIMIT $3::bigint";
-constexpr std::string_view items_desc =
-    "SELECT id, body FROM items WHERE thread_seq = $1::bigint AND user_id = $2::text "
-    "ORDER BY created_at DESC, seq DESC LIMIT $3::bigint";
-constexpr std::string_view items_asc_after =
-    "SELECT id, body FROM items WHERE thread_seq = $1::bigint AND user_id = $2::text "
-    "AND (created_at, seq) > ($4::bigint, $5::bigint) ORDER BY created_at, seq LIMIT $3::bigint";
-constexpr std::string_view items_desc_after =
-    "SELECT id, body FROM items WHERE thread_seq = $1::bigint AND user_id = $2::text "
-    "AND (created_at, seq) < ($4::bigint, $5::bigint) ORDER BY created_at DESC, seq DESC LIMIT $3::bigint";
+    "SELECT created_at, seq FROM items WHERE thread_seq = $1::bigint AND id = $2::text AND user_id = "
+    "$3::text";
 // The owner check and the insert are one statement: no window in which the thread could change hands.
 constexpr std::string_view add_item =
     "WITH ins AS (INSERT INTO items (thread_seq, id, user_id, created_at, body) "
-    "SELECT t.seq, $2::text, $3::text, $4::bigint, $5::text FROM threads t WHERE t.id = $1::text AND t.user_id = $3::text "
+    "SELECT t.seq, $2::text, $3::text, $4::bigint, $5::text FROM threads t WHERE t.id = $1::text AND "
+    "t.user_id = $3::text "
     "ON CONFLICT (thread_seq, id) DO NOTHING RETURNING 1) "
     "SELECT pg_notify($6::text, $7::text) FROM ins";
 constexpr std::string_view add_item_to =
@@ -80,7 +59,8 @@ constexpr std::string_view add_item_to =
 // An existing item keeps its row, hence its position (created_at and seq); only the body is replaced.
 constexpr std::string_view save_item =
     "WITH up AS (INSERT INTO items (thread_seq, id, user_id, created_at, body) "
-    "SELECT t.seq, $2::text, $3::text, $4::bigint, $5::text FROM threads t WHERE t.id = $1::text AND t.user_id = $3::text "
+    "SELECT t.seq, $2::text, $3::text, $4::bigint, $5::text FROM threads t WHERE t.id = $1::text AND "
+    "t.user_id = $3::text "
     "ON CONFLICT (thread_seq, id) DO UPDATE SET body = EXCLUDED.body RETURNING 1) "
     "SELECT pg_notify($6::text, $7::text) FROM up";
 constexpr std::string_view load_item =
@@ -93,34 +73,21 @@ constexpr std::string_view delete_item =
 
 constexpr std::string_view save_attachment =
     "WITH up AS (INSERT INTO attachments (id, user_id, body) VALUES ($1::text, $2::text, $3::text) "
-    "ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body WHERE attachments.user_id = EXCLUDED.user_id RETURNING 1) "
+    "ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body WHERE attachments.user_id = EXCLUDED.user_id "
+    "RETURNING 1) "
     "SELECT pg_notify($4::text, $5::text) FROM up";
 constexpr std::string_view load_attachment =
     "SELECT body FROM attachments WHERE id = $1::text AND user_id = $2::text";
 constexpr std::string_view delete_attachment =
     "WITH d AS (DELETE FROM attachments WHERE id = $1::text AND user_id = $2::text RETURNING 1) "
     "SELECT pg_notify($3::text, $4::text) FROM d";
+
+const detail::page_queries threads_page("SELECT id, body FROM threads WHERE user_id = $1::text", "$2::bigint",
+                                        "$3::bigint", "$4::bigint");
+const detail::page_queries items_page(
+    "SELECT id, body FROM items WHERE thread_seq = $1::bigint AND user_id = $2::text", "$3::bigint",
+    "$4::bigint", "$5::bigint");
 }  // namespace sql
-
-std::int64_t page_limit(std::size_t limit) {
-  require_page_limit(limit);
-  constexpr auto most = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max() - 1);
-  return static_cast<std::int64_t>(std::min(limit, most)) + 1;  // one extra row tells whether more exist
-}
-
-template <class T>
-protocol::page<T> read_page(const result& r, std::size_t limit, std::string_view what) {
-  protocol::page<T> page;
-  const auto rows = static_cast<std::size_t>(r.rows());
-  const auto n = std::min(rows, limit);
-  page.data.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) page.data.push_back(detail::decode_body<T>(r.text(static_cast<int>(i), 1), what));
-  if (rows > limit) {
-    page.has_more = true;
-    page.after = std::string(r.text(static_cast<int>(n - 1), 0));
-  }
-  return page;
-}
 
 // Text PostgreSQL cannot hold (NUL, invalid UTF-8) names no stored record: a lookup by it is a miss, not an
 // error (and it is never sent to the server).
@@ -131,7 +98,8 @@ bool storable_text(std::string_view s) noexcept {
 void require_storable_user(const request_context& ctx) {
   require_user(ctx);
   if (!storable_text(ctx.user_id))
-    throw chatkit::error(errc::invalid_request, "postgres: the user id contains NUL or invalid UTF-8");
+    throw chatkit::error(chatkit::errc::invalid_request,
+                         "postgres: the user id contains NUL or invalid UTF-8");
 }
 
 std::string random_origin() {
@@ -151,62 +119,77 @@ std::int64_t find_thread(connection& c, const std::string& thread_id, const std:
   return r.integer(0, 0);
 }
 
+// Runs a write into a thread. The thread's foreign key failing means the thread was deleted meanwhile, which
+// the caller hears as thread_not_found.
+template <class Write>
+auto writing_into(const std::string& thread_id, Write&& write) {
+  try {
+    return write();
+  } catch (const store_error& e) {
+    if (e.reason() == errc::missing_reference) throw_thread_not_found(thread_id);
+    throw;
+  }
+}
+
+// One item write (add_item or save_item): everything the statement needs, prepared on the caller's thread.
+struct item_write {
+  std::string thread_id;
+  std::string user;
+  detail::item_record row;
+  std::string channel;
+  std::string note;
+};
+
+// Runs add_item or save_item (the owner check and the write in one statement); true when a row was written.
+bool write_item(connection& c, std::string_view statement, const item_write& w) {
+  require_id(w.row.id, "item");
+  return writing_into(w.thread_id, [&] {
+    return c.run(statement, {w.thread_id, w.row.id, w.user, w.row.created_at, w.row.body, w.channel, w.note})
+               .rows() == 1;
+  });
+}
+
 }  // namespace
 
 struct postgres_store::impl {
   postgres_store_options options;
   std::string origin = random_origin();
-  std::vector<std::unique_ptr<connection>> connections;
-  std::mutex mutex;
-  std::condition_variable idle_changed;
-  std::vector<connection*> idle;
   std::unique_ptr<pg_detail::listener> listener;
-  boost::asio::thread_pool pool;
+  detail::connection_pool<connection> pool;
 
-  explicit impl(postgres_store_options o)
-      : options(std::move(o)), pool(std::max<std::size_t>(options.connections, 1)) {
-    if (options.schema.empty()) throw chatkit::error(errc::invalid_request, "postgres_store: empty schema name");
-    if (options.channel.empty()) throw chatkit::error(errc::invalid_request, "postgres_store: empty channel name");
-    const std::size_t count = std::max<std::size_t>(options.connections, 1);
-    connections.push_back(std::make_unique<connection>(options.conninfo, options.schema));
-    pg_detail::migrate(*connections.front(), options.schema);
-    for (std::size_t i = 1; i < count; ++i)
-      connections.push_back(std::make_unique<connection>(options.conninfo, options.schema));
-    for (auto& c : connections) idle.push_back(c.get());
+  explicit impl(postgres_store_options o) : options(std::move(o)), pool(open_pool(options)) {
     if (options.on_change)
-      listener = std::make_unique<pg_detail::listener>(options.conninfo, options.channel, origin, options.on_change);
+      listener =
+          std::make_unique<pg_detail::listener>(options.conninfo, options.channel, origin, options.on_change);
   }
 
-  // Callers bind the returned awaitable to a local and then co_await it: with GCC 12 a lambda temporary inside a
-  // co_await full-expression can be destroyed twice.
+  static detail::connection_pool<connection> open_pool(const postgres_store_options& o) {
+    if (o.schema.empty())
+      throw chatkit::error(chatkit::errc::invalid_request, "postgres_store: empty schema name");
+    if (o.channel.empty())
+      throw chatkit::error(chatkit::errc::invalid_request, "postgres_store: empty channel name");
+    const std::size_t count = std::max<std::size_t>(o.connections, 1);
+    return detail::connection_pool<connection>(
+        count, count, [&] { return std::make_unique<connection>(o.conninfo, o.schema); },
+        [&](connection& first) { pg_detail::migrate(first, o.schema); });
+  }
+
   template <class R, class Fn>
   awaitable<R> run(Fn fn) {
-    return detail::offload<R>(pool.get_executor(), [this, fn = std::move(fn)]() mutable -> R {
-      connection* c = nullptr;
-      {
-        std::unique_lock lock(mutex);
-        idle_changed.wait(lock, [&] { return !idle.empty(); });
-        c = idle.back();
-        idle.pop_back();
-      }
-      struct give_back {
-        impl& self;
-        connection* c;
-        ~give_back() {
-          {
-            std::lock_guard lock(self.mutex);
-            self.idle.push_back(c);
-          }
-          self.idle_changed.notify_one();
-        }
-      } guard{*this, c};
-      c->ensure_open();
-      return fn(*c);
-    });
+    return pool.run<R>(std::move(fn));
   }
 
   std::string encode(const auto& value, std::string_view what) const {
     return detail::encode_body(value, what, options.max_record_bytes);
+  }
+  detail::item_record encode_item(const protocol::thread_item& item) const {
+    return detail::encode_item(item, options.max_record_bytes);
+  }
+
+  item_write prepare_item_write(std::string thread_id, const protocol::thread_item& item,
+                                const request_context& ctx) const {
+    auto note = payload(change_kind::item_saved, ctx.user_id, thread_id, protocol::item_id(item));
+    return {std::move(thread_id), ctx.user_id, encode_item(item), options.channel, std::move(note)};
   }
 
   std::string payload(change_kind kind, const std::string& user, const std::string& thread_id,
@@ -223,15 +206,18 @@ postgres_store::~postgres_store() {
   impl_->listener.reset();
 }
 
-const postgres_store_options& postgres_store::options() const noexcept { return impl_->options; }
+const postgres_store_options& postgres_store::options() const noexcept {
+  return impl_->options;
+}
 
 // ---- threads ----
 
-awaitable<protocol::thread_metadata> postgres_store::load_thread(std::string thread_id, const request_context& ctx) {
+awaitable<protocol::thread_metadata> postgres_store::load_thread(std::string thread_id,
+                                                                 const request_context& ctx) {
   require_storable_user(ctx);
   if (!storable_text(thread_id)) throw_thread_not_found(thread_id);
-  auto op = impl_->run<protocol::thread_metadata>(
-      [id = std::move(thread_id), user = ctx.user_id](connection& c) {
+  auto op =
+      impl_->run<protocol::thread_metadata>([id = std::move(thread_id), user = ctx.user_id](connection& c) {
         auto r = c.run(sql::load_thread, {id, user});
         if (r.rows() == 0) throw_thread_not_found(id);
         return detail::decode_body<protocol::thread_metadata>(r.text(0, 0), "thread");
@@ -239,38 +225,39 @@ awaitable<protocol::thread_metadata> postgres_store::load_thread(std::string thr
   co_return co_await std::move(op);
 }
 
-awaitable<void> postgres_store::save_thread(const protocol::thread_metadata& thread, const request_context& ctx) {
+awaitable<void> postgres_store::save_thread(const protocol::thread_metadata& thread,
+                                            const request_context& ctx) {
   require_storable_user(ctx);
   require_id(thread.id, "thread");
-  auto op = impl_->run<void>([id = thread.id, user = ctx.user_id, created = thread.created_at.micros,
-                             body = impl_->encode(thread, "thread"), channel = impl_->options.channel,
-                             note = impl_->payload(change_kind::thread_saved, ctx.user_id, thread.id, thread.id)](
-                                connection& c) {
-    auto r = c.run(sql::save_thread, {id, user, created, body, channel, note});
-    // No row written: the id belongs to another user, which must look like a missing thread.
-    if (r.rows() == 0) throw_thread_not_found(id);
-  });
+  auto op = impl_->run<void>(
+      [id = thread.id, user = ctx.user_id, created = thread.created_at.micros,
+       body = impl_->encode(thread, "thread"), channel = impl_->options.channel,
+       note = impl_->payload(change_kind::thread_saved, ctx.user_id, thread.id, thread.id)](connection& c) {
+        auto r = c.run(sql::save_thread, {id, user, created, body, channel, note});
+        // No row written: the id belongs to another user, which must look like a missing thread.
+        if (r.rows() == 0) throw_thread_not_found(id);
+      });
   co_await std::move(op);
 }
 
-awaitable<protocol::thread_page> postgres_store::load_threads(std::size_t limit, std::optional<std::string> after,
+awaitable<protocol::thread_page> postgres_store::load_threads(std::size_t limit,
+                                                              std::optional<std::string> after,
                                                               protocol::sort_order order,
                                                               const request_context& ctx) {
   require_storable_user(ctx);
-  const auto fetch = page_limit(limit);
-  if (after && !storable_text(*after)) throw_cursor_not_found(*after);
   auto op = impl_->run<protocol::thread_page>(
-      [limit, fetch, after = std::move(after), order, user = ctx.user_id](connection& c) {
-        const bool asc = order == protocol::sort_order::asc;
-        if (!after) {
-          auto r = c.run(asc ? sql::threads_asc : sql::threads_desc, {user, fetch});
-          return read_page<protocol::thread_metadata>(r, limit, "thread");
-        }
-        auto cursor = c.run(sql::thread_cursor, {*after, user});
-        if (cursor.rows() == 0) throw_cursor_not_found(*after);
-        auto r = c.run(asc ? sql::threads_asc_after : sql::threads_desc_after,
-                       {user, fetch, cursor.integer(0, 0), cursor.integer(0, 1)});
-        return read_page<protocol::thread_metadata>(r, limit, "thread");
+      [request = detail::page_request(limit, std::move(after), order), user = ctx.user_id](connection& c) {
+        return detail::load_page<protocol::thread_metadata>(
+            request, "thread",
+            [&](const std::string& after_id) {
+              if (!storable_text(after_id)) throw_cursor_not_found(after_id);
+              return rows(c.run(sql::thread_cursor, {after_id, user}));
+            },
+            [&](const detail::page_key* from) {
+              const auto query = sql::threads_page.pick(request.ascending(), from);
+              if (!from) return rows(c.run(query, {user, request.fetch()}));
+              return rows(c.run(query, {user, request.fetch(), from->created_at, from->seq}));
+            });
       });
   co_return co_await std::move(op);
 }
@@ -280,7 +267,7 @@ awaitable<void> postgres_store::delete_thread(std::string thread_id, const reque
   if (!storable_text(thread_id)) throw_thread_not_found(thread_id);
   auto note = impl_->payload(change_kind::thread_deleted, ctx.user_id, thread_id, thread_id);
   auto op = impl_->run<void>([id = std::move(thread_id), user = ctx.user_id, channel = impl_->options.channel,
-                             note = std::move(note)](connection& c) {
+                              note = std::move(note)](connection& c) {
     // One statement: the thread and (ON DELETE CASCADE) its items go together or not at all.
     auto r = c.run(sql::delete_thread, {id, user, channel, note});
     if (r.rows() == 0) throw_thread_not_found(id);
@@ -291,28 +278,28 @@ awaitable<void> postgres_store::delete_thread(std::string thread_id, const reque
 // ---- items ----
 
 awaitable<protocol::item_page> postgres_store::load_thread_items(std::string thread_id,
-                                                                 std::optional<std::string> after, std::size_t limit,
+                                                                 std::optional<std::string> after,
+                                                                 std::size_t limit,
                                                                  protocol::sort_order order,
                                                                  const request_context& ctx) {
   require_storable_user(ctx);
-  const auto fetch = page_limit(limit);
+  detail::page_request request(limit, std::move(after), order);
   if (!storable_text(thread_id)) throw_thread_not_found(thread_id);
-  auto op = impl_->run<protocol::item_page>([id = std::move(thread_id), limit, fetch,
-                                                      after = std::move(after), order,
-                                                      user = ctx.user_id](connection& c) {
-    const bool asc = order == protocol::sort_order::asc;
-    const auto thread = find_thread(c, id, user);
-    if (!after) {
-      auto r = c.run(asc ? sql::items_asc : sql::items_desc, {thread, user, fetch});
-      return read_page<protocol::thread_item>(r, limit, "item");
-    }
-    if (!storable_text(*after)) throw_cursor_not_found(*after);
-    auto cursor = c.run(sql::item_cursor, {thread, *after, user});
-    if (cursor.rows() == 0) throw_cursor_not_found(*after);
-    auto r = c.run(asc ? sql::items_asc_after : sql::items_desc_after,
-                   {thread, user, fetch, cursor.integer(0, 0), cursor.integer(0, 1)});
-    return read_page<protocol::thread_item>(r, limit, "item");
-  });
+  auto op = impl_->run<protocol::item_page>(
+      [id = std::move(thread_id), request = std::move(request), user = ctx.user_id](connection& c) {
+        const auto thread = find_thread(c, id, user);
+        return detail::load_page<protocol::thread_item>(
+            request, "item",
+            [&](const std::string& after_id) {
+              if (!storable_text(after_id)) throw_cursor_not_found(after_id);
+              return rows(c.run(sql::item_cursor, {thread, after_id, user}));
+            },
+            [&](const detail::page_key* from) {
+              const auto query = sql::items_page.pick(request.ascending(), from);
+              if (!from) return rows(c.run(query, {thread, user, request.fetch()}));
+              return rows(c.run(query, {thread, user, request.fetch(), from->created_at, from->seq}));
+            });
+      });
   co_return co_await std::move(op);
 }
 
@@ -320,58 +307,44 @@ awaitable<void> postgres_store::add_thread_item(std::string thread_id, const pro
                                                 const request_context& ctx) {
   require_storable_user(ctx);
   if (!storable_text(thread_id)) throw_thread_not_found(thread_id);
-  auto note = impl_->payload(change_kind::item_saved, ctx.user_id, thread_id, protocol::item_id(item));
-  auto op = impl_->run<void>([thread_id = std::move(thread_id), user = ctx.user_id, id = protocol::item_id(item),
-                             created = protocol::base(item).created_at.micros, body = impl_->encode(item, "item"),
-                             channel = impl_->options.channel, note = std::move(note)](connection& c) {
-    require_id(id, "item");
-    try {
-      auto r = c.run(sql::add_item, {thread_id, id, user, created, body, channel, note});
-      if (r.rows() == 1) return;
-    } catch (const pg_detail::sql_error& e) {
-      if (e.sqlstate() == "23503") throw_thread_not_found(thread_id);  // the thread was deleted meanwhile
-      throw;
-    }
+  auto op = impl_->run<void>([w = impl_->prepare_item_write(std::move(thread_id), item, ctx)](connection& c) {
+    if (write_item(c, sql::add_item, w)) return;
     // Nothing inserted: either the thread is not the caller's, or the id is taken.
-    find_thread(c, thread_id, user);
-    throw_item_exists(thread_id, id);
+    find_thread(c, w.thread_id, w.user);
+    throw_item_exists(w.thread_id, w.row.id);
   });
   co_await std::move(op);
 }
 
-awaitable<void> postgres_store::add_thread_items(std::string thread_id, std::vector<protocol::thread_item> items,
+awaitable<void> postgres_store::add_thread_items(std::string thread_id,
+                                                 std::vector<protocol::thread_item> items,
                                                  const request_context& ctx) {
   require_storable_user(ctx);
   if (!storable_text(thread_id)) throw_thread_not_found(thread_id);
-  struct row {
-    std::string id;
-    std::int64_t created;
-    std::string body;
-    std::string note;
-  };
-  std::vector<row> rows;
-  rows.reserve(items.size());
+  std::vector<detail::item_record> records;
+  std::vector<std::string> notes;
+  records.reserve(items.size());
+  notes.reserve(items.size());
   for (const auto& item : items) {
-    rows.push_back({protocol::item_id(item), protocol::base(item).created_at.micros, impl_->encode(item, "item"),
-                    impl_->payload(change_kind::item_saved, ctx.user_id, thread_id, protocol::item_id(item))});
+    records.push_back(impl_->encode_item(item));
+    notes.push_back(impl_->payload(change_kind::item_saved, ctx.user_id, thread_id, records.back().id));
   }
-  auto op = impl_->run<void>([thread_id = std::move(thread_id), user = ctx.user_id, rows = std::move(rows),
-                             channel = impl_->options.channel](connection& c) {
-    transaction tx(c);
-    const auto thread = find_thread(c, thread_id, user);
-    try {
-      for (const auto& r : rows) {
-        require_id(r.id, "item");
-        auto res = c.run(sql::add_item_to, {thread, r.id, user, r.created, r.body, channel, r.note});
-        if (res.rows() == 0) throw_item_exists(thread_id, r.id);
-      }
-      tx.commit();
-    } catch (const pg_detail::sql_error& e) {
-      // The thread was deleted meanwhile (the foreign key check failed): the whole batch rolls back.
-      if (e.sqlstate() == "23503") throw_thread_not_found(thread_id);
-      throw;
-    }
-  });
+  auto op =
+      impl_->run<void>([thread_id = std::move(thread_id), user = ctx.user_id, records = std::move(records),
+                        notes = std::move(notes), channel = impl_->options.channel](connection& c) {
+        transaction tx(c);
+        const auto thread = find_thread(c, thread_id, user);
+        // A failure rolls the whole batch back.
+        writing_into(thread_id, [&] {
+          for (std::size_t i = 0; i < records.size(); ++i) {
+            const auto& r = records[i];
+            require_id(r.id, "item");
+            auto res = c.run(sql::add_item_to, {thread, r.id, user, r.created_at, r.body, channel, notes[i]});
+            if (res.rows() == 0) throw_item_exists(thread_id, r.id);
+          }
+        });
+        tx.commit();
+      });
   co_await std::move(op);
 }
 
@@ -379,18 +352,8 @@ awaitable<void> postgres_store::save_item(std::string thread_id, const protocol:
                                           const request_context& ctx) {
   require_storable_user(ctx);
   if (!storable_text(thread_id)) throw_thread_not_found(thread_id);
-  auto note = impl_->payload(change_kind::item_saved, ctx.user_id, thread_id, protocol::item_id(item));
-  auto op = impl_->run<void>([thread_id = std::move(thread_id), user = ctx.user_id, id = protocol::item_id(item),
-                             created = protocol::base(item).created_at.micros, body = impl_->encode(item, "item"),
-                             channel = impl_->options.channel, note = std::move(note)](connection& c) {
-    require_id(id, "item");
-    try {
-      auto r = c.run(sql::save_item, {thread_id, id, user, created, body, channel, note});
-      if (r.rows() == 0) throw_thread_not_found(thread_id);
-    } catch (const pg_detail::sql_error& e) {
-      if (e.sqlstate() == "23503") throw_thread_not_found(thread_id);
-      throw;
-    }
+  auto op = impl_->run<void>([w = impl_->prepare_item_write(std::move(thread_id), item, ctx)](connection& c) {
+    if (!write_item(c, sql::save_item, w)) throw_thread_not_found(w.thread_id);
   });
   co_await std::move(op);
 }
@@ -400,15 +363,15 @@ awaitable<protocol::thread_item> postgres_store::load_item(std::string thread_id
   require_storable_user(ctx);
   if (!storable_text(thread_id)) throw_thread_not_found(thread_id);
   const bool storable = storable_text(item_id);
-  auto op = impl_->run<protocol::thread_item>(
-      [thread_id = std::move(thread_id), id = std::move(item_id), user = ctx.user_id, storable](connection& c) {
-        if (storable) {
-          auto r = c.run(sql::load_item, {thread_id, user, id});
-          if (r.rows() == 1) return detail::decode_body<protocol::thread_item>(r.text(0, 0), "item");
-        }
-        find_thread(c, thread_id, user);  // a missing thread is reported as such
-        throw_item_not_found(thread_id, id);
-      });
+  auto op = impl_->run<protocol::thread_item>([thread_id = std::move(thread_id), id = std::move(item_id),
+                                               user = ctx.user_id, storable](connection& c) {
+    if (storable) {
+      auto r = c.run(sql::load_item, {thread_id, user, id});
+      if (r.rows() == 1) return detail::decode_body<protocol::thread_item>(r.text(0, 0), "item");
+    }
+    find_thread(c, thread_id, user);  // a missing thread is reported as such
+    throw_item_not_found(thread_id, id);
+  });
   co_return co_await std::move(op);
 }
 
@@ -417,31 +380,35 @@ awaitable<void> postgres_store::delete_thread_item(std::string thread_id, std::s
   require_storable_user(ctx);
   if (!storable_text(thread_id)) throw_thread_not_found(thread_id);
   const bool storable = storable_text(item_id);
-  auto note = storable ? impl_->payload(change_kind::item_deleted, ctx.user_id, thread_id, item_id) : std::string();
-  auto op = impl_->run<void>([thread_id = std::move(thread_id), id = std::move(item_id), user = ctx.user_id, storable,
-                             channel = impl_->options.channel, note = std::move(note)](connection& c) {
-    if (storable) {
-      auto r = c.run(sql::delete_item, {thread_id, user, id, channel, note});
-      if (r.rows() == 1) return;
-    }
-    find_thread(c, thread_id, user);
-    throw_item_not_found(thread_id, id);
-  });
+  auto note =
+      storable ? impl_->payload(change_kind::item_deleted, ctx.user_id, thread_id, item_id) : std::string();
+  auto op =
+      impl_->run<void>([thread_id = std::move(thread_id), id = std::move(item_id), user = ctx.user_id,
+                        storable, channel = impl_->options.channel, note = std::move(note)](connection& c) {
+        if (storable) {
+          auto r = c.run(sql::delete_item, {thread_id, user, id, channel, note});
+          if (r.rows() == 1) return;
+        }
+        find_thread(c, thread_id, user);
+        throw_item_not_found(thread_id, id);
+      });
   co_await std::move(op);
 }
 
 // ---- attachments ----
 
-awaitable<void> postgres_store::save_attachment(const protocol::attachment& attachment, const request_context& ctx) {
+awaitable<void> postgres_store::save_attachment(const protocol::attachment& attachment,
+                                                const request_context& ctx) {
   require_storable_user(ctx);
   require_id(attachment.id, "attachment");
-  auto op = impl_->run<void>([id = attachment.id, user = ctx.user_id, body = impl_->encode(attachment, "attachment"),
-                             channel = impl_->options.channel,
-                             note = impl_->payload(change_kind::attachment_saved, ctx.user_id,
-                                                   attachment.thread_id.value_or(""), attachment.id)](connection& c) {
-    auto r = c.run(sql::save_attachment, {id, user, body, channel, note});
-    if (r.rows() == 0) throw_attachment_not_found(id);
-  });
+  auto op = impl_->run<void>(
+      [id = attachment.id, user = ctx.user_id, body = impl_->encode(attachment, "attachment"),
+       channel = impl_->options.channel,
+       note = impl_->payload(change_kind::attachment_saved, ctx.user_id, attachment.thread_id.value_or(""),
+                             attachment.id)](connection& c) {
+        auto r = c.run(sql::save_attachment, {id, user, body, channel, note});
+        if (r.rows() == 0) throw_attachment_not_found(id);
+      });
   co_await std::move(op);
 }
 
@@ -449,11 +416,12 @@ awaitable<protocol::attachment> postgres_store::load_attachment(std::string atta
                                                                 const request_context& ctx) {
   require_storable_user(ctx);
   if (!storable_text(attachment_id)) throw_attachment_not_found(attachment_id);
-  auto op = impl_->run<protocol::attachment>([id = std::move(attachment_id), user = ctx.user_id](connection& c) {
-    auto r = c.run(sql::load_attachment, {id, user});
-    if (r.rows() == 0) throw_attachment_not_found(id);
-    return detail::decode_body<protocol::attachment>(r.text(0, 0), "attachment");
-  });
+  auto op =
+      impl_->run<protocol::attachment>([id = std::move(attachment_id), user = ctx.user_id](connection& c) {
+        auto r = c.run(sql::load_attachment, {id, user});
+        if (r.rows() == 0) throw_attachment_not_found(id);
+        return detail::decode_body<protocol::attachment>(r.text(0, 0), "attachment");
+      });
   co_return co_await std::move(op);
 }
 
@@ -461,8 +429,8 @@ awaitable<void> postgres_store::delete_attachment(std::string attachment_id, con
   require_storable_user(ctx);
   if (!storable_text(attachment_id)) throw_attachment_not_found(attachment_id);
   auto note = impl_->payload(change_kind::attachment_deleted, ctx.user_id, "", attachment_id);
-  auto op = impl_->run<void>([id = std::move(attachment_id), user = ctx.user_id, channel = impl_->options.channel,
-                             note = std::move(note)](connection& c) {
+  auto op = impl_->run<void>([id = std::move(attachment_id), user = ctx.user_id,
+                              channel = impl_->options.channel, note = std::move(note)](connection& c) {
     auto r = c.run(sql::delete_attachment, {id, user, channel, note});
     if (r.rows() == 0) throw_attachment_not_found(id);
   });

@@ -1,6 +1,6 @@
 #include <chatkit/store/memory_attachment_store.hpp>
 
-#include <chatkit/store/store_errors.hpp>
+#include <chatkit/store/error.hpp>
 
 #include <mutex>
 #include <optional>
@@ -32,12 +32,15 @@ memory_attachment_store::~memory_attachment_store() = default;
 awaitable<protocol::attachment> memory_attachment_store::create_attachment(
     const protocol::attachments_create_params& params, const request_context& ctx) {
   require_user(ctx);
-  if (params.name.empty()) throw chatkit::error(errc::invalid_request, "attachment name must not be empty");
-  if (params.mime_type.empty()) throw chatkit::error(errc::invalid_request, "attachment mime_type must not be empty");
-  if (params.size < 0) throw chatkit::error(errc::invalid_request, "attachment size must not be negative");
+  if (params.name.empty())
+    throw chatkit::error(chatkit::errc::invalid_request, "attachment name must not be empty");
+  if (params.mime_type.empty())
+    throw chatkit::error(chatkit::errc::invalid_request, "attachment mime_type must not be empty");
+  if (params.size < 0)
+    throw chatkit::error(chatkit::errc::invalid_request, "attachment size must not be negative");
   if (static_cast<std::uint64_t>(params.size) > options_.max_bytes)
-    throw chatkit::error(errc::invalid_request,
-                         "attachment size exceeds the limit of " + std::to_string(options_.max_bytes) + " bytes");
+    throw chatkit::error(chatkit::errc::invalid_request, "attachment size exceeds the limit of " +
+                                                             std::to_string(options_.max_bytes) + " bytes");
 
   protocol::attachment a;
   a.id = generate_attachment_id(params.mime_type, ctx);
@@ -53,12 +56,13 @@ awaitable<protocol::attachment> memory_attachment_store::create_attachment(
   {
     std::lock_guard lock(impl_->mutex);
     if (!impl_->entries.emplace(a.id, impl::entry{ctx.user_id, std::nullopt}).second)
-      throw chatkit::error(errc::conflict, "generated attachment id already exists: " + a.id);
+      throw chatkit::error(chatkit::errc::conflict, "generated attachment id already exists: " + a.id);
   }
   co_return a;
 }
 
-awaitable<void> memory_attachment_store::delete_attachment(std::string attachment_id, const request_context& ctx) {
+awaitable<void> memory_attachment_store::delete_attachment(std::string attachment_id,
+                                                           const request_context& ctx) {
   require_user(ctx);
   {
     std::lock_guard lock(impl_->mutex);
@@ -72,17 +76,19 @@ void memory_attachment_store::put_bytes(const std::string& attachment_id, std::s
                                         const request_context& ctx) {
   require_user(ctx);
   if (bytes.size() > options_.max_bytes)
-    throw chatkit::error(errc::payload_too_large,
+    throw chatkit::error(chatkit::errc::payload_too_large,
                          "attachment exceeds the limit of " + std::to_string(options_.max_bytes) + " bytes");
   std::lock_guard lock(impl_->mutex);
   impl_->owned(attachment_id, ctx).bytes = std::move(bytes);
 }
 
-std::string memory_attachment_store::load_bytes(const std::string& attachment_id, const request_context& ctx) const {
+std::string memory_attachment_store::load_bytes(const std::string& attachment_id,
+                                                const request_context& ctx) const {
   require_user(ctx);
   std::lock_guard lock(impl_->mutex);
   auto& e = impl_->owned(attachment_id, ctx);
-  if (!e.bytes) throw chatkit::error(errc::not_found, "attachment not uploaded yet: " + attachment_id);
+  if (!e.bytes)
+    throw chatkit::error(chatkit::errc::not_found, "attachment not uploaded yet: " + attachment_id);
   return *e.bytes;
 }
 

@@ -1,6 +1,6 @@
 #include <chatkit/store/memory_store.hpp>
 
-#include <chatkit/store/store_errors.hpp>
+#include <chatkit/store/error.hpp>
 
 #include <cstdint>
 #include <iterator>
@@ -13,7 +13,7 @@ namespace chatkit::store {
 
 namespace {
 
-// created_at, then the insertion sequence: a total order even for equal timestamps (spec §8).
+// created_at, then the insertion sequence: a total order even for equal timestamps (docs/stores.md#paging).
 using order_key = std::pair<std::int64_t, std::uint64_t>;
 
 struct thread_entry {
@@ -141,7 +141,8 @@ struct memory_store::impl {
   }
 
   protocol::item_page load_thread_items(const std::string& thread_id, const std::optional<std::string>& after,
-                                        std::size_t limit, protocol::sort_order order, const request_context& ctx) {
+                                        std::size_t limit, protocol::sort_order order,
+                                        const request_context& ctx) {
     require_user(ctx);
     require_page_limit(limit);
     std::lock_guard lock(mutex);
@@ -173,16 +174,19 @@ struct memory_store::impl {
     ++next_seq;
   }
 
-  void add_thread_item(const std::string& thread_id, const protocol::thread_item& item, const request_context& ctx) {
+  void add_thread_item(const std::string& thread_id, const protocol::thread_item& item,
+                       const request_context& ctx) {
     require_user(ctx);
     std::lock_guard lock(mutex);
     thread_entry& entry = owned_thread(thread_id, ctx);
     require_id(protocol::item_id(item), "item");
-    if (entry.item_keys.contains(protocol::item_id(item))) throw_item_exists(thread_id, protocol::item_id(item));
+    if (entry.item_keys.contains(protocol::item_id(item)))
+      throw_item_exists(thread_id, protocol::item_id(item));
     insert_item(entry, item);
   }
 
-  void save_item(const std::string& thread_id, const protocol::thread_item& item, const request_context& ctx) {
+  void save_item(const std::string& thread_id, const protocol::thread_item& item,
+                 const request_context& ctx) {
     require_user(ctx);
     std::lock_guard lock(mutex);
     thread_entry& entry = owned_thread(thread_id, ctx);
@@ -202,7 +206,8 @@ struct memory_store::impl {
     return entry.items.at(it->second);
   }
 
-  void delete_thread_item(const std::string& thread_id, const std::string& item_id, const request_context& ctx) {
+  void delete_thread_item(const std::string& thread_id, const std::string& item_id,
+                          const request_context& ctx) {
     require_user(ctx);
     std::lock_guard lock(mutex);
     thread_entry& entry = owned_thread(thread_id, ctx);
@@ -244,17 +249,21 @@ memory_store::~memory_store() = default;
 
 // The coroutines below never suspend: each runs one synchronous, mutex-guarded operation, so no lock is
 // ever held across a suspension point.
-awaitable<protocol::thread_metadata> memory_store::load_thread(std::string thread_id, const request_context& ctx) {
+awaitable<protocol::thread_metadata> memory_store::load_thread(std::string thread_id,
+                                                               const request_context& ctx) {
   co_return impl_->load_thread(thread_id, ctx);
 }
 
-awaitable<void> memory_store::save_thread(const protocol::thread_metadata& thread, const request_context& ctx) {
+awaitable<void> memory_store::save_thread(const protocol::thread_metadata& thread,
+                                          const request_context& ctx) {
   impl_->save_thread(thread, ctx);
   co_return;
 }
 
-awaitable<protocol::thread_page> memory_store::load_threads(std::size_t limit, std::optional<std::string> after,
-                                                            protocol::sort_order order, const request_context& ctx) {
+awaitable<protocol::thread_page> memory_store::load_threads(std::size_t limit,
+                                                            std::optional<std::string> after,
+                                                            protocol::sort_order order,
+                                                            const request_context& ctx) {
   co_return impl_->load_threads(limit, after, order, ctx);
 }
 
@@ -263,7 +272,8 @@ awaitable<void> memory_store::delete_thread(std::string thread_id, const request
   co_return;
 }
 
-awaitable<protocol::item_page> memory_store::load_thread_items(std::string thread_id, std::optional<std::string> after,
+awaitable<protocol::item_page> memory_store::load_thread_items(std::string thread_id,
+                                                               std::optional<std::string> after,
                                                                std::size_t limit, protocol::sort_order order,
                                                                const request_context& ctx) {
   co_return impl_->load_thread_items(thread_id, after, limit, order, ctx);
@@ -292,12 +302,14 @@ awaitable<void> memory_store::delete_thread_item(std::string thread_id, std::str
   co_return;
 }
 
-awaitable<void> memory_store::save_attachment(const protocol::attachment& attachment, const request_context& ctx) {
+awaitable<void> memory_store::save_attachment(const protocol::attachment& attachment,
+                                              const request_context& ctx) {
   impl_->save_attachment(attachment, ctx);
   co_return;
 }
 
-awaitable<protocol::attachment> memory_store::load_attachment(std::string attachment_id, const request_context& ctx) {
+awaitable<protocol::attachment> memory_store::load_attachment(std::string attachment_id,
+                                                              const request_context& ctx) {
   co_return impl_->load_attachment(attachment_id, ctx);
 }
 

@@ -60,13 +60,9 @@ std::string attachment_store::generate_attachment_id(std::string_view, const req
 
 awaitable<protocol::attachment> attachment_store::create_attachment(
     const protocol::attachments_create_params&, const request_context&) {
-  throw chatkit::error(errc::not_implemented,
-                       "this attachment store does not support two-phase uploads (create_attachment)");
+  throw store_error(errc::not_supported,
+                    "this attachment store does not support two-phase uploads (create_attachment)");
   co_return protocol::attachment{};
-}
-
-void require_user(const request_context& ctx) {
-  if (ctx.user_id.empty()) throw chatkit::error(errc::unauthorized, "request context has no user");
 }
 
 }  // namespace chatkit::store

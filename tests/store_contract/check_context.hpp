@@ -37,8 +37,8 @@ class check_context {
   // Saves a new thread of `who` (created_at = at(seconds)) and returns it.
   protocol::thread_metadata new_thread(const request_context& who, std::int64_t seconds = 0);
   // Adds an assistant message with `text` to the thread and returns it.
-  protocol::thread_item new_item(const request_context& who, const std::string& thread_id, std::int64_t seconds = 0,
-                                 std::string text = "hello");
+  protocol::thread_item new_item(const request_context& who, const std::string& thread_id,
+                                 std::int64_t seconds = 0, std::string text = "hello");
 };
 
 // 2026-11-25T10:00:00 plus `seconds` (and `micros`).
@@ -54,15 +54,16 @@ std::string json_of(const T& value) {
 }
 
 // Runs `op`, which must throw chatkit::error with `code`; returns its message.
-std::string expect_error(errc code, const std::function<void()>& op);
+std::string expect_error(chatkit::errc code, const std::function<void()>& op);
 
 // Ids of a page's elements.
 std::vector<std::string> ids_of(const protocol::item_page& page);
 std::vector<std::string> ids_of(const protocol::thread_page& page);
 
 // Walks every page (checking has_more/after on each) and returns the ids in order.
-std::vector<std::string> walk_items(check_context& c, const request_context& who, const std::string& thread_id,
-                                    std::size_t limit, protocol::sort_order order);
+std::vector<std::string> walk_items(check_context& c, const request_context& who,
+                                    const std::string& thread_id, std::size_t limit,
+                                    protocol::sort_order order);
 std::vector<std::string> walk_threads(check_context& c, const request_context& who, std::size_t limit,
                                       protocol::sort_order order);
 

@@ -11,9 +11,9 @@ protocol::attachment file_attachment(check_context& c) {
   a.name = "notes \"v2\" é.txt";
   a.mime_type = "text/plain";
   a.type = protocol::attachment_type::file;
-  a.upload_descriptor = protocol::upload_descriptor{"https://uploads.example.test/" + a.id,
-                                                    protocol::upload_method::PUT,
-                                                    boost::json::object{{"x-upload", "1"}}};
+  a.upload_descriptor =
+      protocol::upload_descriptor{"https://uploads.example.test/" + a.id, protocol::upload_method::PUT,
+                                  boost::json::object{{"x-upload", "1"}}};
   a.metadata = boost::json::object{{"storage_key", "bucket/key"}, {"size", 1234}};
   return a;
 }
@@ -31,8 +31,8 @@ void image_attachment_round_trips(check_context& c) {
   a.mime_type = "image/png";
   a.type = protocol::attachment_type::image;
   a.preview_url = "https://uploads.example.test/" + a.id + "/preview";
-  a.upload_descriptor = protocol::upload_descriptor{"https://uploads.example.test/" + a.id,
-                                                    protocol::upload_method::POST, {}};
+  a.upload_descriptor =
+      protocol::upload_descriptor{"https://uploads.example.test/" + a.id, protocol::upload_method::POST, {}};
   a.thread_id = c.id("thr");
   c.run(c.s->save_attachment(a, c.alice));
   CHECK(json_of(c.run(c.s->load_attachment(a.id, c.alice))) == json_of(a));
@@ -54,7 +54,8 @@ void save_attachment_upserts(check_context& c) {
 
 void load_missing_attachment_is_not_found(check_context& c) {
   const std::string missing = c.id("atc");
-  auto message = expect_error(errc::not_found, [&] { c.run(c.s->load_attachment(missing, c.alice)); });
+  auto message =
+      expect_error(chatkit::errc::not_found, [&] { c.run(c.s->load_attachment(missing, c.alice)); });
   CHECK(message.find(missing) != std::string::npos);
 }
 
@@ -64,10 +65,10 @@ void delete_attachment_removes_it(check_context& c) {
   c.run(c.s->save_attachment(a, c.alice));
   c.run(c.s->save_attachment(keep, c.alice));
   c.run(c.s->delete_attachment(a.id, c.alice));
-  auto load = expect_error(errc::not_found, [&] { c.run(c.s->load_attachment(a.id, c.alice)); });
-  auto twice = expect_error(errc::not_found, [&] { c.run(c.s->delete_attachment(a.id, c.alice)); });
+  auto load = expect_error(chatkit::errc::not_found, [&] { c.run(c.s->load_attachment(a.id, c.alice)); });
+  auto twice = expect_error(chatkit::errc::not_found, [&] { c.run(c.s->delete_attachment(a.id, c.alice)); });
   CHECK(twice == load);
-  expect_error(errc::not_found, [&] { c.run(c.s->delete_attachment(c.id("atc"), c.alice)); });
+  expect_error(chatkit::errc::not_found, [&] { c.run(c.s->delete_attachment(c.id("atc"), c.alice)); });
   CHECK(json_of(c.run(c.s->load_attachment(keep.id, c.alice))) == json_of(keep));
 }
 
@@ -85,14 +86,17 @@ void attachments_outlive_their_thread(check_context& c) {
 }  // namespace
 
 void add_attachment_checks(std::vector<check>& out) {
-  out.push_back({"a file attachment round-trips with its metadata", "[attachments]", file_attachment_round_trips});
+  out.push_back(
+      {"a file attachment round-trips with its metadata", "[attachments]", file_attachment_round_trips});
   out.push_back({"an image attachment round-trips with its preview_url", "[attachments]",
                  image_attachment_round_trips});
   out.push_back({"save_attachment on an existing id updates it", "[attachments]", save_attachment_upserts});
   out.push_back({"load_attachment of a missing id is not_found", "[attachments]",
                  load_missing_attachment_is_not_found});
-  out.push_back({"delete_attachment removes it; again is not_found", "[attachments]", delete_attachment_removes_it});
-  out.push_back({"delete_thread keeps the attachments sent in it", "[attachments]", attachments_outlive_their_thread});
+  out.push_back(
+      {"delete_attachment removes it; again is not_found", "[attachments]", delete_attachment_removes_it});
+  out.push_back(
+      {"delete_thread keeps the attachments sent in it", "[attachments]", attachments_outlive_their_thread});
 }
 
 }  // namespace chatkit::store::testing::detail

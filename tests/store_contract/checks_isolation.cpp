@@ -1,5 +1,5 @@
-// Isolation (spec §7.12): bob can never read, list, page, change or delete what alice owns, and every
-// refusal is the not_found error a missing record gets, word for word.
+// Isolation (docs/stores.md#isolation): bob can never read, list, page, change or delete what alice owns, and
+// every refusal is the not_found error a missing record gets, word for word.
 #include "check_context.hpp"
 
 namespace chatkit::store::testing::detail {
@@ -20,7 +20,8 @@ alice_world make_world(check_context& c) {
   w.thread = c.new_thread(c.alice, 1);
   w.thread.title = "alice's secret plans";
   c.run(c.s->save_thread(w.thread, c.alice));
-  for (int i = 0; i < 3; ++i) w.items.push_back(c.new_item(c.alice, w.thread.id, i, "private " + std::to_string(i)));
+  for (int i = 0; i < 3; ++i)
+    w.items.push_back(c.new_item(c.alice, w.thread.id, i, "private " + std::to_string(i)));
   w.attachment.id = c.id("atc");
   w.attachment.name = "secret.pdf";
   w.attachment.mime_type = "application/pdf";
@@ -48,12 +49,12 @@ void vanish(check_context& c, const alice_world& w) {
 // ids once they are missing: the two errors must be identical.
 void expect_hidden(check_context& c, const alice_world& w, const std::function<void()>& op) {
   const std::string before = snapshot(c, w);
-  const std::string foreign = expect_error(errc::not_found, op);
+  const std::string foreign = expect_error(chatkit::errc::not_found, op);
   CHECK(snapshot(c, w) == before);
   CHECK(foreign.find(c.alice.user_id) == std::string::npos);
   CHECK(foreign.find("secret") == std::string::npos);
   vanish(c, w);
-  const std::string missing = expect_error(errc::not_found, op);
+  const std::string missing = expect_error(chatkit::errc::not_found, op);
   CHECK(foreign == missing);
 }
 
@@ -85,12 +86,12 @@ void bob_cannot_update_thread(check_context& c) {
   auto hijack = w.thread;
   hijack.title = "pwned";
   const std::string before = snapshot(c, w);
-  auto foreign = expect_error(errc::not_found, [&] { c.run(c.s->save_thread(hijack, c.bob)); });
+  auto foreign = expect_error(chatkit::errc::not_found, [&] { c.run(c.s->save_thread(hijack, c.bob)); });
   CHECK(snapshot(c, w) == before);
   CHECK(c.run(c.s->load_threads(10, std::nullopt, sort_order::asc, c.bob)).data.empty());
   // Worded exactly as load_thread words a missing thread.
   vanish(c, w);
-  auto missing = expect_error(errc::not_found, [&] { c.run(c.s->load_thread(w.thread.id, c.bob)); });
+  auto missing = expect_error(chatkit::errc::not_found, [&] { c.run(c.s->load_thread(w.thread.id, c.bob)); });
   CHECK(foreign == missing);
 }
 
@@ -101,9 +102,8 @@ void bob_cannot_delete_thread(check_context& c) {
 
 void bob_cannot_load_items(check_context& c) {
   auto w = make_world(c);
-  expect_hidden(c, w, [&] {
-    c.run(c.s->load_thread_items(w.thread.id, std::nullopt, 10, sort_order::asc, c.bob));
-  });
+  expect_hidden(
+      c, w, [&] { c.run(c.s->load_thread_items(w.thread.id, std::nullopt, 10, sort_order::asc, c.bob)); });
 }
 
 void bob_cannot_page_with_alices_item(check_context& c) {
@@ -121,20 +121,21 @@ void bob_cannot_add_items(check_context& c) {
   auto w = make_world(c);
   // Neither a new id nor an existing one (which must not answer "conflict" and so reveal it).
   expect_hidden(c, w, [&] {
-    c.run(c.s->add_thread_item(w.thread.id, assistant_message(w.thread.id, c.id("msg"), at(9), "spam"), c.bob));
+    c.run(
+        c.s->add_thread_item(w.thread.id, assistant_message(w.thread.id, c.id("msg"), at(9), "spam"), c.bob));
   });
   auto w2 = make_world(c);
   expect_hidden(c, w2, [&] {
-    c.run(c.s->add_thread_item(w2.thread.id,
-                               assistant_message(w2.thread.id, protocol::item_id(w2.items[1]), at(9), "spam"), c.bob));
+    c.run(c.s->add_thread_item(
+        w2.thread.id, assistant_message(w2.thread.id, protocol::item_id(w2.items[1]), at(9), "spam"), c.bob));
   });
 }
 
 void bob_cannot_save_items(check_context& c) {
   auto w = make_world(c);
   expect_hidden(c, w, [&] {
-    c.run(c.s->save_item(w.thread.id, assistant_message(w.thread.id, protocol::item_id(w.items[1]), at(1), "forged"),
-                         c.bob));
+    c.run(c.s->save_item(
+        w.thread.id, assistant_message(w.thread.id, protocol::item_id(w.items[1]), at(1), "forged"), c.bob));
   });
   auto w2 = make_world(c);
   expect_hidden(c, w2, [&] {
@@ -149,7 +150,8 @@ void bob_cannot_load_item(check_context& c) {
 
 void bob_cannot_delete_item(check_context& c) {
   auto w = make_world(c);
-  expect_hidden(c, w, [&] { c.run(c.s->delete_thread_item(w.thread.id, protocol::item_id(w.items[2]), c.bob)); });
+  expect_hidden(c, w,
+                [&] { c.run(c.s->delete_thread_item(w.thread.id, protocol::item_id(w.items[2]), c.bob)); });
 }
 
 void bob_cannot_load_attachment(check_context& c) {
@@ -168,10 +170,11 @@ void bob_cannot_overwrite_attachment(check_context& c) {
   forged.name = "forged.pdf";
   forged.thread_id = c.id("thr");
   const std::string before = snapshot(c, w);
-  auto foreign = expect_error(errc::not_found, [&] { c.run(c.s->save_attachment(forged, c.bob)); });
+  auto foreign = expect_error(chatkit::errc::not_found, [&] { c.run(c.s->save_attachment(forged, c.bob)); });
   CHECK(snapshot(c, w) == before);
   vanish(c, w);
-  auto missing = expect_error(errc::not_found, [&] { c.run(c.s->load_attachment(w.attachment.id, c.bob)); });
+  auto missing =
+      expect_error(chatkit::errc::not_found, [&] { c.run(c.s->load_attachment(w.attachment.id, c.bob)); });
   CHECK(foreign == missing);
 }
 
@@ -181,12 +184,13 @@ void similar_user_ids_are_different_users(check_context& c) {
   const std::string& a = c.alice.user_id;
   std::string upper = a;
   upper[0] = 'A';
-  for (const std::string& other : {a + "x", a.substr(0, a.size() - 1), upper, a + " ", std::string("%"), std::string("*")}) {
+  for (const std::string& other :
+       {a + "x", a.substr(0, a.size() - 1), upper, a + " ", std::string("%"), std::string("*")}) {
     request_context who;
     who.user_id = other;
     INFO("user id: " << other);
-    expect_error(errc::not_found, [&] { c.run(c.s->load_thread(w.thread.id, who)); });
-    expect_error(errc::not_found, [&] { c.run(c.s->load_attachment(w.attachment.id, who)); });
+    expect_error(chatkit::errc::not_found, [&] { c.run(c.s->load_thread(w.thread.id, who)); });
+    expect_error(chatkit::errc::not_found, [&] { c.run(c.s->load_attachment(w.attachment.id, who)); });
     CHECK(c.run(c.s->load_threads(100, std::nullopt, sort_order::asc, who)).data.empty());
   }
 }
@@ -215,8 +219,10 @@ void both_users_keep_their_own(check_context& c) {
 }  // namespace
 
 void add_isolation_checks(std::vector<check>& out) {
-  out.push_back({"isolation: load_thread of another user's thread is not_found", "[isolation]", bob_cannot_load_thread});
-  out.push_back({"isolation: load_threads lists only the caller's threads", "[isolation]", bob_cannot_list_threads});
+  out.push_back({"isolation: load_thread of another user's thread is not_found", "[isolation]",
+                 bob_cannot_load_thread});
+  out.push_back(
+      {"isolation: load_threads lists only the caller's threads", "[isolation]", bob_cannot_list_threads});
   out.push_back({"isolation: another user's thread is not a load_threads cursor", "[isolation]",
                  bob_cannot_page_with_alices_thread});
   out.push_back({"isolation: save_thread with another user's thread id is not_found", "[isolation]",
@@ -229,8 +235,10 @@ void add_isolation_checks(std::vector<check>& out) {
                  bob_cannot_page_with_alices_item});
   out.push_back({"isolation: add_thread_item into another user's thread is not_found", "[isolation]",
                  bob_cannot_add_items});
-  out.push_back({"isolation: save_item into another user's thread is not_found", "[isolation]", bob_cannot_save_items});
-  out.push_back({"isolation: load_item from another user's thread is not_found", "[isolation]", bob_cannot_load_item});
+  out.push_back(
+      {"isolation: save_item into another user's thread is not_found", "[isolation]", bob_cannot_save_items});
+  out.push_back(
+      {"isolation: load_item from another user's thread is not_found", "[isolation]", bob_cannot_load_item});
   out.push_back({"isolation: delete_thread_item in another user's thread is not_found", "[isolation]",
                  bob_cannot_delete_item});
   out.push_back({"isolation: load_attachment of another user's attachment is not_found", "[isolation]",
@@ -239,7 +247,8 @@ void add_isolation_checks(std::vector<check>& out) {
                  bob_cannot_delete_attachment});
   out.push_back({"isolation: save_attachment with another user's attachment id is not_found", "[isolation]",
                  bob_cannot_overwrite_attachment});
-  out.push_back({"isolation: user ids are compared exactly", "[isolation]", similar_user_ids_are_different_users});
+  out.push_back(
+      {"isolation: user ids are compared exactly", "[isolation]", similar_user_ids_are_different_users});
   out.push_back({"isolation: two users' data never mix", "[isolation]", both_users_keep_their_own});
 }
 

@@ -25,7 +25,7 @@ void duplicate_add_is_conflict(check_context& c) {
   auto item = c.new_item(c.alice, t.id, 1, "original");
   c.new_item(c.alice, t.id, 2);
   auto dup = assistant_message(t.id, protocol::item_id(item), at(9), "impostor");
-  expect_error(errc::conflict, [&] { c.run(c.s->add_thread_item(t.id, dup, c.alice)); });
+  expect_error(chatkit::errc::conflict, [&] { c.run(c.s->add_thread_item(t.id, dup, c.alice)); });
   // The failed insert left the store as it was.
   CHECK(json_of(c.run(c.s->load_item(t.id, protocol::item_id(item), c.alice))) == json_of(item));
   CHECK(all_item_ids(c, t.id).size() == 2);
@@ -36,7 +36,8 @@ void save_item_inserts_new(check_context& c) {
   auto first = c.new_item(c.alice, t.id, 1);
   auto fresh = assistant_message(t.id, c.id("msg"), at(2), "upserted");
   c.run(c.s->save_item(t.id, fresh, c.alice));
-  CHECK(all_item_ids(c, t.id) == std::vector<std::string>{protocol::item_id(first), protocol::item_id(fresh)});
+  CHECK(all_item_ids(c, t.id) ==
+        std::vector<std::string>{protocol::item_id(first), protocol::item_id(fresh)});
   CHECK(json_of(c.run(c.s->load_item(t.id, protocol::item_id(fresh), c.alice))) == json_of(fresh));
 }
 
@@ -66,21 +67,23 @@ void load_missing_item_is_not_found(check_context& c) {
   auto t = c.new_thread(c.alice);
   c.new_item(c.alice, t.id);
   const std::string missing = c.id("msg");
-  auto message = expect_error(errc::not_found, [&] { c.run(c.s->load_item(t.id, missing, c.alice)); });
+  auto message =
+      expect_error(chatkit::errc::not_found, [&] { c.run(c.s->load_item(t.id, missing, c.alice)); });
   CHECK(message.find(missing) != std::string::npos);
-  expect_error(errc::not_found, [&] { c.run(c.s->load_item(c.id("thr"), missing, c.alice)); });
+  expect_error(chatkit::errc::not_found, [&] { c.run(c.s->load_item(c.id("thr"), missing, c.alice)); });
 }
 
 void item_ops_on_missing_thread_are_not_found(check_context& c) {
   const std::string missing = c.id("thr");
   auto item = assistant_message(missing, c.id("msg"), at(0), "orphan");
-  expect_error(errc::not_found, [&] { c.run(c.s->add_thread_item(missing, item, c.alice)); });
-  expect_error(errc::not_found, [&] { c.run(c.s->save_item(missing, item, c.alice)); });
-  expect_error(errc::not_found,
+  expect_error(chatkit::errc::not_found, [&] { c.run(c.s->add_thread_item(missing, item, c.alice)); });
+  expect_error(chatkit::errc::not_found, [&] { c.run(c.s->save_item(missing, item, c.alice)); });
+  expect_error(chatkit::errc::not_found,
                [&] { c.run(c.s->load_thread_items(missing, std::nullopt, 10, sort_order::asc, c.alice)); });
-  expect_error(errc::not_found, [&] { c.run(c.s->delete_thread_item(missing, protocol::item_id(item), c.alice)); });
+  expect_error(chatkit::errc::not_found,
+               [&] { c.run(c.s->delete_thread_item(missing, protocol::item_id(item), c.alice)); });
   // Nothing was created by the failed writes.
-  expect_error(errc::not_found, [&] { c.run(c.s->load_thread(missing, c.alice)); });
+  expect_error(chatkit::errc::not_found, [&] { c.run(c.s->load_thread(missing, c.alice)); });
 }
 
 void delete_item_keeps_the_rest(check_context& c) {
@@ -89,7 +92,7 @@ void delete_item_keeps_the_rest(check_context& c) {
   auto b = c.new_item(c.alice, t.id, 2);
   auto d = c.new_item(c.alice, t.id, 3);
   c.run(c.s->delete_thread_item(t.id, protocol::item_id(b), c.alice));
-  expect_error(errc::not_found, [&] { c.run(c.s->load_item(t.id, protocol::item_id(b), c.alice)); });
+  expect_error(chatkit::errc::not_found, [&] { c.run(c.s->load_item(t.id, protocol::item_id(b), c.alice)); });
   CHECK(all_item_ids(c, t.id) == std::vector<std::string>{protocol::item_id(a), protocol::item_id(d)});
   // A deleted id may be added again; it goes to its created_at position.
   c.run(c.s->add_thread_item(t.id, b, c.alice));
@@ -101,10 +104,13 @@ void delete_missing_item_is_not_found(check_context& c) {
   auto t = c.new_thread(c.alice);
   auto a = c.new_item(c.alice, t.id);
   const std::string missing = c.id("msg");
-  auto never = expect_error(errc::not_found, [&] { c.run(c.s->delete_thread_item(t.id, missing, c.alice)); });
+  auto never =
+      expect_error(chatkit::errc::not_found, [&] { c.run(c.s->delete_thread_item(t.id, missing, c.alice)); });
   c.run(c.s->delete_thread_item(t.id, protocol::item_id(a), c.alice));
-  auto twice = expect_error(errc::not_found, [&] { c.run(c.s->delete_thread_item(t.id, protocol::item_id(a), c.alice)); });
-  auto load = expect_error(errc::not_found, [&] { c.run(c.s->load_item(t.id, protocol::item_id(a), c.alice)); });
+  auto twice = expect_error(chatkit::errc::not_found,
+                            [&] { c.run(c.s->delete_thread_item(t.id, protocol::item_id(a), c.alice)); });
+  auto load = expect_error(chatkit::errc::not_found,
+                           [&] { c.run(c.s->load_item(t.id, protocol::item_id(a), c.alice)); });
   CHECK(twice == load);
   CHECK(never.find(missing) != std::string::npos);
 }
@@ -139,20 +145,25 @@ void same_thread_items_only(check_context& c) {
   CHECK(all_item_ids(c, t1.id) == std::vector<std::string>{protocol::item_id(i1)});
   CHECK(all_item_ids(c, t2.id) == std::vector<std::string>{protocol::item_id(i2)});
   // An item is addressed through its thread: another thread of the same user does not reach it.
-  expect_error(errc::not_found, [&] { c.run(c.s->load_item(t2.id, protocol::item_id(i1), c.alice)); });
-  expect_error(errc::not_found, [&] { c.run(c.s->delete_thread_item(t2.id, protocol::item_id(i1), c.alice)); });
+  expect_error(chatkit::errc::not_found,
+               [&] { c.run(c.s->load_item(t2.id, protocol::item_id(i1), c.alice)); });
+  expect_error(chatkit::errc::not_found,
+               [&] { c.run(c.s->delete_thread_item(t2.id, protocol::item_id(i1), c.alice)); });
   CHECK(json_of(c.run(c.s->load_item(t1.id, protocol::item_id(i1), c.alice))) == json_of(i1));
 }
 
 }  // namespace
 
 void add_item_checks(std::vector<check>& out) {
-  out.push_back({"add_thread_item then load_item and load_thread_items return it", "[items]", add_then_load_item});
+  out.push_back(
+      {"add_thread_item then load_item and load_thread_items return it", "[items]", add_then_load_item});
   out.push_back({"add_thread_item with an existing id is conflict and changes nothing", "[items]",
                  duplicate_add_is_conflict});
   out.push_back({"save_item with a new id inserts it", "[items]", save_item_inserts_new});
-  out.push_back({"save_item with an existing id replaces it in place", "[items]", save_item_replaces_in_place});
-  out.push_back({"load_item of a missing item or thread is not_found", "[items]", load_missing_item_is_not_found});
+  out.push_back(
+      {"save_item with an existing id replaces it in place", "[items]", save_item_replaces_in_place});
+  out.push_back(
+      {"load_item of a missing item or thread is not_found", "[items]", load_missing_item_is_not_found});
   out.push_back({"item operations on a missing thread are not_found and create nothing", "[items]",
                  item_ops_on_missing_thread_are_not_found});
   out.push_back({"delete_thread_item removes one item and keeps the order of the rest", "[items]",

@@ -1,4 +1,4 @@
-// Ordering and cursor pagination of threads and items (spec §8), in both orders.
+// Ordering and cursor pagination of threads and items (docs/stores.md#paging), in both orders.
 #include "check_context.hpp"
 
 #include <algorithm>
@@ -175,7 +175,8 @@ void cursor_at_last_element(check_context& c) {
   // And strictly after a middle element.
   CHECK(ids_of(c.run(c.s->load_thread_items(t.id, protocol::item_id(first), 5, sort_order::asc, c.alice))) ==
         std::vector<std::string>{protocol::item_id(last)});
-  CHECK(ids_of(c.run(c.s->load_threads(5, t2.id, sort_order::desc, c.alice))) == std::vector<std::string>{t.id});
+  CHECK(ids_of(c.run(c.s->load_threads(5, t2.id, sort_order::desc, c.alice))) ==
+        std::vector<std::string>{t.id});
 }
 
 void unknown_cursor_is_not_found(check_context& c) {
@@ -184,12 +185,13 @@ void unknown_cursor_is_not_found(check_context& c) {
   c.new_item(c.alice, t.id);
   auto elsewhere = c.new_item(c.alice, other.id);
   for (auto order : {sort_order::asc, sort_order::desc}) {
-    expect_error(errc::not_found,
+    expect_error(chatkit::errc::not_found,
                  [&] { c.run(c.s->load_thread_items(t.id, c.id("msg"), 5, order, c.alice)); });
     // An item of another thread is not a cursor in this one.
-    expect_error(errc::not_found,
-                 [&] { c.run(c.s->load_thread_items(t.id, protocol::item_id(elsewhere), 5, order, c.alice)); });
-    expect_error(errc::not_found, [&] { c.run(c.s->load_threads(5, c.id("thr"), order, c.alice)); });
+    expect_error(chatkit::errc::not_found, [&] {
+      c.run(c.s->load_thread_items(t.id, protocol::item_id(elsewhere), 5, order, c.alice));
+    });
+    expect_error(chatkit::errc::not_found, [&] { c.run(c.s->load_threads(5, c.id("thr"), order, c.alice)); });
   }
 }
 
@@ -200,9 +202,11 @@ void deleted_cursor_is_not_found(check_context& c) {
   auto gone = c.new_thread(c.alice);
   c.run(c.s->delete_thread_item(t.id, protocol::item_id(a), c.alice));
   c.run(c.s->delete_thread(gone.id, c.alice));
-  expect_error(errc::not_found,
-               [&] { c.run(c.s->load_thread_items(t.id, protocol::item_id(a), 5, sort_order::asc, c.alice)); });
-  expect_error(errc::not_found, [&] { c.run(c.s->load_threads(5, gone.id, sort_order::asc, c.alice)); });
+  expect_error(chatkit::errc::not_found, [&] {
+    c.run(c.s->load_thread_items(t.id, protocol::item_id(a), 5, sort_order::asc, c.alice));
+  });
+  expect_error(chatkit::errc::not_found,
+               [&] { c.run(c.s->load_threads(5, gone.id, sort_order::asc, c.alice)); });
 }
 
 void pages_see_later_writes(check_context& c) {
@@ -222,16 +226,22 @@ void pages_see_later_writes(check_context& c) {
 
 void add_paging_checks(std::vector<check>& out) {
   out.push_back({"empty listings are empty final pages", "[paging]", empty_pages});
-  out.push_back({"load_threads orders by created_at in both orders", "[paging]", threads_sorted_by_created_at});
-  out.push_back({"load_thread_items orders by created_at in both orders", "[paging]", items_sorted_by_created_at});
+  out.push_back(
+      {"load_threads orders by created_at in both orders", "[paging]", threads_sorted_by_created_at});
+  out.push_back(
+      {"load_thread_items orders by created_at in both orders", "[paging]", items_sorted_by_created_at});
   out.push_back({"created_at keeps microseconds for ordering", "[paging]", microsecond_precision_orders});
-  out.push_back({"threads with equal created_at keep insertion order", "[paging]", thread_ties_use_insertion_order});
-  out.push_back({"items with equal created_at keep insertion order", "[paging]", item_ties_use_insertion_order});
-  out.push_back({"thread pages walk every thread once in both orders", "[paging]", thread_pages_walk_everything});
+  out.push_back(
+      {"threads with equal created_at keep insertion order", "[paging]", thread_ties_use_insertion_order});
+  out.push_back(
+      {"items with equal created_at keep insertion order", "[paging]", item_ties_use_insertion_order});
+  out.push_back(
+      {"thread pages walk every thread once in both orders", "[paging]", thread_pages_walk_everything});
   out.push_back({"item pages walk every item once in both orders", "[paging]", item_pages_walk_everything});
   out.push_back({"a page of exactly the remaining count has no more", "[paging]", exact_page_size});
   out.push_back({"a limit larger than the count returns everything", "[paging]", limit_larger_than_count});
-  out.push_back({"a cursor at the last element gives an empty final page", "[paging]", cursor_at_last_element});
+  out.push_back(
+      {"a cursor at the last element gives an empty final page", "[paging]", cursor_at_last_element});
   out.push_back({"an unknown cursor is not_found", "[paging]", unknown_cursor_is_not_found});
   out.push_back({"a cursor naming a deleted element is not_found", "[paging]", deleted_cursor_is_not_found});
   out.push_back({"cursors are ids: writes between pages are seen", "[paging]", pages_see_later_writes});

@@ -89,7 +89,8 @@ void awkward_ids_round_trip(check_context& c) {
   t.metadata = boost::json::object{{nasty, nasty}};
   c.run(c.s->save_thread(t, who));
   CHECK(c.run(c.s->load_thread(t.id, who)) == t);
-  CHECK(ids_of(c.run(c.s->load_threads(5, std::nullopt, sort_order::asc, who))) == std::vector<std::string>{t.id});
+  CHECK(ids_of(c.run(c.s->load_threads(5, std::nullopt, sort_order::asc, who))) ==
+        std::vector<std::string>{t.id});
 
   auto first = assistant_message(t.id, c.id("msg") + nasty, at(1), nasty);
   auto second = assistant_message(t.id, c.id("msg") + nasty + "2", at(2), nasty);
@@ -109,11 +110,11 @@ void awkward_ids_round_trip(check_context& c) {
   CHECK(json_of(c.run(c.s->load_attachment(a.id, who))) == json_of(a));
 
   // The awkward user is still isolated from a plain one, and a plain one from it.
-  expect_error(errc::not_found, [&] { c.run(c.s->load_thread(t.id, c.alice)); });
+  expect_error(chatkit::errc::not_found, [&] { c.run(c.s->load_thread(t.id, c.alice)); });
   c.run(c.s->delete_thread_item(t.id, protocol::item_id(first), who));
   c.run(c.s->delete_attachment(a.id, who));
   c.run(c.s->delete_thread(t.id, who));
-  expect_error(errc::not_found, [&] { c.run(c.s->load_thread(t.id, who)); });
+  expect_error(chatkit::errc::not_found, [&] { c.run(c.s->load_thread(t.id, who)); });
 }
 
 void timestamps_round_trip(check_context& c) {
@@ -136,8 +137,10 @@ void timestamps_round_trip(check_context& c) {
 }  // namespace
 
 void add_round_trip_checks(std::vector<check>& out) {
-  out.push_back({"every item type round-trips through add_thread_item", "[round_trip]", every_item_type_round_trips});
-  out.push_back({"every item type round-trips through save_item", "[round_trip]", item_types_survive_save_item});
+  out.push_back(
+      {"every item type round-trips through add_thread_item", "[round_trip]", every_item_type_round_trips});
+  out.push_back(
+      {"every item type round-trips through save_item", "[round_trip]", item_types_survive_save_item});
   out.push_back({"a big item round-trips", "[round_trip]", big_items_round_trip});
   out.push_back({"ids, titles and users with quotes, SQL and non-ASCII round-trip", "[round_trip]",
                  awkward_ids_round_trip});

@@ -108,7 +108,7 @@ protocol::thread_item assistant_message(std::string thread_id, std::string id, p
   return m;
 }
 
-std::string expect_error(errc code, const std::function<void()>& op) {
+std::string expect_error(chatkit::errc code, const std::function<void()>& op) {
   try {
     op();
   } catch (const chatkit::error& e) {
@@ -157,8 +157,9 @@ std::vector<std::string> walk(std::size_t limit, Load&& load) {
 }
 }  // namespace
 
-std::vector<std::string> walk_items(check_context& c, const request_context& who, const std::string& thread_id,
-                                    std::size_t limit, protocol::sort_order order) {
+std::vector<std::string> walk_items(check_context& c, const request_context& who,
+                                    const std::string& thread_id, std::size_t limit,
+                                    protocol::sort_order order) {
   return walk<protocol::item_page>(limit, [&](const std::optional<std::string>& after) {
     return c.run(c.s->load_thread_items(thread_id, after, limit, order, who));
   });
@@ -180,7 +181,8 @@ std::size_t register_store_contract(std::string_view name, store_factory factory
     const std::string test_name = std::string(name) + " store contract: " + c.name;
     const std::string tags = "[store_contract][" + std::string(name) + "]" + c.tag;
     Catch::AutoReg(new detail::check_invoker(c, factory, options), Catch::SourceLineInfo(file, line),
-                   Catch::StringRef(), Catch::NameAndTags(Catch::StringRef(test_name), Catch::StringRef(tags)));
+                   Catch::StringRef(),
+                   Catch::NameAndTags(Catch::StringRef(test_name), Catch::StringRef(tags)));
   }
   return checks.size();
 }

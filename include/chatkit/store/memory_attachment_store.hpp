@@ -1,5 +1,5 @@
-// memory_attachment_store: an attachment_store (spec §8) keeping the bytes in process memory, for tests,
-// demos and the echo bot. Two-phase uploads: create_attachment registers the attachment and returns an
+// memory_attachment_store: an attachment_store (docs/stores.md) keeping the bytes in process memory, for
+// tests, demos and the echo bot. Two-phase uploads: create_attachment registers the attachment and returns an
 // upload descriptor `<upload_base_url><id>`; the host's upload endpoint then hands the bytes to
 // put_bytes. Thread-safe; every attachment belongs to the user that created it and is invisible to others.
 #pragma once
@@ -32,16 +32,18 @@ class memory_attachment_store final : public attachment_store {
   memory_attachment_store& operator=(const memory_attachment_store&) = delete;
 
   // A `file` attachment, or an `image` (with preview_url `<upload url>/preview`) when the MIME type starts
-  // with "image/". errc::invalid_request for an empty name or MIME type, a negative size or one over max_bytes.
+  // with "image/". invalid_request for an empty name or MIME type, a negative size or one over
+  // max_bytes.
   awaitable<protocol::attachment> create_attachment(const protocol::attachments_create_params& params,
                                                     const request_context& ctx) override;
-  // Deletes the attachment and its bytes. errc::not_found when unknown or not the caller's.
+  // Deletes the attachment and its bytes. not_found when unknown or not the caller's.
   awaitable<void> delete_attachment(std::string attachment_id, const request_context& ctx) override;
 
   // The upload step: stores (replacing) the bytes of an attachment created by the caller.
-  // errc::not_found when unknown or not the caller's; errc::payload_too_large over max_bytes.
+  // not_found when unknown or not the caller's; payload_too_large over
+  // max_bytes.
   void put_bytes(const std::string& attachment_id, std::string bytes, const request_context& ctx);
-  // The uploaded bytes. errc::not_found when unknown, not the caller's, or not uploaded yet.
+  // The uploaded bytes. not_found when unknown, not the caller's, or not uploaded yet.
   std::string load_bytes(const std::string& attachment_id, const request_context& ctx) const;
 
   const memory_attachment_store_options& options() const noexcept { return options_; }

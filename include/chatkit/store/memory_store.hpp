@@ -1,4 +1,4 @@
-// memory_store: a store (spec §8) that keeps everything in process memory. For tests, demos and
+// memory_store: a store (docs/stores.md) that keeps everything in process memory. For tests, demos and
 // single-process deployments that may lose their history on restart.
 //
 // Thread-safe: one mutex guards the data and no operation suspends while holding it, so any number of
@@ -24,10 +24,12 @@ class memory_store final : public store {
   memory_store(const memory_store&) = delete;
   memory_store& operator=(const memory_store&) = delete;
 
-  awaitable<protocol::thread_metadata> load_thread(std::string thread_id, const request_context& ctx) override;
+  awaitable<protocol::thread_metadata> load_thread(std::string thread_id,
+                                                   const request_context& ctx) override;
   awaitable<void> save_thread(const protocol::thread_metadata& thread, const request_context& ctx) override;
   awaitable<protocol::thread_page> load_threads(std::size_t limit, std::optional<std::string> after,
-                                                protocol::sort_order order, const request_context& ctx) override;
+                                                protocol::sort_order order,
+                                                const request_context& ctx) override;
   awaitable<void> delete_thread(std::string thread_id, const request_context& ctx) override;
 
   awaitable<protocol::item_page> load_thread_items(std::string thread_id, std::optional<std::string> after,
@@ -42,8 +44,10 @@ class memory_store final : public store {
   awaitable<void> delete_thread_item(std::string thread_id, std::string item_id,
                                      const request_context& ctx) override;
 
-  awaitable<void> save_attachment(const protocol::attachment& attachment, const request_context& ctx) override;
-  awaitable<protocol::attachment> load_attachment(std::string attachment_id, const request_context& ctx) override;
+  awaitable<void> save_attachment(const protocol::attachment& attachment,
+                                  const request_context& ctx) override;
+  awaitable<protocol::attachment> load_attachment(std::string attachment_id,
+                                                  const request_context& ctx) override;
   awaitable<void> delete_attachment(std::string attachment_id, const request_context& ctx) override;
 
  private:

@@ -1,11 +1,14 @@
-// The persistence interfaces of a ChatKit server (spec §8). A host plugs in its own implementation or
+// The persistence interfaces of a ChatKit server (docs/stores.md). A host plugs in its own implementation or
 // uses one of ours (memory_store, sqlite_store, postgres_store).
 //
-// The isolation contract, which every implementation must honour and the contract suite checks:
-//  * every operation is scoped to ctx.user_id (an empty user_id is errc::unauthorized);
-//  * a thread, item or attachment of another user behaves exactly like a missing one (errc::not_found,
-//    with a message that does not reveal whether it exists);
+// The isolation contract, which every implementation must honour and the contract suite checks
+// (docs/stores.md#isolation):
+//  * every operation is scoped to ctx.user_id (an empty user_id is unauthorized);
+//  * a thread, item or attachment of another user behaves exactly like a missing one (not_found, with a
+//    message that does not reveal whether it exists);
 //  * nothing is half-written: a failing operation leaves the store as it was.
+// Failures are store_error (chatkit/store/error.hpp); unauthorized, not_found, ... below name the
+// chatkit::errc each is reported as.
 #pragma once
 
 #include <chatkit/error.hpp>
@@ -14,6 +17,7 @@
 #include <chatkit/protocol/requests.hpp>
 #include <chatkit/protocol/thread.hpp>
 #include <chatkit/request_context.hpp>
+#include <chatkit/store/error.hpp>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -27,7 +31,7 @@ namespace chatkit::store {
 template <class T>
 using awaitable = boost::asio::awaitable<T>;
 
-// What an id is generated for; each kind has its wire prefix (spec §2.6).
+// What an id is generated for; each kind has its wire prefix (docs/stores.md#ids).
 enum class id_kind { thread, message, tool_call, task, workflow, attachment, sdk_hidden_context };
 
 std::string_view id_prefix(id_kind kind) noexcept;  // "thr", "msg", "tc", "tsk", "wf", "atc", "shcx"
@@ -44,18 +48,18 @@ class store {
                                        const request_context& ctx);
 
   // ---- threads ----
-  // errc::not_found when missing or not the caller's.
+  // not_found when missing or not the caller's.
   virtual awaitable<protocol::thread_metadata> load_thread(std::string thread_id,
                                                            const request_context& ctx) = 0;
-  // Upsert. A new id becomes the caller's thread; an id owned by another user is errc::not_found.
+  // Upsert. A new id becomes the caller's thread; an id owned by another user is not_found.
   virtual awaitable<void> save_thread(const protocol::thread_metadata& thread,
                                       const request_context& ctx) = 0;
   // The caller's threads by created_at (ties: insertion order). `after` = a thread id from a previous page
-  // (errc::not_found if unknown); returns at most `limit` (> 0) threads.
+  // (not_found if unknown); returns at most `limit` (> 0) threads.
   virtual awaitable<protocol::thread_page> load_threads(std::size_t limit, std::optional<std::string> after,
                                                         protocol::sort_order order,
                                                         const request_context& ctx) = 0;
-  // Deletes the thread and all its items. errc::not_found when missing or not the caller's.
+  // Deletes the thread and all its items. not_found when missing or not the caller's.
   virtual awaitable<void> delete_thread(std::string thread_id, const request_context& ctx) = 0;
 
   // ---- items ----
@@ -64,7 +68,7 @@ class store {
                                                            std::optional<std::string> after,
                                                            std::size_t limit, protocol::sort_order order,
                                                            const request_context& ctx) = 0;
-  // Inserts a new item (errc::conflict if the id exists in the thread).
+  // Inserts a new item (conflict if the id exists in the thread).
   virtual awaitable<void> add_thread_item(std::string thread_id, const protocol::thread_item& item,
                                           const request_context& ctx) = 0;
   // Upsert by item id: replaces in place (keeping its position), or inserts when new.
@@ -76,7 +80,7 @@ class store {
                                              const request_context& ctx) = 0;
 
   // ---- attachment metadata ----
-  // Upsert (metadata and thread_id included). An id owned by another user is errc::not_found.
+  // Upsert (metadata and thread_id included). An id owned by another user is not_found.
   virtual awaitable<void> save_attachment(const protocol::attachment& attachment,
                                           const request_context& ctx) = 0;
   virtual awaitable<protocol::attachment> load_attachment(std::string attachment_id,
@@ -84,19 +88,16 @@ class store {
   virtual awaitable<void> delete_attachment(std::string attachment_id, const request_context& ctx) = 0;
 };
 
-// Owns attachment bytes (spec §8): the two-phase upload's first step and the deletion of the bytes.
+// Owns attachment bytes (docs/stores.md): the two-phase upload's first step and the deletion of the bytes.
 class attachment_store {
  public:
   virtual ~attachment_store() = default;
   virtual std::string generate_attachment_id(std::string_view mime_type, const request_context& ctx);
-  // Default: errc::not_implemented (only needed for two-phase upload).
+  // Default: not_implemented (only needed for two-phase upload).
   virtual awaitable<protocol::attachment> create_attachment(const protocol::attachments_create_params& params,
                                                             const request_context& ctx);
-  // Deletes the bytes. errc::not_found when unknown or not the caller's.
+  // Deletes the bytes. not_found when unknown or not the caller's.
   virtual awaitable<void> delete_attachment(std::string attachment_id, const request_context& ctx) = 0;
 };
-
-// Throws errc::unauthorized when ctx has no user (every store calls this first).
-void require_user(const request_context& ctx);
 
 }  // namespace chatkit::store

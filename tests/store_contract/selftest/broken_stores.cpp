@@ -1,8 +1,8 @@
 // Deliberately broken stores, each registered with the contract suite. CTest runs one chosen check on
 // each and expects it to FAIL (WILL_FAIL): proof that the suite catches the bug it is meant to catch.
 // A forwarding store with no bug ("control") is registered too and must pass everything.
+#include <chatkit/store/error.hpp>
 #include <chatkit/store/memory_store.hpp>
-#include <chatkit/store/store_errors.hpp>
 #include <chatkit/store/testing/store_contract.hpp>
 
 #include <algorithm>
@@ -28,7 +28,8 @@ class forwarding_store : public chatkit::store::store {
     co_await inner.save_thread(t, ctx);
   }
   awaitable<protocol::thread_page> load_threads(std::size_t limit, std::optional<std::string> after,
-                                                protocol::sort_order order, const request_context& ctx) override {
+                                                protocol::sort_order order,
+                                                const request_context& ctx) override {
     seen(ctx);
     co_return co_await inner.load_threads(limit, after, order, ctx);
   }
@@ -47,7 +48,8 @@ class forwarding_store : public chatkit::store::store {
     seen(ctx);
     co_await inner.add_thread_item(id, item, ctx);
   }
-  awaitable<void> save_item(std::string id, const protocol::thread_item& item, const request_context& ctx) override {
+  awaitable<void> save_item(std::string id, const protocol::thread_item& item,
+                            const request_context& ctx) override {
     seen(ctx);
     co_await inner.save_item(id, item, ctx);
   }
@@ -56,7 +58,8 @@ class forwarding_store : public chatkit::store::store {
     seen(ctx);
     co_return co_await inner.load_item(id, item_id, ctx);
   }
-  awaitable<void> delete_thread_item(std::string id, std::string item_id, const request_context& ctx) override {
+  awaitable<void> delete_thread_item(std::string id, std::string item_id,
+                                     const request_context& ctx) override {
     seen(ctx);
     co_await inner.delete_thread_item(id, item_id, ctx);
   }
@@ -123,7 +126,8 @@ class revealing_delete_store final : public forwarding_store {
       } catch (const chatkit::error&) {
       }
     }
-    if (exists_elsewhere) throw chatkit::error(chatkit::errc::not_found, "thread belongs to another user: " + id);
+    if (exists_elsewhere)
+      throw chatkit::error(chatkit::errc::not_found, "thread belongs to another user: " + id);
     co_await inner.delete_thread(id, ctx);
   }
 };
@@ -131,15 +135,17 @@ class revealing_delete_store final : public forwarding_store {
 // Bug: items with equal created_at come back in reverse insertion order (an ORDER BY without the sequence).
 class unstable_ties_store final : public forwarding_store {
  public:
-  awaitable<protocol::item_page> load_thread_items(std::string id, std::optional<std::string> after, std::size_t limit,
-                                                   protocol::sort_order order, const request_context& ctx) override {
+  awaitable<protocol::item_page> load_thread_items(std::string id, std::optional<std::string> after,
+                                                   std::size_t limit, protocol::sort_order order,
+                                                   const request_context& ctx) override {
     seen(ctx);
     auto page = co_await inner.load_thread_items(id, after, limit, order, ctx);
     auto same_time = [](const protocol::thread_item& a, const protocol::thread_item& b) {
       return protocol::base(a).created_at == protocol::base(b).created_at;
     };
     for (auto it = page.data.begin(); it != page.data.end();) {
-      auto end = std::adjacent_find(it, page.data.end(), [&](const auto& a, const auto& b) { return !same_time(a, b); });
+      auto end = std::adjacent_find(it, page.data.end(),
+                                    [&](const auto& a, const auto& b) { return !same_time(a, b); });
       if (end != page.data.end()) ++end;
       std::reverse(it, end);
       it = end;
@@ -152,8 +158,9 @@ class unstable_ties_store final : public forwarding_store {
 // Bug: every page carries a cursor, even the last one.
 class always_cursor_store final : public forwarding_store {
  public:
-  awaitable<protocol::item_page> load_thread_items(std::string id, std::optional<std::string> after, std::size_t limit,
-                                                   protocol::sort_order order, const request_context& ctx) override {
+  awaitable<protocol::item_page> load_thread_items(std::string id, std::optional<std::string> after,
+                                                   std::size_t limit, protocol::sort_order order,
+                                                   const request_context& ctx) override {
     seen(ctx);
     auto page = co_await inner.load_thread_items(id, after, limit, order, ctx);
     if (!page.data.empty()) page.after = protocol::item_id(page.data.back());

@@ -2,7 +2,7 @@
 // server processes would) appending to the same file at once lose nothing and keep each writer's order.
 #include "sqlite_test_util.hpp"
 
-#include <chatkit/store/sqlite_store.hpp>
+#include <chatkit/sqlite/sqlite_store.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -24,7 +24,7 @@ TEST_CASE("sqlite store: concurrent writers through two instances lose nothing",
   store::sqlite_store first({.path = path, .threads = 3});
   store::sqlite_store second({.path = path, .threads = 3});
   const auto alice = user("alice");
-  run(first.save_thread(make_thread("thr_shared"), alice));
+  run_sync(first.save_thread(make_thread("thr_shared"), alice));
 
   constexpr int writers = 8;
   constexpr int per_writer = 60;
@@ -55,7 +55,7 @@ TEST_CASE("sqlite store: concurrent writers through two instances lose nothing",
   std::vector<std::string> all;
   std::optional<std::string> after;
   do {
-    auto page = run(second.load_thread_items("thr_shared", after, 37, protocol::sort_order::asc, alice));
+    auto page = run_sync(second.load_thread_items("thr_shared", after, 37, protocol::sort_order::asc, alice));
     for (const auto& item : page.data) all.push_back(protocol::item_id(item));
     after = page.after;
   } while (after);

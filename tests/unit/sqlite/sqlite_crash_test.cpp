@@ -3,17 +3,17 @@
 // re-executed to run the hidden "sqlite crash writer" case, so the child starts clean (no inherited threads).
 #include "sqlite_test_util.hpp"
 
-#include <chatkit/store/sqlite_store.hpp>
+#include <chatkit/sqlite/sqlite_store.hpp>
 
 #include <sqlite3.h>
 
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <csignal>
 #include <cstdlib>
 #include <string>
-#include <sys/wait.h>
-#include <unistd.h>
 
 using namespace chatkit;
 using namespace chatkit::sqlite_test;
@@ -43,11 +43,11 @@ TEST_CASE("sqlite crash writer", "[.][sqlite_crash_writer]") {
   const auto writer = user("writer");
   for (int batch = 0;; ++batch) {
     const std::string thread_id = "thr_" + std::to_string(batch);
-    run(s.save_thread(make_thread(thread_id), writer));
+    run_sync(s.save_thread(make_thread(thread_id), writer));
     std::vector<protocol::thread_item> items;
     for (int i = 0; i < batch_size; ++i)
       items.push_back(make_message(thread_id, "msg_" + std::to_string(i), item_text(batch, i), i));
-    run(s.add_thread_items(thread_id, std::move(items), writer));
+    run_sync(s.add_thread_items(thread_id, std::move(items), writer));
     const char byte = 1;
     if (::write(progress, &byte, 1) != 1) std::_Exit(3);
   }
@@ -96,9 +96,9 @@ TEST_CASE("sqlite store survives a writer killed with SIGKILL mid-write", "[sqli
     const std::string thread_id = "thr_" + std::to_string(batch);
     protocol::item_page page;
     try {
-      page = run(s.load_thread_items(thread_id, std::nullopt, 1000, protocol::sort_order::asc, writer));
+      page = run_sync(s.load_thread_items(thread_id, std::nullopt, 1000, protocol::sort_order::asc, writer));
     } catch (const chatkit::error& e) {
-      REQUIRE(e.code_value() == errc::not_found);  // past the last batch the writer started
+      REQUIRE(e.code_value() == chatkit::errc::not_found);  // past the last batch the writer started
       break;
     }
     INFO("batch " << batch);

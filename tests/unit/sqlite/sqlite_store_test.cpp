@@ -4,7 +4,7 @@
 
 #include <chatkit/error.hpp>
 #include <chatkit/protocol/json_io.hpp>
-#include <chatkit/store/sqlite_store.hpp>
+#include <chatkit/sqlite/sqlite_store.hpp>
 
 #include <sqlite3.h>
 
@@ -38,21 +38,6 @@ void exec(const std::string& path, const char* sql) {
   REQUIRE(rc == SQLITE_OK);
 }
 
-errc error_of(const std::function<void()>& op) {
-  try {
-    op();
-  } catch (const chatkit::error& e) {
-    return e.code_value();
-  }
-  return errc::ok;
-}
-
-std::vector<std::string> ids(const protocol::item_page& page) {
-  std::vector<std::string> out;
-  for (const auto& item : page.data) out.push_back(protocol::item_id(item));
-  return out;
-}
-
 }  // namespace
 
 TEST_CASE("sqlite store creates a WAL database with a versioned schema", "[sqlite]") {
@@ -60,9 +45,11 @@ TEST_CASE("sqlite store creates a WAL database with a versioned schema", "[sqlit
   const auto path = dir.file("chat.db");
   { sqlite_store s({.path = path}); }
   CHECK(query_one(path, "PRAGMA journal_mode") == "wal");
-  CHECK(query_one(path, "SELECT version FROM chatkit_schema") == std::to_string(sqlite_store::schema_version));
-  CHECK(query_one(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
-                        "('threads', 'items', 'attachments')") == "3");
+  CHECK(query_one(path, "SELECT version FROM chatkit_schema") ==
+        std::to_string(sqlite_store::schema_version));
+  CHECK(query_one(path,
+                  "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                  "('threads', 'items', 'attachments')") == "3");
   // Reopening an up-to-date file migrates nothing and keeps one version row.
   { sqlite_store s({.path = path}); }
   CHECK(query_one(path, "SELECT count(*) FROM chatkit_schema") == "1");
@@ -85,7 +72,7 @@ TEST_CASE("sqlite store refuses a database from a newer schema", "[sqlite]") {
 TEST_CASE("sqlite store reports an unopenable path as unavailable", "[sqlite]") {
   temp_dir dir;
   CHECK(error_of([&] { sqlite_store s({.path = dir.file("missing-dir/chat.db")}); }) == errc::unavailable);
-  CHECK(error_of([&] { sqlite_store s({.path = ""}); }) == errc::invalid_request);
+  CHECK(error_of([&] { sqlite_store s({.path = ""}); }) == chatkit::errc::invalid_request);
 }
 
 TEST_CASE("sqlite store keeps everything across reopen", "[sqlite]") {
@@ -102,16 +89,16 @@ TEST_CASE("sqlite store keeps everything across reopen", "[sqlite]") {
   file.metadata["bucket"] = "b1";
   {
     sqlite_store s({.path = path});
-    run(s.save_thread(thread, alice));
-    run(s.add_thread_item(thread.id, make_message(thread.id, "msg_1", "one"), alice));
-    run(s.add_thread_item(thread.id, make_message(thread.id, "msg_2", "two"), alice));
-    run(s.save_attachment(file, alice));
+    run_sync(s.save_thread(thread, alice));
+    run_sync(s.add_thread_item(thread.id, make_message(thread.id, "msg_1", "one"), alice));
+    run_sync(s.add_thread_item(thread.id, make_message(thread.id, "msg_2", "two"), alice));
+    run_sync(s.save_attachment(file, alice));
   }
   sqlite_store s({.path = path});
-  CHECK(run(s.load_thread(thread.id, alice)) == thread);
-  auto page = run(s.load_thread_items(thread.id, std::nullopt, 10, protocol::sort_order::asc, alice));
-  CHECK(ids(page) == std::vector<std::string>{"msg_1", "msg_2"});
-  CHECK(protocol::to_json(run(s.load_attachment("atc_1", alice)), protocol::audience::storage) ==
+  CHECK(run_sync(s.load_thread(thread.id, alice)) == thread);
+  auto page = run_sync(s.load_thread_items(thread.id, std::nullopt, 10, protocol::sort_order::asc, alice));
+  CHECK(item_ids(page) == std::vector<std::string>{"msg_1", "msg_2"});
+  CHECK(protocol::to_json(run_sync(s.load_attachment("atc_1", alice)), protocol::audience::storage) ==
         protocol::to_json(file, protocol::audience::storage));
 }
 
@@ -119,21 +106,21 @@ TEST_CASE("sqlite store orders equal timestamps by insertion in both directions"
   temp_dir dir;
   sqlite_store s({.path = dir.file("chat.db")});
   const auto alice = user("alice");
-  run(s.save_thread(make_thread("thr_1"), alice));
+  run_sync(s.save_thread(make_thread("thr_1"), alice));
   // Five items with the same created_at, then one earlier: asc is (earlier, insertion order...).
   for (int i = 0; i < 5; ++i)
-    run(s.add_thread_item("thr_1", make_message("thr_1", "msg_" + std::to_string(i), "x", 10), alice));
-  run(s.add_thread_item("thr_1", make_message("thr_1", "msg_early", "x", 1), alice));
+    run_sync(s.add_thread_item("thr_1", make_message("thr_1", "msg_" + std::to_string(i), "x", 10), alice));
+  run_sync(s.add_thread_item("thr_1", make_message("thr_1", "msg_early", "x", 1), alice));
   std::vector<std::string> asc, desc;
   std::optional<std::string> after;
   do {
-    auto page = run(s.load_thread_items("thr_1", after, 2, protocol::sort_order::asc, alice));
-    for (auto& id : ids(page)) asc.push_back(id);
+    auto page = run_sync(s.load_thread_items("thr_1", after, 2, protocol::sort_order::asc, alice));
+    for (auto& id : item_ids(page)) asc.push_back(id);
     after = page.after;
   } while (after);
   do {
-    auto page = run(s.load_thread_items("thr_1", after, 4, protocol::sort_order::desc, alice));
-    for (auto& id : ids(page)) desc.push_back(id);
+    auto page = run_sync(s.load_thread_items("thr_1", after, 4, protocol::sort_order::desc, alice));
+    for (auto& id : item_ids(page)) desc.push_back(id);
     after = page.after;
   } while (after);
   CHECK(asc == std::vector<std::string>{"msg_early", "msg_0", "msg_1", "msg_2", "msg_3", "msg_4"});
@@ -146,13 +133,15 @@ TEST_CASE("sqlite store stores hostile ids and text intact", "[sqlite][bad_input
   sqlite_store s({.path = path});
   const auto evil = user("eve'); DELETE FROM threads; --");
   const std::string thread_id = "thr_'\"; DROP TABLE items; --";
-  run(s.save_thread(make_thread(thread_id), evil));
-  const std::string text = std::string("quote ' double \" backslash \\ nul ") + '\0' + " end \xF0\x9F\x98\x80";
-  run(s.add_thread_item(thread_id, make_message(thread_id, "msg_' OR '1'='1", text), evil));
-  CHECK(message_text(run(s.load_item(thread_id, "msg_' OR '1'='1", evil))) == text);
+  run_sync(s.save_thread(make_thread(thread_id), evil));
+  const std::string text =
+      std::string("quote ' double \" backslash \\ nul ") + '\0' + " end \xF0\x9F\x98\x80";
+  run_sync(s.add_thread_item(thread_id, make_message(thread_id, "msg_' OR '1'='1", text), evil));
+  CHECK(message_text(run_sync(s.load_item(thread_id, "msg_' OR '1'='1", evil))) == text);
   // The injection attempts are data: another user sees nothing, the tables still exist.
-  CHECK(error_of([&] { run(s.load_item(thread_id, "msg_' OR '1'='1", user("bob"))); }) == errc::not_found);
-  CHECK(error_of([&] { run(s.load_item(thread_id, "' OR '1'='1", evil)); }) == errc::not_found);
+  CHECK(error_of([&] { run_sync(s.load_item(thread_id, "msg_' OR '1'='1", user("bob"))); }) ==
+        chatkit::errc::not_found);
+  CHECK(error_of([&] { run_sync(s.load_item(thread_id, "' OR '1'='1", evil)); }) == chatkit::errc::not_found);
   CHECK(query_one(path, "SELECT count(*) FROM items") == "1");
   CHECK(query_one(path, "SELECT user_id FROM threads") == "eve'); DELETE FROM threads; --");
 }
@@ -161,61 +150,50 @@ TEST_CASE("sqlite store round-trips a huge item and refuses one over the limit",
   temp_dir dir;
   sqlite_store s({.path = dir.file("chat.db"), .max_record_bytes = 8 * 1024 * 1024});
   const auto alice = user("alice");
-  run(s.save_thread(make_thread("thr_big"), alice));
+  run_sync(s.save_thread(make_thread("thr_big"), alice));
   // 6 MiB of text, larger than any request read limit: it must still load.
   std::string big(6 * 1024 * 1024, 'a');
   for (std::size_t i = 0; i < big.size(); i += 1000) big[i] = static_cast<char>('a' + (i / 1000) % 26);
-  run(s.add_thread_item("thr_big", make_message("thr_big", "msg_big", big), alice));
-  CHECK(message_text(run(s.load_item("thr_big", "msg_big", alice))) == big);
+  run_sync(s.add_thread_item("thr_big", make_message("thr_big", "msg_big", big), alice));
+  CHECK(message_text(run_sync(s.load_item("thr_big", "msg_big", alice))) == big);
 
   std::string too_big(9 * 1024 * 1024, 'z');
   try {
-    run(s.add_thread_item("thr_big", make_message("thr_big", "msg_huge", too_big), alice));
+    run_sync(s.add_thread_item("thr_big", make_message("thr_big", "msg_huge", too_big), alice));
     FAIL("an item over max_record_bytes was accepted");
   } catch (const chatkit::error& e) {
-    CHECK(e.code_value() == errc::payload_too_large);
+    CHECK(e.code_value() == chatkit::errc::payload_too_large);
     CHECK_THAT(e.message(), Catch::Contains("limit"));
   }
-  CHECK(error_of([&] { run(s.load_item("thr_big", "msg_huge", alice)); }) == errc::not_found);
+  CHECK(error_of([&] { run_sync(s.load_item("thr_big", "msg_huge", alice)); }) == chatkit::errc::not_found);
 }
 
 TEST_CASE("sqlite store refuses invalid UTF-8 with a clear error and writes nothing", "[sqlite][bad_input]") {
   temp_dir dir;
   sqlite_store s({.path = dir.file("chat.db")});
   const auto alice = user("alice");
-  run(s.save_thread(make_thread("thr_1"), alice));
-  for (const std::string& bad : {std::string("\xC3\x28"), std::string("\xED\xA0\x80"), std::string("\xF8\x88\x80\x80"),
-                                std::string("abc\xE2\x82")}) {
+  run_sync(s.save_thread(make_thread("thr_1"), alice));
+  for (const std::string& bad : {std::string("\xC3\x28"), std::string("\xED\xA0\x80"),
+                                 std::string("\xF8\x88\x80\x80"), std::string("abc\xE2\x82")}) {
     try {
-      run(s.add_thread_item("thr_1", make_message("thr_1", "msg_bad", "ok " + bad), alice));
+      run_sync(s.add_thread_item("thr_1", make_message("thr_1", "msg_bad", "ok " + bad), alice));
       FAIL("invalid UTF-8 was accepted");
     } catch (const chatkit::error& e) {
-      CHECK(e.code_value() == errc::invalid_request);
+      CHECK(e.code_value() == chatkit::errc::invalid_request);
       CHECK_THAT(e.message(), Catch::Contains("UTF-8"));
     }
   }
   auto bad_thread = make_thread("thr_\xFF");
-  CHECK(error_of([&] { run(s.save_thread(bad_thread, alice)); }) == errc::invalid_request);
-  CHECK(run(s.load_thread_items("thr_1", std::nullopt, 10, protocol::sort_order::asc, alice)).data.empty());
-  CHECK(error_of([&] { run(s.load_thread("thr_\xFF", alice)); }) == errc::not_found);
+  CHECK(error_of([&] { run_sync(s.save_thread(bad_thread, alice)); }) == chatkit::errc::invalid_request);
+  CHECK(run_sync(s.load_thread_items("thr_1", std::nullopt, 10, protocol::sort_order::asc, alice))
+            .data.empty());
+  CHECK(error_of([&] { run_sync(s.load_thread("thr_\xFF", alice)); }) == chatkit::errc::not_found);
 }
 
 TEST_CASE("sqlite store batch append is all or nothing", "[sqlite]") {
   temp_dir dir;
   sqlite_store s({.path = dir.file("chat.db")});
-  const auto alice = user("alice");
-  run(s.save_thread(make_thread("thr_1"), alice));
-  run(s.add_thread_item("thr_1", make_message("thr_1", "msg_taken", "first"), alice));
-  std::vector<protocol::thread_item> batch;
-  for (int i = 0; i < 10; ++i) batch.push_back(make_message("thr_1", "msg_b" + std::to_string(i), "b"));
-  batch.push_back(make_message("thr_1", "msg_taken", "again"));
-  CHECK(error_of([&] { run(s.add_thread_items("thr_1", batch, alice)); }) == errc::conflict);
-  auto page = run(s.load_thread_items("thr_1", std::nullopt, 100, protocol::sort_order::asc, alice));
-  CHECK(ids(page) == std::vector<std::string>{"msg_taken"});
-  batch.pop_back();
-  run(s.add_thread_items("thr_1", batch, alice));
-  CHECK(run(s.load_thread_items("thr_1", std::nullopt, 100, protocol::sort_order::asc, alice)).data.size() == 11);
-  CHECK(error_of([&] { run(s.add_thread_items("thr_1", batch, user("bob"))); }) == errc::not_found);
+  check_batch_append_is_all_or_nothing(s);
 }
 
 TEST_CASE("sqlite store deleting a thread removes its items", "[sqlite]") {
@@ -223,10 +201,10 @@ TEST_CASE("sqlite store deleting a thread removes its items", "[sqlite]") {
   const auto path = dir.file("chat.db");
   sqlite_store s({.path = path});
   const auto alice = user("alice");
-  run(s.save_thread(make_thread("thr_1"), alice));
-  run(s.add_thread_item("thr_1", make_message("thr_1", "msg_1", "x"), alice));
-  CHECK(error_of([&] { run(s.delete_thread("thr_1", user("bob"))); }) == errc::not_found);
-  run(s.delete_thread("thr_1", alice));
+  run_sync(s.save_thread(make_thread("thr_1"), alice));
+  run_sync(s.add_thread_item("thr_1", make_message("thr_1", "msg_1", "x"), alice));
+  CHECK(error_of([&] { run_sync(s.delete_thread("thr_1", user("bob"))); }) == chatkit::errc::not_found);
+  run_sync(s.delete_thread("thr_1", alice));
   CHECK(query_one(path, "SELECT count(*) FROM items") == "0");
-  CHECK(error_of([&] { run(s.load_thread("thr_1", alice)); }) == errc::not_found);
+  CHECK(error_of([&] { run_sync(s.load_thread("thr_1", alice)); }) == chatkit::errc::not_found);
 }

@@ -54,7 +54,8 @@ TEST_CASE("memory_attachment_store: create gives a file with an upload descripto
   CHECK(protocol::to_json(a).find("declared_size") == std::string::npos);
 }
 
-TEST_CASE("memory_attachment_store: an image MIME type gives an image with a preview URL", "[attachment_store]") {
+TEST_CASE("memory_attachment_store: an image MIME type gives an image with a preview URL",
+          "[attachment_store]") {
   memory_attachment_store s;
   auto a = run_sync(s.create_attachment({"cat.png", 10, "image/png"}, user("alice")));
   CHECK(a.type == protocol::attachment_type::image);
@@ -74,17 +75,19 @@ TEST_CASE("memory_attachment_store: bytes are uploaded, read back and deleted", 
   memory_attachment_store s;
   auto alice = user("alice");
   auto a = run_sync(s.create_attachment({"f.bin", 4, "application/octet-stream"}, alice));
-  CHECK(error_of([&] { s.load_bytes(a.id, alice); }).code_value() == errc::not_found);  // not uploaded yet
+  CHECK(error_of([&] { s.load_bytes(a.id, alice); }).code_value() ==
+        chatkit::errc::not_found);  // not uploaded yet
   s.put_bytes(a.id, std::string("\0\1\2\3", 4), alice);
   CHECK(s.load_bytes(a.id, alice) == std::string("\0\1\2\3", 4));
   run_sync(s.delete_attachment(a.id, alice));
-  CHECK(error_of([&] { s.load_bytes(a.id, alice); }).code_value() == errc::not_found);
+  CHECK(error_of([&] { s.load_bytes(a.id, alice); }).code_value() == chatkit::errc::not_found);
   auto again = error_of([&] { run_sync(s.delete_attachment(a.id, alice)); });
-  CHECK(again.code_value() == errc::not_found);
-  CHECK(error_of([&] { s.put_bytes(a.id, "x", alice); }).code_value() == errc::not_found);
+  CHECK(again.code_value() == chatkit::errc::not_found);
+  CHECK(error_of([&] { s.put_bytes(a.id, "x", alice); }).code_value() == chatkit::errc::not_found);
 }
 
-TEST_CASE("memory_attachment_store: another user's attachment looks missing", "[attachment_store][isolation]") {
+TEST_CASE("memory_attachment_store: another user's attachment looks missing",
+          "[attachment_store][isolation]") {
   memory_attachment_store s;
   auto alice = user("alice");
   auto bob = user("bob");
@@ -93,9 +96,9 @@ TEST_CASE("memory_attachment_store: another user's attachment looks missing", "[
   auto foreign_delete = error_of([&] { run_sync(s.delete_attachment(a.id, bob)); });
   auto foreign_read = error_of([&] { s.load_bytes(a.id, bob); });
   auto foreign_write = error_of([&] { s.put_bytes(a.id, "pwned", bob); });
-  CHECK(foreign_delete.code_value() == errc::not_found);
-  CHECK(foreign_read.code_value() == errc::not_found);
-  CHECK(foreign_write.code_value() == errc::not_found);
+  CHECK(foreign_delete.code_value() == chatkit::errc::not_found);
+  CHECK(foreign_read.code_value() == chatkit::errc::not_found);
+  CHECK(foreign_write.code_value() == chatkit::errc::not_found);
   CHECK(s.load_bytes(a.id, alice) == "abc");  // untouched
   run_sync(s.delete_attachment(a.id, alice));
   auto missing_delete = error_of([&] { run_sync(s.delete_attachment(a.id, bob)); });
@@ -109,17 +112,24 @@ TEST_CASE("memory_attachment_store: bad input is a clear error", "[attachment_st
   options.max_bytes = 10;
   memory_attachment_store s(options);
   auto alice = user("alice");
-  CHECK(error_of([&] { run_sync(s.create_attachment({"f", 1, "text/plain"}, user(""))); }).code_value() ==
-        errc::unauthorized);
-  CHECK(error_of([&] { run_sync(s.create_attachment({"", 1, "text/plain"}, alice)); }).code_value() ==
-        errc::invalid_request);
-  CHECK(error_of([&] { run_sync(s.create_attachment({"f", 1, ""}, alice)); }).code_value() == errc::invalid_request);
-  CHECK(error_of([&] { run_sync(s.create_attachment({"f", -1, "text/plain"}, alice)); }).code_value() ==
-        errc::invalid_request);
-  CHECK(error_of([&] { run_sync(s.create_attachment({"f", 11, "text/plain"}, alice)); }).code_value() ==
-        errc::invalid_request);
+  CHECK(error_of([&] {
+          run_sync(s.create_attachment({"f", 1, "text/plain"}, user("")));
+        }).code_value() == chatkit::errc::unauthorized);
+  CHECK(error_of([&] {
+          run_sync(s.create_attachment({"", 1, "text/plain"}, alice));
+        }).code_value() == chatkit::errc::invalid_request);
+  CHECK(error_of([&] {
+          run_sync(s.create_attachment({"f", 1, ""}, alice));
+        }).code_value() == chatkit::errc::invalid_request);
+  CHECK(error_of([&] {
+          run_sync(s.create_attachment({"f", -1, "text/plain"}, alice));
+        }).code_value() == chatkit::errc::invalid_request);
+  CHECK(error_of([&] {
+          run_sync(s.create_attachment({"f", 11, "text/plain"}, alice));
+        }).code_value() == chatkit::errc::invalid_request);
   auto a = run_sync(s.create_attachment({"f", 10, "text/plain"}, alice));
-  CHECK(error_of([&] { s.put_bytes(a.id, std::string(11, 'x'), alice); }).code_value() == errc::payload_too_large);
+  CHECK(error_of([&] { s.put_bytes(a.id, std::string(11, 'x'), alice); }).code_value() ==
+        chatkit::errc::payload_too_large);
   s.put_bytes(a.id, std::string(10, 'x'), alice);
   CHECK(s.load_bytes(a.id, alice).size() == 10);
 }

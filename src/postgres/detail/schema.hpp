@@ -2,7 +2,7 @@
 // several servers starting at once migrate exactly once.
 #pragma once
 
-#include "connection.hpp"
+#include "postgres/detail/connection.hpp"
 
 namespace chatkit::store::pg_detail {
 

@@ -1,10 +1,10 @@
 // The PostgreSQL store on a real server: schema and migrations, two store instances sharing a database
 // (writes and LISTEN/NOTIFY), hostile input, and connection failures.
-#include "pg_test_util.hpp"
+#include "postgres_test_util.hpp"
 
 #include <chatkit/error.hpp>
+#include <chatkit/postgres/postgres_store.hpp>
 #include <chatkit/protocol/json_io.hpp>
-#include <chatkit/store/postgres_store.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -15,21 +15,11 @@
 #include <vector>
 
 using namespace chatkit;
-using namespace chatkit::pg_test;
+using namespace chatkit::postgres_test;
 using chatkit::store::postgres_store;
 using chatkit::store::postgres_store_options;
 
 namespace {
-
-errc error_of(const std::function<void()>& op, std::string* message = nullptr) {
-  try {
-    op();
-  } catch (const chatkit::error& e) {
-    if (message) *message = e.message();
-    return e.code_value();
-  }
-  return errc::ok;
-}
 
 // Collects notifications delivered on a store's listener thread.
 struct change_log {
@@ -54,7 +44,8 @@ struct change_log {
   }
 };
 
-bool has(const std::vector<store::store_change>& log, store::change_kind kind, const std::string& id, bool local) {
+bool has(const std::vector<store::store_change>& log, store::change_kind kind, const std::string& id,
+         bool local) {
   for (const auto& c : log)
     if (c.kind == kind && c.id == id && c.local == local) return true;
   return false;
@@ -64,8 +55,9 @@ bool has(const std::vector<store::store_change>& log, store::change_kind kind, c
 
 TEST_CASE("postgres store reports an unreachable server as unavailable", "[postgres]") {
   std::string message;
-  CHECK(error_of([&] { postgres_store s({.conninfo = "host=127.0.0.1 port=1 connect_timeout=5 user=nobody"}); },
-                 &message) == errc::unavailable);
+  CHECK(
+      error_of([&] { postgres_store s({.conninfo = "host=127.0.0.1 port=1 connect_timeout=5 user=nobody"}); },
+               &message) == errc::unavailable);
   CHECK_THAT(message, Catch::Contains("cannot connect"));
 }
 
@@ -76,8 +68,9 @@ TEST_CASE("postgres store creates a versioned schema and refuses a newer one", "
   { postgres_store s({.conninfo = *info, .schema = schema.name(), .connections = 1}); }
   const std::string q = "\"" + schema.name() + "\"";
   CHECK(query_one(*info, "SELECT version FROM " + q + ".chatkit_schema") == "1");
-  CHECK(query_one(*info, "SELECT count(*) FROM information_schema.tables WHERE table_schema = '" + schema.name() +
-                             "' AND table_name IN ('threads', 'items', 'attachments')") == "3");
+  CHECK(query_one(*info, "SELECT count(*) FROM information_schema.tables WHERE table_schema = '" +
+                             schema.name() + "' AND table_name IN ('threads', 'items', 'attachments')") ==
+        "3");
   // Reopening migrates nothing.
   { postgres_store s({.conninfo = *info, .schema = schema.name(), .connections = 1}); }
   CHECK(query_one(*info, "SELECT count(*) FROM " + q + ".chatkit_schema") == "1");
@@ -98,8 +91,8 @@ TEST_CASE("postgres store bodies are exact text with a queryable JSONB copy", "[
   // Key order and a float that JSONB would rewrite (1E2 → 100) survive, because the store reads `body`.
   thread.metadata["zeta"] = 1;
   thread.metadata["alpha"] = 100.0;
-  run(s.save_thread(thread, alice));
-  const auto loaded = run(s.load_thread("thr_1", alice));
+  run_sync(s.save_thread(thread, alice));
+  const auto loaded = run_sync(s.load_thread("thr_1", alice));
   CHECK(protocol::to_json(loaded, protocol::audience::storage) ==
         protocol::to_json(thread, protocol::audience::storage));
   CHECK(query_one(*info, "SELECT doc->'metadata'->>'zeta' FROM \"" + schema.name() + "\".threads") == "1");
@@ -110,21 +103,28 @@ TEST_CASE("postgres store: two instances see each other's writes and notificatio
   if (!info) return;
   scratch_schema schema(*info);
   change_log log_a, log_b;
-  postgres_store a({.conninfo = *info, .schema = schema.name(), .connections = 2, .channel = schema.name(),
+  postgres_store a({.conninfo = *info,
+                    .schema = schema.name(),
+                    .connections = 2,
+                    .channel = schema.name(),
                     .on_change = log_a.hook()});
-  postgres_store b({.conninfo = *info, .schema = schema.name(), .connections = 2, .channel = schema.name(),
+  postgres_store b({.conninfo = *info,
+                    .schema = schema.name(),
+                    .connections = 2,
+                    .channel = schema.name(),
                     .on_change = log_b.hook()});
   const auto alice = user("alice");
 
-  run(a.save_thread(make_thread("thr_shared"), alice));
-  run(b.add_thread_item("thr_shared", make_message("thr_shared", "msg_from_b", "hi from b"), alice));
-  run(a.save_item("thr_shared", make_message("thr_shared", "msg_from_a", "hi from a"), alice));
-  run(b.delete_thread_item("thr_shared", "msg_from_a", alice));
+  run_sync(a.save_thread(make_thread("thr_shared"), alice));
+  run_sync(b.add_thread_item("thr_shared", make_message("thr_shared", "msg_from_b", "hi from b"), alice));
+  run_sync(a.save_item("thr_shared", make_message("thr_shared", "msg_from_a", "hi from a"), alice));
+  run_sync(b.delete_thread_item("thr_shared", "msg_from_a", alice));
 
   // Writes: each instance reads what the other wrote.
-  CHECK(run(b.load_thread("thr_shared", alice)).id == "thr_shared");
-  CHECK(message_text(run(a.load_item("thr_shared", "msg_from_b", alice))) == "hi from b");
-  CHECK(error_of([&] { run(a.load_item("thr_shared", "msg_from_a", alice)); }) == errc::not_found);
+  CHECK(run_sync(b.load_thread("thr_shared", alice)).id == "thr_shared");
+  CHECK(message_text(run_sync(a.load_item("thr_shared", "msg_from_b", alice))) == "hi from b");
+  CHECK(error_of([&] { run_sync(a.load_item("thr_shared", "msg_from_a", alice)); }) ==
+        chatkit::errc::not_found);
 
   // Notifications: each instance hears its own writes (local) and the other's (remote).
   using store::change_kind;
@@ -148,8 +148,8 @@ TEST_CASE("postgres store: two instances see each other's writes and notificatio
   }
 
   // A failed write notifies nobody: bob cannot touch alice's thread.
-  CHECK(error_of([&] { run(b.delete_thread("thr_shared", user("bob"))); }) == errc::not_found);
-  run(b.delete_thread("thr_shared", alice));
+  CHECK(error_of([&] { run_sync(b.delete_thread("thr_shared", user("bob"))); }) == chatkit::errc::not_found);
+  run_sync(b.delete_thread("thr_shared", alice));
   CHECK(log_a.wait_for(
       [](const auto& log) { return has(log, change_kind::thread_deleted, "thr_shared", false); }));
   std::lock_guard lock(log_a.mutex);
@@ -165,12 +165,12 @@ TEST_CASE("postgres store stores hostile ids and text intact, never as SQL", "[p
   postgres_store s({.conninfo = *info, .schema = schema.name(), .connections = 2});
   const auto evil = user("eve'); DROP TABLE threads; --");
   const std::string thread_id = "thr_'\"; DROP TABLE items; --";
-  run(s.save_thread(make_thread(thread_id), evil));
+  run_sync(s.save_thread(make_thread(thread_id), evil));
   const std::string text = "quote ' double \" backslash \\ $1 $$ dollar \xF0\x9F\x98\x80";
-  run(s.add_thread_item(thread_id, make_message(thread_id, "msg_' OR '1'='1", text), evil));
-  CHECK(message_text(run(s.load_item(thread_id, "msg_' OR '1'='1", evil))) == text);
-  CHECK(error_of([&] { run(s.load_item(thread_id, "' OR '1'='1", evil)); }) == errc::not_found);
-  CHECK(error_of([&] { run(s.load_thread(thread_id, user("bob"))); }) == errc::not_found);
+  run_sync(s.add_thread_item(thread_id, make_message(thread_id, "msg_' OR '1'='1", text), evil));
+  CHECK(message_text(run_sync(s.load_item(thread_id, "msg_' OR '1'='1", evil))) == text);
+  CHECK(error_of([&] { run_sync(s.load_item(thread_id, "' OR '1'='1", evil)); }) == chatkit::errc::not_found);
+  CHECK(error_of([&] { run_sync(s.load_thread(thread_id, user("bob"))); }) == chatkit::errc::not_found);
   const std::string q = "\"" + schema.name() + "\"";
   CHECK(query_one(*info, "SELECT count(*) FROM " + q + ".items") == "1");
   CHECK(query_one(*info, "SELECT user_id FROM " + q + ".threads") == "eve'); DROP TABLE threads; --");
@@ -180,18 +180,21 @@ TEST_CASE("postgres store round-trips a huge item and refuses one over the limit
   const auto info = conninfo();
   if (!info) return;
   scratch_schema schema(*info);
-  postgres_store s({.conninfo = *info, .schema = schema.name(), .connections = 1,
-                    .max_record_bytes = 8 * 1024 * 1024});
+  postgres_store s(
+      {.conninfo = *info, .schema = schema.name(), .connections = 1, .max_record_bytes = 8 * 1024 * 1024});
   const auto alice = user("alice");
-  run(s.save_thread(make_thread("thr_big"), alice));
+  run_sync(s.save_thread(make_thread("thr_big"), alice));
   std::string big(6 * 1024 * 1024, 'a');
   for (std::size_t i = 0; i < big.size(); i += 1000) big[i] = static_cast<char>('a' + (i / 1000) % 26);
-  run(s.add_thread_item("thr_big", make_message("thr_big", "msg_big", big), alice));
-  CHECK(message_text(run(s.load_item("thr_big", "msg_big", alice))) == big);
+  run_sync(s.add_thread_item("thr_big", make_message("thr_big", "msg_big", big), alice));
+  CHECK(message_text(run_sync(s.load_item("thr_big", "msg_big", alice))) == big);
   std::string message;
-  CHECK(error_of([&] { run(s.add_thread_item("thr_big", make_message("thr_big", "msg_huge", std::string(9 << 20, 'z')),
-                                             alice)); },
-                 &message) == errc::payload_too_large);
+  CHECK(error_of(
+            [&] {
+              run_sync(s.add_thread_item(
+                  "thr_big", make_message("thr_big", "msg_huge", std::string(9 << 20, 'z')), alice));
+            },
+            &message) == chatkit::errc::payload_too_large);
   CHECK_THAT(message, Catch::Contains("limit"));
 }
 
@@ -201,22 +204,31 @@ TEST_CASE("postgres store refuses text it cannot hold with a clear error", "[pos
   scratch_schema schema(*info);
   postgres_store s({.conninfo = *info, .schema = schema.name(), .connections = 1});
   const auto alice = user("alice");
-  run(s.save_thread(make_thread("thr_1"), alice));
+  run_sync(s.save_thread(make_thread("thr_1"), alice));
   std::string message;
   // Invalid UTF-8 never reaches the server.
-  CHECK(error_of([&] { run(s.add_thread_item("thr_1", make_message("thr_1", "msg_bad", "bad \xC3\x28"), alice)); },
-                 &message) == errc::invalid_request);
+  CHECK(error_of(
+            [&] {
+              run_sync(s.add_thread_item("thr_1", make_message("thr_1", "msg_bad", "bad \xC3\x28"), alice));
+            },
+            &message) == chatkit::errc::invalid_request);
   CHECK_THAT(message, Catch::Contains("UTF-8"));
   // NUL is valid JSON text (\u0000) but JSONB cannot hold it.
-  CHECK(error_of([&] {
-    run(s.add_thread_item("thr_1", make_message("thr_1", "msg_nul", std::string("a\0b", 3)), alice));
-  }, &message) == errc::invalid_request);
+  CHECK(error_of(
+            [&] {
+              run_sync(s.add_thread_item("thr_1", make_message("thr_1", "msg_nul", std::string("a\0b", 3)),
+                                         alice));
+            },
+            &message) == chatkit::errc::invalid_request);
   CHECK_THAT(message, Catch::Contains("NUL"));
   // Lookups by ids no record can have are misses, not errors; a user id the server cannot hold is refused.
-  CHECK(error_of([&] { run(s.load_thread("thr_\xFF", alice)); }) == errc::not_found);
-  CHECK(error_of([&] { run(s.load_item("thr_1", std::string("msg\0x", 5), alice)); }) == errc::not_found);
-  CHECK(error_of([&] { run(s.load_thread("thr_1", user(std::string("al\0ice", 6)))); }) == errc::invalid_request);
-  CHECK(run(s.load_thread_items("thr_1", std::nullopt, 10, protocol::sort_order::asc, alice)).data.empty());
+  CHECK(error_of([&] { run_sync(s.load_thread("thr_\xFF", alice)); }) == chatkit::errc::not_found);
+  CHECK(error_of([&] { run_sync(s.load_item("thr_1", std::string("msg\0x", 5), alice)); }) ==
+        chatkit::errc::not_found);
+  CHECK(error_of([&] { run_sync(s.load_thread("thr_1", user(std::string("al\0ice", 6)))); }) ==
+        chatkit::errc::invalid_request);
+  CHECK(run_sync(s.load_thread_items("thr_1", std::nullopt, 10, protocol::sort_order::asc, alice))
+            .data.empty());
 }
 
 TEST_CASE("postgres store batch append is all or nothing", "[postgres]") {
@@ -224,16 +236,5 @@ TEST_CASE("postgres store batch append is all or nothing", "[postgres]") {
   if (!info) return;
   scratch_schema schema(*info);
   postgres_store s({.conninfo = *info, .schema = schema.name(), .connections = 1});
-  const auto alice = user("alice");
-  run(s.save_thread(make_thread("thr_1"), alice));
-  run(s.add_thread_item("thr_1", make_message("thr_1", "msg_taken", "first"), alice));
-  std::vector<protocol::thread_item> batch;
-  for (int i = 0; i < 10; ++i) batch.push_back(make_message("thr_1", "msg_b" + std::to_string(i), "b"));
-  batch.push_back(make_message("thr_1", "msg_taken", "again"));
-  CHECK(error_of([&] { run(s.add_thread_items("thr_1", batch, alice)); }) == errc::conflict);
-  CHECK(run(s.load_thread_items("thr_1", std::nullopt, 100, protocol::sort_order::asc, alice)).data.size() == 1);
-  batch.pop_back();
-  run(s.add_thread_items("thr_1", batch, alice));
-  CHECK(run(s.load_thread_items("thr_1", std::nullopt, 100, protocol::sort_order::asc, alice)).data.size() == 11);
-  CHECK(error_of([&] { run(s.add_thread_items("thr_1", batch, user("bob"))); }) == errc::not_found);
+  check_batch_append_is_all_or_nothing(s);
 }

@@ -1,28 +1,34 @@
 // A thin RAII layer over one sqlite3 connection: cached prepared statements, typed binding, error mapping to
-// chatkit::error, and an IMMEDIATE transaction guard. A connection is used by one worker thread at a time.
+// store_error, and IMMEDIATE transactions. A connection is used by one worker thread at a time.
 #pragma once
 
-#include <chatkit/error.hpp>
+#include "store/detail/transaction.hpp"
+
+#include <chatkit/store/error.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
 struct sqlite3;
 struct sqlite3_stmt;
 
 namespace chatkit::store::sqlite_detail {
 
-// Throws the chatkit::error matching a SQLite result code: busy/locked/I/O → unavailable, constraint →
-// conflict, too big → payload_too_large, anything else → internal.
+// Throws the store_error matching a SQLite result code: busy/locked/I/O → unavailable, constraint →
+// constraint_violation, too big → record_too_large, anything else → database_error.
 [[noreturn]] void throw_sqlite(sqlite3* db, int rc, std::string_view doing);
 
-// A statement borrowed from the connection's cache; reset (bindings cleared) when the borrow ends.
+// A statement borrowed from the connection's cache; reset (bindings cleared) when the borrow ends. Its
+// step()/text()/integer() are the row cursor the shared paging code reads (store/detail/paging.hpp).
 class statement {
  public:
   statement(sqlite3* db, sqlite3_stmt* stmt) noexcept : db_(db), stmt_(stmt) {}
+  statement(statement&& other) noexcept : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
+  statement& operator=(statement&&) = delete;
   statement(const statement&) = delete;
   statement& operator=(const statement&) = delete;
   ~statement();
@@ -60,6 +66,11 @@ class connection {
   void exec(const char* sql);
   // Rows changed by the last INSERT/UPDATE/DELETE on this connection.
   std::int64_t changes() const noexcept;
+  // BEGIN IMMEDIATE (takes the write lock up front, so a transaction never fails half-way on a lock upgrade),
+  // COMMIT, and a ROLLBACK that ignores errors. Used through `transaction`.
+  void begin();
+  void commit();
+  void rollback() noexcept;
   sqlite3* handle() const noexcept { return db_; }
 
  private:
@@ -67,19 +78,7 @@ class connection {
   std::unordered_map<std::string_view, sqlite3_stmt*> cache_;
 };
 
-// BEGIN IMMEDIATE (takes the write lock up front, so a transaction never fails half-way on a lock upgrade);
-// rolled back on destruction unless committed.
-class transaction {
- public:
-  explicit transaction(connection& c);
-  transaction(const transaction&) = delete;
-  transaction& operator=(const transaction&) = delete;
-  ~transaction();
-  void commit();
-
- private:
-  connection& c_;
-  bool done_ = false;
-};
+// Rolled back on destruction unless committed.
+using transaction = detail::transaction<connection>;
 
 }  // namespace chatkit::store::sqlite_detail

@@ -1,4 +1,4 @@
-#include "pg_test_util.hpp"
+#include "postgres_test_util.hpp"
 
 #include <libpq-fe.h>
 
@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <random>
 
-namespace chatkit::pg_test {
+namespace chatkit::postgres_test {
 
 bool in_ci() {
   const char* ci = std::getenv("CI");
@@ -17,7 +17,8 @@ bool in_ci() {
 std::optional<std::string> conninfo() {
   const char* env = std::getenv("CHATKIT_TEST_PG");
   if (env && *env) return std::string(env);
-  if (in_ci()) FAIL("CHATKIT_TEST_PG is not set: CI must run the PostgreSQL tests (see scripts/test-services.sh)");
+  if (in_ci())
+    FAIL("CHATKIT_TEST_PG is not set: CI must run the PostgreSQL tests (see scripts/test-services.sh)");
   WARN("skipped: CHATKIT_TEST_PG is not set (scripts/test-services.sh starts a throwaway PostgreSQL)");
   return std::nullopt;
 }
@@ -28,12 +29,15 @@ std::string unique_schema() {
 }
 
 namespace {
-PGresult* exec(PGconn* c, const std::string& sql) { return PQexec(c, sql.c_str()); }
+PGresult* exec(PGconn* c, const std::string& sql) {
+  return PQexec(c, sql.c_str());
+}
 }  // namespace
 
 void drop_schema(const std::string& info, const std::string& schema) {
   PGconn* c = PQconnectdb(info.c_str());
-  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      c, [](void*, const char*) {}, nullptr);
   if (PQstatus(c) == CONNECTION_OK) {
     char* quoted = PQescapeIdentifier(c, schema.data(), schema.size());
     if (quoted) {
@@ -59,4 +63,4 @@ std::string query_one(const std::string& info, const std::string& sql) {
   return out;
 }
 
-}  // namespace chatkit::pg_test
+}  // namespace chatkit::postgres_test

@@ -1,4 +1,4 @@
-#include "connection.hpp"
+#include "sqlite/detail/connection.hpp"
 
 #include <sqlite3.h>
 
@@ -14,9 +14,11 @@ void throw_sqlite(sqlite3* db, int rc, std::string_view doing) {
   switch (rc & 0xFF) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-      throw chatkit::error(errc::unavailable, message + " (the database stayed locked past the busy timeout)");
-    case SQLITE_CONSTRAINT: throw chatkit::error(errc::conflict, message);
-    case SQLITE_TOOBIG: throw chatkit::error(errc::payload_too_large, message);
+      throw store_error(errc::unavailable, message + " (the database stayed locked past the busy timeout)");
+    case SQLITE_CONSTRAINT:
+      throw store_error(errc::constraint_violation, message);
+    case SQLITE_TOOBIG:
+      throw store_error(errc::record_too_large, message);
     case SQLITE_IOERR:
     case SQLITE_FULL:
     case SQLITE_CANTOPEN:
@@ -24,21 +26,25 @@ void throw_sqlite(sqlite3* db, int rc, std::string_view doing) {
     case SQLITE_NOTADB:
     case SQLITE_CORRUPT:
     case SQLITE_PERM:
-    case SQLITE_NOLFS: throw chatkit::error(errc::unavailable, message);
-    default: throw chatkit::error(errc::internal, message);
+    case SQLITE_NOLFS:
+      throw store_error(errc::unavailable, message);
+    default:
+      throw store_error(errc::database_error, message);
   }
 }
 
 statement::~statement() {
+  if (!stmt_) return;  // moved from
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
 }
 
 statement& statement::bind(int index, std::string_view text) {
   if (text.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
-    throw chatkit::error(errc::payload_too_large, "sqlite: a value is larger than 2 GiB");
+    throw store_error(errc::record_too_large, "sqlite: a value is larger than 2 GiB");
   // SQLITE_TRANSIENT: SQLite copies the bytes, so the caller's buffer may go away before step().
-  const int rc = sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  const int rc =
+      sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
   if (rc != SQLITE_OK) throw_sqlite(db_, rc, "binding a parameter");
   return *this;
 }
@@ -67,23 +73,26 @@ std::string_view statement::text(int column) const noexcept {
   return p ? std::string_view(p, static_cast<std::size_t>(n)) : std::string_view();
 }
 
-std::int64_t statement::integer(int column) const noexcept { return sqlite3_column_int64(stmt_, column); }
+std::int64_t statement::integer(int column) const noexcept {
+  return sqlite3_column_int64(stmt_, column);
+}
 
 connection::connection(const std::string& path, const connection_options& options) {
   // NOMUTEX: a connection is only ever used by one thread at a time (the store's connection pool).
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
-    std::string message = "sqlite: cannot open '" + path + "': " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+    std::string message =
+        "sqlite: cannot open '" + path + "': " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
     sqlite3_close_v2(db_);
     db_ = nullptr;
-    throw chatkit::error(errc::unavailable, message);
+    throw store_error(errc::unavailable, message);
   }
   try {
     sqlite3_extended_result_codes(db_, 1);
     const auto timeout = options.busy_timeout.count();
     sqlite3_busy_timeout(db_, timeout > std::numeric_limits<int>::max() ? std::numeric_limits<int>::max()
-                                                                         : static_cast<int>(timeout));
+                                                                        : static_cast<int>(timeout));
     exec("PRAGMA journal_mode = WAL");
     exec(options.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
     exec("PRAGMA foreign_keys = ON");
@@ -103,8 +112,8 @@ statement connection::prepare(std::string_view sql) {
   auto it = cache_.find(sql);
   if (it == cache_.end()) {
     sqlite3_stmt* stmt = nullptr;
-    const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
-                                      nullptr);
+    const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     if (rc != SQLITE_OK) throw_sqlite(db_, rc, "preparing a statement");
     it = cache_.emplace(sql, stmt).first;
   }
@@ -116,17 +125,20 @@ void connection::exec(const char* sql) {
   if (rc != SQLITE_OK) throw_sqlite(db_, rc, sql);
 }
 
-std::int64_t connection::changes() const noexcept { return sqlite3_changes64(db_); }
-
-transaction::transaction(connection& c) : c_(c) { c_.exec("BEGIN IMMEDIATE"); }
-
-transaction::~transaction() {
-  if (!done_) sqlite3_exec(c_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+std::int64_t connection::changes() const noexcept {
+  return sqlite3_changes64(db_);
 }
 
-void transaction::commit() {
-  c_.exec("COMMIT");
-  done_ = true;
+void connection::begin() {
+  exec("BEGIN IMMEDIATE");
+}
+
+void connection::commit() {
+  exec("COMMIT");
+}
+
+void connection::rollback() noexcept {
+  sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 }  // namespace chatkit::store::sqlite_detail

@@ -1,6 +1,6 @@
-// Runs a blocking function (a SQLite or libpq call) on a worker pool and resumes the awaiting coroutine on its
-// own executor, so database calls never block the network threads. Private to the sqlite and postgres layers:
-// include it only from their .cpp files (it pulls in Asio).
+// Runs a blocking function (a SQLite or libpq call) on a worker pool and resumes the awaiting coroutine on
+// its own executor, so database calls never block the network threads. Private to the sqlite and postgres
+// layers, which reach it through connection_pool.hpp (it pulls in Asio: include it only from .cpp files).
 #pragma once
 
 #include <chatkit/error.hpp>
@@ -27,8 +27,8 @@
 namespace chatkit::store::detail {
 
 // co_await offload<R>(pool_executor, fn): runs fn() on the pool; its result or exception comes back to the
-// awaiting coroutine on the coroutine's executor. The awaiting executor is kept busy (outstanding work) while fn
-// runs, so an io_context does not run out of work meanwhile.
+// awaiting coroutine on the coroutine's executor. The awaiting executor is kept busy (outstanding work) while
+// fn runs, so an io_context does not run out of work meanwhile.
 //
 // Cancellation: a database statement, once started, runs to completion (it is short and keeps the store
 // consistent); a cancellation requested before the job starts skips it and completes with
@@ -76,8 +76,8 @@ boost::asio::awaitable<R> offload(PoolExecutor pool, Fn fn) {
     });
   };
   if constexpr (std::is_void_v<R>) {
-    co_await async_initiate<const use_awaitable_t<>&, void(std::exception_ptr)>(std::move(initiation), use_awaitable,
-                                                                               std::move(fn));
+    co_await async_initiate<const use_awaitable_t<>&, void(std::exception_ptr)>(std::move(initiation),
+                                                                                use_awaitable, std::move(fn));
   } else {
     co_return co_await async_initiate<const use_awaitable_t<>&, void(std::exception_ptr, R)>(
         std::move(initiation), use_awaitable, std::move(fn));

@@ -1,6 +1,6 @@
-#include "notifications.hpp"
+#include "postgres/detail/notifications.hpp"
 
-#include "connection.hpp"
+#include "postgres/detail/connection.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -8,22 +8,28 @@
 
 #include <libpq-fe.h>
 
-#include <array>
-#include <cerrno>
 #include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
+#include <array>
+#include <cerrno>
 
 namespace chatkit::store {
 
 std::string_view to_string(change_kind kind) noexcept {
   switch (kind) {
-    case change_kind::thread_saved: return "thread.saved";
-    case change_kind::thread_deleted: return "thread.deleted";
-    case change_kind::item_saved: return "item.saved";
-    case change_kind::item_deleted: return "item.deleted";
-    case change_kind::attachment_saved: return "attachment.saved";
-    case change_kind::attachment_deleted: return "attachment.deleted";
+    case change_kind::thread_saved:
+      return "thread.saved";
+    case change_kind::thread_deleted:
+      return "thread.deleted";
+    case change_kind::item_saved:
+      return "item.saved";
+    case change_kind::item_deleted:
+      return "item.deleted";
+    case change_kind::attachment_saved:
+      return "attachment.saved";
+    case change_kind::attachment_deleted:
+      return "attachment.deleted";
   }
   return "unknown";
 }
@@ -31,9 +37,9 @@ std::string_view to_string(change_kind kind) noexcept {
 namespace pg_detail {
 
 namespace {
-constexpr std::array<change_kind, 6> all_kinds = {change_kind::thread_saved,     change_kind::thread_deleted,
-                                                  change_kind::item_saved,       change_kind::item_deleted,
-                                                  change_kind::attachment_saved, change_kind::attachment_deleted};
+constexpr std::array<change_kind, 6> all_kinds = {
+    change_kind::thread_saved, change_kind::thread_deleted,   change_kind::item_saved,
+    change_kind::item_deleted, change_kind::attachment_saved, change_kind::attachment_deleted};
 }  // namespace
 
 std::string encode_change(const store_change& change, std::string_view origin) {
@@ -87,14 +93,16 @@ listener::listener(std::string conninfo, std::string channel, std::string origin
       channel_(std::move(channel)),
       origin_(std::move(origin)),
       callback_(std::move(callback)) {
-  if (::pipe(wake_) != 0) throw chatkit::error(errc::internal, "postgres: cannot create the listener's wake pipe");
+  if (::pipe(wake_) != 0)
+    throw store_error(errc::database_error, "postgres: cannot create the listener's wake pipe");
   ::fcntl(wake_[0], F_SETFL, O_NONBLOCK);
   if (!reconnect()) {
-    std::string message = std::string("postgres: cannot LISTEN: ") + (conn_ ? PQerrorMessage(conn_) : "no connection");
+    std::string message =
+        std::string("postgres: cannot LISTEN: ") + (conn_ ? PQerrorMessage(conn_) : "no connection");
     if (conn_) PQfinish(conn_);
     ::close(wake_[0]);
     ::close(wake_[1]);
-    throw chatkit::error(errc::unavailable, message);
+    throw store_error(errc::unavailable, message);
   }
   thread_ = std::thread([this] { loop(); });
 }

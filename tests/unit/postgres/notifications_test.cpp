@@ -1,12 +1,13 @@
 // The NOTIFY payload codec, without a server.
-#include "../../../src/postgres/notifications.hpp"
+#include "postgres/detail/notifications.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace chatkit::store;
 
 TEST_CASE("postgres change payloads round-trip and tell local from remote", "[postgres][notify]") {
-  const store_change change{change_kind::item_deleted, "user \"q\" '1'", "thr_1", "msg_\xC3\xA9", false, false};
+  const store_change change{
+      change_kind::item_deleted, "user \"q\" '1'", "thr_1", "msg_\xC3\xA9", false, false};
   const auto payload = pg_detail::encode_change(change, "origin-a");
   auto mine = pg_detail::decode_change(payload, "origin-a");
   REQUIRE(mine.has_value());

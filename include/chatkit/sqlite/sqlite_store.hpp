@@ -2,8 +2,8 @@
 //
 //   chatkit::store::sqlite_store store({.path = "chat.db"});
 //
-// The file is opened in WAL mode with a busy timeout and foreign keys on; its schema is created or migrated on
-// open (a version table records what was applied). Bodies are the protocol's storage JSON; ids, owners,
+// The file is opened in WAL mode with a busy timeout and foreign keys on; its schema is created or migrated
+// on open (a version table records what was applied). Bodies are the protocol's storage JSON; ids, owners,
 // created_at and an insertion sequence are indexed columns used for lookups, isolation and ordering.
 // Every statement runs on the store's own worker threads (one connection each, prepared statements cached per
 // connection); a coroutine awaiting a store call resumes on its own executor. Every multi-row change runs in
@@ -25,12 +25,12 @@ struct sqlite_store_options {
   std::string path = {};
   // Worker threads, each with its own connection (readers run in parallel in WAL mode; writers take turns).
   std::size_t threads = 2;
-  // How long a statement waits for another connection's (or process's) write lock before errc::unavailable.
+  // How long a statement waits for another connection's (or process's) write lock before unavailable.
   std::chrono::milliseconds busy_timeout{5000};
   // PRAGMA synchronous: false = NORMAL (durable against process crashes; a power loss may drop the last
   // commits), true = FULL (every commit survives power loss, slower).
   bool synchronous_full = false;
-  // Largest accepted item/thread/attachment JSON; larger ones are errc::payload_too_large.
+  // Largest accepted item/thread/attachment JSON; larger ones are payload_too_large.
   std::size_t max_record_bytes = 16 * 1024 * 1024;
 };
 
@@ -40,7 +40,7 @@ class sqlite_store final : public store {
   static constexpr int schema_version = 1;
 
   // Opens (creating and migrating) the database. Blocking: call it at start-up, not on a network thread.
-  // Throws chatkit::error(errc::unavailable) when the file cannot be opened or its schema is newer than ours.
+  // Throws store_error (unavailable) when the file cannot be opened or its schema is newer than ours.
   explicit sqlite_store(sqlite_store_options options);
   ~sqlite_store() override;  // waits for running statements
   sqlite_store(const sqlite_store&) = delete;
@@ -48,10 +48,12 @@ class sqlite_store final : public store {
 
   const sqlite_store_options& options() const noexcept;
 
-  awaitable<protocol::thread_metadata> load_thread(std::string thread_id, const request_context& ctx) override;
+  awaitable<protocol::thread_metadata> load_thread(std::string thread_id,
+                                                   const request_context& ctx) override;
   awaitable<void> save_thread(const protocol::thread_metadata& thread, const request_context& ctx) override;
   awaitable<protocol::thread_page> load_threads(std::size_t limit, std::optional<std::string> after,
-                                                protocol::sort_order order, const request_context& ctx) override;
+                                                protocol::sort_order order,
+                                                const request_context& ctx) override;
   awaitable<void> delete_thread(std::string thread_id, const request_context& ctx) override;
 
   awaitable<protocol::item_page> load_thread_items(std::string thread_id, std::optional<std::string> after,
@@ -66,11 +68,13 @@ class sqlite_store final : public store {
   awaitable<void> delete_thread_item(std::string thread_id, std::string item_id,
                                      const request_context& ctx) override;
 
-  awaitable<void> save_attachment(const protocol::attachment& attachment, const request_context& ctx) override;
-  awaitable<protocol::attachment> load_attachment(std::string attachment_id, const request_context& ctx) override;
+  awaitable<void> save_attachment(const protocol::attachment& attachment,
+                                  const request_context& ctx) override;
+  awaitable<protocol::attachment> load_attachment(std::string attachment_id,
+                                                  const request_context& ctx) override;
   awaitable<void> delete_attachment(std::string attachment_id, const request_context& ctx) override;
 
-  // Appends several new items in one transaction: all or none (errc::conflict if any id exists).
+  // Appends several new items in one transaction: all or none (conflict if any id exists).
   awaitable<void> add_thread_items(std::string thread_id, std::vector<protocol::thread_item> items,
                                    const request_context& ctx);
 

@@ -1,9 +1,11 @@
 // A thin RAII layer over one libpq connection: parameters sent in binary (exact bytes, no quoting, no
-// injection), statements prepared once per connection, errors mapped to chatkit::error by SQLSTATE.
+// injection), statements prepared once per connection, errors mapped to store_error by SQLSTATE.
 // A connection is used by one worker thread at a time.
 #pragma once
 
-#include <chatkit/error.hpp>
+#include "store/detail/transaction.hpp"
+
+#include <chatkit/store/error.hpp>
 
 #include <cstdint>
 #include <initializer_list>
@@ -18,11 +20,11 @@ struct pg_result;
 
 namespace chatkit::store::pg_detail {
 
-// A failed statement: the chatkit::error its SQLSTATE maps to, plus the SQLSTATE itself.
-class sql_error : public chatkit::error {
+// A failed statement: the store_error its SQLSTATE maps to, plus the SQLSTATE itself.
+class sql_error : public store_error {
  public:
-  sql_error(errc code, std::string message, std::string sqlstate)
-      : chatkit::error(code, std::move(message)), sqlstate_(std::move(sqlstate)) {}
+  sql_error(errc reason, std::string message, std::string sqlstate)
+      : store_error(reason, std::move(message)), sqlstate_(std::move(sqlstate)) {}
   const std::string& sqlstate() const noexcept { return sqlstate_; }
 
  private:
@@ -46,6 +48,19 @@ class result {
   pg_result* r_;
 };
 
+// Walks a result row by row: the row cursor the shared paging code reads (store/detail/paging.hpp).
+class rows {
+ public:
+  explicit rows(result r) noexcept : r_(std::move(r)) {}
+  bool step() noexcept { return ++row_ < r_.rows(); }
+  std::string_view text(int column) const noexcept { return r_.text(row_, column); }
+  std::int64_t integer(int column) const { return r_.integer(row_, column); }
+
+ private:
+  result r_;
+  int row_ = -1;
+};
+
 // A statement parameter: text (sent as its exact bytes) or a bigint.
 using param = std::variant<std::string_view, std::int64_t>;
 
@@ -64,6 +79,10 @@ class connection {
   // Runs a statement, preparing it on first use; `sql` must outlive the connection (string literals).
   result run(std::string_view sql, std::initializer_list<param> params);
   pg_conn* handle() const noexcept { return conn_; }
+  // BEGIN, COMMIT, and a ROLLBACK that ignores errors (and a lost connection). Used through `transaction`.
+  void begin();
+  void commit();
+  void rollback() noexcept;
   // SQL identifier quoting for names that cannot be parameters (schema, channel).
   std::string quote_identifier(std::string_view name) const;
 
@@ -77,21 +96,10 @@ class connection {
 
 // Opens a connection for LISTEN (no search_path needed) — shared by the listener thread.
 pg_conn* connect_raw(const std::string& conninfo);
-// Throws the chatkit::error for a failed result (or connection failure when r is null).
+// Throws the store_error for a failed result (or connection failure when r is null).
 [[noreturn]] void throw_pg(pg_conn* conn, pg_result* r, std::string_view doing);
 
-// BEGIN ... COMMIT, rolled back on destruction unless committed.
-class transaction {
- public:
-  explicit transaction(connection& c);
-  transaction(const transaction&) = delete;
-  transaction& operator=(const transaction&) = delete;
-  ~transaction();
-  void commit();
-
- private:
-  connection& c_;
-  bool done_ = false;
-};
+// Rolled back on destruction unless committed.
+using transaction = detail::transaction<connection>;
 
 }  // namespace chatkit::store::pg_detail

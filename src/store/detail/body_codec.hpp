@@ -3,8 +3,9 @@
 // reading uses storage limits, not the request limits, so a large item that was accepted is never unreadable.
 #pragma once
 
-#include <chatkit/error.hpp>
+#include <chatkit/protocol/items.hpp>
 #include <chatkit/protocol/json_io.hpp>
+#include <chatkit/store/error.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -26,8 +27,8 @@ inline protocol::read_limits storage_read_limits() noexcept {
   return limits;
 }
 
-// Position of the first byte that does not belong to well-formed UTF-8 (RFC 3629: no overlongs, no surrogates,
-// nothing above U+10FFFF), or npos.
+// Position of the first byte that does not belong to well-formed UTF-8 (RFC 3629: no overlongs, no
+// surrogates, nothing above U+10FFFF), or npos.
 inline std::size_t find_invalid_utf8(std::string_view s) noexcept {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const std::size_t n = s.size();
@@ -69,13 +70,18 @@ inline std::size_t json_text_depth(std::string_view text) noexcept {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
-    if (c == '"') in_string = true;
-    else if (c == '[' || c == '{') deepest = ++depth > deepest ? depth : deepest;
-    else if (c == ']' || c == '}') --depth;
+    if (c == '"')
+      in_string = true;
+    else if (c == '[' || c == '{')
+      deepest = ++depth > deepest ? depth : deepest;
+    else if (c == ']' || c == '}')
+      --depth;
   }
   return deepest;
 }
@@ -86,29 +92,43 @@ template <class T>
 std::string encode_body(const T& value, std::string_view what, std::size_t max_bytes) {
   std::string text = protocol::to_json(value, protocol::audience::storage);
   if (text.size() > max_bytes) {
-    throw chatkit::error(errc::payload_too_large, std::string(what) + " is " + std::to_string(text.size()) +
-                                                      " bytes as JSON, over the store's limit of " +
-                                                      std::to_string(max_bytes) + " bytes");
+    throw store_error(errc::record_too_large, std::string(what) + " is " + std::to_string(text.size()) +
+                                                  " bytes as JSON, over the store's limit of " +
+                                                  std::to_string(max_bytes) + " bytes");
   }
   if (const auto at = find_invalid_utf8(text); at != std::string_view::npos) {
-    throw chatkit::error(errc::invalid_request,
-                         std::string(what) + " contains a string that is not valid UTF-8 (byte " +
-                             std::to_string(at) + " of its JSON form); the store keeps text only");
+    throw store_error(errc::invalid_record,
+                      std::string(what) + " contains a string that is not valid UTF-8 (byte " +
+                          std::to_string(at) + " of its JSON form); the store keeps text only");
   }
   if (json_text_depth(text) > max_stored_depth) {
-    throw chatkit::error(errc::invalid_request, std::string(what) + " is nested deeper than " +
-                                                    std::to_string(max_stored_depth) + " levels");
+    throw store_error(errc::invalid_record, std::string(what) + " is nested deeper than " +
+                                                std::to_string(max_stored_depth) + " levels");
   }
   return text;
 }
 
-// Reads a stored body back. A body that does not parse is store corruption (errc::internal), not bad input.
+// An item as the SQL stores write it: its id, created_at in microseconds and its storage JSON (encoded on the
+// caller's thread, so a refused item costs no database work).
+struct item_record {
+  std::string id;
+  std::int64_t created_at = 0;
+  std::string body;
+};
+
+inline item_record encode_item(const protocol::thread_item& item, std::size_t max_bytes) {
+  return {protocol::item_id(item), protocol::base(item).created_at.micros,
+          encode_body(item, "item", max_bytes)};
+}
+
+// Reads a stored body back. A body that does not parse is store corruption (chatkit::errc::internal), not bad
+// input.
 template <class T>
 T decode_body(std::string_view text, std::string_view what) {
   try {
     return protocol::from_json_text<T>(text, storage_read_limits());
   } catch (const chatkit::error& e) {
-    throw chatkit::error(errc::internal, "stored " + std::string(what) + " is unreadable: " + e.message());
+    throw store_error(errc::corrupt_record, "stored " + std::string(what) + " is unreadable: " + e.message());
   }
 }
 

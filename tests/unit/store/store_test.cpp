@@ -1,4 +1,4 @@
-// Id generation (spec §2.6): prefixes and the random part.
+// store.hpp without a store: id generation (docs/stores.md#ids), prefixes and the random part.
 #include <chatkit/store/memory_store.hpp>
 
 #include <catch2/catch.hpp>
@@ -7,7 +7,7 @@
 
 using namespace chatkit::store;
 
-TEST_CASE("id_prefix gives the spec's prefix for every kind", "[ids]") {
+TEST_CASE("id_prefix gives the documented prefix for every kind", "[ids]") {
   CHECK(id_prefix(id_kind::thread) == "thr");
   CHECK(id_prefix(id_kind::message) == "msg");
   CHECK(id_prefix(id_kind::tool_call) == "tc");

@@ -2,7 +2,7 @@
 // store_change values. The payload codec is pure and unit-tested without a server.
 #pragma once
 
-#include <chatkit/store/postgres_store.hpp>
+#include <chatkit/postgres/postgres_store.hpp>
 
 #include <atomic>
 #include <functional>

@@ -1,4 +1,4 @@
-#include "connection.hpp"
+#include "postgres/detail/connection.hpp"
 
 #include <libpq-fe.h>
 
@@ -13,13 +13,13 @@ namespace {
 
 // SQLSTATE → errc. Bad text (invalid UTF-8, NUL, JSON the server cannot hold) is the caller's input.
 errc classify(std::string_view state) {
-  if (state == "23505") return errc::conflict;                                         // unique_violation
-  if (state == "23503") return errc::not_found;                                        // foreign_key_violation
-  if (state == "22021" || state == "22P05" || state == "22P02") return errc::invalid_request;  // encoding/JSON
-  if (state == "54000" || state == "54001") return errc::payload_too_large;            // program limits
+  if (state == "23505") return errc::constraint_violation;  // unique_violation
+  if (state == "23503") return errc::missing_reference;     // foreign_key_violation
+  if (state == "22021" || state == "22P05" || state == "22P02") return errc::invalid_record;  // encoding/JSON
+  if (state == "54000" || state == "54001") return errc::record_too_large;                 // program limits
   if (state == "40001" || state == "40P01" || state == "55P03") return errc::unavailable;  // retryable
   if (state.starts_with("08") || state.starts_with("53") || state.starts_with("57")) return errc::unavailable;
-  return errc::internal;
+  return errc::database_error;
 }
 
 }  // namespace
@@ -35,7 +35,9 @@ void throw_pg(pg_conn* conn, pg_result* r, std::string_view doing) {
   message.append(text);
   const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   if (state && std::string_view(state) == "22P05")
-    message += " (PostgreSQL's JSONB, which the store keeps beside each record, cannot hold the NUL character \\u0000)";
+    message +=
+        " (PostgreSQL's JSONB, which the store keeps beside each record, cannot hold the NUL character "
+        "\\u0000)";
   // No SQLSTATE: the connection itself failed.
   if (!state || (conn && PQstatus(conn) != CONNECTION_OK))
     throw sql_error(errc::unavailable, std::move(message), state ? state : "08000");
@@ -46,7 +48,9 @@ result::~result() {
   if (r_) PQclear(r_);
 }
 
-int result::rows() const noexcept { return PQntuples(r_); }
+int result::rows() const noexcept {
+  return PQntuples(r_);
+}
 
 std::string_view result::text(int row, int column) const noexcept {
   return {PQgetvalue(r_, row, column), static_cast<std::size_t>(PQgetlength(r_, row, column))};
@@ -57,7 +61,8 @@ std::int64_t result::integer(int row, int column) const {
   std::int64_t v = 0;
   const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
   if (ec != std::errc() || end != t.data() + t.size())
-    throw chatkit::error(errc::internal, "postgres: expected an integer column, got '" + std::string(t) + "'");
+    throw store_error(errc::database_error,
+                      "postgres: expected an integer column, got '" + std::string(t) + "'");
   return v;
 }
 
@@ -66,15 +71,16 @@ pg_conn* connect_raw(const std::string& conninfo) {
   const char* keys[] = {"dbname", "client_encoding", "application_name", nullptr};
   const char* values[] = {conninfo.c_str(), "UTF8", "chatkit", nullptr};
   PGconn* conn = PQconnectdbParams(keys, values, 1);
-  if (!conn) throw chatkit::error(errc::unavailable, "postgres: out of memory while connecting");
+  if (!conn) throw store_error(errc::unavailable, "postgres: out of memory while connecting");
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string message = std::string("postgres: cannot connect: ") + PQerrorMessage(conn);
     while (!message.empty() && message.back() == '\n') message.pop_back();
     PQfinish(conn);
-    throw chatkit::error(errc::unavailable, message);
+    throw store_error(errc::unavailable, message);
   }
   // Server notices ("schema already exists, skipping") are not for the host's stderr.
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   return conn;
 }
 
@@ -88,7 +94,9 @@ connection::connection(const std::string& conninfo, const std::string& schema)
   }
 }
 
-connection::~connection() { PQfinish(conn_); }
+connection::~connection() {
+  PQfinish(conn_);
+}
 
 std::string connection::quote_identifier(std::string_view name) const {
   char* quoted = PQescapeIdentifier(conn_, name.data(), name.size());
@@ -121,10 +129,12 @@ result checked(pg_conn* conn, pg_result* raw, std::string_view doing) {
 }
 }  // namespace
 
-result connection::exec(const std::string& sql) { return checked(conn_, PQexec(conn_, sql.c_str()), sql); }
+result connection::exec(const std::string& sql) {
+  return checked(conn_, PQexec(conn_, sql.c_str()), sql);
+}
 
 result connection::run(std::string_view sql, std::initializer_list<param> params) {
-  if (params.size() > 64) throw chatkit::error(errc::internal, "postgres: too many parameters");
+  if (params.size() > 64) throw store_error(errc::database_error, "postgres: too many parameters");
   auto it = prepared_.find(sql);
   if (it == prepared_.end()) {
     std::string name = "chatkit_" + std::to_string(prepared_.size());
@@ -133,7 +143,8 @@ result connection::run(std::string_view sql, std::initializer_list<param> params
             "preparing a statement");
     it = prepared_.emplace(sql, std::move(name)).first;
   }
-  // Binary parameters: text is its exact bytes, bigint is 8 big-endian bytes. Nothing is ever spliced into SQL.
+  // Binary parameters: text is its exact bytes, bigint is 8 big-endian bytes. Nothing is ever spliced into
+  // SQL.
   const char* values[64];
   int lengths[64];
   int formats[64];
@@ -142,7 +153,7 @@ result connection::run(std::string_view sql, std::initializer_list<param> params
   for (const auto& p : params) {
     if (const auto* t = std::get_if<std::string_view>(&p)) {
       if (t->size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
-        throw chatkit::error(errc::payload_too_large, "postgres: a value is larger than 2 GiB");
+        throw store_error(errc::record_too_large, "postgres: a value is larger than 2 GiB");
       values[n] = t->data() ? t->data() : "";
       lengths[n] = static_cast<int>(t->size());
     } else {
@@ -161,15 +172,16 @@ result connection::run(std::string_view sql, std::initializer_list<param> params
                  "running a statement");
 }
 
-transaction::transaction(connection& c) : c_(c) { c_.exec("BEGIN"); }
-
-transaction::~transaction() {
-  if (!done_ && PQstatus(c_.handle()) == CONNECTION_OK) PQclear(PQexec(c_.handle(), "ROLLBACK"));
+void connection::begin() {
+  exec("BEGIN");
 }
 
-void transaction::commit() {
-  c_.exec("COMMIT");
-  done_ = true;
+void connection::commit() {
+  exec("COMMIT");
+}
+
+void connection::rollback() noexcept {
+  if (PQstatus(conn_) == CONNECTION_OK) PQclear(PQexec(conn_, "ROLLBACK"));
 }
 
 }  // namespace chatkit::store::pg_detail

@@ -1,0 +1,42 @@
+// Helpers of the PostgreSQL store tests, beside those every SQL store test shares
+// (support/sql_store_testing.hpp). They need a server: CHATKIT_TEST_PG holds its connection string
+// (scripts/test-services.sh starts a throwaway one). Without it the tests fail in CI (CI=true) and are
+// skipped with a message elsewhere.
+#pragma once
+
+#include "support/sql_store_testing.hpp"
+
+#include <optional>
+#include <string>
+
+namespace chatkit::postgres_test {
+
+using namespace chatkit::testing;
+
+// True when running in CI, where a missing server is a failure.
+bool in_ci();
+// The server's connection string, or nullopt (after a WARN) when the tests should skip.
+// In CI a missing CHATKIT_TEST_PG fails the calling test.
+std::optional<std::string> conninfo();
+// A schema name no other test (or run) uses.
+std::string unique_schema();
+// Drops a schema and everything in it (best effort).
+void drop_schema(const std::string& conninfo, const std::string& schema);
+// Runs one SQL statement and returns the first column of the first row ("" when none).
+std::string query_one(const std::string& conninfo, const std::string& sql);
+
+// A schema dropped when the test ends.
+class scratch_schema {
+ public:
+  explicit scratch_schema(std::string conninfo) : conninfo_(std::move(conninfo)), name_(unique_schema()) {}
+  scratch_schema(const scratch_schema&) = delete;
+  scratch_schema& operator=(const scratch_schema&) = delete;
+  ~scratch_schema() { drop_schema(conninfo_, name_); }
+  const std::string& name() const noexcept { return name_; }
+
+ private:
+  std::string conninfo_;
+  std::string name_;
+};
+
+}  // namespace chatkit::postgres_test
