@@ -1,5 +1,5 @@
 // agent_context helpers (spec chatkit-protocol.md §10.1): they only enqueue; the bridge forwards.
-#include "event_queue.hpp"
+#include "agents/detail/event_queue.hpp"
 
 #include <chatkit/agents/agent_context.hpp>
 #include <chatkit/agents/errors.hpp>

@@ -1,8 +1,8 @@
 // openai_chat_model: the runner's model interface over Chat Completions. Three parts: the request
 // translation (Responses body → Chat body), the sans-IO synthesis (Chat chunks → Responses events), and the
 // thin adapter over openai::chat_stream.
-#include "client_stream_hop.hpp"
-#include "owned_client.hpp"
+#include "agents/detail/client_stream_hop.hpp"
+#include "agents/detail/owned_client.hpp"
 
 #include <chatkit/agents/chat_completions_model.hpp>
 #include <chatkit/agents/errors.hpp>

@@ -5,8 +5,8 @@
 // every client operation is hopped onto the client's executor with co_spawn and awaited from the caller's.
 // One client (one keep-alive pool) then serves every connection safely; cancellation of the awaiting
 // coroutine crosses the hop (co_spawn forwards it to the spawned coroutine's executor).
-#include "client_stream_hop.hpp"
-#include "owned_client.hpp"
+#include "agents/detail/client_stream_hop.hpp"
+#include "agents/detail/owned_client.hpp"
 
 #include <chatkit/agents/errors.hpp>
 #include <chatkit/agents/model.hpp>

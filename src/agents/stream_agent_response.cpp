@@ -2,7 +2,7 @@
 // (which also runs the tools, whose helpers push onto the same queue) and the consumer turns each message
 // into ChatKit events on the emitter. A parallel group ties their fates: a failing emitter (client gone) cancels the
 // pump, hence the model call and the tools.
-#include "event_queue.hpp"
+#include "agents/detail/event_queue.hpp"
 
 #include <chatkit/agents/stream_agent_response.hpp>
 

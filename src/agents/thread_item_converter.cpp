@@ -1,6 +1,6 @@
 #include <chatkit/agents/thread_item_converter.hpp>
 
-#include "python_json.hpp"
+#include "agents/detail/python_json.hpp"
 
 #include <chatkit/protocol/json_io.hpp>
 
