@@ -11,11 +11,11 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -53,10 +53,18 @@ struct run_stream::impl {
   asio::awaitable<void> call_hook(detail::hook_point point) {
     auto& h = *opts.hooks;
     switch (point) {
-      case detail::hook_point::agent_start: co_await h.on_agent_start(ctx, ag); break;
-      case detail::hook_point::llm_start: co_await h.on_llm_start(ctx, ag, fsm.instructions(), fsm.request_input()); break;
-      case detail::hook_point::llm_end: co_await h.on_llm_end(ctx, ag, fsm.last_response()); break;
-      case detail::hook_point::agent_end: co_await h.on_agent_end(ctx, ag, fsm.final_output()); break;
+      case detail::hook_point::agent_start:
+        co_await h.on_agent_start(ctx, ag);
+        break;
+      case detail::hook_point::llm_start:
+        co_await h.on_llm_start(ctx, ag, fsm.instructions(), fsm.request_input());
+        break;
+      case detail::hook_point::llm_end:
+        co_await h.on_llm_end(ctx, ag, fsm.last_response());
+        break;
+      case detail::hook_point::agent_end:
+        co_await h.on_agent_end(ctx, ag, fsm.final_output());
+        break;
     }
   }
 
@@ -66,7 +74,8 @@ struct run_stream::impl {
     out = co_await detail::execute_tool_call(*c.tool, *c.call, ctx, ag, opts);
   }
 
-  asio::awaitable<void> run_all(const std::vector<detail::tool_call>& calls, std::vector<detail::call_outcome>& outcomes) {
+  asio::awaitable<void> run_all(const std::vector<detail::tool_call>& calls,
+                                std::vector<detail::call_outcome>& outcomes) {
     auto ex = co_await asio::this_coro::executor;
     const std::size_t n = calls.size();
     const std::size_t batch = opts.max_tool_concurrency ? opts.max_tool_concurrency : n;
@@ -84,13 +93,15 @@ struct run_stream::impl {
 
   // Completes when cancel() is called (or the run's coroutine is cancelled).
   asio::awaitable<void> cancel_watch() {
-    if (fsm.cancel_requested()) co_return;  // cancel() ran before this wait started (e.g. from the first tool)
+    if (fsm.cancel_requested())
+      co_return;  // cancel() ran before this wait started (e.g. from the first tool)
     co_await cancel_timer->async_wait(asio::as_tuple(asio::use_awaitable));
   }
 
   asio::awaitable<std::vector<detail::call_outcome>> run_tools(const std::vector<detail::tool_call>& calls) {
     std::vector<detail::call_outcome> outcomes(calls.size());
-    if (!cancel_timer) cancel_timer.emplace(co_await asio::this_coro::executor, asio::steady_timer::time_point::max());
+    if (!cancel_timer)
+      cancel_timer.emplace(co_await asio::this_coro::executor, asio::steady_timer::time_point::max());
     co_await (run_all(calls, outcomes) || cancel_watch());
     auto state_now = co_await asio::this_coro::cancellation_state;
     if (state_now.cancelled() != asio::cancellation_type::none)
@@ -166,22 +177,42 @@ void run_stream::cancel(cancel_mode mode) noexcept {
   if (s.cancel_timer) s.cancel_timer->cancel();
 }
 
-bool run_stream::done() const noexcept { return impl_->over; }
-bool run_stream::cancelled() const noexcept { return impl_->fsm.was_cancelled(); }
-const json::value& run_stream::final_output() const noexcept { return impl_->fsm.final_output(); }
+bool run_stream::done() const noexcept {
+  return impl_->over;
+}
+bool run_stream::cancelled() const noexcept {
+  return impl_->fsm.was_cancelled();
+}
+const json::value& run_stream::final_output() const noexcept {
+  return impl_->fsm.final_output();
+}
 std::string run_stream::final_text() const {
   const auto& v = final_output();
   if (v.is_null()) return {};
   if (v.is_string()) return std::string(v.as_string());
   return json::serialize(v);
 }
-const std::deque<run_item>& run_stream::new_items() const noexcept { return impl_->fsm.items(); }
-const std::vector<openai::response>& run_stream::raw_responses() const noexcept { return impl_->fsm.responses(); }
-const run_usage& run_stream::usage() const noexcept { return impl_->ctx.usage(); }
-std::string run_stream::last_response_id() const { return impl_->fsm.last_response_id(); }
-const agent& run_stream::last_agent() const noexcept { return impl_->ag; }
-run_context& run_stream::context() noexcept { return impl_->ctx; }
-json::array run_stream::to_input_list() const { return impl_->fsm.to_input_list(); }
+const std::deque<run_item>& run_stream::new_items() const noexcept {
+  return impl_->fsm.items();
+}
+const std::vector<openai::response>& run_stream::raw_responses() const noexcept {
+  return impl_->fsm.responses();
+}
+const run_usage& run_stream::usage() const noexcept {
+  return impl_->ctx.usage();
+}
+std::string run_stream::last_response_id() const {
+  return impl_->fsm.last_response_id();
+}
+const agent& run_stream::last_agent() const noexcept {
+  return impl_->ag;
+}
+run_context& run_stream::context() noexcept {
+  return impl_->ctx;
+}
+json::array run_stream::to_input_list() const {
+  return impl_->fsm.to_input_list();
+}
 
 run_stream run_streamed(agent starting_agent, run_input input, run_context& ctx, run_options options) {
   for (std::size_t i = 0; i < starting_agent.tools.size(); ++i) {
@@ -196,11 +227,12 @@ run_stream run_streamed(agent starting_agent, run_input input, run_context& ctx,
     items.push_back(json::object{{"role", "user"}, {"content", *text}});
   else
     items = std::move(std::get<json::array>(input));
-  return run_stream(
-      std::make_unique<run_stream::impl>(std::move(starting_agent), std::move(items), ctx, std::move(options)));
+  return run_stream(std::make_unique<run_stream::impl>(std::move(starting_agent), std::move(items), ctx,
+                                                       std::move(options)));
 }
 
-asio::awaitable<json::value> run_to_completion(agent a, run_input input, run_context& ctx, run_options options) {
+asio::awaitable<json::value> run_to_completion(agent a, run_input input, run_context& ctx,
+                                               run_options options) {
   auto run = run_streamed(std::move(a), std::move(input), ctx, std::move(options));
   while (co_await run.next()) {
   }

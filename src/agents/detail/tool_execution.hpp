@@ -1,6 +1,7 @@
 // Running one function call: argument parsing, the tool's own validation, the timeout, the hooks around
-// the call, and turning every failure into the sentence the model sees (docs/tools.md#tool-errors-what-the-model-sees)
-// — or into a run error when the tool asks for that. The I/O half of turn_fsm's run_tools action.
+// the call, and turning every failure into the sentence the model sees
+// (docs/tools.md#tool-errors-what-the-model-sees) — or into a run error when the tool asks for that. The I/O
+// half of turn_fsm's run_tools action.
 #pragma once
 
 #include "agents/detail/turn_fsm.hpp"
@@ -12,7 +13,8 @@
 namespace chatkit::agents::detail {
 
 // Never throws except for the cancellation of the awaiting coroutine.
-boost::asio::awaitable<call_outcome> execute_tool_call(const function_tool& tool, const openai::output_item& call,
-                                                       run_context& ctx, const agent& a, const run_options& opts);
+boost::asio::awaitable<call_outcome> execute_tool_call(const function_tool& tool,
+                                                       const openai::output_item& call, run_context& ctx,
+                                                       const agent& a, const run_options& opts);
 
 }  // namespace chatkit::agents::detail

@@ -11,7 +11,9 @@ namespace json = boost::json;
 
 namespace {
 
-bool enabled_for(const function_tool& t, const run_context& ctx) { return !t.is_enabled || t.is_enabled(ctx); }
+bool enabled_for(const function_tool& t, const run_context& ctx) {
+  return !t.is_enabled || t.is_enabled(ctx);
+}
 
 }  // namespace
 
@@ -39,7 +41,8 @@ turn_action turn_fsm::resume(turn_input in) {
   };
   switch (state_) {
     case state::wait_instructions:
-      if (auto* i = std::get_if<turn_inputs::instructions_ready>(&in)) return build_request(std::move(i->text));
+      if (auto* i = std::get_if<turn_inputs::instructions_ready>(&in))
+        return build_request(std::move(i->text));
       return unexpected();
     case state::wait_open:
       if (!std::holds_alternative<turn_inputs::resumed>(in)) return unexpected();
@@ -47,10 +50,12 @@ turn_action turn_fsm::resume(turn_input in) {
       return advance();
     case state::wait_event:
       if (auto* e = std::get_if<turn_inputs::model_event>(&in)) return on_model_event(*e);
-      if (auto* r = std::get_if<turn_inputs::model_finished>(&in)) return on_model_finished(std::move(r->response));
+      if (auto* r = std::get_if<turn_inputs::model_finished>(&in))
+        return on_model_finished(std::move(r->response));
       return unexpected();
     case state::wait_tools:
-      if (auto* t = std::get_if<turn_inputs::tools_finished>(&in)) return on_tools_finished(std::move(t->outcomes));
+      if (auto* t = std::get_if<turn_inputs::tools_finished>(&in))
+        return on_tools_finished(std::move(t->outcomes));
       return unexpected();
     default:
       if (!std::holds_alternative<turn_inputs::resumed>(in)) return unexpected();
@@ -80,8 +85,8 @@ turn_action turn_fsm::advance() {
   switch (state_) {
     case state::start:
       if (!has_model_)
-        return end_with_error(
-            std::make_exception_ptr(user_error("agent '" + agent_.name + "' has no model: set run_options::model")));
+        return end_with_error(std::make_exception_ptr(
+            user_error("agent '" + agent_.name + "' has no model: set run_options::model")));
       staged_.emplace_back(agent_updated_event{&agent_});
       state_ = state::begin_turn;
       return advance();
@@ -89,7 +94,8 @@ turn_action turn_fsm::advance() {
     case state::begin_turn:
       if (cancel_requested_ || stop_after_turn_) return end_cancelled();
       ++turn_;
-      if (max_turns_ && turn_ > *max_turns_) return end_with_error(std::make_exception_ptr(max_turns_exceeded(*max_turns_)));
+      if (max_turns_ && turn_ > *max_turns_)
+        return end_with_error(std::make_exception_ptr(max_turns_exceeded(*max_turns_)));
       state_ = state::instructions;
       if (turn_ == 1 && has_hooks_) return turn_actions::call_hook{hook_point::agent_start};
       return advance();
@@ -110,7 +116,9 @@ turn_action turn_fsm::advance() {
       state_ = state::wait_open;
       return turn_actions::call_model{std::exchange(request_, {})};
 
-    case state::read: state_ = state::wait_event; return turn_actions::read_model{};
+    case state::read:
+      state_ = state::wait_event;
+      return turn_actions::read_model{};
 
     case state::classify: {
       const auto& response = responses_.back();
@@ -137,14 +145,17 @@ turn_action turn_fsm::advance() {
       outcome_ = turn_actions::finished{};
       return outcome_;
 
-    case state::over: return outcome_;
+    case state::over:
+      return outcome_;
 
     case state::wait_instructions:
     case state::wait_open:
     case state::wait_event:
-    case state::wait_tools: break;
+    case state::wait_tools:
+      break;
   }
-  return end_with_error(std::make_exception_ptr(std::logic_error("turn_fsm: resumed while waiting for an answer")));
+  return end_with_error(
+      std::make_exception_ptr(std::logic_error("turn_fsm: resumed while waiting for an answer")));
 }
 
 turn_action turn_fsm::end_with_error(std::exception_ptr e) {
@@ -190,7 +201,8 @@ json::array turn_fsm::new_input_items() const {
   const bool chained = previous_response_id_ && turn_ > 1;
   json::array input;
   if (!chained) input = original_input_;
-  for (std::size_t i = chained ? chain_from_ : 0; i < items_.size(); ++i) input.push_back(items_[i].to_input_item());
+  for (std::size_t i = chained ? chain_from_ : 0; i < items_.size(); ++i)
+    input.push_back(items_[i].to_input_item());
   return input;
 }
 
@@ -248,7 +260,9 @@ turn_action turn_fsm::on_model_finished(openai::response r) {
   return advance();
 }
 
-void turn_fsm::stage_item(run_item_event_name name) { staged_.emplace_back(run_item_event{name, &items_.back()}); }
+void turn_fsm::stage_item(run_item_event_name name) {
+  staged_.emplace_back(run_item_event{name, &items_.back()});
+}
 
 void turn_fsm::classify(const openai::response& response) {
   scheduled_.clear();
@@ -267,13 +281,13 @@ void turn_fsm::classify(const openai::response& response) {
     } else if (out.is_function_call()) {
       const auto* tool = agent_.find_tool(out.name);
       if (tool && !enabled_for(*tool, ctx_)) {
-        staged_error_ = std::make_exception_ptr(
-            model_behavior_error("model called the disabled tool '" + out.name + "' of agent '" + agent_.name + "'"));
+        staged_error_ = std::make_exception_ptr(model_behavior_error(
+            "model called the disabled tool '" + out.name + "' of agent '" + agent_.name + "'"));
         return;
       }
       if (!tool && opts_.on_unknown_tool == tool_not_found_policy::fail_run) {
-        staged_error_ = std::make_exception_ptr(
-            model_behavior_error("model called the unknown tool '" + out.name + "' (agent '" + agent_.name + "')"));
+        staged_error_ = std::make_exception_ptr(model_behavior_error(
+            "model called the unknown tool '" + out.name + "' (agent '" + agent_.name + "')"));
         return;
       }
       item.type = run_item_type::tool_call;
@@ -311,7 +325,8 @@ turn_action turn_fsm::on_tools_finished(std::vector<call_outcome> outcomes) {
     }
   }
   if (all.size() != scheduled_.size() || next != outcomes.size())
-    return end_with_error(std::make_exception_ptr(std::logic_error("turn_fsm: one outcome per tool call expected")));
+    return end_with_error(
+        std::make_exception_ptr(std::logic_error("turn_fsm: one outcome per tool call expected")));
   used_tools_ = true;
   for (const auto& o : all)
     if (o.run_error) return end_with_error(o.run_error);
@@ -323,7 +338,8 @@ turn_action turn_fsm::on_tools_finished(std::vector<call_outcome> outcomes) {
     out.tool_name = call.name;
     out.failed = all[i].failed;
     out.output = std::move(all[i].output);
-    out.input_item = {{"type", "function_call_output"}, {"call_id", call.call_id}, {"output", out.output.to_wire()}};
+    out.input_item = {
+        {"type", "function_call_output"}, {"call_id", call.call_id}, {"output", out.output.to_wire()}};
     items_.push_back(std::move(out));
     turn_outputs_.push_back(items_.size() - 1);
     stage_item(run_item_event_name::tool_output);
@@ -342,7 +358,8 @@ turn_action turn_fsm::decide() {
       bool stops = tool && tool->ends_run;
       if (std::holds_alternative<stop_on_first_tool>(agent_.tool_use_behavior)) stops = true;
       if (const auto* listed = std::get_if<stop_at_tools>(&agent_.tool_use_behavior))
-        stops = stops || std::find(listed->names.begin(), listed->names.end(), out.tool_name) != listed->names.end();
+        stops = stops ||
+                std::find(listed->names.begin(), listed->names.end(), out.tool_name) != listed->names.end();
       if (stops) return finish_with(out.output.value);
     }
     state_ = state::begin_turn;
@@ -363,7 +380,8 @@ turn_action turn_fsm::decide() {
   if (last_message) {
     for (const auto& part : last_message->item.content) {
       if (part.type == "refusal")
-        return end_with_error(std::make_exception_ptr(model_behavior_error("the model refused: " + part.text)));
+        return end_with_error(
+            std::make_exception_ptr(model_behavior_error("the model refused: " + part.text)));
       if (part.type == "output_text") text += part.text;
     }
   }

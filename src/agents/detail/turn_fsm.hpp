@@ -70,39 +70,51 @@ struct failed {  // the last action threw
 };
 }  // namespace turn_inputs
 
-using turn_input = std::variant<turn_inputs::resumed, turn_inputs::instructions_ready, turn_inputs::model_event,
-                                turn_inputs::model_finished, turn_inputs::tools_finished, turn_inputs::failed>;
+using turn_input =
+    std::variant<turn_inputs::resumed, turn_inputs::instructions_ready, turn_inputs::model_event,
+                 turn_inputs::model_finished, turn_inputs::tools_finished, turn_inputs::failed>;
 
 // ---- actions: what to do next ---------------------------------------------------------------------------
 
 enum class hook_point { agent_start, llm_start, llm_end, agent_end };
 
 namespace turn_actions {
-struct emit {  // deliver the event to the consumer, then resume with `resumed`
+// Deliver the event to the consumer, then resume with `resumed`.
+struct emit {
   run_event event;
 };
-struct evaluate_instructions {};  // call the agent's dynamic_instructions, answer instructions_ready
-struct call_hook {                // call run_options::hooks->on_<point>, then resume with `resumed`
-  hook_point point;               // data: instructions()/request_input() (llm_start), last_response()
-};                                // (llm_end), final_output() (agent_end)
-struct call_model {               // open a streamed model call with this request, then resume with `resumed`
+// Call the agent's dynamic_instructions; answer instructions_ready.
+struct evaluate_instructions {};
+// Call run_options::hooks->on_<point>, then resume with `resumed`. The hook's data: instructions() and
+// request_input() (llm_start), last_response() (llm_end), final_output() (agent_end).
+struct call_hook {
+  hook_point point;
+};
+// Open a streamed model call with this request, then resume with `resumed`.
+struct call_model {
   boost::json::object request;
 };
-struct read_model {};  // await the stream's next event: model_event, or model_finished at its end
-struct run_tools {     // run these calls (concurrently, at most max_tool_concurrency at a time); answer
-  std::vector<tool_call> calls;  // tools_finished with the outcomes in this order
+// Await the stream's next event: answer model_event, or model_finished at its end.
+struct read_model {};
+// Run these calls (concurrently, at most run_options::max_tool_concurrency at a time); answer
+// tools_finished with the outcomes in this order.
+struct run_tools {
+  std::vector<tool_call> calls;
 };
-struct finished {};  // the run is over; final_output() is its result
-struct fail {        // the run is over with this error (delivered after the events already emitted)
+// The run is over; final_output() is its result.
+struct finished {};
+// The run is over with this error (delivered after the events already emitted).
+struct fail {
   std::exception_ptr error;
 };
-struct cancelled {};  // the run was stopped by cancel()
+// The run was stopped by cancel().
+struct cancelled {};
 }  // namespace turn_actions
 
 using turn_action =
     std::variant<turn_actions::emit, turn_actions::evaluate_instructions, turn_actions::call_hook,
-                 turn_actions::call_model, turn_actions::read_model, turn_actions::run_tools, turn_actions::finished,
-                 turn_actions::fail, turn_actions::cancelled>;
+                 turn_actions::call_model, turn_actions::read_model, turn_actions::run_tools,
+                 turn_actions::finished, turn_actions::fail, turn_actions::cancelled>;
 
 // ---- the state machine ----------------------------------------------------------------------------------
 
@@ -138,20 +150,20 @@ class turn_fsm {
 
  private:
   enum class state {
-    start,               // nothing done yet
-    begin_turn,          // about to start a model call
-    instructions,        // the agent_start hook returned (or was not needed): get the instructions
-    wait_instructions,   // waiting for instructions_ready
-    open_model,          // the request is built (and the llm_start hook returned)
-    wait_open,           // waiting for the model call to open
-    read,                // the next action is read_model
-    wait_event,          // waiting for model_event / model_finished
-    classify,            // the llm_end hook returned: stage the usage and the output items
-    tools,               // function calls are pending
-    wait_tools,          // waiting for tools_finished
-    decide,              // the turn is over: final output, another turn, or an error
-    end_hook,            // the agent_end hook returned
-    over,                // terminal: outcome_ says which
+    start,              // nothing done yet
+    begin_turn,         // about to start a model call
+    instructions,       // the agent_start hook returned (or was not needed): get the instructions
+    wait_instructions,  // waiting for instructions_ready
+    open_model,         // the request is built (and the llm_start hook returned)
+    wait_open,          // waiting for the model call to open
+    read,               // the next action is read_model
+    wait_event,         // waiting for model_event / model_finished
+    classify,           // the llm_end hook returned: stage the usage and the output items
+    tools,              // function calls are pending
+    wait_tools,         // waiting for tools_finished
+    decide,             // the turn is over: final output, another turn, or an error
+    end_hook,           // the agent_end hook returned
+    over,               // terminal: outcome_ says which
   };
 
   turn_action advance();
@@ -179,8 +191,8 @@ class turn_fsm {
 
   state state_ = state::start;
   turn_action outcome_ = turn_actions::finished{};  // valid in state::over
-  std::deque<run_event> staged_;                     // events to hand out before anything else
-  std::exception_ptr staged_error_;                  // the error to end with once staged_ is empty
+  std::deque<run_event> staged_;                    // events to hand out before anything else
+  std::exception_ptr staged_error_;                 // the error to end with once staged_ is empty
 
   std::deque<run_item> items_;
   std::vector<openai::response> responses_;
@@ -197,7 +209,7 @@ class turn_fsm {
   bool terminal_seen_ = false;
   std::size_t turn_first_item_ = 0;
   std::vector<std::pair<const function_tool*, std::size_t>> scheduled_;  // tool (null: unknown), item index
-  std::vector<std::size_t> turn_outputs_;                                 // indices of this turn's outputs
+  std::vector<std::size_t> turn_outputs_;                                // indices of this turn's outputs
 
   boost::json::value final_output_;
   bool cancel_requested_ = false;

@@ -37,7 +37,8 @@ openai::usage tokens(std::int64_t in, std::int64_t out) {
   return u;
 }
 
-openai::output_item message(const std::string& id, const std::string& text, const std::string& part = "output_text") {
+openai::output_item message(const std::string& id, const std::string& text,
+                            const std::string& part = "output_text") {
   openai::output_item m;
   m.type = "message";
   m.id = id;
@@ -46,7 +47,8 @@ openai::output_item message(const std::string& id, const std::string& text, cons
   return m;
 }
 
-openai::output_item call(const std::string& call_id, const std::string& name, const std::string& args = "{}") {
+openai::output_item call(const std::string& call_id, const std::string& name,
+                         const std::string& args = "{}") {
   openai::output_item c;
   c.type = "function_call";
   c.id = "fc_" + call_id;
@@ -70,7 +72,9 @@ function_tool tool(const std::string& name) {
   function_tool t;
   t.name = name;
   t.description = "test tool";
-  t.parameters = json::object{{"type", "object"}, {"properties", json::object{}}, {"required", json::array{}},
+  t.parameters = json::object{{"type", "object"},
+                              {"properties", json::object{}},
+                              {"required", json::array{}},
                               {"additionalProperties", false}};
   return t;  // never invoked: the driver answers run_tools itself
 }
@@ -92,17 +96,22 @@ std::string describe(const run_event& ev) {
                                                                          : item.item.id;
     return std::string(to_string(i->name)) + "(" + key + ")";
   }
-  if (auto* r = std::get_if<raw_response_event>(&ev)) return "raw:" + std::string(openai::event_type(r->event));
+  if (auto* r = std::get_if<raw_response_event>(&ev))
+    return "raw:" + std::string(openai::event_type(r->event));
   if (std::holds_alternative<agent_updated_event>(ev)) return "agent";
   return "usage";
 }
 
 std::string hook_name(detail::hook_point p) {
   switch (p) {
-    case detail::hook_point::agent_start: return "hook:agent_start";
-    case detail::hook_point::llm_start: return "hook:llm_start";
-    case detail::hook_point::llm_end: return "hook:llm_end";
-    case detail::hook_point::agent_end: return "hook:agent_end";
+    case detail::hook_point::agent_start:
+      return "hook:agent_start";
+    case detail::hook_point::llm_start:
+      return "hook:llm_start";
+    case detail::hook_point::llm_end:
+      return "hook:llm_end";
+    case detail::hook_point::agent_end:
+      return "hook:agent_end";
   }
   return "hook:?";
 }
@@ -203,7 +212,9 @@ struct fixture {
   run_options opts{.model = std::make_shared<unused_model>()};
 };
 
-json::array user_input(const std::string& text) { return json::array{json::object{{"role", "user"}, {"content", text}}}; }
+json::array user_input(const std::string& text) {
+  return json::array{json::object{{"role", "user"}, {"content", text}}};
+}
 
 }  // namespace
 
@@ -267,7 +278,8 @@ TEST_CASE("turn_fsm: one tool round, then the answer", "[agents][turn_fsm]") {
   auto a = test_agent();
   turn_fsm fsm(a, f.ctx, f.opts, user_input("Look it up"));
   world w;
-  w.responses = {response("resp_1", {call("c1", "lookup", "{\"q\":1}")}), response("resp_2", {message("msg_2", "Found.")})};
+  w.responses = {response("resp_1", {call("c1", "lookup", "{\"q\":1}")}),
+                 response("resp_2", {message("msg_2", "Found.")})};
   w.drive(fsm);
   CHECK(w.log == strings{"agent", "model", "raw:response.completed", "usage", "tool_called(c1)", "tools:c1",
                          "tool_output(c1)", "model", "raw:response.completed", "usage",
@@ -278,13 +290,15 @@ TEST_CASE("turn_fsm: one tool round, then the answer", "[agents][turn_fsm]") {
   REQUIRE(input.size() == 3);
   CHECK(input[1].at("type") == "function_call");
   CHECK(input[1].at("arguments") == "{\"q\":1}");
-  CHECK(input[2] == json::value(json::object{{"type", "function_call_output"}, {"call_id", "c1"}, {"output", "lookup:c1"}}));
+  CHECK(input[2] == json::value(json::object{
+                        {"type", "function_call_output"}, {"call_id", "c1"}, {"output", "lookup:c1"}}));
   REQUIRE(fsm.items().size() == 3);
   CHECK(fsm.items()[1].type == run_item_type::tool_call_output);
   CHECK(fsm.items()[1].tool_name == "lookup");
 }
 
-TEST_CASE("turn_fsm: parallel calls are one run_tools action; outputs keep call order", "[agents][turn_fsm]") {
+TEST_CASE("turn_fsm: parallel calls are one run_tools action; outputs keep call order",
+          "[agents][turn_fsm]") {
   fixture f;
   auto a = test_agent({"weather", "time"});
   turn_fsm fsm(a, f.ctx, f.opts, user_input("Paris and Tokyo?"));
@@ -311,7 +325,8 @@ TEST_CASE("turn_fsm: unknown, disabled and failing tools", "[agents][turn_fsm]")
     w.responses = {response("resp_1", {call("c1", "lookup"), call("c2", "launch_rockets")})};
     w.drive(fsm);
     CHECK(w.log == strings{"agent", "model", "raw:response.completed", "usage", "tool_called(c1)", "fail"});
-    CHECK(w.error_message<model_behavior_error>() == "model called the unknown tool 'launch_rockets' (agent 'Tester')");
+    CHECK(w.error_message<model_behavior_error>() ==
+          "model called the unknown tool 'launch_rockets' (agent 'Tester')");
   }
   SECTION("return_error_to_model answers the unknown call itself") {
     f.opts.on_unknown_tool = tool_not_found_policy::return_error_to_model;
@@ -335,7 +350,8 @@ TEST_CASE("turn_fsm: unknown, disabled and failing tools", "[agents][turn_fsm]")
     w.responses = {response("resp_1", {call("c1", "lookup")})};
     w.drive(fsm);
     CHECK_FALSE(w.requests.at(0).contains("tools"));
-    CHECK(w.error_message<model_behavior_error>() == "model called the disabled tool 'lookup' of agent 'Tester'");
+    CHECK(w.error_message<model_behavior_error>() ==
+          "model called the disabled tool 'lookup' of agent 'Tester'");
   }
   SECTION("a tool's run error fails the run; the first in call order wins") {
     auto a = test_agent();
@@ -406,7 +422,8 @@ TEST_CASE("turn_fsm: stop_on_first_tool, stop_at_tools and ends_run make a tool'
   }
 }
 
-TEST_CASE("turn_fsm: tool_choice is reset after a tool ran, unless the agent keeps it", "[agents][turn_fsm]") {
+TEST_CASE("turn_fsm: tool_choice is reset after a tool ran, unless the agent keeps it",
+          "[agents][turn_fsm]") {
   fixture f;
   for (bool reset : {true, false}) {
     auto a = test_agent();
@@ -417,7 +434,8 @@ TEST_CASE("turn_fsm: tool_choice is reset after a tool ran, unless the agent kee
     w.responses = {response("resp_1", {call("c1", "lookup")}), response("resp_2", {message("msg_2", "ok")})};
     w.drive(fsm);
     REQUIRE(w.requests.size() == 2);
-    CHECK(w.requests[0].at("tool_choice") == json::value(json::object{{"type", "function"}, {"name", "lookup"}}));
+    CHECK(w.requests[0].at("tool_choice") ==
+          json::value(json::object{{"type", "function"}, {"name", "lookup"}}));
     CHECK(w.requests[1].contains("tool_choice") == !reset);
   }
 }
@@ -558,10 +576,26 @@ TEST_CASE("turn_fsm: hooks and dynamic instructions are actions in run order", "
       CHECK(m.instructions() == "dynamic #" + std::to_string(w.requests.size() + 1));
   };
   w.drive(fsm);
-  CHECK(w.log == strings{"agent", "hook:agent_start", "instructions", "hook:llm_start", "model",
-                         "raw:response.completed", "hook:llm_end", "usage", "tool_called(c1)", "tools:c1",
-                         "tool_output(c1)", "instructions", "hook:llm_start", "model", "raw:response.completed",
-                         "hook:llm_end", "usage", "message_output_created(msg_2)", "hook:agent_end", "finished"});
+  CHECK(w.log == strings{"agent",
+                         "hook:agent_start",
+                         "instructions",
+                         "hook:llm_start",
+                         "model",
+                         "raw:response.completed",
+                         "hook:llm_end",
+                         "usage",
+                         "tool_called(c1)",
+                         "tools:c1",
+                         "tool_output(c1)",
+                         "instructions",
+                         "hook:llm_start",
+                         "model",
+                         "raw:response.completed",
+                         "hook:llm_end",
+                         "usage",
+                         "message_output_created(msg_2)",
+                         "hook:agent_end",
+                         "finished"});
   CHECK(w.requests[1].at("instructions") == "dynamic #2");
 }
 
