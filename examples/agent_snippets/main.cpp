@@ -214,7 +214,7 @@ asio::awaitable<void> check_runs() {
 int main() {
   check_schemas();
   // Constructing a model does no I/O: it only checks the options and starts its client's thread.
-  expect(chat_completions_model() != nullptr, "the Chat Completions model is constructed");
+  expect(make_chat_model() != nullptr, "the Chat Completions model is constructed");
   asio::io_context ioc;
   auto done = asio::co_spawn(ioc, check_runs(), asio::use_future);
   ioc.run();

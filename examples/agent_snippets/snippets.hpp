@@ -103,7 +103,7 @@ class trace_hooks : public agents::run_hooks {
 // ---- model.cpp ----
 // A model that answers from a script: call N returns outputs[N] (a list of Responses output items).
 // model.cpp [chat_model]
-std::shared_ptr<agents::model> chat_completions_model();
+std::shared_ptr<agents::model> make_chat_model();
 
 class replay_model final : public agents::model {
  public:

@@ -2,7 +2,7 @@
 #include "agents/detail/event_queue.hpp"
 
 #include <chatkit/agents/agent_context.hpp>
-#include <chatkit/agents/errors.hpp>
+#include <chatkit/agents/error.hpp>
 
 #include <boost/asio/use_awaitable.hpp>
 

@@ -22,7 +22,7 @@
 #pragma once
 
 #include <chatkit/agents/detail/json_traits.hpp>
-#include <chatkit/agents/errors.hpp>
+#include <chatkit/agents/error.hpp>
 
 #include <boost/describe/enum_from_string.hpp>
 #include <boost/describe/enum_to_string.hpp>

@@ -3,7 +3,7 @@
 // source of bound tool parameters such as user_id (spec agent-runner.md §1.3, §5.2).
 #pragma once
 
-#include <chatkit/agents/errors.hpp>
+#include <chatkit/agents/error.hpp>
 #include <chatkit/openai/response.hpp>
 #include <chatkit/request_context.hpp>
 

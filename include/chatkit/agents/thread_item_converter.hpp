@@ -21,7 +21,7 @@
 // items passed by reference must outlive the awaited call.
 #pragma once
 
-#include <chatkit/agents/errors.hpp>
+#include <chatkit/agents/error.hpp>
 #include <chatkit/protocol/attachment.hpp>
 #include <chatkit/protocol/content.hpp>
 #include <chatkit/protocol/items.hpp>

@@ -21,7 +21,7 @@
 
 #include <chatkit/agents/context_binding.hpp>
 #include <chatkit/agents/detail/tool_invoke.hpp>
-#include <chatkit/agents/errors.hpp>
+#include <chatkit/agents/error.hpp>
 #include <chatkit/agents/json_schema.hpp>
 #include <chatkit/agents/tool.hpp>
 

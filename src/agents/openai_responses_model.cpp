@@ -8,8 +8,8 @@
 #include "agents/detail/client_stream_hop.hpp"
 #include "agents/detail/owned_client.hpp"
 
-#include <chatkit/agents/errors.hpp>
-#include <chatkit/agents/model.hpp>
+#include <chatkit/agents/error.hpp>
+#include <chatkit/agents/openai_responses_model.hpp>
 #include <chatkit/openai/client.hpp>
 #include <chatkit/openai/response_accumulator.hpp>
 

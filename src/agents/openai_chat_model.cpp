@@ -4,8 +4,8 @@
 #include "agents/detail/client_stream_hop.hpp"
 #include "agents/detail/owned_client.hpp"
 
-#include <chatkit/agents/chat_completions_model.hpp>
-#include <chatkit/agents/errors.hpp>
+#include <chatkit/agents/openai_chat_model.hpp>
+#include <chatkit/agents/error.hpp>
 #include <chatkit/openai/client.hpp>
 
 #include <boost/asio/co_spawn.hpp>

@@ -36,7 +36,16 @@
 #include <string>
 #include <vector>
 
+namespace chatkit::openai {
+class client;
+struct client_options;
+}  // namespace chatkit::openai
+
 namespace chatkit::agents {
+
+namespace detail {
+class owned_client;
+}
 
 struct chat_request_options {
   // The role of the leading message that carries `instructions`: "system" (what most compatible providers
