@@ -72,7 +72,7 @@ asio::awaitable<void> check_runs() {
   alice.user_id = "alice";
   alice.claims = {{"tenant", "acme"}, {"name", "Alice"}};
 
-  // Tools, the error sentences of spec §4, the printed stream and the hooks.
+  // Tools, the error sentences of docs/tools.md, the printed stream and the hooks.
   {
     auto model = std::make_shared<replay_model>(std::vector<json::array>{
         {function_call_item("c1", "get_weather", R"({"city":"Paris"})"),

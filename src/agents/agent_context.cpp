@@ -1,4 +1,4 @@
-// agent_context helpers (spec chatkit-protocol.md §10.1): they only enqueue; the bridge forwards.
+// agent_context helpers: they only enqueue; stream_agent_response forwards.
 #include "agents/detail/event_queue.hpp"
 
 #include <chatkit/agents/agent_context.hpp>

@@ -61,8 +61,8 @@ openai_responses_model::~openai_responses_model() {
 }
 
 boost::asio::awaitable<std::unique_ptr<model_stream>> openai_responses_model::stream(boost::json::object request) {
-  // Model calls made for agents identify themselves (spec agent-runner.md §10: the reference sends an
-  // Agents/ChatKit user agent); the client's own default stays for direct API use.
+  // Model calls made for agents identify themselves (as the Python Agents/ChatKit SDKs do with their own
+  // user agent); the client's own default stays for direct API use.
   openai::request_options ro;
   ro.extra_headers.push_back({"User-Agent", std::string(agents_user_agent)});
   auto client = client_;

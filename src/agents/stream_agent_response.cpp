@@ -1,4 +1,4 @@
-// The ChatKit bridge (spec chatkit-protocol.md §10.2). Two coroutines share one queue: the pump pulls the run
+// stream_agent_response (docs/agents.md#chatkit-stream_agent_response). Two coroutines share one queue: the pump pulls the run
 // (which also runs the tools, whose helpers push onto the same queue) and the consumer turns each message
 // into ChatKit events on the emitter. A parallel group ties their fates: a failing emitter (client gone) cancels the
 // pump, hence the model call and the tools.
@@ -75,7 +75,7 @@ class bridge {
     if (!opts_.image_url) opts_.image_url = default_image_url;
   }
 
-  // Adopts the open workflow of the previous turn (spec §10.2 "Before consuming").
+  // Adopts the open workflow of the previous turn.
   awaitable<void> adopt_workflow() {
     auto page = co_await ctx_.store.load_thread_items(ctx_.thread.id, std::nullopt, 2, cp::sort_order::desc, ctx_.caller);
     const auto& items = page.data;
@@ -217,7 +217,7 @@ class bridge {
     }
   }
 
-  // Assistant messages keep the Responses item id (spec §10.6), so deltas and the done match the added.
+  // Assistant messages keep the Responses item id, so deltas and the done match the added.
   cp::assistant_message_item assistant_message(const openai::output_item& item) const {
     cp::assistant_message_item msg;
     msg.id = item.id;

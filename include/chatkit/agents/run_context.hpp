@@ -1,6 +1,6 @@
 // run_context — the request-scoped state of one agent run, shared by tools, hooks and dynamic
 // instructions and never sent to the model. Its `caller()` is the authenticated request context: the only
-// source of bound tool parameters such as user_id (spec agent-runner.md §1.3, §5.2).
+// source of bound tool parameters such as user_id (docs/tools.md#isolation-who-a-tool-acts-for).
 #pragma once
 
 #include <chatkit/agents/error.hpp>
@@ -20,7 +20,7 @@ namespace chatkit::agents {
 class agent_context;  // the ChatKit bridge's per-turn context (chatkit/agents/agent_context.hpp)
 struct agent;
 
-// Token usage summed over every model call of a run (spec §7.1).
+// Token usage summed over every model call of a run.
 struct run_usage {
   std::int64_t requests = 0;
   std::int64_t input_tokens = 0;
@@ -35,7 +35,7 @@ struct run_usage {
   void add(const std::optional<openai::usage>& u);
 };
 
-// What a context-bound tool reports when the model tried to set a bound parameter (spec §5.2). The
+// What a context-bound tool reports when the model tried to set a bound parameter. The
 // attempt is always refused or overwritten; this record exists so it can be audited.
 struct binding_violation {
   std::string_view tool;

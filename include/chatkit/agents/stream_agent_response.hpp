@@ -1,4 +1,4 @@
-// The ChatKit bridge (spec chatkit-protocol.md §10.2, agent-runner.md §10): turns a streamed agent run into
+// stream_agent_response (docs/agents.md#chatkit-stream_agent_response): turns a streamed agent run into
 // ChatKit thread events on an event_emitter — an assistant message per model message (Responses ids,
 // content parts, text deltas, annotations), reasoning summaries as a reasoning workflow, generated images,
 // the events tools enqueue through agent_context, and a pending client_tool_call item when a tool asked for

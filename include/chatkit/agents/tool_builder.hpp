@@ -1,4 +1,4 @@
-// tool_builder — declares a tool parameter by parameter (spec agent-runner.md §5.2), for tools that have
+// tool_builder — declares a tool parameter by parameter (docs/tools.md#parameter-by-parameter-tool_builder), for tools that have
 // no argument struct. Each parameter is either shown to the model (param) or bound: hidden from the model
 // and filled from the run context at call time (bind, bind_user_id, bind_claim).
 //

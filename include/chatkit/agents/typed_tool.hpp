@@ -1,4 +1,4 @@
-// typed_tool — a function_tool whose arguments are a described C++ struct (spec agent-runner.md §5):
+// typed_tool — a function_tool whose arguments are a described C++ struct (docs/tools.md#from-a-described-struct-typed_tool):
 //
 //   struct add_task_args {
 //     std::string title;

@@ -1,5 +1,5 @@
 // openai_chat_model: the Responses → Chat request translation (exact JSON), the sans-IO synthesis of
-// Responses events from Chat chunks (spec fixtures C1/C2 and hand-made chunks), and whole runs of the real
+// Responses events from Chat chunks (the C1/C2 fixtures and hand-made chunks), and whole runs of the real
 // runner against the scripted server speaking Chat Completions.
 #include "agent_support.hpp"
 

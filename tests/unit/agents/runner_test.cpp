@@ -100,7 +100,7 @@ const json::object& input_item(const json::object& request, std::size_t i) {
 
 }  // namespace
 
-TEST_CASE("runner: T2 — a tool call, then the answer (spec fixture)", "[agents][runner]") {
+TEST_CASE("runner: T2 — a tool call, then the answer (fixture)", "[agents][runner]") {
   scripted_server server;
   server.add(exchange::sse(sse_fixture("T2_tool_then_text_1.sse"), "req_t2a"));
   server.add(exchange::sse(sse_fixture("T2_tool_then_text_2.sse"), "req_t2b"));
@@ -114,7 +114,7 @@ TEST_CASE("runner: T2 — a tool call, then the answer (spec fixture)", "[agents
   CHECK(run.final_output() == "It is 18°C in Paris.");
   CHECK(c.item_events == std::vector<std::string>{"tool_called(call_t2)", "tool_output(call_t2)",
                                                   "message_output_created(msg_t2)"});
-  // Ordering guarantee (§6): raw events of a call, then its usage and items, then tool outputs.
+  // Ordering guarantee (docs/agents.md#events): raw events of a call, then its usage and items, then tool outputs.
   REQUIRE(c.names.front() == "agent");
   const auto first_completed = std::find(c.names.begin(), c.names.end(), "raw:response.completed");
   REQUIRE(first_completed != c.names.end());

@@ -116,7 +116,7 @@ TEST_CASE("stream_agent_response: the model calls a tool, then answers — event
   f.model_server.add(exchange::sse(at::text_answer("resp_2", "msg_answer", {"It is ", "sunny."}), "r2"));
   auto a = base_agent();
   a.tools.push_back(at::simple_tool("get_weather", at::city_schema(), [](tool_context& tc, json::object) -> net::awaitable<tool_output> {
-    // Progress shown the way the spec describes: a custom workflow task, loading then complete.
+    // Progress shown the way docs/agents.md describes: a custom workflow task, loading then complete.
     auto& chat = tc.run.chatkit();
     co_await chat.add_workflow_task(cp::custom_task{"Checking the weather", std::nullopt, std::nullopt,
                                                     cp::status_indicator::loading});

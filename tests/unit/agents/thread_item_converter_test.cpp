@@ -1,4 +1,4 @@
-// thread_item_converter: one case per row of chatkit-protocol.md §10.3, the spec's worked example, and the
+// thread_item_converter: one case per rule of docs/agents.md#history-thread_item_converter, a worked example, and the
 // hooks. Items are read from their wire JSON (as a store would return them) and the output is compared as
 // parsed JSON, so member order does not matter but every member and every text does.
 #include <chatkit/agents/error.hpp>
@@ -88,7 +88,7 @@ TEST_CASE("thread_item_converter: a plain user message", "[agents][thread_item_c
              R"([{"role":"user","type":"message","content":[{"type":"input_text","text":"Hello world"}]}])");
 }
 
-TEST_CASE("thread_item_converter: the tag preamble constant is the spec's three lines",
+TEST_CASE("thread_item_converter: the tag preamble constant is three lines",
           "[agents][thread_item_converter]") {
   CHECK(chatkit::agents::tag_preamble == std::string_view(json::parse(preamble_json).as_string()));
   CHECK(chatkit::agents::tag_preamble.back() != '\n');
@@ -424,7 +424,7 @@ TEST_CASE("thread_item_converter: end_of_turn converts to nothing", "[agents][th
 // ---- whole threads
 // -------------------------------------------------------------------------------------------
 
-TEST_CASE("thread_item_converter: the spec's worked example", "[agents][thread_item_converter]") {
+TEST_CASE("thread_item_converter: a worked example", "[agents][thread_item_converter]") {
   struct example_converter : thread_item_converter {
     awaitable<json::object> tag_to_message_content(const chatkit::protocol::input_tag&) override {
       co_return json::object{{"type", "input_text"}, {"text", "<whatever tag_to_message_content returned>"}};
@@ -440,7 +440,7 @@ TEST_CASE("thread_item_converter: the spec's worked example", "[agents][thread_i
           "content":[{"type":"output_text","text":"Hello","annotations":[]}]})"),
        item(R"({"type":"client_tool_call","id":"tc_1","thread_id":"thr_1","created_at":"2026-11-25T10:00:02",
           "status":"completed","call_id":"call_1","name":"f","arguments":{"a":1},"output":{"ok":true}})")});
-  // Verbatim from chatkit-protocol.md §10.3.
+  // The expected model input, written out in full.
   check_json(out, R"([{"role":"user","type":"message","content":[{"type":"input_text","text":"Hi @Ada"}]},
  {"role":"user","type":"message","content":[{"type":"input_text","text":"# User-provided context for @-mentions\n- When referencing resolved entities, use their canonical names **without** '@'.\n- The '@' form appears only in user text and should not be echoed."},{"type":"input_text","text":"<whatever tag_to_message_content returned>"}]},
  {"type":"message","role":"assistant","content":[{"type":"output_text","text":"Hello","annotations":[],"logprobs":null}]},
