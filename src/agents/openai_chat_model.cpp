@@ -338,7 +338,7 @@ void chat_event_synthesizer::ensure_created(std::vector<openai::response_event>&
   created_ = true;
   if (id_.empty()) {
     // Some compatible servers omit the completion id; item ids derive from it, so it must not be empty
-    // (the ChatKit bridge uses the message item id as the thread item id).
+    // (stream_agent_response uses the message item id as the thread item id).
     std::random_device rd;
     std::mt19937_64 gen((std::uint64_t{rd()} << 32) ^ rd());
     static constexpr char hex[] = "0123456789abcdef";

@@ -68,9 +68,9 @@ cp::output_text convert_part(const openai::content_part& p, bool with_annotation
 
 std::string default_image_url(std::string_view b64) { return "data:image/png;base64," + std::string(b64); }
 
-class bridge {
+class streamer {
  public:
-  bridge(agent_context& ctx, server::event_emitter& out, bridge_options opts)
+  streamer(agent_context& ctx, server::event_emitter& out, stream_agent_response_options opts)
       : ctx_(ctx), out_(out), opts_(std::move(opts)) {
     if (!opts_.image_url) opts_.image_url = default_image_url;
   }
@@ -317,7 +317,7 @@ class bridge {
 
   agent_context& ctx_;
   server::event_emitter& out_;
-  bridge_options opts_;
+  stream_agent_response_options opts_;
   std::string stored_workflow_id_;
   std::string current_tool_call_;
   std::string current_item_id_;
@@ -329,8 +329,8 @@ class bridge {
 }  // namespace
 
 awaitable<void> stream_agent_response(agent_context& ctx, run_stream& run, server::event_emitter& out,
-                                      bridge_options options) {
-  bridge b(ctx, out, std::move(options));
+                                      stream_agent_response_options options) {
+  streamer b(ctx, out, std::move(options));
   co_await b.adopt_workflow();
   ctx.attach_queue(std::make_unique<detail::event_queue>(co_await asio::this_coro::executor));
   auto& q = ctx.queue();

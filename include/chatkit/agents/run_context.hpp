@@ -17,7 +17,7 @@
 
 namespace chatkit::agents {
 
-class agent_context;  // the ChatKit bridge's per-turn context (chatkit/agents/agent_context.hpp)
+class agent_context;  // the per-turn context of stream_agent_response (chatkit/agents/agent_context.hpp)
 struct agent;
 
 // Token usage summed over every model call of a run.
@@ -56,8 +56,8 @@ class run_context {
   // The authenticated caller. Bound tool parameters read it at call time.
   const request_context& caller() const noexcept { return *caller_; }
 
-  // The ChatKit bridge's context (thread, store, workflow helpers). Throws user_error when the run is
-  // not bridged to a ChatKit stream.
+  // The ChatKit turn's context (thread, store, workflow helpers). Throws user_error when the run is
+  // not streamed to ChatKit (stream_agent_response).
   agent_context& chatkit() const;
   bool has_chatkit() const noexcept { return chatkit_ != nullptr; }
 

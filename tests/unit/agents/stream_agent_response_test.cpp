@@ -1,4 +1,4 @@
-// Full ChatKit exchanges through agent_server (server core + runner + bridge) against the scripted
+// Full ChatKit exchanges through agent_server (server core + runner + stream_agent_response) against the scripted
 // OpenAI-compatible server on loopback: event sequences, persisted items, client tool round trips,
 // workflows, reasoning, annotations, cancellation and isolation of bound tool parameters.
 #include "agent_support.hpp"
