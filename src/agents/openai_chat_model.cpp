@@ -619,18 +619,11 @@ openai_chat_model::~openai_chat_model() {
 asio::awaitable<std::unique_ptr<model_stream>> openai_chat_model::stream(json::object request) {
   // Translated before any I/O so an untranslatable request fails without a network call.
   auto body = to_chat_request(request, options_.request);
-  openai::request_options ro;
-  ro.extra_headers.push_back({"User-Agent", std::string(agents_user_agent)});
-  auto client = client_;
-  auto ex = client->get_executor();
-  auto s = co_await asio::co_spawn(
-      ex,
-      [client, body = std::move(body),
-       ro = std::move(ro)]() mutable -> asio::awaitable<std::shared_ptr<openai::chat_stream>> {
-        co_return std::make_shared<openai::chat_stream>(
-            co_await client->stream_chat_completion(std::move(body), std::move(ro)));
-      },
-      asio::use_awaitable);
+  auto s = co_await detail::open_on_client<openai::chat_stream>(
+      client_, [body = std::move(body)](const openai::client& c, openai::request_options ro) mutable {
+        return c.stream_chat_completion(std::move(body), std::move(ro));
+      });
+  const auto ex = client_->get_executor();
   // Read after the hop completed: the completion happens-after the stream was created on the client's side.
   auto request_id = s->request_id();
   co_return std::make_unique<chat_completions_stream>(ex, std::move(s), std::move(request_id));

@@ -16,7 +16,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-
 namespace chatkit::agents {
 
 namespace asio = boost::asio;
@@ -60,22 +59,13 @@ openai_responses_model::~openai_responses_model() {
   client_.reset();  // the owned client (if any) is destroyed on its own thread by owned_'s destructor
 }
 
-boost::asio::awaitable<std::unique_ptr<model_stream>> openai_responses_model::stream(boost::json::object request) {
-  // Model calls made for agents identify themselves (as the Python Agents/ChatKit SDKs do with their own
-  // user agent); the client's own default stays for direct API use.
-  openai::request_options ro;
-  ro.extra_headers.push_back({"User-Agent", std::string(agents_user_agent)});
-  auto client = client_;
-  auto ex = client->get_executor();
-  auto s = co_await asio::co_spawn(
-      ex,
-      [client, request = std::move(request), ro = std::move(ro)]() mutable
-      -> asio::awaitable<std::shared_ptr<openai::responses_stream>> {
-        co_return std::make_shared<openai::responses_stream>(
-            co_await client->stream_response(std::move(request), std::move(ro)));
-      },
-      asio::use_awaitable);
-  co_return std::make_unique<openai_stream>(ex, std::move(s));
+boost::asio::awaitable<std::unique_ptr<model_stream>> openai_responses_model::stream(
+    boost::json::object request) {
+  auto s = co_await detail::open_on_client<openai::responses_stream>(
+      client_, [request = std::move(request)](const openai::client& c, openai::request_options ro) mutable {
+        return c.stream_response(std::move(request), std::move(ro));
+      });
+  co_return std::make_unique<openai_stream>(client_->get_executor(), std::move(s));
 }
 
 }  // namespace chatkit::agents

@@ -169,6 +169,7 @@ class tool_builder {
   void add_param(std::string name, boost::json::object schema);
   tool_builder& add_binding(context_binding binding, boost::json::object schema);
   boost::json::object full_schema() const;
+  boost::json::object object_schema(bool with_bound) const;
   function_tool finish(tool_handler invoke) const;
 
   std::string name_;
