@@ -13,6 +13,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 
+#include <catch2/catch.hpp>
+
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -232,6 +234,25 @@ inline json::object city_schema() {
   return json::
       parse(R"({"type":"object","properties":{"city":{"type":"string"}},"required":["city"],"additionalProperties":false})")
           .as_object();
+}
+
+// The agent and the tool most runs use: get_weather for Paris answers {"temp_c":18}.
+inline agent weather_agent(function_tool tool) {
+  agent a;
+  a.name = "Weather";
+  a.instructions = std::string("Answer about the weather.");
+  a.model = "gpt-test";
+  a.tools.push_back(std::move(tool));
+  return a;
+}
+
+inline function_tool weather_tool(int* calls = nullptr) {
+  return simple_tool("get_weather", city_schema(),
+                     [calls](tool_context&, json::object args) -> net::awaitable<tool_output> {
+                       if (calls) ++*calls;
+                       CHECK(args.at("city") == "Paris");
+                       co_return json::object{{"temp_c", 18}};
+                     });
 }
 
 }  // namespace chatkit::agents::test
