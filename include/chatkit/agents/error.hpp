@@ -9,7 +9,7 @@
 //     if (e.code() == agents::errc::max_turns_exceeded) ...  // or catch (const agents::max_turns_exceeded&)
 //   }
 //
-// what() is the message alone (no category suffix), exactly as before the codes existed.
+// what() is the message alone, without the " [chatkit.agents:N]" suffix system_error would append.
 #pragma once
 
 #include <boost/system/error_code.hpp>
