@@ -1,7 +1,7 @@
 // Agent overhead per text delta, without the network: an in-memory model replays a streamed answer of N
 // deltas (already-typed Responses events, as the client's parser would hand them over), and we measure
 //   1. the runner alone (run_streamed → next() until the end), and
-//   2. a full ChatKit turn through agent_server (history load + conversion, runner, bridge, event pipeline,
+//   2. a full ChatKit turn through agent_server (history load + conversion, runner, stream_agent_response, event pipeline,
 //      memory store, SSE framing into a discarding sink).
 // Prints deltas/s and heap allocations per delta. Nothing is asserted. Usage: bench_agents [rounds] [deltas]
 #include "common/alloc_counter.hpp"

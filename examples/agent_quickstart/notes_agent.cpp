@@ -1,6 +1,7 @@
 #include "notes_agent.hpp"
 
 #include <chatkit/agents/context_binding.hpp>
+#include <chatkit/agents/openai_responses_model.hpp>
 #include <chatkit/agents/typed_tool.hpp>
 
 

@@ -1,5 +1,5 @@
 // docs/agents.md: tools that talk to the ChatKit UI (workflows, widgets, client tool calls), and the
-// ChatKit side of a run (agent_server customisation, the bridge in your own server, the history converter).
+// ChatKit side of a run (agent_server customisation, stream_agent_response in your own server, the history converter).
 #include "snippets.hpp"
 
 #include <chatkit/agents/agent_context.hpp>
@@ -98,8 +98,8 @@ class support_server : public agents::agent_server {
 };
 // [agent_server_subclass]
 
-// [own_bridge]
-// The bridge inside your own chatkit_server, when agent_server's turn is not the one you want.
+// [own_stream_agent_response]
+// stream_agent_response inside your own chatkit_server, when agent_server's turn is not the one you want.
 class my_bot : public chatkit::server::chatkit_server {
  public:
   my_bot(std::shared_ptr<chatkit::store::store> store, agents::agent a, std::shared_ptr<agents::model> model)
@@ -126,7 +126,7 @@ class my_bot : public chatkit::server::chatkit_server {
   agents::agent agent_;
   std::shared_ptr<agents::model> model_;
 };
-// [own_bridge]
+// [own_stream_agent_response]
 
 // [converter]
 // Attachments have no default conversion: say how your files reach the model.

@@ -72,7 +72,7 @@ asio::awaitable<void> check_runs() {
   alice.user_id = "alice";
   alice.claims = {{"tenant", "acme"}, {"name", "Alice"}};
 
-  // Tools, the error sentences of spec §4, the printed stream and the hooks.
+  // Tools, the error sentences of docs/tools.md, the printed stream and the hooks.
   {
     auto model = std::make_shared<replay_model>(std::vector<json::array>{
         {function_call_item("c1", "get_weather", R"({"city":"Paris"})"),
@@ -214,7 +214,7 @@ asio::awaitable<void> check_runs() {
 int main() {
   check_schemas();
   // Constructing a model does no I/O: it only checks the options and starts its client's thread.
-  expect(chat_completions_model() != nullptr, "the Chat Completions model is constructed");
+  expect(make_chat_model() != nullptr, "the Chat Completions model is constructed");
   asio::io_context ioc;
   auto done = asio::co_spawn(ioc, check_runs(), asio::use_future);
   ioc.run();

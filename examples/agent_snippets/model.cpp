@@ -2,7 +2,7 @@
 // handy for testing an agent without a network — and is what main.cpp runs the other snippets against.
 #include "snippets.hpp"
 
-#include <chatkit/agents/chat_completions_model.hpp>
+#include <chatkit/agents/openai_chat_model.hpp>
 #include <chatkit/openai/client_options.hpp>
 #include <chatkit/openai/responses_decoder.hpp>
 
@@ -123,7 +123,7 @@ asio::awaitable<std::unique_ptr<agents::model_stream>> replay_model::stream(json
 // [chat_model]
 // The same agent over Chat Completions (providers that only speak /chat/completions): requests are
 // translated from the Responses form the runner builds, chunks become Responses events.
-std::shared_ptr<agents::model> chat_completions_model() {
+std::shared_ptr<agents::model> make_chat_model() {
   chatkit::openai::client_options options;  // OPENAI_API_KEY / OPENAI_BASE_URL from the environment
   options.api_key = "sk-not-used-here";     // set explicitly only so this snippet runs anywhere
   return std::make_shared<agents::openai_chat_model>(std::move(options),

@@ -1,7 +1,7 @@
 // docs/agents.md: agents, runs, events, hooks, cancellation and errors.
 #include "snippets.hpp"
 
-#include <chatkit/agents/errors.hpp>
+#include <chatkit/agents/error.hpp>
 #include <chatkit/openai/error.hpp>
 
 #include <boost/asio/steady_timer.hpp>
@@ -128,7 +128,7 @@ asio::awaitable<std::string> answer_or_apology(const agents::agent& a, std::stri
   } catch (const agents::max_turns_exceeded& e) {  // the model kept calling tools
     co_return "I gave up after " + std::to_string(e.max_turns()) + " steps.";
   } catch (const agents::model_response_error& e) {  // response.failed / response.incomplete
-    co_return "The model stopped (" + e.status() + (e.code().empty() ? "" : ", " + e.code()) + ").";
+    co_return "The model stopped (" + e.status() + (e.reason().empty() ? "" : ", " + e.reason()) + ").";
   } catch (const agents::model_behavior_error& e) {  // unknown tool, refusal, no terminal event
     co_return std::string("The model misbehaved: ") + e.what();
   } catch (const agents::tool_timeout_error& e) {  // a raise_exception tool ran out of time

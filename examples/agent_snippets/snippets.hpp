@@ -103,7 +103,7 @@ class trace_hooks : public agents::run_hooks {
 // ---- model.cpp ----
 // A model that answers from a script: call N returns outputs[N] (a list of Responses output items).
 // model.cpp [chat_model]
-std::shared_ptr<agents::model> chat_completions_model();
+std::shared_ptr<agents::model> make_chat_model();
 
 class replay_model final : public agents::model {
  public:
@@ -122,7 +122,7 @@ json::object function_call_item(std::string call_id, std::string name, std::stri
 agents::function_tool search_docs_tool();
 agents::function_tool show_task_card_tool();
 agents::function_tool get_selection_tool();
-// The two servers of the page (support_server: an agent_server subclass; my_bot: the bridge by hand).
+// The two servers of the page (support_server: an agent_server subclass; my_bot: stream_agent_response by hand).
 std::vector<std::shared_ptr<chatkit::server::chatkit_server>> make_servers(
     std::shared_ptr<chatkit::store::store> store, std::shared_ptr<agents::model> model);
 

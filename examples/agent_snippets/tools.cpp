@@ -2,7 +2,7 @@
 #include "snippets.hpp"
 
 #include <chatkit/agents/context_binding.hpp>
-#include <chatkit/agents/errors.hpp>
+#include <chatkit/agents/error.hpp>
 #include <chatkit/agents/tool_builder.hpp>
 #include <chatkit/agents/typed_tool.hpp>
 

@@ -1,8 +1,8 @@
-// agent_context helpers (spec chatkit-protocol.md §10.1): they only enqueue; the bridge forwards.
-#include "event_queue.hpp"
+// agent_context helpers: they only enqueue; stream_agent_response forwards.
+#include "agents/detail/event_queue.hpp"
 
 #include <chatkit/agents/agent_context.hpp>
-#include <chatkit/agents/errors.hpp>
+#include <chatkit/agents/error.hpp>
 
 #include <boost/asio/use_awaitable.hpp>
 
@@ -13,11 +13,11 @@ using boost::asio::awaitable;
 
 namespace detail {
 
-awaitable<void> event_queue::push(bridge_message m) {
+awaitable<void> event_queue::push(queue_message m) {
   co_await channel_.async_send(boost::system::error_code{}, std::move(m), boost::asio::use_awaitable);
 }
 
-awaitable<bridge_message> event_queue::pop() {
+awaitable<queue_message> event_queue::pop() {
   co_return co_await channel_.async_receive(boost::asio::use_awaitable);
 }
 
@@ -32,11 +32,17 @@ detail::event_queue& agent_context::queue() {
   return *queue_;
 }
 
-void agent_context::attach_queue(std::unique_ptr<detail::event_queue> q) { queue_ = std::move(q); }
+void agent_context::attach_queue(std::unique_ptr<detail::event_queue> q) {
+  queue_ = std::move(q);
+}
 
-std::string agent_context::new_item_id(store::id_kind kind) { return store.generate_item_id(kind, thread, caller); }
+std::string agent_context::new_item_id(store::id_kind kind) {
+  return store.generate_item_id(kind, thread, caller);
+}
 
-awaitable<void> agent_context::stream(cp::stream_event event) { co_await queue().push(std::move(event)); }
+awaitable<void> agent_context::stream(cp::stream_event event) {
+  co_await queue().push(std::move(event));
+}
 
 awaitable<void> agent_context::stream_widget(cp::widget_root widget, std::optional<std::string> copy_text) {
   cp::widget_item item;
@@ -77,7 +83,8 @@ awaitable<void> agent_context::add_workflow_task(cp::task task) {
     co_await stream(cp::item_added_event{*workflow_item});
   } else {
     co_await stream(cp::item_updated_event{
-        workflow_item->id, cp::workflow_task_added{static_cast<std::int64_t>(wf.tasks.size() - 1), std::move(task)}});
+        workflow_item->id,
+        cp::workflow_task_added{static_cast<std::int64_t>(wf.tasks.size() - 1), std::move(task)}});
   }
 }
 
@@ -87,8 +94,8 @@ awaitable<void> agent_context::update_workflow_task(cp::task task, std::size_t i
   if (index >= tasks.size())
     throw user_error("update_workflow_task: index " + std::to_string(index) + " is out of range");
   tasks[index] = task;
-  co_await stream(
-      cp::item_updated_event{workflow_item->id, cp::workflow_task_updated{static_cast<std::int64_t>(index), std::move(task)}});
+  co_await stream(cp::item_updated_event{
+      workflow_item->id, cp::workflow_task_updated{static_cast<std::int64_t>(index), std::move(task)}});
 }
 
 awaitable<void> agent_context::end_workflow(std::optional<cp::workflow_summary> summary, bool expanded) {
@@ -106,7 +113,8 @@ awaitable<void> agent_context::end_workflow(std::optional<cp::workflow_summary> 
 }
 
 void agent_context::request_client_tool_call(std::string name, boost::json::object arguments) {
-  if (client_tool_call) throw user_error("only one client tool call per turn ('" + client_tool_call->name + "' is pending)");
+  if (client_tool_call)
+    throw user_error("only one client tool call per turn ('" + client_tool_call->name + "' is pending)");
   client_tool_call = client_tool_call_request{std::move(name), std::move(arguments)};
 }
 

@@ -20,7 +20,9 @@ agent_server::agent_server(std::shared_ptr<store::store> store, agents::agent a,
   for (const auto& t : agent_.tools) t.check();
 }
 
-awaitable<agents::agent> agent_server::agent_for(const server::respond_args&) { co_return agent_; }
+awaitable<agents::agent> agent_server::agent_for(const server::respond_args&) {
+  co_return agent_;
+}
 
 awaitable<boost::json::array> agent_server::input_for(const server::respond_args& args) {
   auto page = co_await store().load_thread_items(args.thread.id, std::nullopt, options_.history_limit,
@@ -57,7 +59,7 @@ awaitable<void> agent_server::respond(server::respond_args args, server::event_e
     auto input = co_await input_for(args);
     auto a = co_await agent_for(args);
     auto run = run_streamed(std::move(a), std::move(input), ctx, options_.run);
-    co_await stream_agent_response(chatkit_ctx, run, out, options_.bridge);
+    co_await stream_agent_response(chatkit_ctx, run, out, options_.stream_options);
   } catch (...) {
     failure = std::current_exception();
   }

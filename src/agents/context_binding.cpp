@@ -1,4 +1,4 @@
-// bind_context: the single mechanism for parameters the server fills from the run context (spec §5.2).
+// bind_context: the single mechanism for parameters the server fills from the run context (docs/tools.md#isolation-who-a-tool-acts-for).
 #include <chatkit/agents/context_binding.hpp>
 
 #include <chatkit/agents/json_schema.hpp>
@@ -66,7 +66,7 @@ void reject_nested_mentions(const json::value& v, std::string_view name, const s
 
 boost::asio::awaitable<tool_output> invoke_bound(std::shared_ptr<const bound_tool_state> state,
                                                  tool_context& ctx, json::object args) {
-  // Defense in depth (spec §5.2 rule 2): strict mode should already keep the model from producing these.
+  // Defense in depth: strict mode should already keep the model from producing these.
   for (const context_binding& b : state->bindings) {
     if (!args.contains(b.name)) continue;
     const bool overwrite = state->policy == bound_argument_policy::overwrite;

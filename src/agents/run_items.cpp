@@ -1,4 +1,4 @@
-// Run items, run events and the model-visible tool error sentences (spec agent-runner.md §4, §6).
+// Run items, run events and the model-visible tool error sentences (docs/agents.md#events, docs/tools.md#tool-errors-what-the-model-sees).
 #include <chatkit/agents/runner.hpp>
 
 namespace chatkit::agents {

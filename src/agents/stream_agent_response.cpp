@@ -1,8 +1,8 @@
-// The ChatKit bridge (spec chatkit-protocol.md §10.2). Two coroutines share one queue: the pump pulls the run
+// stream_agent_response (docs/agents.md#chatkit-stream_agent_response). Two coroutines share one queue: the pump pulls the run
 // (which also runs the tools, whose helpers push onto the same queue) and the consumer turns each message
 // into ChatKit events on the emitter. A parallel group ties their fates: a failing emitter (client gone) cancels the
 // pump, hence the model call and the tools.
-#include "event_queue.hpp"
+#include "agents/detail/event_queue.hpp"
 
 #include <chatkit/agents/stream_agent_response.hpp>
 
@@ -68,14 +68,14 @@ cp::output_text convert_part(const openai::content_part& p, bool with_annotation
 
 std::string default_image_url(std::string_view b64) { return "data:image/png;base64," + std::string(b64); }
 
-class bridge {
+class streamer {
  public:
-  bridge(agent_context& ctx, server::event_emitter& out, bridge_options opts)
+  streamer(agent_context& ctx, server::event_emitter& out, stream_agent_response_options opts)
       : ctx_(ctx), out_(out), opts_(std::move(opts)) {
     if (!opts_.image_url) opts_.image_url = default_image_url;
   }
 
-  // Adopts the open workflow of the previous turn (spec §10.2 "Before consuming").
+  // Adopts the open workflow of the previous turn.
   awaitable<void> adopt_workflow() {
     auto page = co_await ctx_.store.load_thread_items(ctx_.thread.id, std::nullopt, 2, cp::sort_order::desc, ctx_.caller);
     const auto& items = page.data;
@@ -217,7 +217,7 @@ class bridge {
     }
   }
 
-  // Assistant messages keep the Responses item id (spec §10.6), so deltas and the done match the added.
+  // Assistant messages keep the Responses item id, so deltas and the done match the added.
   cp::assistant_message_item assistant_message(const openai::output_item& item) const {
     cp::assistant_message_item msg;
     msg.id = item.id;
@@ -317,7 +317,7 @@ class bridge {
 
   agent_context& ctx_;
   server::event_emitter& out_;
-  bridge_options opts_;
+  stream_agent_response_options opts_;
   std::string stored_workflow_id_;
   std::string current_tool_call_;
   std::string current_item_id_;
@@ -329,8 +329,8 @@ class bridge {
 }  // namespace
 
 awaitable<void> stream_agent_response(agent_context& ctx, run_stream& run, server::event_emitter& out,
-                                      bridge_options options) {
-  bridge b(ctx, out, std::move(options));
+                                      stream_agent_response_options options) {
+  streamer b(ctx, out, std::move(options));
   co_await b.adopt_workflow();
   ctx.attach_queue(std::make_unique<detail::event_queue>(co_await asio::this_coro::executor));
   auto& q = ctx.queue();

@@ -1,6 +1,6 @@
 #include <chatkit/agents/thread_item_converter.hpp>
 
-#include "python_json.hpp"
+#include "agents/detail/python_json.hpp"
 
 #include <chatkit/protocol/json_io.hpp>
 
@@ -24,7 +24,7 @@ json::object user_message(json::array content) {
   return json::object{{"role", "user"}, {"type", "message"}, {"content", std::move(content)}};
 }
 
-// The reference treats an empty string like a missing one (Python truthiness) everywhere below.
+// The Python SDK treats an empty string like a missing one (Python truthiness) everywhere below.
 bool has_text(const std::optional<std::string>& s) {
   return s && !s->empty();
 }
@@ -161,7 +161,7 @@ awaitable<void> thread_item_converter::assistant_message_to_input(
     const protocol::assistant_message_item& item, json::array& out) {
   json::array content;
   for (const auto& part : item.content) {
-    // The reference dumps an openai ResponseOutputText, hence logprobs: null; annotations are not replayed.
+    // The Python SDK dumps an openai ResponseOutputText, hence logprobs: null; annotations are not replayed.
     content.push_back(json::object{
         {"type", "output_text"}, {"text", part.text}, {"annotations", json::array{}}, {"logprobs", nullptr}});
   }

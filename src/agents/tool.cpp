@@ -3,7 +3,7 @@
 #include <chatkit/agents/json_schema.hpp>
 #include <chatkit/agents/tool.hpp>
 
-#include "python_json.hpp"
+#include "agents/detail/python_json.hpp"
 
 namespace chatkit::agents {
 

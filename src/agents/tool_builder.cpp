@@ -91,10 +91,11 @@ tool_builder& tool_builder::on_bound_argument(bound_argument_policy policy) {
   return *this;
 }
 
-json::object tool_builder::full_schema() const {
+json::object tool_builder::object_schema(bool with_bound) const {
   json::object properties;
   json::array required;
   for (const parameter& p : params_) {
+    if (p.bound && !with_bound) continue;
     properties[p.name] = p.schema;
     required.emplace_back(p.name);
   }
@@ -104,18 +105,11 @@ json::object tool_builder::full_schema() const {
           {"additionalProperties", false}};
 }
 
+json::object tool_builder::full_schema() const {
+  return object_schema(true);
+}
 json::object tool_builder::model_schema() const {
-  json::object properties;
-  json::array required;
-  for (const parameter& p : params_) {
-    if (p.bound) continue;
-    properties[p.name] = p.schema;
-    required.emplace_back(p.name);
-  }
-  return {{"type", "object"},
-          {"properties", std::move(properties)},
-          {"required", std::move(required)},
-          {"additionalProperties", false}};
+  return object_schema(false);
 }
 
 function_tool tool_builder::finish(tool_handler invoke) const {

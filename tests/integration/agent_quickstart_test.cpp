@@ -35,7 +35,7 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// One streamed Responses answer in the exact wire format (openai-streaming.md §3): sequence numbers, the
+// One streamed Responses answer in the exact wire format (as the Responses API streams it): sequence numbers, the
 // item/part events, and response.completed carrying the output.
 class responses_sse {
  public:
@@ -320,7 +320,7 @@ TEST_CASE("agent quickstart: a user-bound typed tool over HTTP", "[integration][
   requests = app.model_server.requests();
   REQUIRE(requests.size() == 4);
   const std::string refusal = tool_output_in(requests[3].json().as_object(), "call_2");
-  CHECK(refusal.starts_with("Tool call failed; fix the arguments and try again. Error: "));  // spec §4
+  CHECK(refusal.starts_with("Tool call failed; fix the arguments and try again. Error: "));  // docs/tools.md#tool-errors-what-the-model-sees
   CHECK(refusal.find(agents::bound_parameter_refusal("user_id")) != std::string::npos);
   CHECK(refusal.find("someone-else") == std::string::npos);
   CHECK(app.notes->list("someone-else").empty());

@@ -1,4 +1,4 @@
-// agent — what to ask the model and with which tools (spec agent-runner.md §1.1). A plain value: build it
+// agent — what to ask the model and with which tools (docs/agents.md#the-agent). A plain value: build it
 // once at start-up and run it for every request; nothing request-specific lives in it.
 //
 //   agents::agent a{.name = "Helper", .instructions = "Be brief.", .model = "gpt-4.1-mini",
@@ -25,7 +25,7 @@ namespace chatkit::agents {
 // Re-evaluated before every model call, so it may depend on the caller or on state.
 using dynamic_instructions = std::function<boost::asio::awaitable<std::string>(run_context&, const agent&)>;
 
-// Whether tool results end the run (spec §3.5). Applies to function tools.
+// Whether tool results end the run (docs/agents.md#the-turn-state-machine). Applies to function tools.
 struct run_llm_again {};      // default: tool outputs go back to the model
 struct stop_on_first_tool {};  // the first tool's output (call order) is the final output
 struct stop_at_tools {         // the first output of a listed tool is the final output

@@ -1,7 +1,7 @@
-// agent_context — what a tool sees of the ChatKit turn it runs in (spec chatkit-protocol.md §10.1): the
-// thread, the store, the authenticated caller, and helpers that put ChatKit events on the stream (progress
-// as workflow tasks, widgets, a client tool call that hands the turn to the browser). Helpers enqueue; the
-// bridge (stream_agent_response) merges the queue with the model's events in arrival order.
+// agent_context — what a tool sees of the ChatKit turn it runs in (docs/agents.md#tools-that-drive-the-ui):
+// the thread, the store, the authenticated caller, and helpers that put ChatKit events on the stream
+// (progress as workflow tasks, widgets, a client tool call that hands the turn to the browser). Helpers
+// enqueue; the stream_agent_response merges the queue with the model's events in arrival order.
 //
 //   co_await c.run.chatkit().add_workflow_task(protocol::custom_task{.title = "Searching tasks…",
 //                                                                     .status_indicator = loading});
@@ -47,7 +47,7 @@ class agent_context {
   const request_context& caller;
   std::optional<std::string> previous_response_id;
 
-  // Mutable slots (spec §10.1).
+  // Mutable slots.
   std::optional<client_tool_call_request> client_tool_call;
   std::optional<protocol::workflow_item> workflow_item;
   std::optional<protocol::generated_image_item> generated_image_item;
@@ -75,7 +75,7 @@ class agent_context {
   // A new item id from the store's generator.
   std::string new_item_id(store::id_kind kind);
 
-  // ---- used by the bridge ----
+  // ---- used by stream_agent_response ----
   detail::event_queue& queue();
   void attach_queue(std::unique_ptr<detail::event_queue> q);
 

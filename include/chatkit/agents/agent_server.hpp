@@ -1,7 +1,7 @@
 // agent_server — a complete ChatKit server whose answers come from an agent: each turn loads the thread's
 // history, converts it to model input (thread_item_converter), runs the agent with the caller bound into
-// its run_context, and streams the run through the bridge. Tools see the caller via run_context::caller()
-// and the ChatKit turn via run_context::chatkit().
+// its run_context, and streams the run through stream_agent_response. Tools see the caller via
+// run_context::caller() and the ChatKit turn via run_context::chatkit().
 //
 //   auto model = std::make_shared<agents::openai_responses_model>(openai::client_options{});  // env key/URL
 //   auto bot = std::make_shared<agents::agent_server>(store, my_agent,
@@ -26,13 +26,14 @@
 namespace chatkit::agents {
 
 struct agent_server_options {
-  run_options run;                // the model (required), max_turns, settings, hooks, ...
-  std::size_t history_limit = 100;  // newest thread items given to the model each turn
+  run_options run;                                   // the model (required), max_turns, settings, hooks, ...
+  std::size_t history_limit = 100;                   // newest thread items given to the model each turn
   std::shared_ptr<thread_item_converter> converter;  // default: thread_item_converter
-  agents::bridge_options bridge;
+  stream_agent_response_options stream_options;      // generated-image URLs, expected partial images
   server::server_options server;
   std::shared_ptr<store::attachment_store> attachments;
-  // Attempts of the model to set a bound tool parameter (empty: one line on stderr). They are refused either way.
+  // Attempts of the model to set a bound tool parameter (empty: one line on stderr). They are refused either
+  // way.
   binding_violation_logger on_binding_violation;
   // A turn that failed (the client gets a generic stream.error): log it here. Not called for a client that
   // went away.

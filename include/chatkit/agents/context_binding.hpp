@@ -1,5 +1,5 @@
 // bind_context — hides parameters of a tool from the model and fills them from the run context at call
-// time (spec agent-runner.md §5.2). It wraps any function_tool (typed tools, builder tools, MCP tools):
+// time (docs/tools.md#isolation-who-a-tool-acts-for). It wraps any function_tool (typed tools, builder tools, MCP tools):
 //
 //   auto tool = agents::bind_context(get_orders_full, {agents::bind_user_id()});
 //   // tool.parameters has no "user_id"; each call gets user_id = run.caller().user_id of THAT call.
@@ -31,7 +31,7 @@ struct context_binding {
 
 // What to do when the model's arguments contain a bound parameter anyway.
 enum class bound_argument_policy {
-  refuse,     // the call fails with a tool_argument_error the model sees (spec §5.2 rule 2; default)
+  refuse,     // the call fails with a tool_argument_error the model sees (default)
   overwrite,  // the model's value is dropped and replaced by the bound one
 };
 

@@ -1,4 +1,4 @@
-// The typed JSON mapping of tool arguments (spec agent-runner.md §5): strict-mode JSON schemas generated
+// The typed JSON mapping of tool arguments (docs/tools.md#from-a-described-struct-typed_tool): strict-mode JSON schemas generated
 // from C++ types described with Boost.Describe, a normaliser for schemas written by hand, a validator
 // that names the first violation with a JSON path, and decode/encode between JSON and the C++ types.
 //
@@ -22,7 +22,7 @@
 #pragma once
 
 #include <chatkit/agents/detail/json_traits.hpp>
-#include <chatkit/agents/errors.hpp>
+#include <chatkit/agents/error.hpp>
 
 #include <boost/describe/enum_from_string.hpp>
 #include <boost/describe/enum_to_string.hpp>
@@ -50,7 +50,7 @@ struct field_doc {
   std::string_view description;
 };
 
-// Normalises a schema written by hand to strict form (spec §5.1 step 5): every object schema gets
+// Normalises a schema written by hand to strict form: every object schema gets
 // "additionalProperties": false, "properties" (empty when absent) and "required" = all property names in
 // property order; a null "default" is dropped; the empty schema becomes the empty object schema. Recurses
 // into properties, items, anyOf, oneOf, allOf, $defs and definitions. Throws user_error when an object

@@ -1,6 +1,6 @@
-// The model interface the runner talks to: one streamed Responses call. openai_responses_model adapts
-// chatkit::openai::client (any compatible base URL); tests and other providers implement the two small
-// interfaces themselves.
+// The model interface the runner talks to: one streamed Responses call. openai_responses_model
+// (openai_responses_model.hpp) and openai_chat_model (openai_chat_model.hpp) adapt chatkit::openai::client;
+// tests and other providers implement the two small interfaces themselves.
 #pragma once
 
 #include <chatkit/openai/response.hpp>
@@ -13,16 +13,7 @@
 #include <optional>
 #include <string_view>
 
-namespace chatkit::openai {
-class client;
-struct client_options;
-}
-
 namespace chatkit::agents {
-
-namespace detail {
-class owned_client;
-}
 
 // One model call's event stream. Implementations must honour the awaiting coroutine's cancellation and
 // cancel() (both stop the call and close its connection).
@@ -47,27 +38,5 @@ class model {
 
 // The User-Agent of model calls made by the agents layer.
 inline constexpr std::string_view agents_user_agent = "chatkit-cpp/0.1.0 agents";
-
-// The Responses API through chatkit::openai::client. One model (one client, one keep-alive pool) serves every
-// request of a server: each client operation runs on the client's executor and is awaited from the caller's,
-// so runs may live on any executor (chatkit::http::server gives each connection its own strand).
-class openai_responses_model final : public model {
- public:
-  // Owns a client made from `options` (unset fields from OPENAI_API_KEY, OPENAI_BASE_URL, ...) and one I/O
-  // thread that runs it. Throws openai::api_error(invalid_argument) without an API key or with a bad URL.
-  explicit openai_responses_model(openai::client_options options);
-  // Uses a client the host runs. With an io_context run by several threads, create it on a strand:
-  //   std::make_shared<const openai::client>(asio::make_strand(ioc), options)
-  explicit openai_responses_model(std::shared_ptr<const openai::client> client);
-  ~openai_responses_model() override;
-  openai_responses_model(const openai_responses_model&) = delete;
-  openai_responses_model& operator=(const openai_responses_model&) = delete;
-
-  boost::asio::awaitable<std::unique_ptr<model_stream>> stream(boost::json::object request) override;
-
- private:
-  std::unique_ptr<detail::owned_client> owned_;  // only with the owning constructor
-  std::shared_ptr<const openai::client> client_;
-};
 
 }  // namespace chatkit::agents

@@ -1,4 +1,4 @@
-// model_settings — the per-request knobs of a model call (spec agent-runner.md §1.1, §3.2). Every field is
+// model_settings — the per-request knobs of a model call (docs/agents.md#the-agent). Every field is
 // optional: unset fields are omitted from the request, and run-level settings override the agent's field
 // by field (a set field wins).
 #pragma once

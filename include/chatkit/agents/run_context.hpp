@@ -1,9 +1,9 @@
 // run_context — the request-scoped state of one agent run, shared by tools, hooks and dynamic
 // instructions and never sent to the model. Its `caller()` is the authenticated request context: the only
-// source of bound tool parameters such as user_id (spec agent-runner.md §1.3, §5.2).
+// source of bound tool parameters such as user_id (docs/tools.md#isolation-who-a-tool-acts-for).
 #pragma once
 
-#include <chatkit/agents/errors.hpp>
+#include <chatkit/agents/error.hpp>
 #include <chatkit/openai/response.hpp>
 #include <chatkit/request_context.hpp>
 
@@ -17,10 +17,10 @@
 
 namespace chatkit::agents {
 
-class agent_context;  // the ChatKit bridge's per-turn context (chatkit/agents/agent_context.hpp)
+class agent_context;  // the per-turn context of stream_agent_response (chatkit/agents/agent_context.hpp)
 struct agent;
 
-// Token usage summed over every model call of a run (spec §7.1).
+// Token usage summed over every model call of a run.
 struct run_usage {
   std::int64_t requests = 0;
   std::int64_t input_tokens = 0;
@@ -35,7 +35,7 @@ struct run_usage {
   void add(const std::optional<openai::usage>& u);
 };
 
-// What a context-bound tool reports when the model tried to set a bound parameter (spec §5.2). The
+// What a context-bound tool reports when the model tried to set a bound parameter. The
 // attempt is always refused or overwritten; this record exists so it can be audited.
 struct binding_violation {
   std::string_view tool;
@@ -56,8 +56,8 @@ class run_context {
   // The authenticated caller. Bound tool parameters read it at call time.
   const request_context& caller() const noexcept { return *caller_; }
 
-  // The ChatKit bridge's context (thread, store, workflow helpers). Throws user_error when the run is
-  // not bridged to a ChatKit stream.
+  // The ChatKit turn's context (thread, store, workflow helpers). Throws user_error when the run is
+  // not streamed to ChatKit (stream_agent_response).
   agent_context& chatkit() const;
   bool has_chatkit() const noexcept { return chatkit_ != nullptr; }
 

@@ -1,4 +1,4 @@
-// The agent run loop (spec agent-runner.md §2–§4, §6, §7): model call → collect function calls → run the
+// The agent run loop (docs/agents.md#running-an-agent): model call → collect function calls → run the
 // tools concurrently → send their outputs back → call again, until a final answer or max_turns.
 //
 //   agents::run_context ctx(caller);
@@ -45,7 +45,7 @@ struct run_item {
   std::string call_id;
   std::string tool_name;
   tool_output output;              // what the tool returned (or the error sentence the model was shown)
-  bool failed = false;             // the output is an error sentence (§4)
+  bool failed = false;             // the output is an error sentence (docs/tools.md)
   boost::json::object input_item;  // the function_call_output item sent back to the model
 
   // The item as Responses input for the next turn (model items replayed verbatim).
@@ -87,7 +87,7 @@ const std::string* text_delta(const run_event& e) noexcept;
 
 // ---- hooks --------------------------------------------------------------------------------------------
 
-// Run-level callbacks (spec §7.2). An exception thrown by a hook fails the run.
+// Run-level callbacks (docs/agents.md#hooks). An exception thrown by a hook fails the run.
 class run_hooks {
  public:
   virtual ~run_hooks() = default;
@@ -126,7 +126,7 @@ struct tool_failure {
   std::string_view tool_name;
   std::string_view message;  // parser/validator/exception message; for timeout the seconds as text
 };
-// The default sentences of spec §4.
+// The default sentences (docs/tools.md#tool-errors-what-the-model-sees).
 std::string default_tool_error_message(const tool_failure& f);
 
 struct run_options {

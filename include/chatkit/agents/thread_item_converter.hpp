@@ -1,7 +1,7 @@
 // thread_item_converter — turns stored ChatKit thread items into Responses API input items, the model input
-// of the next turn (spec chatkit-protocol.md §10.3, agent-runner.md §10.5; the reference's
-// ThreadItemConverter). The texts are the reference's, word for word, so a thread replays to the model
-// exactly as the Python SDK would replay it.
+// of the next turn (the rules: docs/agents.md#history-thread_item_converter). The texts are those of the
+// Python ChatKit SDK's ThreadItemConverter, word for word, so a thread replays to the model exactly as the
+// Python SDK would replay it.
 //
 //   struct my_converter : chatkit::agents::thread_item_converter {
 //     boost::asio::awaitable<boost::json::object> attachment_to_message_content(
@@ -21,7 +21,7 @@
 // items passed by reference must outlive the awaited call.
 #pragma once
 
-#include <chatkit/agents/errors.hpp>
+#include <chatkit/agents/error.hpp>
 #include <chatkit/protocol/attachment.hpp>
 #include <chatkit/protocol/content.hpp>
 #include <chatkit/protocol/items.hpp>

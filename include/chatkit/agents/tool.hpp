@@ -1,7 +1,7 @@
 // function_tool — a tool the model can call, as a value: its model-visible schema and an async handler.
 // Build one from a described C++ struct (typed_tool.hpp), with the parameter builder (tool_builder.hpp),
 // or by hand; wrap any tool with bind_context() (context_binding.hpp) to hide parameters such as user_id
-// from the model and fill them from the authenticated caller. Spec agent-runner.md §1.2, §4, §5.
+// from the model and fill them from the authenticated caller. See docs/tools.md.
 #pragma once
 
 #include <chatkit/agents/run_context.hpp>

@@ -1,4 +1,4 @@
-// tool_builder — declares a tool parameter by parameter (spec agent-runner.md §5.2), for tools that have
+// tool_builder — declares a tool parameter by parameter (docs/tools.md#parameter-by-parameter-tool_builder), for tools that have
 // no argument struct. Each parameter is either shown to the model (param) or bound: hidden from the model
 // and filled from the run context at call time (bind, bind_user_id, bind_claim).
 //
@@ -21,7 +21,7 @@
 
 #include <chatkit/agents/context_binding.hpp>
 #include <chatkit/agents/detail/tool_invoke.hpp>
-#include <chatkit/agents/errors.hpp>
+#include <chatkit/agents/error.hpp>
 #include <chatkit/agents/json_schema.hpp>
 #include <chatkit/agents/tool.hpp>
 
@@ -169,6 +169,7 @@ class tool_builder {
   void add_param(std::string name, boost::json::object schema);
   tool_builder& add_binding(context_binding binding, boost::json::object schema);
   boost::json::object full_schema() const;
+  boost::json::object object_schema(bool with_bound) const;
   function_tool finish(tool_handler invoke) const;
 
   std::string name_;

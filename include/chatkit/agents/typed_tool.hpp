@@ -1,4 +1,4 @@
-// typed_tool — a function_tool whose arguments are a described C++ struct (spec agent-runner.md §5):
+// typed_tool — a function_tool whose arguments are a described C++ struct (docs/tools.md#from-a-described-struct-typed_tool):
 //
 //   struct add_task_args {
 //     std::string title;
@@ -23,7 +23,7 @@
 
 #include <chatkit/agents/context_binding.hpp>
 #include <chatkit/agents/detail/tool_invoke.hpp>
-#include <chatkit/agents/errors.hpp>
+#include <chatkit/agents/error.hpp>
 #include <chatkit/agents/json_schema.hpp>
 #include <chatkit/agents/tool.hpp>
 

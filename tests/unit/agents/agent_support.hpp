@@ -1,18 +1,19 @@
-// Helpers of the agents tests: Responses SSE transcripts built in code (exact wire format of
-// openai-streaming.md §3, with sequence numbers and usage), a model backed by the real client pointed at
-// the scripted server, and a synchronous driver for coroutines.
+// Helpers of the agents tests: Responses SSE transcripts built in code (the exact wire format of the
+// Responses streaming API, with sequence numbers and usage), and a model backed by the real client pointed
+// at the scripted server. Coroutines are driven with chatkit::testing::run_sync.
 #pragma once
 
-#include <chatkit/agents/model.hpp>
+#include <chatkit/agents/openai_responses_model.hpp>
 #include <chatkit/agents/runner.hpp>
 #include <chatkit/openai/client.hpp>
 
 #include "openai/scripted_server.hpp"
+#include "support/run_sync.hpp"
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
+
+#include <catch2/catch.hpp>
 
 #include <fstream>
 #include <iterator>
@@ -27,13 +28,7 @@ namespace net = boost::asio;
 using openai::testing::exchange;
 using openai::testing::scripted_server;
 
-template <class T>
-T run_sync(net::io_context& ioc, net::awaitable<T> a) {
-  auto fut = net::co_spawn(ioc, std::move(a), net::use_future);
-  ioc.restart();
-  ioc.run();
-  return fut.get();
-}
+using chatkit::testing::run_sync;
 
 inline std::string sse_fixture(const std::string& name) {
   const std::string path = std::string(CHATKIT_TEST_FIXTURES) + "/sse/" + name;
@@ -52,7 +47,8 @@ struct call_spec {
 class sse_builder {
  public:
   explicit sse_builder(std::string response_id) : id_(std::move(response_id)) {
-    event({{"type", "response.created"}, {"response", response_object("in_progress", json::array{}, nullptr)}});
+    event(
+        {{"type", "response.created"}, {"response", response_object("in_progress", json::array{}, nullptr)}});
   }
 
   sse_builder& message(const std::string& msg_id, const std::vector<std::string>& deltas,
@@ -60,24 +56,48 @@ class sse_builder {
     const auto index = static_cast<std::int64_t>(output_.size());
     std::string text;
     for (const auto& d : deltas) text += d;
-    event({{"type", "response.output_item.added"}, {"output_index", index},
-           {"item", {{"id", msg_id}, {"type", "message"}, {"status", "in_progress"}, {"role", "assistant"},
-                     {"content", json::array{}}}}});
-    event({{"type", "response.content_part.added"}, {"item_id", msg_id}, {"output_index", index},
-           {"content_index", 0}, {"part", {{"type", "output_text"}, {"text", ""}, {"annotations", json::array{}}}}});
+    event({{"type", "response.output_item.added"},
+           {"output_index", index},
+           {"item",
+            {{"id", msg_id},
+             {"type", "message"},
+             {"status", "in_progress"},
+             {"role", "assistant"},
+             {"content", json::array{}}}}});
+    event({{"type", "response.content_part.added"},
+           {"item_id", msg_id},
+           {"output_index", index},
+           {"content_index", 0},
+           {"part", {{"type", "output_text"}, {"text", ""}, {"annotations", json::array{}}}}});
     for (const auto& d : deltas)
-      event({{"type", "response.output_text.delta"}, {"item_id", msg_id}, {"output_index", index},
-             {"content_index", 0}, {"delta", d}});
+      event({{"type", "response.output_text.delta"},
+             {"item_id", msg_id},
+             {"output_index", index},
+             {"content_index", 0},
+             {"delta", d}});
     std::int64_t ai = 0;
     for (const auto& a : annotations)
-      event({{"type", "response.output_text.annotation.added"}, {"item_id", msg_id}, {"output_index", index},
-             {"content_index", 0}, {"annotation_index", ai++}, {"annotation", a}});
-    event({{"type", "response.output_text.done"}, {"item_id", msg_id}, {"output_index", index},
-           {"content_index", 0}, {"text", text}});
+      event({{"type", "response.output_text.annotation.added"},
+             {"item_id", msg_id},
+             {"output_index", index},
+             {"content_index", 0},
+             {"annotation_index", ai++},
+             {"annotation", a}});
+    event({{"type", "response.output_text.done"},
+           {"item_id", msg_id},
+           {"output_index", index},
+           {"content_index", 0},
+           {"text", text}});
     json::object part{{"type", "output_text"}, {"text", text}, {"annotations", annotations}};
-    event({{"type", "response.content_part.done"}, {"item_id", msg_id}, {"output_index", index},
-           {"content_index", 0}, {"part", part}});
-    json::object item{{"id", msg_id}, {"type", "message"}, {"status", "completed"}, {"role", "assistant"},
+    event({{"type", "response.content_part.done"},
+           {"item_id", msg_id},
+           {"output_index", index},
+           {"content_index", 0},
+           {"part", part}});
+    json::object item{{"id", msg_id},
+                      {"type", "message"},
+                      {"status", "completed"},
+                      {"role", "assistant"},
                       {"content", json::array{part}}};
     event({{"type", "response.output_item.done"}, {"output_index", index}, {"item", item}});
     output_.push_back(item);
@@ -87,15 +107,27 @@ class sse_builder {
   sse_builder& function_call(const call_spec& c) {
     const auto index = static_cast<std::int64_t>(output_.size());
     const std::string item_id = "fc_" + c.call_id;
-    event({{"type", "response.output_item.added"}, {"output_index", index},
-           {"item", {{"id", item_id}, {"type", "function_call"}, {"status", "in_progress"}, {"arguments", ""},
-                     {"call_id", c.call_id}, {"name", c.name}}}});
-    event({{"type", "response.function_call_arguments.delta"}, {"item_id", item_id}, {"output_index", index},
+    event({{"type", "response.output_item.added"},
+           {"output_index", index},
+           {"item",
+            {{"id", item_id},
+             {"type", "function_call"},
+             {"status", "in_progress"},
+             {"arguments", ""},
+             {"call_id", c.call_id},
+             {"name", c.name}}}});
+    event({{"type", "response.function_call_arguments.delta"},
+           {"item_id", item_id},
+           {"output_index", index},
            {"delta", c.arguments}});
-    event({{"type", "response.function_call_arguments.done"}, {"item_id", item_id}, {"output_index", index},
-           {"name", c.name}, {"arguments", c.arguments}});
-    json::object item{{"id", item_id}, {"type", "function_call"}, {"status", "completed"},
-                      {"arguments", c.arguments}, {"call_id", c.call_id}, {"name", c.name}};
+    event({{"type", "response.function_call_arguments.done"},
+           {"item_id", item_id},
+           {"output_index", index},
+           {"name", c.name},
+           {"arguments", c.arguments}});
+    json::object item{{"id", item_id},         {"type", "function_call"},
+                      {"status", "completed"}, {"arguments", c.arguments},
+                      {"call_id", c.call_id},  {"name", c.name}};
     event({{"type", "response.output_item.done"}, {"output_index", index}, {"item", item}});
     output_.push_back(item);
     return *this;
@@ -106,14 +138,22 @@ class sse_builder {
     const auto index = static_cast<std::int64_t>(output_.size());
     std::string text;
     for (const auto& d : deltas) text += d;
-    event({{"type", "response.output_item.added"}, {"output_index", index},
+    event({{"type", "response.output_item.added"},
+           {"output_index", index},
            {"item", {{"id", rs_id}, {"type", "reasoning"}, {"summary", json::array{}}}}});
     for (const auto& d : deltas)
-      event({{"type", "response.reasoning_summary_text.delta"}, {"item_id", rs_id}, {"output_index", index},
-             {"summary_index", 0}, {"delta", d}});
-    event({{"type", "response.reasoning_summary_text.done"}, {"item_id", rs_id}, {"output_index", index},
-           {"summary_index", 0}, {"text", text}});
-    json::object item{{"id", rs_id}, {"type", "reasoning"},
+      event({{"type", "response.reasoning_summary_text.delta"},
+             {"item_id", rs_id},
+             {"output_index", index},
+             {"summary_index", 0},
+             {"delta", d}});
+    event({{"type", "response.reasoning_summary_text.done"},
+           {"item_id", rs_id},
+           {"output_index", index},
+           {"summary_index", 0},
+           {"text", text}});
+    json::object item{{"id", rs_id},
+                      {"type", "reasoning"},
                       {"summary", json::array{json::object{{"type", "summary_text"}, {"text", text}}}}};
     event({{"type", "response.output_item.done"}, {"output_index", index}, {"item", item}});
     output_.push_back(item);
@@ -136,9 +176,9 @@ class sse_builder {
 
  private:
   json::object response_object(const char* status, json::array output, json::value usage) const {
-    return {{"id", id_}, {"object", "response"}, {"created_at", 1700000000}, {"status", status},
-            {"model", "gpt-test"}, {"output", std::move(output)}, {"error", nullptr},
-            {"incomplete_details", nullptr}, {"usage", std::move(usage)}};
+    return {{"id", id_},        {"object", "response"},          {"created_at", 1700000000},
+            {"status", status}, {"model", "gpt-test"},           {"output", std::move(output)},
+            {"error", nullptr}, {"incomplete_details", nullptr}, {"usage", std::move(usage)}};
   }
 
   void event(json::object e) {
@@ -191,8 +231,28 @@ inline function_tool simple_tool(std::string name, json::object schema,
 }
 
 inline json::object city_schema() {
-  return json::parse(R"({"type":"object","properties":{"city":{"type":"string"}},"required":["city"],"additionalProperties":false})")
-      .as_object();
+  return json::
+      parse(R"({"type":"object","properties":{"city":{"type":"string"}},"required":["city"],"additionalProperties":false})")
+          .as_object();
+}
+
+// The agent and the tool most runs use: get_weather for Paris answers {"temp_c":18}.
+inline agent weather_agent(function_tool tool) {
+  agent a;
+  a.name = "Weather";
+  a.instructions = std::string("Answer about the weather.");
+  a.model = "gpt-test";
+  a.tools.push_back(std::move(tool));
+  return a;
+}
+
+inline function_tool weather_tool(int* calls = nullptr) {
+  return simple_tool("get_weather", city_schema(),
+                     [calls](tool_context&, json::object args) -> net::awaitable<tool_output> {
+                       if (calls) ++*calls;
+                       CHECK(args.at("city") == "Paris");
+                       co_return json::object{{"temp_c", 18}};
+                     });
 }
 
 }  // namespace chatkit::agents::test

@@ -1,4 +1,4 @@
-// Context binding (spec agent-runner.md §5.2): bound parameters are invisible to the model, refused or
+// Context binding (docs/tools.md#isolation-who-a-tool-acts-for): bound parameters are invisible to the model, refused or
 // overwritten when the model sends them anyway (and reported), computed from the caller of each call,
 // and a failing binder yields exactly "not authorized". Also the parameter builder, which binds through
 // the same bind_context.
@@ -30,7 +30,7 @@ chatkit::request_context user(std::string id) {
   return c;
 }
 
-// The spec's get_orders example (§5.2), echoing what the handler received.
+// The get_orders example of docs/tools.md, echoing what the handler received.
 agents::function_tool make_get_orders(int* calls = nullptr) {
   return agents::tool_builder("get_orders", "List the signed-in user's orders.")
       .param<std::string>("status", "Order status filter", agents::enum_of({"open", "shipped"}))

@@ -1,6 +1,6 @@
 // Python json.dumps formatting. Every expected string below was produced by CPython 3.11's json.dumps /
 // repr on the same input.
-#include "../../../src/agents/python_json.hpp"
+#include "agents/detail/python_json.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -8,11 +8,6 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
-
-#include <atomic>
-#include <future>
-#include <thread>
 #include <boost/asio/this_coro.hpp>
 
 #include <catch2/catch.hpp>
@@ -28,13 +23,14 @@ using openai::testing::write_plan;
 namespace {
 
 struct collected {
-  std::vector<std::string> names;  // "raw:<type>", "item:<name>", "agent", "usage"
+  std::vector<std::string> names;        // "raw:<type>", "item:<name>", "agent", "usage"
   std::vector<std::string> item_events;  // "<name>(<call_id or item id>)"
   std::exception_ptr error;
 };
 
 std::string describe(const run_event& ev) {
-  if (auto* r = std::get_if<raw_response_event>(&ev)) return "raw:" + std::string(openai::event_type(r->event));
+  if (auto* r = std::get_if<raw_response_event>(&ev))
+    return "raw:" + std::string(openai::event_type(r->event));
   if (auto* i = std::get_if<run_item_event>(&ev)) return "item:" + std::string(to_string(i->name));
   if (std::holds_alternative<agent_updated_event>(ev)) return "agent";
   return "usage";
@@ -77,44 +73,29 @@ struct run_env {
   run_context ctx{alice};
 };
 
-agent weather_agent(function_tool tool) {
-  agent a;
-  a.name = "Weather";
-  a.instructions = std::string("Answer about the weather.");
-  a.model = "gpt-test";
-  a.tools.push_back(std::move(tool));
-  return a;
-}
-
-function_tool weather_tool(int* calls = nullptr) {
-  return simple_tool("get_weather", city_schema(), [calls](tool_context&, json::object args) -> net::awaitable<tool_output> {
-    if (calls) ++*calls;
-    CHECK(args.at("city") == "Paris");
-    co_return json::object{{"temp_c", 18}};
-  });
-}
-
 const json::object& input_item(const json::object& request, std::size_t i) {
   return request.at("input").as_array().at(i).as_object();
 }
 
 }  // namespace
 
-TEST_CASE("runner: T2 — a tool call, then the answer (spec fixture)", "[agents][runner]") {
+TEST_CASE("runner: T2 — a tool call, then the answer (fixture)", "[agents][runner]") {
   scripted_server server;
   server.add(exchange::sse(sse_fixture("T2_tool_then_text_1.sse"), "req_t2a"));
   server.add(exchange::sse(sse_fixture("T2_tool_then_text_2.sse"), "req_t2b"));
   run_env env;
   auto& [ioc, alice, ctx] = env;
   int calls = 0;
-  auto run = run_streamed(weather_agent(weather_tool(&calls)), "Weather in Paris?", ctx, {.model = model_for(ioc, server)});
+  auto run = run_streamed(weather_agent(weather_tool(&calls)), "Weather in Paris?", ctx,
+                          {.model = model_for(ioc, server)});
   auto c = run_sync(ioc, drain(run));
   REQUIRE_FALSE(c.error);
   CHECK(calls == 1);
   CHECK(run.final_output() == "It is 18°C in Paris.");
   CHECK(c.item_events == std::vector<std::string>{"tool_called(call_t2)", "tool_output(call_t2)",
                                                   "message_output_created(msg_t2)"});
-  // Ordering guarantee (§6): raw events of a call, then its usage and items, then tool outputs.
+  // Ordering guarantee (docs/agents.md#events): raw events of a call, then its usage and items, then tool
+  // outputs.
   REQUIRE(c.names.front() == "agent");
   const auto first_completed = std::find(c.names.begin(), c.names.end(), "raw:response.completed");
   REQUIRE(first_completed != c.names.end());
@@ -156,8 +137,9 @@ TEST_CASE("runner: T2 — a tool call, then the answer (spec fixture)", "[agents
   CHECK(input_item(second, 1).at("type") == "function_call");
   CHECK(input_item(second, 1).at("call_id") == "call_t2");
   CHECK(input_item(second, 1).at("arguments") == "{\"city\":\"Paris\"}");
-  CHECK(input_item(second, 2) ==
-        json::object{{"type", "function_call_output"}, {"call_id", "call_t2"}, {"output", "{\"temp_c\":18}"}});
+  CHECK(input_item(second, 2) == json::object{{"type", "function_call_output"},
+                                              {"call_id", "call_t2"},
+                                              {"output", "{\"temp_c\":18}"}});
 
   // to_input_list: the original input and every generated item, ready for the next turn.
   const auto history = run.to_input_list();
@@ -178,22 +160,23 @@ TEST_CASE("runner: parallel calls run concurrently; outputs keep call order", "[
   int started = 0;
   bool tokyo_done = false;
   std::vector<std::string> completion;
-  auto tool = simple_tool("get_weather", city_schema(), [&](tool_context& tc, json::object args) -> net::awaitable<tool_output> {
-    ++started;
-    const std::string city(args.at("city").as_string());
-    if (city == "Paris") {
-      net::steady_timer t(co_await net::this_coro::executor);
-      for (int i = 0; i < 500 && !tokyo_done; ++i) {
-        t.expires_after(std::chrono::milliseconds(2));
-        co_await t.async_wait(net::use_awaitable);
-      }
-      CHECK(tokyo_done);
-    } else {
-      tokyo_done = true;
-    }
-    completion.push_back(city);
-    co_return city + " / " + std::string(tc.call_id);
-  });
+  auto tool = simple_tool("get_weather", city_schema(),
+                          [&](tool_context& tc, json::object args) -> net::awaitable<tool_output> {
+                            ++started;
+                            const std::string city(args.at("city").as_string());
+                            if (city == "Paris") {
+                              net::steady_timer t(co_await net::this_coro::executor);
+                              for (int i = 0; i < 500 && !tokyo_done; ++i) {
+                                t.expires_after(std::chrono::milliseconds(2));
+                                co_await t.async_wait(net::use_awaitable);
+                              }
+                              CHECK(tokyo_done);
+                            } else {
+                              tokyo_done = true;
+                            }
+                            completion.push_back(city);
+                            co_return city + " / " + std::string(tc.call_id);
+                          });
   auto run = run_streamed(weather_agent(tool), "Paris and Tokyo?", ctx, {.model = model_for(ioc, server)});
   auto c = run_sync(ioc, drain(run));
   REQUIRE_FALSE(c.error);
@@ -220,12 +203,17 @@ TEST_CASE("runner: tool failures go back to the model as sentences", "[agents][r
   server.add(exchange::sse(text_answer("resp_2", "msg_2", {"Sorry."}), "req_2"));
   run_env env;
   auto& [ioc, alice, ctx] = env;
-  auto a = weather_agent(simple_tool("get_weather", city_schema(), [](tool_context&, json::object args) -> net::awaitable<tool_output> {
-    if (!args.contains("city")) throw tool_argument_error("$: missing required property \"city\"");
-    co_return "sunny";
-  }));
-  a.tools.push_back(simple_tool("thrower", json::object{{"type", "object"}, {"properties", json::object{}},
-                                                        {"required", json::array{}}, {"additionalProperties", false}},
+  auto a = weather_agent(simple_tool("get_weather", city_schema(),
+                                     [](tool_context&, json::object args) -> net::awaitable<tool_output> {
+                                       if (!args.contains("city"))
+                                         throw tool_argument_error("$: missing required property \"city\"");
+                                       co_return "sunny";
+                                     }));
+  a.tools.push_back(simple_tool("thrower",
+                                json::object{{"type", "object"},
+                                             {"properties", json::object{}},
+                                             {"required", json::array{}},
+                                             {"additionalProperties", false}},
                                 [](tool_context&, json::object) -> net::awaitable<tool_output> {
                                   throw std::runtime_error("database is down");
                                   co_return "";
@@ -243,7 +231,8 @@ TEST_CASE("runner: tool failures go back to the model as sentences", "[agents][r
         "Tool call failed; fix the arguments and try again. Error: invalid arguments for tool get_weather: "
         "$: missing required property \"city\"");
   CHECK(input[8].at("output") ==
-        "Tool argument parsing failed; call the tool again with valid JSON. Error: the arguments are not a JSON "
+        "Tool argument parsing failed; call the tool again with valid JSON. Error: the arguments are not a "
+        "JSON "
         "object");
   int failed = 0;
   for (const auto& item : run.new_items())
@@ -256,10 +245,11 @@ TEST_CASE("runner: a tool with failure_mode::propagate fails the run", "[agents]
   server.add(exchange::sse(tool_calls("resp_1", {{"c1", "get_weather", "{\"city\":\"Paris\"}"}}), "req_1"));
   run_env env;
   auto& [ioc, alice, ctx] = env;
-  auto tool = simple_tool("get_weather", city_schema(), [](tool_context&, json::object) -> net::awaitable<tool_output> {
-    throw std::runtime_error("fatal");
-    co_return "";
-  });
+  auto tool = simple_tool("get_weather", city_schema(),
+                          [](tool_context&, json::object) -> net::awaitable<tool_output> {
+                            throw std::runtime_error("fatal");
+                            co_return "";
+                          });
   tool.on_failure = failure_mode::propagate;
   auto run = run_streamed(weather_agent(tool), "go", ctx, {.model = model_for(ioc, server)});
   auto c = run_sync(ioc, drain(run));
@@ -288,11 +278,13 @@ TEST_CASE("runner: unknown tools fail the run, or are reported when asked", "[ag
     server.add(exchange::sse(text_answer("resp_2", "msg_2", {"I cannot."}), "req_2"));
     run_env env;
     auto& [ioc, alice, ctx] = env;
-    auto run = run_streamed(weather_agent(weather_tool()), "go", ctx,
-                            {.model = model_for(ioc, server), .on_unknown_tool = tool_not_found_policy::return_error_to_model});
+    auto run = run_streamed(
+        weather_agent(weather_tool()), "go", ctx,
+        {.model = model_for(ioc, server), .on_unknown_tool = tool_not_found_policy::return_error_to_model});
     auto c = run_sync(ioc, drain(run));
     REQUIRE_FALSE(c.error);
-    CHECK(request_bodies(server).at(1).at("input").as_array().at(2).at("output") == "Tool 'launch_rockets' not found.");
+    CHECK(request_bodies(server).at(1).at("input").as_array().at(2).at("output") ==
+          "Tool 'launch_rockets' not found.");
   }
   SECTION("a disabled tool is not offered, and calling it is a model error") {
     scripted_server server;
@@ -313,12 +305,14 @@ TEST_CASE("runner: unknown tools fail the run, or are reported when asked", "[ag
 TEST_CASE("runner: max_turns ends a run that keeps calling tools", "[agents][runner]") {
   scripted_server server;
   for (int i = 0; i < 3; ++i)
-    server.add(exchange::sse(tool_calls("resp_" + std::to_string(i), {{"c" + std::to_string(i), "get_weather", "{\"city\":\"Paris\"}"}}),
+    server.add(exchange::sse(tool_calls("resp_" + std::to_string(i),
+                                        {{"c" + std::to_string(i), "get_weather", "{\"city\":\"Paris\"}"}}),
                              "req"));
   run_env env;
   auto& [ioc, alice, ctx] = env;
   int calls = 0;
-  auto run = run_streamed(weather_agent(weather_tool(&calls)), "loop", ctx, {.model = model_for(ioc, server), .max_turns = 2});
+  auto run = run_streamed(weather_agent(weather_tool(&calls)), "loop", ctx,
+                          {.model = model_for(ioc, server), .max_turns = 2});
   auto c = run_sync(ioc, drain(run));
   REQUIRE(c.error);
   CHECK(error_message<max_turns_exceeded>(c.error) == "max turns (2) exceeded");
@@ -400,7 +394,8 @@ TEST_CASE("runner: previous_response_id chaining sends only new items", "[agents
   CHECK(input_item(bodies[1], 0).at("type") == "function_call_output");
 }
 
-TEST_CASE("runner: failed, incomplete and truncated responses end the run with typed errors", "[agents][runner]") {
+TEST_CASE("runner: failed, incomplete and truncated responses end the run with typed errors",
+          "[agents][runner]") {
   SECTION("response.failed") {
     scripted_server server;
     server.add(exchange::sse(sse_fixture("T5c_failed.sse"), "req_1"));
@@ -439,7 +434,8 @@ TEST_CASE("runner: cancel() mid-text stops the model stream", "[agents][runner]"
   scripted_server server;
   sse_builder b("resp_1");
   b.message("msg_1", {"one ", "two ", "three ", "four"});
-  auto x = exchange::sse(b.partial(), "req_1", write_plan::per_event().with_pause(std::chrono::milliseconds(20)));
+  auto x =
+      exchange::sse(b.partial(), "req_1", write_plan::per_event().with_pause(std::chrono::milliseconds(20)));
   x.end = ending::hang;
   server.add(x);
   run_env env;
@@ -469,11 +465,15 @@ TEST_CASE("runner: cancelling the consumer's coroutine cancels a running tool", 
   auto& [ioc, alice, ctx] = env;
   bool tool_started = false;
   bool tool_saw_cancel = false;
-  auto a = weather_agent(simple_tool("slow", json::object{{"type", "object"}, {"properties", json::object{}},
-                                                          {"required", json::array{}}, {"additionalProperties", false}},
+  auto a = weather_agent(simple_tool("slow",
+                                     json::object{{"type", "object"},
+                                                  {"properties", json::object{}},
+                                                  {"required", json::array{}},
+                                                  {"additionalProperties", false}},
                                      [&](tool_context&, json::object) -> net::awaitable<tool_output> {
                                        tool_started = true;
-                                       net::steady_timer t(co_await net::this_coro::executor, std::chrono::seconds(30));
+                                       net::steady_timer t(co_await net::this_coro::executor,
+                                                           std::chrono::seconds(30));
                                        try {
                                          co_await t.async_wait(net::use_awaitable);
                                        } catch (const boost::system::system_error&) {
@@ -509,22 +509,27 @@ TEST_CASE("runner: cancelling the consumer's coroutine cancels a running tool", 
   ioc.run();
   REQUIRE(finished);
   CHECK(tool_saw_cancel);
-  CHECK(outcome);  // the consumer sees the cancellation
+  CHECK(outcome);                        // the consumer sees the cancellation
   CHECK(server.requests().size() == 1);  // no second model call
 }
 
-TEST_CASE("runner: cancel() while a tool runs ends the run without reporting to the model", "[agents][runner]") {
+TEST_CASE("runner: cancel() while a tool runs ends the run without reporting to the model",
+          "[agents][runner]") {
   scripted_server server;
   server.add(exchange::sse(tool_calls("resp_1", {{"c1", "slow", "{}"}}), "req_1"));
   run_env env;
   auto& [ioc, alice, ctx] = env;
   run_stream* self = nullptr;
   bool tool_saw_cancel = false;
-  auto a = weather_agent(simple_tool("slow", json::object{{"type", "object"}, {"properties", json::object{}},
-                                                          {"required", json::array{}}, {"additionalProperties", false}},
+  auto a = weather_agent(simple_tool("slow",
+                                     json::object{{"type", "object"},
+                                                  {"properties", json::object{}},
+                                                  {"required", json::array{}},
+                                                  {"additionalProperties", false}},
                                      [&](tool_context&, json::object) -> net::awaitable<tool_output> {
                                        self->cancel();  // e.g. the host decided to stop
-                                       net::steady_timer t(co_await net::this_coro::executor, std::chrono::seconds(30));
+                                       net::steady_timer t(co_await net::this_coro::executor,
+                                                           std::chrono::seconds(30));
                                        auto [ec] = co_await t.async_wait(net::as_tuple(net::use_awaitable));
                                        tool_saw_cancel = ec == net::error::operation_aborted;
                                        co_return "late";
@@ -546,13 +551,17 @@ TEST_CASE("runner: a tool timeout is reported to the model, or fails the run", "
     server.add(exchange::sse(text_answer("resp_2", "msg_2", {"ok"}), "req_2"));
     run_env env;
     auto& [ioc, alice, ctx] = env;
-    auto tool = simple_tool("slow", json::object{{"type", "object"}, {"properties", json::object{}},
-                                                 {"required", json::array{}}, {"additionalProperties", false}},
-                            [](tool_context&, json::object) -> net::awaitable<tool_output> {
-                              net::steady_timer t(co_await net::this_coro::executor, std::chrono::seconds(30));
-                              co_await t.async_wait(net::use_awaitable);
-                              co_return "late";
-                            });
+    auto tool =
+        simple_tool("slow",
+                    json::object{{"type", "object"},
+                                 {"properties", json::object{}},
+                                 {"required", json::array{}},
+                                 {"additionalProperties", false}},
+                    [](tool_context&, json::object) -> net::awaitable<tool_output> {
+                      net::steady_timer t(co_await net::this_coro::executor, std::chrono::seconds(30));
+                      co_await t.async_wait(net::use_awaitable);
+                      co_return "late";
+                    });
     tool.timeout = std::chrono::milliseconds(50);
     tool.on_timeout = behavior;
     auto run = run_streamed(weather_agent(tool), "go", ctx, {.model = model_for(ioc, server)});
@@ -579,7 +588,8 @@ TEST_CASE("runner: hooks see every step in order", "[agents][runner]") {
       log.push_back("agent_end:" + json::serialize(out));
       co_return;
     }
-    net::awaitable<void> on_llm_start(run_context&, const agent&, const std::string&, const json::array& input) override {
+    net::awaitable<void> on_llm_start(run_context&, const agent&, const std::string&,
+                                      const json::array& input) override {
       log.push_back("llm_start:" + std::to_string(input.size()));
       co_return;
     }
@@ -587,11 +597,13 @@ TEST_CASE("runner: hooks see every step in order", "[agents][runner]") {
       log.push_back("llm_end:" + r.id);
       co_return;
     }
-    net::awaitable<void> on_tool_start(run_context&, const agent&, const function_tool& t, const json::object&) override {
+    net::awaitable<void> on_tool_start(run_context&, const agent&, const function_tool& t,
+                                       const json::object&) override {
       log.push_back("tool_start:" + t.name);
       co_return;
     }
-    net::awaitable<void> on_tool_end(run_context&, const agent&, const function_tool& t, const tool_output&) override {
+    net::awaitable<void> on_tool_end(run_context&, const agent&, const function_tool& t,
+                                     const tool_output&) override {
       log.push_back("tool_end:" + t.name);
       co_return;
     }
@@ -627,12 +639,13 @@ TEST_CASE("runner: make_tool validates arguments against its schema before the h
   auto& [ioc, alice, ctx] = env;
   int calls = 0;
   // A loose schema given by hand: make_tool normalises it to strict form.
-  auto tool = make_tool("get_weather", "Weather for a city.",
-                        json::parse(R"({"type":"object","properties":{"city":{"type":"string"}}})").as_object(),
-                        [&](tool_context&, json::object) -> net::awaitable<tool_output> {
-                          ++calls;
-                          co_return "sunny";
-                        });
+  auto tool =
+      make_tool("get_weather", "Weather for a city.",
+                json::parse(R"({"type":"object","properties":{"city":{"type":"string"}}})").as_object(),
+                [&](tool_context&, json::object) -> net::awaitable<tool_output> {
+                  ++calls;
+                  co_return "sunny";
+                });
   CHECK(json::value(tool.parameters) == json::value(city_schema()));
   auto run = run_streamed(weather_agent(tool), "go", ctx, {.model = model_for(ioc, server)});
   auto c = run_sync(ioc, drain(run));
@@ -649,61 +662,4 @@ TEST_CASE("runner: two tools with one name are refused at start", "[agents][runn
   auto a = weather_agent(weather_tool());
   a.tools.push_back(weather_tool());
   CHECK_THROWS_WITH(run_streamed(a, "go", ctx, {}), "agent 'Weather' has two tools named 'get_weather'");
-}
-
-TEST_CASE("runner: one model serves runs on other strands of a multi-threaded io_context", "[agents][runner]") {
-  scripted_server server;
-  for (int i = 0; i < 4; ++i) {
-    server.add(exchange::sse(sse_fixture("T2_tool_then_text_1.sse"), "req_a"));
-    server.add(exchange::sse(sse_fixture("T2_tool_then_text_2.sse"), "req_b"));
-  }
-  net::io_context ioc(2);
-  // The client lives on its own strand; each run on another one, as chatkit::http::server does per connection.
-  auto client = std::make_shared<const openai::client>(net::make_strand(ioc), client_options_for(server));
-  auto model = std::make_shared<openai_responses_model>(client);
-  request_context alice{"alice", {}, {}};
-  std::atomic<int> ok{0};
-  std::vector<std::unique_ptr<run_context>> contexts;
-  for (int i = 0; i < 4; ++i) contexts.push_back(std::make_unique<run_context>(alice));
-  auto one_run = [&](run_context& ctx) -> net::awaitable<void> {
-    auto run = run_streamed(weather_agent(weather_tool()), "Weather in Paris?", ctx, {.model = model});
-    while (co_await run.next()) {
-    }
-    if (run.final_output() == "It is 18°C in Paris.") ++ok;
-  };
-  std::vector<std::future<void>> done;
-  for (int i = 0; i < 4; ++i) done.push_back(net::co_spawn(net::make_strand(ioc), one_run(*contexts[i]), net::use_future));
-  std::thread second([&] { ioc.run(); });
-  ioc.run();
-  second.join();
-  for (auto& f : done) CHECK_NOTHROW(f.get());
-  CHECK(ok == 4);
-  CHECK(server.requests().size() == 8);
-}
-
-TEST_CASE("runner: a model that owns its client and I/O thread serves runs from any executor", "[agents][runner]") {
-  scripted_server server;
-  server.add(exchange::sse(sse_fixture("T2_tool_then_text_1.sse"), "req_a"));
-  server.add(exchange::sse(sse_fixture("T2_tool_then_text_2.sse"), "req_b"));
-  net::io_context ioc(2);
-  request_context alice{"alice", {}, {}};
-  run_context ctx(alice);
-  {
-    auto model = std::make_shared<openai_responses_model>(client_options_for(server));
-    auto one_run = [&]() -> net::awaitable<std::string> {
-      auto run = run_streamed(weather_agent(weather_tool()), "Weather in Paris?", ctx, {.model = model});
-      while (co_await run.next()) {
-      }
-      co_return run.final_text();
-    };
-    auto result = net::co_spawn(net::make_strand(ioc), one_run(), net::use_future);
-    std::thread second([&] { ioc.run(); });
-    ioc.run();
-    second.join();
-    CHECK(result.get() == "It is 18°C in Paris.");
-  }  // the model's destructor stops its thread with a keep-alive connection still open
-  CHECK(server.requests().size() == 2);
-  auto missing_key = client_options_for(server);
-  missing_key.api_key = "";
-  CHECK_THROWS_AS(openai_responses_model(missing_key), openai::api_error);
 }

@@ -7,8 +7,8 @@
 #include <chatkit/agents/json_schema.hpp>
 #include <chatkit/agents/tool.hpp>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
+#include "support/run_sync.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/describe.hpp>
 #include <boost/json.hpp>
@@ -80,17 +80,16 @@ inline call_result call_tool(const agents::function_tool& tool, agents::run_cont
   json::object args = json::parse(args_json).as_object();
   agents::tool_context ctx{run, ag, tool.name, "call_1", args_json};
   boost::asio::io_context io;
-  call_result r;
-  auto task = [&]() -> boost::asio::awaitable<void> {
+  auto task = [&]() -> boost::asio::awaitable<call_result> {
+    call_result r;
     try {
       r.output = co_await tool.invoke(ctx, std::move(args));
     } catch (...) {
       r.error = std::current_exception();
     }
+    co_return r;
   };
-  boost::asio::co_spawn(io, task(), boost::asio::detached);
-  io.run();
-  return r;
+  return chatkit::testing::run_sync(io, task());
 }
 
 inline std::string output_text(const call_result& r) {

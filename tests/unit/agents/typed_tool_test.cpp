@@ -8,11 +8,10 @@
 #include "tools_support.hpp"
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/describe.hpp>
 #include <boost/json.hpp>
+#include "support/run_sync.hpp"
 
 #include <memory>
 #include <stdexcept>
@@ -161,8 +160,7 @@ TEST_CASE("typed_tool: the call owns its state (the tool may go away mid-call)",
     tool.reset();  // the std::function and its lambda are gone before the coroutine body runs
     out = output_text(call_result{co_await std::move(pending), nullptr});
   };
-  net::co_spawn(io, task(), net::detached);
-  io.run();
+  chatkit::testing::run_sync(io, task());
   CHECK(out == "it is sunny in Rome");
 }
 

@@ -1,4 +1,4 @@
-// Full ChatKit exchanges through agent_server (server core + runner + bridge) against the scripted
+// Full ChatKit exchanges through agent_server (server core + runner + stream_agent_response) against the scripted
 // OpenAI-compatible server on loopback: event sequences, persisted items, client tool round trips,
 // workflows, reasoning, annotations, cancellation and isolation of bound tool parameters.
 #include "agent_support.hpp"
@@ -110,13 +110,13 @@ agent base_agent() {
 
 }  // namespace
 
-TEST_CASE("bridge: the model calls a tool, then answers — events and persisted items", "[agents][bridge]") {
+TEST_CASE("stream_agent_response: the model calls a tool, then answers — events and persisted items", "[agents][stream_agent_response]") {
   fixture f;
   f.model_server.add(exchange::sse(at::tool_calls("resp_1", {{"call_1", "get_weather", "{\"city\":\"Paris\"}"}}), "r1"));
   f.model_server.add(exchange::sse(at::text_answer("resp_2", "msg_answer", {"It is ", "sunny."}), "r2"));
   auto a = base_agent();
   a.tools.push_back(at::simple_tool("get_weather", at::city_schema(), [](tool_context& tc, json::object) -> net::awaitable<tool_output> {
-    // Progress shown the way the spec describes: a custom workflow task, loading then complete.
+    // Progress shown the way docs/agents.md describes: a custom workflow task, loading then complete.
     auto& chat = tc.run.chatkit();
     co_await chat.add_workflow_task(cp::custom_task{"Checking the weather", std::nullopt, std::nullopt,
                                                     cp::status_indicator::loading});
@@ -157,7 +157,7 @@ TEST_CASE("bridge: the model calls a tool, then answers — events and persisted
   CHECK(bodies[1].at("input").as_array().at(2).at("output") == "sunny");
 }
 
-TEST_CASE("bridge: history is given to the model on the next turn", "[agents][bridge]") {
+TEST_CASE("stream_agent_response: history is given to the model on the next turn", "[agents][stream_agent_response]") {
   fixture f;
   f.model_server.add(exchange::sse(at::text_answer("resp_1", "msg_1", {"Hello Ada."}), "r1"));
   f.model_server.add(exchange::sse(at::text_answer("resp_2", "msg_2", {"You are Ada."}), "r2"));
@@ -174,7 +174,7 @@ TEST_CASE("bridge: history is given to the model on the next turn", "[agents][br
     {"role":"user","type":"message","content":[{"type":"input_text","text":"Who am I?"}]}])"));
 }
 
-TEST_CASE("bridge: history_limit keeps only the newest items", "[agents][bridge]") {
+TEST_CASE("stream_agent_response: history_limit keeps only the newest items", "[agents][stream_agent_response]") {
   fixture f;
   f.model_server.add(exchange::sse(at::text_answer("resp_1", "msg_1", {"one"}), "r1"));
   f.model_server.add(exchange::sse(at::text_answer("resp_2", "msg_2", {"two"}), "r2"));
@@ -190,7 +190,7 @@ TEST_CASE("bridge: history_limit keeps only the newest items", "[agents][bridge]
   CHECK(input[1].at("content").at(0).at("text") == "second");
 }
 
-TEST_CASE("bridge: a client tool call ends the turn and resumes with its output", "[agents][bridge]") {
+TEST_CASE("stream_agent_response: a client tool call ends the turn and resumes with its output", "[agents][stream_agent_response]") {
   fixture f;
   f.model_server.add(exchange::sse(at::tool_calls("resp_1", {{"call_loc", "get_location", "{\"precision\":\"city\"}"}}), "r1"));
   f.model_server.add(exchange::sse(at::text_answer("resp_2", "msg_2", {"You are in Lyon."}), "r2"));
@@ -224,7 +224,7 @@ TEST_CASE("bridge: a client tool call ends the turn and resumes with its output"
                         R"({"type":"function_call_output","call_id":"call_loc","output":"{\"city\": \"Lyon\", \"ok\": true}"})"));
 }
 
-TEST_CASE("bridge: reasoning summaries become a reasoning workflow closed by the answer", "[agents][bridge]") {
+TEST_CASE("stream_agent_response: reasoning summaries become a reasoning workflow closed by the answer", "[agents][stream_agent_response]") {
   fixture f;
   f.model_server.add(
       exchange::sse(at::sse_builder("resp_1").reasoning("rs_1", {"Think", "ing..."}).message("msg_1", {"Done."}).completed(), "r1"));
@@ -243,7 +243,7 @@ TEST_CASE("bridge: reasoning summaries become a reasoning workflow closed by the
   CHECK(std::get<cp::workflow_item>(stored[1]).workflow.type == cp::workflow_type::reasoning);
 }
 
-TEST_CASE("bridge: annotations are converted, counted per part, unconvertible ones dropped", "[agents][bridge]") {
+TEST_CASE("stream_agent_response: annotations are converted, counted per part, unconvertible ones dropped", "[agents][stream_agent_response]") {
   fixture f;
   json::array annotations{
       json::object{{"type", "url_citation"}, {"url", "https://example.com/a"}, {"title", "A"}, {"start_index", 0}, {"end_index", 4}},
@@ -263,8 +263,8 @@ TEST_CASE("bridge: annotations are converted, counted per part, unconvertible on
   CHECK(s.events[9].at("item").at("content").at(0).at("annotations").as_array().size() == 2);
 }
 
-TEST_CASE("bridge: a client that disconnects mid-text cancels the model call; the partial answer is kept",
-          "[agents][bridge]") {
+TEST_CASE("stream_agent_response: a client that disconnects mid-text cancels the model call; the partial answer is kept",
+          "[agents][stream_agent_response]") {
   fixture f;
   at::sse_builder b("resp_1");
   b.message("msg_1", {"Once ", "upon ", "a ", "time"});
@@ -288,7 +288,7 @@ TEST_CASE("bridge: a client that disconnects mid-text cancels the model call; th
   CHECK(std::holds_alternative<cp::sdk_hidden_context_item>(stored[2]));
 }
 
-TEST_CASE("bridge: a failing run ends the stream with an error event", "[agents][bridge]") {
+TEST_CASE("stream_agent_response: a failing run ends the stream with an error event", "[agents][stream_agent_response]") {
   fixture f;
   f.model_server.add(exchange::sse(at::tool_calls("resp_1", {{"c1", "nope", "{}"}}), "r1"));
   f.start(base_agent());
@@ -300,7 +300,7 @@ TEST_CASE("bridge: a failing run ends the stream with an error event", "[agents]
   CHECK(last.at("allow_retry") == true);
 }
 
-TEST_CASE("bridge: an open workflow is persisted and continued on the next turn", "[agents][bridge]") {
+TEST_CASE("stream_agent_response: an open workflow is persisted and continued on the next turn", "[agents][stream_agent_response]") {
   fixture f;
   // Turn 1: a tool opens a workflow and asks the browser for something: the workflow stays open.
   f.model_server.add(exchange::sse(at::tool_calls("resp_1", {{"call_pick", "pick_file", "{}"}}), "r1"));
@@ -336,7 +336,7 @@ TEST_CASE("bridge: an open workflow is persisted and continued on the next turn"
   CHECK(wf.workflow.summary.has_value());
 }
 
-TEST_CASE("bridge: isolation — a bound user_id never reaches the model and cannot be set by it", "[agents][bridge][isolation]") {
+TEST_CASE("stream_agent_response: isolation — a bound user_id never reaches the model and cannot be set by it", "[agents][stream_agent_response][isolation]") {
   fixture f;
   // First call: the model tries to act for someone else; second call: it asks properly; then it answers.
   f.model_server.add(exchange::sse(
@@ -392,7 +392,7 @@ TEST_CASE("bridge: isolation — a bound user_id never reaches the model and can
                   chatkit::error);
 }
 
-TEST_CASE("bridge: a store failure while forwarding becomes an error event, not a cancellation", "[agents][bridge]") {
+TEST_CASE("stream_agent_response: a store failure while forwarding becomes an error event, not a cancellation", "[agents][stream_agent_response]") {
   fixture f;
   // A misbehaving model that reuses its message id on the next turn: the second insert conflicts.
   f.model_server.add(exchange::sse(at::text_answer("resp_1", "msg_same", {"first"}), "r1"));
@@ -408,8 +408,8 @@ TEST_CASE("bridge: a store failure while forwarding becomes an error event, not 
   CHECK(std::get<cp::assistant_message_item>(stored[1]).content.at(0).text == "first");
 }
 
-TEST_CASE("bridge: cancelling the stream while a tool runs cancels the tool and makes no further model call",
-          "[agents][bridge]") {
+TEST_CASE("stream_agent_response: cancelling the stream while a tool runs cancels the tool and makes no further model call",
+          "[agents][stream_agent_response]") {
   fixture f;
   f.model_server.add(exchange::sse(at::tool_calls("resp_1", {{"c_slow", "slow_search", "{}"}}), "r1"));
   bool tool_saw_cancel = false;

@@ -1,4 +1,4 @@
-#include "tool_execution.hpp"
+#include "agents/detail/tool_execution.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>

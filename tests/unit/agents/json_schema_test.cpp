@@ -61,7 +61,7 @@ std::string decode_error(std::string_view text) {
 }  // namespace
 
 // The golden comparison of the full task_args schema lives in typed_tool_test.cpp (through typed_tool).
-TEST_CASE("json_schema_for: scalars, optionals, vectors, enums", "[agents][schema]") {
+TEST_CASE("json_schema_for: scalars, optionals, vectors, enums", "[agents][json_schema]") {
   CHECK(agents::json_schema_for<std::string>() == obj(R"({"type":"string"})"));
   CHECK(agents::json_schema_for<bool>() == obj(R"({"type":"boolean"})"));
   CHECK(agents::json_schema_for<std::int64_t>() == obj(R"({"type":"integer"})"));
@@ -76,7 +76,7 @@ TEST_CASE("json_schema_for: scalars, optionals, vectors, enums", "[agents][schem
         obj(R"({"type":"string","enum":["open","in_progress","done"]})"));
 }
 
-TEST_CASE("json_schema_for: inherited members come first, in declaration order", "[agents][schema]") {
+TEST_CASE("json_schema_for: inherited members come first, in declaration order", "[agents][json_schema]") {
   const json::object s = agents::json_schema_for<derived_args>();
   CHECK(s == obj(R"({"type":"object","properties":{"id":{"type":"string"},"small":{"type":"integer"},
                      "ratio":{"type":"number"}},"required":["id","small","ratio"],"additionalProperties":false})"));
@@ -86,7 +86,7 @@ TEST_CASE("json_schema_for: inherited members come first, in declaration order",
 }
 
 TEST_CASE("field_docs naming a missing field, or a field twice, is rejected at compile time",
-          "[agents][schema]") {
+          "[agents][json_schema]") {
   // json_schema_for<T> static_asserts this predicate; instantiating it for these types would not compile.
   STATIC_REQUIRE(agents::detail::field_docs_name_fields<task_args>());
   STATIC_REQUIRE(agents::detail::field_docs_name_fields<derived_args>());  // no field_docs at all
@@ -94,7 +94,7 @@ TEST_CASE("field_docs naming a missing field, or a field twice, is rejected at c
   STATIC_REQUIRE_FALSE(agents::detail::field_docs_name_fields<doc_twice>());
 }
 
-TEST_CASE("to_strict_schema normalises hand-written schemas", "[agents][schema]") {
+TEST_CASE("to_strict_schema normalises hand-written schemas", "[agents][json_schema]") {
   SECTION("empty schema becomes the empty object schema") {
     CHECK(agents::to_strict_schema({}) ==
           obj(R"({"type":"object","properties":{},"required":[],"additionalProperties":false})"));
@@ -161,7 +161,7 @@ TEST_CASE("to_strict_schema normalises hand-written schemas", "[agents][schema]"
   }
 }
 
-TEST_CASE("schema_violation: exact messages", "[agents][schema][validator]") {
+TEST_CASE("schema_violation: exact messages", "[agents][json_schema][validator]") {
   const std::string task = json::serialize(agents::json_schema_for<task_args>());
   const std::string ok_task = R"({"title":"t","status":"open","estimate_minutes":null,"tags":["a"],"due":null,
       "reminders":[],"urgent":false,"weight":1.5,"previous_status":null})";
@@ -282,7 +282,7 @@ TEST_CASE("schema_violation: exact messages", "[agents][schema][validator]") {
   }
 }
 
-TEST_CASE("decode_arguments builds the C++ value", "[agents][schema][decode]") {
+TEST_CASE("decode_arguments builds the C++ value", "[agents][json_schema][decode]") {
   const task_args a = agents::decode_arguments<task_args>(json::parse(R"({
       "title":"Ship it","status":"in_progress","estimate_minutes":30,"tags":["x","y"],
       "due":{"year":2026,"month":12,"day":1},"reminders":[{"year":2026,"month":11,"day":30}],
@@ -307,7 +307,7 @@ TEST_CASE("decode_arguments builds the C++ value", "[agents][schema][decode]") {
   CHECK(agents::encode_value(task_args{}).at("due").is_null());
 }
 
-TEST_CASE("decode_arguments: mismatches and overflow are errors with paths", "[agents][schema][decode]") {
+TEST_CASE("decode_arguments: mismatches and overflow are errors with paths", "[agents][json_schema][decode]") {
   CHECK(decode_error<int>("3000000000") == "$: 3000000000 is out of range [-2147483648, 2147483647]");
   CHECK(decode_error<int>("-3000000000") == "$: -3000000000 is out of range [-2147483648, 2147483647]");
   CHECK(decode_error<std::int64_t>("18446744073709551615") ==

@@ -1,4 +1,4 @@
-#include "python_json.hpp"
+#include "agents/detail/python_json.hpp"
 
 #include <boost/json/value.hpp>
 

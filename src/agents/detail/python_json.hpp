@@ -1,5 +1,6 @@
-// Python `json.dumps` formatting, for the few places where the reference puts a json.dumps string in front
-// of the model (client tool call `arguments`/`output`, spec chatkit-protocol.md §10.3). Matching it byte for
+// Python `json.dumps` formatting, for the few places where the Python ChatKit SDK puts a json.dumps string in
+// front of the model (client tool call `arguments`/`output`, docs/agents.md#history-thread_item_converter).
+// Matching it byte for
 // byte keeps model input identical to what the Python SDK sends, which matters for prompt caching and for
 // comparing transcripts.
 //

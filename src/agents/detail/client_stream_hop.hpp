@@ -1,8 +1,12 @@
 // A client stream (openai::responses_stream or openai::chat_stream) used from another executor. The client
 // (its pool) belongs to one executor while runs live on any executor (one strand per connection of
 // chatkit::http::server): next() is hopped onto the client's executor with co_spawn and awaited from the
-// caller's (cancellation crosses the hop); cancel() and the final close are posted there.
+// caller's (cancellation crosses the hop); cancel() and the final close are posted there. open_on_client()
+// opens such a stream the same way.
 #pragma once
+
+#include <chatkit/agents/model.hpp>
+#include <chatkit/openai/client.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -11,9 +15,29 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <memory>
+#include <string>
 #include <utility>
 
 namespace chatkit::agents::detail {
+
+// Opens a stream on the client's executor, awaited from the caller's: `open(client, request_options)`
+// returns the client's awaitable (stream_response, stream_chat_completion). Model calls made for agents
+// identify themselves with agents_user_agent (as the Python Agents SDK does with its own); the client's
+// default User-Agent stays for direct API use.
+template <class Stream, class Open>
+boost::asio::awaitable<std::shared_ptr<Stream>> open_on_client(std::shared_ptr<const openai::client> client,
+                                                               Open open) {
+  openai::request_options ro;
+  ro.extra_headers.push_back({"User-Agent", std::string(agents_user_agent)});
+  auto ex = client->get_executor();
+  co_return co_await boost::asio::co_spawn(
+      ex,
+      [client = std::move(client), open = std::move(open),
+       ro = std::move(ro)]() mutable -> boost::asio::awaitable<std::shared_ptr<Stream>> {
+        co_return std::make_shared<Stream>(co_await open(*client, std::move(ro)));
+      },
+      boost::asio::use_awaitable);
+}
 
 template <class Stream>
 class client_stream_hop {

@@ -1,16 +1,16 @@
-// thread_item_converter: one case per row of chatkit-protocol.md §10.3, the spec's worked example, and the
+// thread_item_converter: one case per rule of docs/agents.md#history-thread_item_converter, a worked example, and the
 // hooks. Items are read from their wire JSON (as a store would return them) and the output is compared as
 // parsed JSON, so member order does not matter but every member and every text does.
-#include <chatkit/agents/errors.hpp>
+#include <chatkit/agents/error.hpp>
 #include <chatkit/agents/thread_item_converter.hpp>
 #include <chatkit/protocol/items.hpp>
 #include <chatkit/protocol/json_io.hpp>
 
 #include <catch2/catch.hpp>
 
-#include <boost/asio/co_spawn.hpp>
+#include "support/run_sync.hpp"
+
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
 
 #include <string>
@@ -29,9 +29,7 @@ thread_item item(std::string_view wire_json) {
 
 json::array convert(thread_item_converter& converter, const std::vector<thread_item>& items) {
   boost::asio::io_context ioc;
-  auto f = boost::asio::co_spawn(ioc, converter.to_agent_input(items), boost::asio::use_future);
-  ioc.run();
-  return f.get();
+  return chatkit::testing::run_sync(ioc, converter.to_agent_input(items));
 }
 
 json::array convert(const std::vector<thread_item>& items) {
@@ -81,7 +79,7 @@ std::string tag_message_json(std::string_view tag_parts) {
 // ---- user_message
 // --------------------------------------------------------------------------------------------
 
-TEST_CASE("converter: a plain user message", "[agents][converter]") {
+TEST_CASE("thread_item_converter: a plain user message", "[agents][thread_item_converter]") {
   auto out = convert({item(
       R"({"type":"user_message","id":"msg_1","thread_id":"thr_1","created_at":"2026-11-25T10:00:00",
           "content":[{"type":"input_text","text":"Hello "},{"type":"input_text","text":"world"}],
@@ -90,13 +88,15 @@ TEST_CASE("converter: a plain user message", "[agents][converter]") {
              R"([{"role":"user","type":"message","content":[{"type":"input_text","text":"Hello world"}]}])");
 }
 
-TEST_CASE("converter: the tag preamble constant is the spec's three lines", "[agents][converter]") {
+TEST_CASE("thread_item_converter: the tag preamble constant is three lines",
+          "[agents][thread_item_converter]") {
   CHECK(chatkit::agents::tag_preamble == std::string_view(json::parse(preamble_json).as_string()));
   CHECK(chatkit::agents::tag_preamble.back() != '\n');
 }
 
-TEST_CASE("converter: user message with tags renders @text, then one tag message de-duplicated by text",
-          "[agents][converter]") {
+TEST_CASE(
+    "thread_item_converter: user message with tags renders @text, then one tag message de-duplicated by text",
+    "[agents][thread_item_converter]") {
   app_converter conv;
   auto out = convert(
       conv,
@@ -118,8 +118,10 @@ TEST_CASE("converter: user message with tags renders @text, then one tag message
   CHECK(conv.tag_calls == std::vector<std::string>{"Bob", "Ada"});
 }
 
-TEST_CASE("converter: quoted text only for the last item, placed between the message and the tag context",
-          "[agents][converter]") {
+TEST_CASE(
+    "thread_item_converter: quoted text only for the last item, placed between the message and the tag "
+    "context",
+    "[agents][thread_item_converter]") {
   const auto quoted =
       item(R"({"type":"user_message","id":"msg_1","thread_id":"thr_1","created_at":"2026-11-25T10:00:00",
       "content":[{"type":"input_text","text":"Explain "},{"type":"input_tag","id":"e","text":"Ada","data":{}}],
@@ -148,8 +150,8 @@ TEST_CASE("converter: quoted text only for the last item, placed between the mes
   }
 }
 
-TEST_CASE("converter: attachments through an overriding hook, in order, after the text",
-          "[agents][converter]") {
+TEST_CASE("thread_item_converter: attachments through an overriding hook, in order, after the text",
+          "[agents][thread_item_converter]") {
   app_converter conv;
   auto out = convert(
       conv,
@@ -165,8 +167,8 @@ TEST_CASE("converter: attachments through an overriding hook, in order, after th
       {"type":"input_file","file_id":"file-atc_2","filename":"notes.txt"}]}])");
 }
 
-TEST_CASE("converter: the default attachment and tag hooks throw user_error naming the hook",
-          "[agents][converter]") {
+TEST_CASE("thread_item_converter: the default attachment and tag hooks throw user_error naming the hook",
+          "[agents][thread_item_converter]") {
   thread_item_converter plain;
   const auto with_attachment =
       item(R"({"type":"user_message","id":"msg_1","thread_id":"thr_1","created_at":"2026-11-25T10:00:00",
@@ -187,8 +189,8 @@ TEST_CASE("converter: the default attachment and tag hooks throw user_error nami
 // ---- assistant_message
 // ---------------------------------------------------------------------------------------
 
-TEST_CASE("converter: assistant message, one output_text per part, annotations not replayed",
-          "[agents][converter]") {
+TEST_CASE("thread_item_converter: assistant message, one output_text per part, annotations not replayed",
+          "[agents][thread_item_converter]") {
   auto out = convert({item(
       R"({"type":"assistant_message","id":"msg_r1","thread_id":"thr_1","created_at":"2026-11-25T10:00:00",
       "content":[{"type":"output_text","text":"See [1]","annotations":[
@@ -202,7 +204,7 @@ TEST_CASE("converter: assistant message, one output_text per part, annotations n
 // ---- client_tool_call
 // ----------------------------------------------------------------------------------------
 
-TEST_CASE("converter: client tool calls", "[agents][converter]") {
+TEST_CASE("thread_item_converter: client tool calls", "[agents][thread_item_converter]") {
   SECTION("pending: nothing") {
     CHECK(
         convert(
@@ -241,8 +243,8 @@ TEST_CASE("converter: client tool calls", "[agents][converter]") {
 // ---- widget
 // --------------------------------------------------------------------------------------------------
 
-TEST_CASE("converter: widget described with its compact JSON, null props omitted at every depth",
-          "[agents][converter]") {
+TEST_CASE("thread_item_converter: widget described with its compact JSON, null props omitted at every depth",
+          "[agents][thread_item_converter]") {
   auto out =
       convert({item(R"({"type":"widget","id":"msg_w1","thread_id":"thr_1","created_at":"2026-11-25T10:00:00",
       "widget":{"type":"Card","size":null,"children":[
@@ -263,7 +265,7 @@ TEST_CASE("converter: widget described with its compact JSON, null props omitted
 // ---- generated_image
 // -----------------------------------------------------------------------------------------
 
-TEST_CASE("converter: generated image", "[agents][converter]") {
+TEST_CASE("thread_item_converter: generated image", "[agents][thread_item_converter]") {
   SECTION("with an image: a sentence and an input_image") {
     auto out = convert({item(
         R"({"type":"generated_image","id":"msg_i","thread_id":"thr_1","created_at":"2026-11-25T10:00:00",
@@ -284,7 +286,8 @@ TEST_CASE("converter: generated image", "[agents][converter]") {
 // ---- structured_input
 // ----------------------------------------------------------------------------------------
 
-TEST_CASE("converter: structured input lists every question with its answer", "[agents][converter]") {
+TEST_CASE("thread_item_converter: structured input lists every question with its answer",
+          "[agents][thread_item_converter]") {
   auto out = convert(
       {item(R"({"type":"structured_input","id":"msg_s","thread_id":"thr_1","created_at":"2026-11-25T10:00:00",
       "status":"answered","inputs":[
@@ -325,7 +328,7 @@ thread_item task_item(std::string_view task_json) {
 }
 }  // namespace
 
-TEST_CASE("converter: task", "[agents][converter]") {
+TEST_CASE("thread_item_converter: task", "[agents][thread_item_converter]") {
   CHECK(only_text(convert({task_item(R"({"type":"custom","title":"Searched","content":"3 orders"})")})) ==
         task_text("Searched: 3 orders"));
   CHECK(only_text(convert({task_item(R"({"type":"custom","title":"Searched"})")})) == task_text("Searched"));
@@ -344,7 +347,8 @@ TEST_CASE("converter: task", "[agents][converter]") {
                  json::serialize(json::string(task_text("T"))) + "}]}]");
 }
 
-TEST_CASE("converter: workflow, one message per custom task with title or content", "[agents][converter]") {
+TEST_CASE("thread_item_converter: workflow, one message per custom task with title or content",
+          "[agents][thread_item_converter]") {
   auto out =
       convert({item(R"({"type":"workflow","id":"wf_1","thread_id":"thr_1","created_at":"2026-11-25T10:00:00",
       "workflow":{"type":"custom","expanded":false,"summary":{"duration":3},"tasks":[
@@ -367,7 +371,7 @@ TEST_CASE("converter: workflow, one message per custom task with title or conten
 // ---- hidden context, end of turn
 // -----------------------------------------------------------------------------
 
-TEST_CASE("converter: hidden context items", "[agents][converter]") {
+TEST_CASE("thread_item_converter: hidden context items", "[agents][thread_item_converter]") {
   const std::string wrapped =
       "Hidden context for the agent (not shown to the user):\n<HiddenContext>\nThe user is on the pricing "
       "page\n"
@@ -408,7 +412,7 @@ TEST_CASE("converter: hidden context items", "[agents][converter]") {
   }
 }
 
-TEST_CASE("converter: end_of_turn converts to nothing", "[agents][converter]") {
+TEST_CASE("thread_item_converter: end_of_turn converts to nothing", "[agents][thread_item_converter]") {
   CHECK(
       convert(
           {item(
@@ -420,7 +424,7 @@ TEST_CASE("converter: end_of_turn converts to nothing", "[agents][converter]") {
 // ---- whole threads
 // -------------------------------------------------------------------------------------------
 
-TEST_CASE("converter: the spec's worked example", "[agents][converter]") {
+TEST_CASE("thread_item_converter: a worked example", "[agents][thread_item_converter]") {
   struct example_converter : thread_item_converter {
     awaitable<json::object> tag_to_message_content(const chatkit::protocol::input_tag&) override {
       co_return json::object{{"type", "input_text"}, {"text", "<whatever tag_to_message_content returned>"}};
@@ -436,7 +440,7 @@ TEST_CASE("converter: the spec's worked example", "[agents][converter]") {
           "content":[{"type":"output_text","text":"Hello","annotations":[]}]})"),
        item(R"({"type":"client_tool_call","id":"tc_1","thread_id":"thr_1","created_at":"2026-11-25T10:00:02",
           "status":"completed","call_id":"call_1","name":"f","arguments":{"a":1},"output":{"ok":true}})")});
-  // Verbatim from chatkit-protocol.md §10.3.
+  // The expected model input, written out in full.
   check_json(out, R"([{"role":"user","type":"message","content":[{"type":"input_text","text":"Hi @Ada"}]},
  {"role":"user","type":"message","content":[{"type":"input_text","text":"# User-provided context for @-mentions\n- When referencing resolved entities, use their canonical names **without** '@'.\n- The '@' form appears only in user text and should not be echoed."},{"type":"input_text","text":"<whatever tag_to_message_content returned>"}]},
  {"type":"message","role":"assistant","content":[{"type":"output_text","text":"Hello","annotations":[],"logprobs":null}]},
@@ -446,7 +450,7 @@ TEST_CASE("converter: the spec's worked example", "[agents][converter]") {
 
 TEST_CASE(
     "converter: a thread in order, quoted text of earlier user messages dropped, hooks dispatched virtually",
-    "[agents][converter]") {
+    "[agents][thread_item_converter]") {
   // Overriding one hook changes only that item's conversion; to_agent_input reaches it through item_to_input.
   struct widget_as_copy_text : thread_item_converter {
     awaitable<void> widget_to_input(const chatkit::protocol::widget_item& w, json::array& out) override {
@@ -474,7 +478,8 @@ TEST_CASE(
     {"role":"user","type":"message","content":[{"type":"input_text","text":"The user is referring to this in particular: \nnew quote"}]}])");
 }
 
-TEST_CASE("converter: user_text_message builds the wrapped user message", "[agents][converter]") {
+TEST_CASE("thread_item_converter: user_text_message builds the wrapped user message",
+          "[agents][thread_item_converter]") {
   CHECK(json::value(chatkit::agents::user_text_message("hi \"there\"")) ==
         json::parse(
             R"({"role":"user","type":"message","content":[{"type":"input_text","text":"hi \"there\""}]})"));

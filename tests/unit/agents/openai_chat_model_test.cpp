@@ -1,10 +1,10 @@
 // openai_chat_model: the Responses → Chat request translation (exact JSON), the sans-IO synthesis of
-// Responses events from Chat chunks (spec fixtures C1/C2 and hand-made chunks), and whole runs of the real
+// Responses events from Chat chunks (the C1/C2 fixtures and hand-made chunks), and whole runs of the real
 // runner against the scripted server speaking Chat Completions.
 #include "agent_support.hpp"
 
-#include <chatkit/agents/chat_completions_model.hpp>
-#include <chatkit/agents/errors.hpp>
+#include <chatkit/agents/openai_chat_model.hpp>
+#include <chatkit/agents/error.hpp>
 #include <chatkit/agents/runner.hpp>
 #include <chatkit/openai/error.hpp>
 #include <chatkit/openai/response_accumulator.hpp>
@@ -109,7 +109,7 @@ std::string user_error_message(const json::object& request, const chat_request_o
 // ---------------------------------------------------------------------------------------------------------
 // synthesis
 
-TEST_CASE("chat synthesis: C1 text answer", "[agents][chat]") {
+TEST_CASE("chat synthesis: C1 text answer", "[agents][openai_chat_model]") {
   chat_event_synthesizer s;
   s.set_request_id("req_c1");
   auto r = synthesize(s, chunks_of(sse_fixture("C1_text.sse")));
@@ -165,7 +165,7 @@ TEST_CASE("chat synthesis: C1 text answer", "[agents][chat]") {
   CHECK(replayed.output[0].raw == expected_item);
 }
 
-TEST_CASE("chat synthesis: C2 interleaved parallel tool calls", "[agents][chat]") {
+TEST_CASE("chat synthesis: C2 interleaved parallel tool calls", "[agents][openai_chat_model]") {
   const auto chunks = chunks_of(sse_fixture("C2_parallel_tools.sse"));
   chat_event_synthesizer s;
   auto r = synthesize(s, chunks);
@@ -237,7 +237,7 @@ TEST_CASE("chat synthesis: C2 interleaved parallel tool calls", "[agents][chat]"
 }
 
 TEST_CASE("chat synthesis: finish_reason length and content_filter end as response.incomplete",
-          "[agents][chat]") {
+          "[agents][openai_chat_model]") {
   const auto [finish, reason] =
       GENERATE(std::pair<std::string, std::string>{"length", "max_output_tokens"},
                std::pair<std::string, std::string>{"content_filter", "content_filter"});
@@ -268,7 +268,7 @@ TEST_CASE("chat synthesis: finish_reason length and content_filter end as respon
   CHECK(final.usage->total_tokens == 5);
 }
 
-TEST_CASE("chat synthesis: usage normalisation (cached and reasoning tokens)", "[agents][chat]") {
+TEST_CASE("chat synthesis: usage normalisation (cached and reasoning tokens)", "[agents][openai_chat_model]") {
   chat_event_synthesizer s;
   auto r = synthesize(
       s,
@@ -295,7 +295,7 @@ TEST_CASE("chat synthesis: usage normalisation (cached and reasoning tokens)", "
 }
 
 TEST_CASE("chat synthesis: text then a tool call, refusal parts, a call whose id comes late",
-          "[agents][chat]") {
+          "[agents][openai_chat_model]") {
   chat_event_synthesizer s;
   auto r = synthesize(
       s,
@@ -341,7 +341,7 @@ TEST_CASE("chat synthesis: text then a tool call, refusal parts, a call whose id
   CHECK(replay(r).output[0].raw == final.output[0].raw);
 }
 
-TEST_CASE("chat synthesis: empty and id-less streams, idempotent finish", "[agents][chat]") {
+TEST_CASE("chat synthesis: empty and id-less streams, idempotent finish", "[agents][openai_chat_model]") {
   chat_event_synthesizer empty;
   auto r = synthesize(empty, {});
   CHECK(r.types == std::vector<std::string>{"response.created", "response.completed"});
@@ -379,7 +379,7 @@ TEST_CASE("chat synthesis: empty and id-less streams, idempotent finish", "[agen
 // ---------------------------------------------------------------------------------------------------------
 // request translation
 
-TEST_CASE("chat request: every translation rule, exact JSON", "[agents][chat]") {
+TEST_CASE("chat request: every translation rule, exact JSON", "[agents][openai_chat_model]") {
   const auto request = obj(R"({
     "model":"gpt-test","instructions":"Be brief.",
     "input":[
@@ -443,7 +443,7 @@ TEST_CASE("chat request: every translation rule, exact JSON", "[agents][chat]") 
   CHECK(got == expected);
 }
 
-TEST_CASE("chat request: small rules", "[agents][chat]") {
+TEST_CASE("chat request: small rules", "[agents][openai_chat_model]") {
   SECTION("a bare string input is one user message; no instructions, no system message") {
     CHECK(to_chat_request(obj(R"({"model":"m","input":"Hi"})")) ==
           obj(R"({"model":"m","messages":[{"role":"user","content":"Hi"}]})"));
@@ -504,7 +504,7 @@ TEST_CASE("chat request: small rules", "[agents][chat]") {
   }
 }
 
-TEST_CASE("chat request: what Chat Completions cannot express is a user_error", "[agents][chat]") {
+TEST_CASE("chat request: what Chat Completions cannot express is a user_error", "[agents][openai_chat_model]") {
   const std::string not_supported = "not supported by Chat Completions";
   CHECK_THAT(user_error_message(obj(R"({"input":"x","tools":[{"type":"web_search"}]})")),
              Catch::Contains("hosted tool 'web_search'") && Catch::Contains(not_supported));
@@ -535,7 +535,7 @@ TEST_CASE("chat request: what Chat Completions cannot express is a user_error", 
 // ---------------------------------------------------------------------------------------------------------
 // end to end: the real runner, the real client, the scripted server speaking Chat Completions
 
-TEST_CASE("chat model: a run with tool calls then an answer, over /chat/completions", "[agents][chat]") {
+TEST_CASE("openai_chat_model: a run with tool calls then an answer, over /chat/completions", "[agents][openai_chat_model]") {
   scripted_server server;
   server.add(exchange::sse(sse_fixture("C2_parallel_tools.sse"), "req_c2"));
   server.add(exchange::sse(sse_fixture("C1_text.sse"), "req_c1"));
@@ -638,7 +638,7 @@ TEST_CASE("chat model: a run with tool calls then an answer, over /chat/completi
   CHECK(history[5].at("id") == "msg_chatcmpl-c1");
 }
 
-TEST_CASE("chat model: an untranslatable request fails before any request is sent", "[agents][chat]") {
+TEST_CASE("openai_chat_model: an untranslatable request fails before any request is sent", "[agents][openai_chat_model]") {
   scripted_server server;
   net::io_context ioc;
   auto client = std::make_shared<const openai::client>(ioc.get_executor(), client_options_for(server));
@@ -658,7 +658,7 @@ TEST_CASE("chat model: an untranslatable request fails before any request is sen
   CHECK_THROWS_AS(openai_chat_model(nullptr), user_error);
 }
 
-TEST_CASE("chat model: a chunk with `error` mid-stream fails next()", "[agents][chat]") {
+TEST_CASE("openai_chat_model: a chunk with `error` mid-stream fails next()", "[agents][openai_chat_model]") {
   scripted_server server;
   server.add(exchange::sse(sse_fixture("T5e_chat_error.sse"), "req_err"));
   net::io_context ioc;
@@ -680,7 +680,7 @@ TEST_CASE("chat model: a chunk with `error` mid-stream fails next()", "[agents][
   CHECK(std::count(types.begin(), types.end(), "response.completed") == 0);
 }
 
-TEST_CASE("chat model: cancel() closes the connection; next() then fails as cancelled", "[agents][chat]") {
+TEST_CASE("openai_chat_model: cancel() closes the connection; next() then fails as cancelled", "[agents][openai_chat_model]") {
   scripted_server server;
   const auto body = sse_fixture("C1_text.sse");
   // The first two chunks (role, "Hello"), then the server hangs.
@@ -713,8 +713,8 @@ TEST_CASE("chat model: cancel() closes the connection; next() then fails as canc
   CHECK(server.wait_for_client_disconnects(1, std::chrono::seconds(5)) == 1);
 }
 
-TEST_CASE("chat model: one model serves runs on other strands of a multi-threaded io_context",
-          "[agents][chat]") {
+TEST_CASE("openai_chat_model: one model serves runs on other strands of a multi-threaded io_context",
+          "[agents][openai_chat_model]") {
   scripted_server server;
   for (int i = 0; i < 4; ++i)
     server.add(exchange::sse(sse_fixture("C1_text.sse"), "req_" + std::to_string(i)));
@@ -749,7 +749,7 @@ TEST_CASE("chat model: one model serves runs on other strands of a multi-threade
   CHECK(server.requests().size() == 4);
 }
 
-TEST_CASE("chat model: built from client_options it owns its client and thread", "[agents][chat]") {
+TEST_CASE("openai_chat_model: built from client_options it owns its client and thread", "[agents][openai_chat_model]") {
   scripted_server server;
   server.add(exchange::sse(sse_fixture("C1_text.sse"), "req_c1"));
   net::io_context ioc;

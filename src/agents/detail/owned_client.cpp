@@ -1,4 +1,4 @@
-#include "owned_client.hpp"
+#include "agents/detail/owned_client.hpp"
 
 #include <boost/asio/post.hpp>
 

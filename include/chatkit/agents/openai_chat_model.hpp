@@ -9,7 +9,7 @@
 //   auto model = std::make_shared<agents::openai_chat_model>(client);
 //   auto run = agents::run_streamed(agent, "Hi", ctx, {.model = model});
 //
-// What does not translate (openai-streaming.md §2 vs §4):
+// What does not translate (docs/agents.md#the-model-interface):
 //   * hosted tools (web_search, file_search, ...), a hosted tool_choice, previous_response_id,
 //     conversation, stored prompts, item references and replayed hosted-tool items → user_error
 //     ("... not supported by Chat Completions"); so do images given by file_id, input_file by URL, and
@@ -36,7 +36,16 @@
 #include <string>
 #include <vector>
 
+namespace chatkit::openai {
+class client;
+struct client_options;
+}  // namespace chatkit::openai
+
 namespace chatkit::agents {
+
+namespace detail {
+class owned_client;
+}
 
 struct chat_request_options {
   // The role of the leading message that carries `instructions`: "system" (what most compatible providers
@@ -51,7 +60,8 @@ struct chat_request_options {
 boost::json::object to_chat_request(const boost::json::object& responses_request,
                                     const chat_request_options& options = {});
 
-// Sans-IO: Chat Completions chunks in, Responses streaming events out (openai-streaming.md §3.3 orderings).
+// Sans-IO: Chat Completions chunks in, Responses streaming events out, in the order a Responses stream has
+// (output_item.added, content_part.added, deltas, the done events, output_item.done, response.completed).
 //
 //   chat_event_synthesizer s;
 //   for (auto& chunk : chunks) for (auto& ev : s.feed(chunk)) handle(ev);

@@ -5,17 +5,16 @@
 // every client operation is hopped onto the client's executor with co_spawn and awaited from the caller's.
 // One client (one keep-alive pool) then serves every connection safely; cancellation of the awaiting
 // coroutine crosses the hop (co_spawn forwards it to the spawned coroutine's executor).
-#include "client_stream_hop.hpp"
-#include "owned_client.hpp"
+#include "agents/detail/client_stream_hop.hpp"
+#include "agents/detail/owned_client.hpp"
 
-#include <chatkit/agents/errors.hpp>
-#include <chatkit/agents/model.hpp>
+#include <chatkit/agents/error.hpp>
+#include <chatkit/agents/openai_responses_model.hpp>
 #include <chatkit/openai/client.hpp>
 #include <chatkit/openai/response_accumulator.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
 
 namespace chatkit::agents {
 
@@ -60,22 +59,13 @@ openai_responses_model::~openai_responses_model() {
   client_.reset();  // the owned client (if any) is destroyed on its own thread by owned_'s destructor
 }
 
-boost::asio::awaitable<std::unique_ptr<model_stream>> openai_responses_model::stream(boost::json::object request) {
-  // Model calls made for agents identify themselves (spec agent-runner.md §10: the reference sends an
-  // Agents/ChatKit user agent); the client's own default stays for direct API use.
-  openai::request_options ro;
-  ro.extra_headers.push_back({"User-Agent", std::string(agents_user_agent)});
-  auto client = client_;
-  auto ex = client->get_executor();
-  auto s = co_await asio::co_spawn(
-      ex,
-      [client, request = std::move(request), ro = std::move(ro)]() mutable
-      -> asio::awaitable<std::shared_ptr<openai::responses_stream>> {
-        co_return std::make_shared<openai::responses_stream>(
-            co_await client->stream_response(std::move(request), std::move(ro)));
-      },
-      asio::use_awaitable);
-  co_return std::make_unique<openai_stream>(ex, std::move(s));
+boost::asio::awaitable<std::unique_ptr<model_stream>> openai_responses_model::stream(
+    boost::json::object request) {
+  auto s = co_await detail::open_on_client<openai::responses_stream>(
+      client_, [request = std::move(request)](const openai::client& c, openai::request_options ro) mutable {
+        return c.stream_response(std::move(request), std::move(ro));
+      });
+  co_return std::make_unique<openai_stream>(client_->get_executor(), std::move(s));
 }
 
 }  // namespace chatkit::agents

@@ -1,11 +1,11 @@
 // openai_chat_model: the runner's model interface over Chat Completions. Three parts: the request
 // translation (Responses body → Chat body), the sans-IO synthesis (Chat chunks → Responses events), and the
 // thin adapter over openai::chat_stream.
-#include "client_stream_hop.hpp"
-#include "owned_client.hpp"
+#include "agents/detail/client_stream_hop.hpp"
+#include "agents/detail/owned_client.hpp"
 
-#include <chatkit/agents/chat_completions_model.hpp>
-#include <chatkit/agents/errors.hpp>
+#include <chatkit/agents/openai_chat_model.hpp>
+#include <chatkit/agents/error.hpp>
 #include <chatkit/openai/client.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -338,7 +338,7 @@ void chat_event_synthesizer::ensure_created(std::vector<openai::response_event>&
   created_ = true;
   if (id_.empty()) {
     // Some compatible servers omit the completion id; item ids derive from it, so it must not be empty
-    // (the ChatKit bridge uses the message item id as the thread item id).
+    // (stream_agent_response uses the message item id as the thread item id).
     std::random_device rd;
     std::mt19937_64 gen((std::uint64_t{rd()} << 32) ^ rd());
     static constexpr char hex[] = "0123456789abcdef";
@@ -619,18 +619,11 @@ openai_chat_model::~openai_chat_model() {
 asio::awaitable<std::unique_ptr<model_stream>> openai_chat_model::stream(json::object request) {
   // Translated before any I/O so an untranslatable request fails without a network call.
   auto body = to_chat_request(request, options_.request);
-  openai::request_options ro;
-  ro.extra_headers.push_back({"User-Agent", std::string(agents_user_agent)});
-  auto client = client_;
-  auto ex = client->get_executor();
-  auto s = co_await asio::co_spawn(
-      ex,
-      [client, body = std::move(body),
-       ro = std::move(ro)]() mutable -> asio::awaitable<std::shared_ptr<openai::chat_stream>> {
-        co_return std::make_shared<openai::chat_stream>(
-            co_await client->stream_chat_completion(std::move(body), std::move(ro)));
-      },
-      asio::use_awaitable);
+  auto s = co_await detail::open_on_client<openai::chat_stream>(
+      client_, [body = std::move(body)](const openai::client& c, openai::request_options ro) mutable {
+        return c.stream_chat_completion(std::move(body), std::move(ro));
+      });
+  const auto ex = client_->get_executor();
   // Read after the hop completed: the completion happens-after the stream was created on the client's side.
   auto request_id = s->request_id();
   co_return std::make_unique<chat_completions_stream>(ex, std::move(s), std::move(request_id));

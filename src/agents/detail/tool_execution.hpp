@@ -1,0 +1,20 @@
+// Running one function call: argument parsing, the tool's own validation, the timeout, the hooks around
+// the call, and turning every failure into the sentence the model sees
+// (docs/tools.md#tool-errors-what-the-model-sees) — or into a run error when the tool asks for that. The I/O
+// half of turn_fsm's run_tools action.
+#pragma once
+
+#include "agents/detail/turn_fsm.hpp"
+
+#include <chatkit/agents/runner.hpp>
+
+#include <boost/asio/awaitable.hpp>
+
+namespace chatkit::agents::detail {
+
+// Never throws except for the cancellation of the awaiting coroutine.
+boost::asio::awaitable<call_outcome> execute_tool_call(const function_tool& tool,
+                                                       const openai::output_item& call, run_context& ctx,
+                                                       const agent& a, const run_options& opts);
+
+}  // namespace chatkit::agents::detail
