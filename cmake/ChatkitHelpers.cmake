@@ -14,21 +14,27 @@ function(chatkit_warnings target)
   endif()
 endfunction()
 
-# chatkit_layer(NAME [DEPS ...] [LIBS ...])
-# One static library per layer, built from src/<name>/*.cpp, exported as chatkit::<name>.
-# Globbing lets each layer grow file by file without touching the build scripts.
+# chatkit_layer(NAME SOURCES <files under src/> [HEADERS <files under include/>] [DEPS <layers>] [LIBS <targets>])
+# One static library per layer, exported as chatkit::<name>. Every file is listed: SOURCES (relative to src/)
+# holds the compiled files and the layer's private headers (src/<name>/detail/); HEADERS (relative to include/)
+# is the public interface, installed as the target's header file set.
 function(chatkit_layer name)
-  cmake_parse_arguments(ARG "" "" "DEPS;LIBS" ${ARGN})
-  file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/${name}/*.cpp)
-  if(NOT sources)
-    return()
+  cmake_parse_arguments(ARG "" "" "SOURCES;HEADERS;DEPS;LIBS" ${ARGN})
+  if(NOT ARG_SOURCES)
+    message(FATAL_ERROR "chatkit_layer(${name}): SOURCES is required")
   endif()
-  add_library(chatkit_${name} STATIC ${sources})
+  list(TRANSFORM ARG_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/src/)
+  add_library(chatkit_${name} STATIC ${ARG_SOURCES})
   add_library(chatkit::${name} ALIAS chatkit_${name})
   set_target_properties(chatkit_${name} PROPERTIES EXPORT_NAME ${name} OUTPUT_NAME chatkit_${name}
                         POSITION_INDEPENDENT_CODE ON)
   target_include_directories(chatkit_${name} PUBLIC
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include> $<INSTALL_INTERFACE:include>)
+  if(ARG_HEADERS)
+    list(TRANSFORM ARG_HEADERS PREPEND ${PROJECT_SOURCE_DIR}/include/)
+    target_sources(chatkit_${name} PUBLIC FILE_SET HEADERS BASE_DIRS ${PROJECT_SOURCE_DIR}/include
+                   FILES ${ARG_HEADERS})
+  endif()
   # Private headers live beside the sources (src/<layer>/detail/...), included as "<layer>/detail/x.hpp";
   # they are never installed. chatkit::<name>_internal hands the same directory to this layer's tests.
   target_include_directories(chatkit_${name} PRIVATE ${PROJECT_SOURCE_DIR}/src)

@@ -5,21 +5,12 @@ include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 get_property(layers GLOBAL PROPERTY CHATKIT_LAYERS)
+# Each layer's public headers are its HEADERS file set (listed in src/CMakeLists.txt), so exactly those files are
+# installed — detail/ ones included where public templates need them, never src/<layer>/detail/.
 install(TARGETS chatkit ${layers} EXPORT chatkitTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        FILE_SET HEADERS DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-# Every layer's headers, detail/ included (public templates such as typed_tool need them). The store
-# contract suite's header is left out: its library needs Catch2 and is only built with the tests.
-# File by file rather than install(DIRECTORY), which would also create the (still) empty detail/
-# directories that package linters such as vcpkg's reject.
-file(GLOB_RECURSE chatkit_headers RELATIVE ${PROJECT_SOURCE_DIR}/include CONFIGURE_DEPENDS
-     ${PROJECT_SOURCE_DIR}/include/chatkit/*.hpp ${PROJECT_SOURCE_DIR}/include/chatkit/*.ipp
-     ${PROJECT_SOURCE_DIR}/include/chatkit/*.h)
-list(FILTER chatkit_headers EXCLUDE REGEX "^chatkit/store/testing/")
-foreach(header IN LISTS chatkit_headers)
-  get_filename_component(header_dir ${header} DIRECTORY)
-  install(FILES ${PROJECT_SOURCE_DIR}/include/${header} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/${header_dir})
-endforeach()
 install(EXPORT chatkitTargets NAMESPACE chatkit:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/chatkit)
 
 # What the config file needs to know: the exported layers (its components) and which optional

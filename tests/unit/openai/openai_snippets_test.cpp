@@ -1,5 +1,5 @@
 // Runs the documentation snippets (examples/openai_snippets/snippets.hpp) against the scripted server.
-#include "../../../examples/openai_snippets/snippets.hpp"
+#include "openai_snippets/snippets.hpp"
 
 #include "client_support.hpp"
 
