@@ -377,6 +377,10 @@
       mountOfficialChatKit(root);
       return;
     }
+    mountOwnChat(root);
+  }
+
+  function mountOwnChat(root) {
     const client = new ChatKitClient({ url: API + '/chatkit', getToken: token, onUnauthorized: () => expired() });
     state.chat = new ChatPanel(root, {
       client,
@@ -400,10 +404,19 @@
       script.async = true;
       script.dataset.chatkitCdn = '';
       script.addEventListener('error', () => {
-        root.replaceChildren(Object.assign(document.createElement('p'), {
-          className: 'notice error',
-          textContent: 'Could not load ChatKit from ' + CHATKIT_CDN + '. Check the network, or start the server without CHATKIT_DOMAIN_KEY to use the built-in chat.',
-        }));
+        const fallback = Object.assign(document.createElement('button'), {
+          type: 'button', className: 'button ghost small', textContent: 'Use the built-in chat',
+        });
+        fallback.addEventListener('click', () => {
+          root.classList.remove('official');
+          $('chat-actions').hidden = false;
+          mountOwnChat(root);
+        });
+        const note = Object.assign(document.createElement('div'), { className: 'notice error' });
+        note.append(Object.assign(document.createElement('span'), {
+          textContent: 'Could not load ChatKit from ' + CHATKIT_CDN + ' (offline, or blocked).',
+        }), fallback);
+        root.replaceChildren(note);
       });
       document.head.append(script);
     }

@@ -255,7 +255,8 @@
       this.form.addEventListener('submit', (e) => {
         e.preventDefault();
         if (this.abort) {
-          this.abort.abort();
+          // While an answer streams the button reads "Stop"; Enter in the text box does not stop it.
+          if (e.submitter === this.sendButton) this.abort.abort();
           return;
         }
         const text = this.input.value.trim();
