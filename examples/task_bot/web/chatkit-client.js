@@ -365,6 +365,7 @@
       this.abort = new AbortController();
       this.pending = pending;
       this.setBusy(true);
+      this.setStatus('Thinking…'); // until the answer starts or the server reports progress
       try {
         await this.client.stream(type, params, (event) => this.onEvent(event), this.abort.signal);
       } catch (e) {
