@@ -58,7 +58,7 @@ if (!fs.existsSync(chromiumPath)) {
 }
 fs.mkdirSync(artifacts, { recursive: true });
 for (const f of fs.readdirSync(artifacts)) {
-  if (f.endsWith('.png')) fs.rmSync(path.join(artifacts, f)); // screenshots of an earlier run
+  if (f.endsWith('.png') || f === 'task_bot.log') fs.rmSync(path.join(artifacts, f)); // of an earlier run
 }
 
 // --- checks -------------------------------------------------------------------------------------
@@ -108,16 +108,19 @@ let server = null;
 let serverExit = null;
 let base = null;
 
-async function startServer() {
-  const port = await freePort();
+// A fixed secret (instead of demo mode's random one) keeps the pages' tokens valid across a restart.
+const JWT_SECRET = require('crypto').randomBytes(32).toString('hex');
+
+async function startServer(fixedPort) {
+  const port = fixedPort || (await freePort());
   base = 'http://127.0.0.1:' + port;
-  const env = { ...process.env };
+  const env = { ...process.env, CHATKIT_JWT_SECRET: JWT_SECRET };
   // The demo model and our own chat panel: no real model, no OpenAI web component, no allowlist.
   for (const k of ['OPENAI_API_KEY', 'CHATKIT_DOMAIN_KEY', 'CHATKIT_DOMAIN_ALLOWLIST', 'CORS_ORIGINS', 'DATABASE_URL', 'PORT', 'BIND']) delete env[k];
   const args = ['--demo', '--bind', '127.0.0.1', '--port', String(port), '--store', 'sqlite:' + path.join(tmp, 'task_bot.db')];
   // A .js path runs under node: a stand-in server while developing the page.
   const [cmd, cmdArgs] = binary.endsWith('.js') ? [process.execPath, [binary, ...args]] : [binary, args];
-  const log = fs.openSync(path.join(artifacts, 'task_bot.log'), 'w');
+  const log = fs.openSync(path.join(artifacts, 'task_bot.log'), 'a');
   server = spawn(cmd, cmdArgs, { env, stdio: ['ignore', log, log] });
   serverExit = new Promise((resolve) => server.on('exit', (code, signal) => resolve({ code, signal })));
   const deadline = Date.now() + TIMEOUT;
@@ -134,12 +137,15 @@ async function startServer() {
   }
 }
 
+// SIGTERM, then SIGKILL after 10 s; resolves to how it ended ({code, signal}).
 async function stopServer() {
-  if (!server || server.exitCode !== null) return;
-  server.kill('SIGTERM');
-  const timer = setTimeout(() => server.kill('SIGKILL'), 10000);
-  await serverExit;
+  if (!server || server.exitCode !== null || server.signalCode !== null) return serverExit;
+  const s = server;
+  s.kill('SIGTERM');
+  const timer = setTimeout(() => s.kill('SIGKILL'), 10000);
+  const result = await serverExit;
   clearTimeout(timer);
+  return result;
 }
 
 // --- the browsers -------------------------------------------------------------------------------
@@ -212,9 +218,11 @@ function taskRows(page) {
   return page.locator('#task-list li.task');
 }
 
-async function apiAs(session, method, route) {
+async function apiAs(session, method, route, body) {
   const token = await session.page.evaluate(() => sessionStorage.getItem('task_bot.token'));
-  const r = await fetch(base + route, { method, headers: { Authorization: 'Bearer ' + token } });
+  const headers = { Authorization: 'Bearer ' + token };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const r = await fetch(base + route, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await r.text();
   return { status: r.status, body: text ? JSON.parse(text) : null };
 }
@@ -335,6 +343,24 @@ async function main() {
     await screenshot(bob, 'complete-buy-milk');
     await screenshot(alice, 'after-bob');
     return 'bob was told "' + answer.trim().replace(/\n/g, ' / ') + '"';
+  });
+
+  await check('a server restart: SIGTERM ends it cleanly, the page polls, reconnects and is pushed to again', async () => {
+    const port = Number(new URL(base).port);
+    const t0 = Date.now();
+    const ended = await stopServer();
+    assert(ended.code === 0, 'task_bot did not stop cleanly on SIGTERM: ' + JSON.stringify(ended));
+    const stopped = Date.now() - t0;
+    await alice.page.locator('#live-status[data-state="polling"]').waitFor();
+    await screenshot(alice, 'server-down');
+    await startServer(port); // same port, same database
+    await alice.page.locator('#live-status[data-state="live"]').waitFor({ timeout: 30000 });
+    assert(await taskRows(alice.page).count() === 1, 'alice\'s dashboard lost her task over the restart');
+    const { status } = await apiAs(alice, 'POST', '/api/tasks', { title: 'call mom', priority: 'high' });
+    assert(status === 201, 'POST /api/tasks after the restart: ' + status);
+    await taskRows(alice.page).filter({ hasText: 'call mom' }).waitFor({ timeout: PUSH_BOUND_MS });
+    await screenshot(alice, 'after-restart');
+    return 'stopped in ' + stopped + ' ms';
   });
 
   await check('no JavaScript errors on either page', async () => {

@@ -52,6 +52,11 @@
       this.buffer = buf.slice(pos);
     }
 
+    /** The stream ended: a CR held back as a possible half of a CRLF was a line end after all. */
+    end() {
+      if (this.buffer.endsWith('\r')) this.push('\n');
+    }
+
     line(line) {
       if (line === '') {
         if (this.data.length) this.onEvent({ event: this.event || 'message', data: this.data.join('\n'), id: this.id });
@@ -86,6 +91,7 @@
         parser.push(decoder.decode(value, { stream: true }));
       }
       parser.push(decoder.decode());
+      parser.end();
     } finally {
       reader.releaseLock();
     }
