@@ -185,6 +185,7 @@
 
     const del = document.createElement('button');
     del.type = 'button';
+    del.id = 'task-del-' + id;
     del.className = 'icon-button';
     del.setAttribute('aria-label', 'Delete: ' + task.title);
     del.title = 'Delete';
@@ -200,7 +201,10 @@
   function renderTasks() {
     const all = [...state.tasks.values()].sort(newestFirst);
     const shown = state.filter === 'all' ? all : all.filter((t) => t.status === state.filter);
+    // Rows are rebuilt on every change; keyboard focus stays on the same control if it still exists.
+    const focused = $('task-list').contains(document.activeElement) ? document.activeElement.id : null;
     $('task-list').replaceChildren(...shown.map((t) => taskRow(t, flashed.has(String(t.id)))));
+    if (focused && $(focused)) $(focused).focus();
     flashed = new Set();
     $('task-empty').hidden = shown.length > 0;
     const open = all.filter((t) => t.status !== 'completed').length;
@@ -451,6 +455,8 @@
     $('workspace').hidden = false;
     $('session').hidden = false;
     $('user-name').textContent = sessionStorage.getItem(NAME_KEY) || jwtSubject(token()) || '';
+    const at = document.activeElement;
+    if (!at || at === document.body || $('signin').contains(at)) $('new-title').focus(); // off the hidden form
     $('task-error').textContent = '';
     state.tasks.clear();
     renderTasks();

@@ -244,6 +244,12 @@
       ]);
       this.threadList = el('ul', { class: 'thread-list', 'aria-label': 'Conversations' });
       this.threadPanel.append(this.threadList);
+      this.threadPanel.addEventListener('keydown', (e) => {
+        if (e.key === 'Escape') {
+          this.setThreadPanel(false);
+          if (this.toggle) this.toggle.focus();
+        }
+      });
 
       this.log = el('div', {
         class: 'messages', role: 'log', 'aria-live': 'polite', 'aria-label': 'Conversation', tabindex: '0',
@@ -287,7 +293,12 @@
     setThreadPanel(open) {
       this.threadPanel.hidden = !open;
       if (this.toggle) this.toggle.setAttribute('aria-expanded', String(open));
-      if (open) this.refreshThreads();
+      if (open) {
+        this.refreshThreads().then(() => {
+          const first = this.threadList.querySelector('button');
+          if (first && !this.threadPanel.hidden) first.focus();
+        });
+      }
     }
 
     // --- threads --------------------------------------------------------------------------------
@@ -392,7 +403,9 @@
       this.sendButton.textContent = busy ? 'Stop' : 'Send';
       this.sendButton.classList.toggle('danger', busy);
       this.root.dataset.busy = busy ? 'true' : 'false';
-      if (!busy) this.input.focus();
+      // Back to the text box when the answer ends, unless the user has moved elsewhere meanwhile.
+      const at = document.activeElement;
+      if (!busy && (!at || at === document.body || this.root.contains(at))) this.input.focus();
     }
 
     // --- the stream -----------------------------------------------------------------------------
