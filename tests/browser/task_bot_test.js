@@ -363,6 +363,14 @@ async function main() {
     return 'stopped in ' + stopped + ' ms';
   });
 
+  await check('alice deletes a task by chat: it leaves her dashboard without reload', async () => {
+    const answer = await chat(alice, 'delete call mom');
+    await taskRows(alice.page).filter({ hasText: 'call mom' }).waitFor({ state: 'detached', timeout: PUSH_BOUND_MS });
+    assert(await taskRows(alice.page).count() === 1, 'expected only buy milk left');
+    await screenshot(alice, 'deleted-by-chat');
+    return 'answer "' + answer.trim() + '"';
+  });
+
   await check('no JavaScript errors on either page', async () => {
     const errors = sessions.flatMap((s) => s.errors.map((e) => s.name + ': ' + e))
       // A 401/404 the test provoked on purpose is logged by the browser as a failed resource.
