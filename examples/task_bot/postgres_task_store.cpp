@@ -77,8 +77,10 @@ class result {
 result run(PGconn* c, const std::string& sql, const std::vector<std::optional<std::string>>& params = {}) {
   std::vector<const char*> values;
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
-  PGresult* r = PQexecParams(c, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
-                             nullptr, 0);
+  // Without parameters: the simple protocol, which also runs several statements (the migrations).
+  PGresult* r = values.empty() ? PQexec(c, sql.c_str())
+                               : PQexecParams(c, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                                              values.data(), nullptr, nullptr, 0);
   const auto status = PQresultStatus(r);
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
     PQclear(r);

@@ -7,6 +7,8 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <map>
+#include <sstream>
 
 using namespace task_bot_test;
 
@@ -22,6 +24,15 @@ std::string temp_db() {
           ("task_bot_e2e_" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) +
            ".db"))
       .string();
+}
+
+// CHATKIT_TEST_PG ("host=... port=... user=... dbname=...") as the postgresql:// URL the task bot takes.
+std::string pg_url(const std::string& conninfo) {
+  std::map<std::string, std::string> kv;
+  std::istringstream in(conninfo);
+  for (std::string word; in >> word;)
+    if (auto eq = word.find('='); eq != std::string::npos) kv[word.substr(0, eq)] = word.substr(eq + 1);
+  return "postgresql://" + kv["user"] + "@" + kv["host"] + ":" + kv["port"] + "/" + kv["dbname"];
 }
 
 }  // namespace
@@ -78,8 +89,8 @@ TEST_CASE("e2e: two task bots on one PostgreSQL see each other's changes", "[tas
     WARN("CHATKIT_TEST_PG not set: cross-process events not tested");
     return;
   }
-  running_task_bot one(test_config(pg));
-  running_task_bot two(test_config(pg));
+  running_task_bot one(test_config(pg_url(pg)));
+  running_task_bot two(test_config(pg_url(pg)));
   const auto user = "carol_" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
   const auto token = one.sign_in(user);
   sse_reader on_two(two.port(), "/api/tasks/events", token);
