@@ -90,6 +90,7 @@
     sessionStorage.removeItem(NAME_KEY);
     state.tasks.clear();
     renderTasks();
+    if (state.chat && state.chat.abort) state.chat.abort.abort(); // a turn still streaming
     state.chat = null;
     $('chat-root').replaceChildren();
     showSignIn(message);

@@ -258,7 +258,7 @@
       this.status = el('p', { class: 'chat-status', role: 'status', 'aria-live': 'polite', hidden: true });
       this.input = el('textarea', {
         id: 'chat-input', rows: '2', placeholder: 'Ask about your tasks…', 'aria-label': 'Message',
-        autocomplete: 'off', required: true,
+        autocomplete: 'off',
       });
       this.sendButton = el('button', { type: 'submit', class: 'button primary', text: 'Send' });
       this.form = el('form', { class: 'composer', 'aria-label': 'Send a message' }, [this.input, this.sendButton]);
