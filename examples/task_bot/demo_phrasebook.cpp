@@ -144,6 +144,10 @@ std::optional<demo_call> interpret(std::string_view message, std::chrono::sys_da
   if (std::regex_match(text, m, reopen))
     return call("update_task", {{"task", trim(m[1].str())}, {"status", "pending"}});
   if (std::regex_match(text, m, remove)) return call("delete_task", {{"task", trim(m[1].str())}});
+  static const std::regex make_priority(
+      R"(^(?:make|mark)\s+(?:the\s+task\s+)?(.+?)\s+(high|medium|low)(?:\s+priority)?$)", icase);
+  if (std::regex_match(text, m, make_priority))
+    return call("update_task", {{"task", trim(m[1].str())}, {"priority", lower(m[2].str())}});
   if (std::regex_match(text, m, rename))
     return call("update_task", {{"task", trim(m[1].str())}, {"title", trim(m[2].str())}});
   if (std::regex_match(text, m, change)) {

@@ -41,6 +41,27 @@ TEST_CASE("phrasebook: the documented phrases", "[task_bot][demo]") {
   CHECK(call_of("tell me a joke") == "none");
 }
 
+TEST_CASE("phrasebook: the variants docs/task-bot.md lists", "[task_bot][demo]") {
+  CHECK(call_of("please create a task called pay rent") == R"(add_task {"title":"pay rent"})");
+  CHECK(call_of("remember to water the plants") == R"(add_task {"title":"water the plants"})");
+  CHECK(call_of("remind me to call mom today") == R"(add_task {"title":"call mom","due_date":"2026-11-29"})");
+  CHECK(call_of("add a task to buy milk, priority low") ==
+        R"(add_task {"title":"buy milk","priority":"low"})");
+  CHECK(call_of("my tasks") == R"(list_tasks {})");
+  CHECK(call_of("what do I have") == R"(list_tasks {})");
+  CHECK(call_of("show my high priority tasks") == R"(list_tasks {"priority":"high"})");
+  CHECK(call_of("I finished call mom") == R"(complete_task {"task":"call mom"})");
+  CHECK(call_of("check off buy milk") == R"(complete_task {"task":"buy milk"})");
+  CHECK(call_of("mark buy milk as pending") == R"(update_task {"task":"buy milk","status":"pending"})");
+  CHECK(call_of("reopen buy milk") == R"(update_task {"task":"buy milk","status":"pending"})");
+  CHECK(call_of("set buy milk to 2026-12-01") ==
+        R"(update_task {"task":"buy milk","due_date":"2026-12-01"})");
+  CHECK(call_of("move buy milk to tomorrow") == R"(update_task {"task":"buy milk","due_date":"2026-11-30"})");
+  CHECK(call_of("make buy milk high priority") == R"(update_task {"task":"buy milk","priority":"high"})");
+  CHECK(call_of("remove call mom") == R"(delete_task {"task":"call mom"})");
+  CHECK(call_of("show buy milk") == R"(get_task {"task":"buy milk"})");
+}
+
 TEST_CASE("phrasebook: a request becomes calls with every parameter, then text from the outputs",
           "[task_bot][demo]") {
   const auto tools = json::parse(R"([{"type":"function","name":"add_task","parameters":{"type":"object",
