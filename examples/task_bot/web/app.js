@@ -35,6 +35,7 @@
     backoff: BACKOFF_MIN_MS,
     pollTimer: null,
     loading: null, // events seen while GET /api/tasks is in flight, re-applied over its answer
+    loadError: false, // the dashboard's error line shows a failed GET /api/tasks
     chat: null,
   };
 
@@ -60,9 +61,14 @@
     const t = token();
     if (t) headers.Authorization = 'Bearer ' + t;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const response = await fetch(API + path, {
-      method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store',
-    });
+    let response;
+    try {
+      response = await fetch(API + path, {
+        method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store',
+      });
+    } catch (_) {
+      throw new Error('The server cannot be reached; try again in a moment.'); // instead of "Failed to fetch"
+    }
     if (response.status === 401 && t) expired();
     if (!response.ok) throw await httpError(response);
     if (response.status === 204) return null;
@@ -232,8 +238,15 @@
       for (const ev of seen) applyEvent(ev); // changes that raced the snapshot
       renderTasks();
       $('task-list').dataset.loaded = 'true';
+      if (state.loadError) $('task-error').textContent = '';
+      state.loadError = false;
     } catch (e) {
-      if (gen === state.gen && e.status !== 401) $('task-error').textContent = 'Could not load tasks: ' + e.message;
+      // While the server is unreachable the live indicator already says so; polling will catch up.
+      const down = $('live-status').dataset.state === 'polling';
+      if (gen === state.gen && e.status !== 401 && !down) {
+        $('task-error').textContent = 'Could not load tasks: ' + e.message;
+        state.loadError = true;
+      }
     } finally {
       if (state.loading === seen) state.loading = null;
     }
