@@ -83,12 +83,15 @@ TEST_CASE("server: extra routes beside the ChatKit path", "[server][routes]") {
     s.add_route("/api/me", [](request req) -> asio::awaitable<response> {
       co_return make_json_response(R"({"me":")" + std::string(req["X-User-Id"]) + "\"}", req.version());
     });
-    s.add_route("/static/", [](request req) -> asio::awaitable<response> {
-      response r{boost::beast::http::status::ok, req.version()};
-      r.set(boost::beast::http::field::content_type, "text/plain");
-      r.body() = "file " + std::string(req.target());
-      co_return r;
-    }, route_match::prefix);
+    s.add_route(
+        "/static/",
+        [](request req) -> asio::awaitable<response> {
+          response r{boost::beast::http::status::ok, req.version()};
+          r.set(boost::beast::http::field::content_type, "text/plain");
+          r.body() = "file " + std::string(req.target());
+          co_return r;
+        },
+        route_match::prefix);
     s.add_route("/static/special", [](request) -> asio::awaitable<response> {
       throw chatkit::error(chatkit::errc::not_found, "no such file");
       co_return response{};
@@ -112,6 +115,27 @@ TEST_CASE("server: extra routes beside the ChatKit path", "[server][routes]") {
   CHECK(r.status == 500);
   CHECK(r.body.find("internal detail") == std::string::npos);
   CHECK(c.request(get("/api/other")).status == 404);
+}
+
+TEST_CASE("server: a stream route writes its own answer on the connection", "[server][routes]") {
+  server_fixture f({}, [](server& s) {
+    s.add_stream_route("/events", [](request req, boost::beast::tcp_stream& stream) -> asio::awaitable<bool> {
+      const std::string answer =
+          "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+          "data: " +
+          std::string(req["X-User-Id"]) + "\n\ndata: 2\n\n";
+      co_await asio::async_write(stream, asio::buffer(answer), asio::use_awaitable);
+      co_return false;  // the body ended with the connection
+    });
+  });
+  auto c = f.connect();
+  c.write(get("/events", {"X-User-Id: zoe"}));
+  auto h = c.read_head();
+  CHECK(h.status == 200);
+  CHECK(h.header("content-type") == "text/event-stream");
+  CHECK(c.next_frame() == std::string("data: zoe"));
+  CHECK(c.next_frame() == std::string("data: 2"));
+  CHECK(c.next_frame() == std::nullopt);
 }
 
 TEST_CASE("server: idle and slow connections are closed", "[server][timeouts]") {
@@ -190,8 +214,8 @@ TEST_CASE("server: 200 concurrent streams, no lost or duplicated events", "[serv
           client c(co_await asio::this_coro::executor);
           co_await c.connect(f.port());
           co_await c.write(post("/chatkit",
-                                R"({"type":"stream","params":{"n":)" + std::to_string(events) + R"(,"tag":"c)" +
-                                    std::to_string(k) + "\"}}",
+                                R"({"type":"stream","params":{"n":)" + std::to_string(events) +
+                                    R"(,"tag":"c)" + std::to_string(k) + "\"}}",
                                 as_user("user" + std::to_string(k % 7))));
           auto r = co_await c.read_response();
           got[static_cast<std::size_t>(k)] = r.frames;
@@ -245,8 +269,9 @@ TEST_CASE("server: HTTP/1.0 clients get an unchunked stream ended by close", "[s
   asio::ip::tcp::socket s(ioc);
   s.connect({asio::ip::make_address("127.0.0.1"), f.port()});
   std::string body = R"({"type":"stream","params":{"n":3}})";
-  std::string req = "POST /chatkit HTTP/1.0\r\nX-User-Id: old\r\nContent-Length: " + std::to_string(body.size()) +
-                    "\r\n\r\n" + body;
+  std::string req =
+      "POST /chatkit HTTP/1.0\r\nX-User-Id: old\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\n\r\n" + body;
   asio::write(s, asio::buffer(req));
   std::string got;
   boost::system::error_code ec;
