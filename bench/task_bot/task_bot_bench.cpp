@@ -1,4 +1,4 @@
-// bench_task_bot [turns] [streams] — figures for the task bot (docs/benchmarks.md#task-bot), not asserted:
+// bench_task_bot [turns] [streams] — figures for the task bot (docs/benchmarks.md, "Task bot"), not asserted:
 //  1. chat turns with one tool call through the demo model ("add a task to ..."), one after another, with
 //     one server thread: turns/s, p50 and p99 latency;
 //  2. dashboard fan-out: `streams` open /api/tasks/events streams of one user, one task created over REST;
