@@ -1,5 +1,7 @@
 #include "access_control.hpp"
 
+#include "task.hpp"
+
 #include <chatkit/error.hpp>
 
 #include <boost/url/parse.hpp>
@@ -13,13 +15,6 @@ namespace task_bot {
 namespace http = chatkit::http;
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::string jwt_failure(const boost::system::error_code& ec) {
   switch (static_cast<http::jwt_errc>(ec.value())) {
@@ -53,7 +48,7 @@ access_control::access_control(std::string jwt_secret, std::vector<std::string> 
   o.keys.push_back(key_);
   verifier_ = std::make_shared<http::jwt_verifier>(std::move(o));
   for (auto& d : domain_allowlist)
-    if (!d.empty()) allowlist_.push_back(lower(d));
+    if (!d.empty()) allowlist_.push_back(lower_ascii(d));
 }
 
 void access_control::check_origin(const http::request& req) const {
@@ -61,7 +56,7 @@ void access_control::check_origin(const http::request& req) const {
   const auto origin = req[boost::beast::http::field::origin];
   if (origin.empty()) return;
   if (std::find(allowlist_.begin(), allowlist_.end(),
-                lower(std::string_view(origin.data(), origin.size()))) == allowlist_.end())
+                lower_ascii(std::string_view(origin.data(), origin.size()))) == allowlist_.end())
     throw chatkit::error(chatkit::errc::forbidden, "origin not allowed");
 }
 
@@ -71,7 +66,7 @@ chatkit::request_context access_control::authenticate(const http::request& req,
   std::string token;
   const auto header = req[boost::beast::http::field::authorization];
   const std::string_view h(header.data(), header.size());
-  if (h.size() > 7 && lower(h.substr(0, 7)) == "bearer ") {
+  if (h.size() > 7 && lower_ascii(h.substr(0, 7)) == "bearer ") {
     token = std::string(h.substr(7));
   } else if (allow_query_token) {
     token = query_token(std::string_view(req.target().data(), req.target().size()));

@@ -1,5 +1,7 @@
 #include "demo_phrasebook.hpp"
 
+#include "task.hpp"
+
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
@@ -11,13 +13,6 @@ namespace task_bot {
 namespace json = boost::json;
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::string trim(std::string_view s) {
   auto junk = [](char c) {
@@ -64,9 +59,9 @@ details take_details(std::string& text, std::chrono::sys_days today) {
   static const std::regex today_re(R"((?:,|\band\b|\s)*(?:\b(?:due|by|for)\s+)?\b(today|tonight)\b)", icase);
   details d;
   if (auto p = take(text, priority))
-    d.priority = lower(*p);
+    d.priority = lower_ascii(*p);
   else if (auto p2 = take(text, priority_first))
-    d.priority = lower(*p2);
+    d.priority = lower_ascii(*p2);
   if (auto x = take(text, date))
     d.due_date = *x;
   else if (take(text, tomorrow))
@@ -94,7 +89,7 @@ std::optional<demo_call> interpret(std::string_view message, std::chrono::sys_da
   std::string text = trim(message);
   static const std::regex polite(R"(^(?:please\s+|can you\s+|could you\s+|hey\s+)+)", icase);
   text = std::regex_replace(text, polite, "");
-  const std::string l = lower(text);
+  const std::string l = lower_ascii(text);
   std::smatch m;
 
   static const std::regex add(
@@ -131,11 +126,11 @@ std::optional<demo_call> interpret(std::string_view message, std::chrono::sys_da
     if (auto s = status_word(l)) args["status"] = *s;
     static const std::regex prio(R"(\b(high|medium|low)(?:\s+priority|\s+prio)?\b)", icase);
     std::smatch pm;
-    if (std::regex_search(l, pm, prio)) args["priority"] = lower(pm[1].str());
+    if (std::regex_search(l, pm, prio)) args["priority"] = lower_ascii(pm[1].str());
     return call("list_tasks", std::move(args));
   }
   if (std::regex_match(text, m, mark)) {
-    const auto how = lower(m[2].str());
+    const auto how = lower_ascii(m[2].str());
     if (how == "pending" || how == "not done" || how == "open")
       return call("update_task", {{"task", trim(m[1].str())}, {"status", "pending"}});
     return call("complete_task", {{"task", trim(m[1].str())}});
@@ -147,7 +142,7 @@ std::optional<demo_call> interpret(std::string_view message, std::chrono::sys_da
   static const std::regex make_priority(
       R"(^(?:make|mark)\s+(?:the\s+task\s+)?(.+?)\s+(high|medium|low)(?:\s+priority)?$)", icase);
   if (std::regex_match(text, m, make_priority))
-    return call("update_task", {{"task", trim(m[1].str())}, {"priority", lower(m[2].str())}});
+    return call("update_task", {{"task", trim(m[1].str())}, {"priority", lower_ascii(m[2].str())}});
   if (std::regex_match(text, m, rename))
     return call("update_task", {{"task", trim(m[1].str())}, {"title", trim(m[2].str())}});
   if (std::regex_match(text, m, change)) {
@@ -156,7 +151,7 @@ std::optional<demo_call> interpret(std::string_view message, std::chrono::sys_da
     auto d = take_details(target, today);
     if (d.priority) args["priority"] = *d.priority;
     if (d.due_date) args["due_date"] = *d.due_date;
-    if (auto s = status_word(lower(target)); s && !d.priority && !d.due_date) args["status"] = *s;
+    if (auto s = status_word(lower_ascii(target)); s && !d.priority && !d.due_date) args["status"] = *s;
     if (args.size() == 1) return std::nullopt;
     return call("update_task", std::move(args));
   }

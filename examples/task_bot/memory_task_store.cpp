@@ -5,14 +5,7 @@
 namespace task_bot {
 
 task memory_task_store::create(const std::string& owner, const new_task& n) {
-  task t;
-  t.id = make_task_id();
-  t.title = n.title;
-  t.description = n.description;
-  t.status = n.status;
-  t.priority = n.priority;
-  t.due_date = n.due_date;
-  t.created_at = t.updated_at = now_iso8601();
+  const task t = make_task(n);
   std::lock_guard lock(mutex_);
   by_owner_[owner][t.id] = entry{t, next_seq_++};
   return t;

@@ -177,14 +177,7 @@ postgres_task_store::~postgres_task_store() {
 }
 
 task postgres_task_store::create(const std::string& owner, const new_task& n) {
-  task t;
-  t.id = make_task_id();
-  t.title = n.title;
-  t.description = n.description;
-  t.status = n.status;
-  t.priority = n.priority;
-  t.due_date = n.due_date;
-  t.created_at = t.updated_at = now_iso8601();
+  const task t = make_task(n);
   std::lock_guard lock(mutex_);
   return in_transaction(conn_, [&] {
     run(conn_,

@@ -86,6 +86,24 @@ class statement {
   sqlite3_stmt* s_ = nullptr;
 };
 
+void exec_sql(sqlite3* db, const char* sql) {
+  if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) fail(db, "exec");
+}
+
+// Runs `f` between BEGIN IMMEDIATE and COMMIT (ROLLBACK when it throws).
+template <class F>
+auto in_transaction(sqlite3* db, F f) {
+  exec_sql(db, "BEGIN IMMEDIATE");
+  try {
+    auto out = f();
+    exec_sql(db, "COMMIT");
+    return out;
+  } catch (...) {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
 constexpr const char* columns = "id, title, description, status, priority, due_date, created_at, updated_at";
 
 }  // namespace
@@ -101,8 +119,7 @@ sqlite_task_store::sqlite_task_store(const std::string& path) {
     sqlite3_busy_timeout(db_, 5000);
     exec("PRAGMA journal_mode=WAL");
     exec("CREATE TABLE IF NOT EXISTS task_bot_schema (version INTEGER NOT NULL)");
-    exec("BEGIN IMMEDIATE");
-    try {
+    in_transaction(db_, [&] {
       statement s(db_, "SELECT coalesce(max(version), 0) FROM task_bot_schema");
       s.step();
       const auto version = static_cast<int>(s.integer(0));
@@ -114,11 +131,8 @@ sqlite_task_store::sqlite_task_store(const std::string& path) {
       if (version < schema_version)
         exec(("INSERT INTO task_bot_schema (version) VALUES (" + std::to_string(schema_version) + ")")
                  .c_str());
-      exec("COMMIT");
-    } catch (...) {
-      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-      throw;
-    }
+      return 0;
+    });
   } catch (...) {
     sqlite3_close(db_);
     throw;
@@ -130,18 +144,11 @@ sqlite_task_store::~sqlite_task_store() {
 }
 
 void sqlite_task_store::exec(const char* sql) {
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) fail(db_, "exec");
+  exec_sql(db_, sql);
 }
 
 task sqlite_task_store::create(const std::string& owner, const new_task& n) {
-  task t;
-  t.id = make_task_id();
-  t.title = n.title;
-  t.description = n.description;
-  t.status = n.status;
-  t.priority = n.priority;
-  t.due_date = n.due_date;
-  t.created_at = t.updated_at = now_iso8601();
+  const task t = make_task(n);
   std::lock_guard lock(mutex_);
   statement s(db_,
               "INSERT INTO tasks (id, owner, title, description, status, priority, due_date, created_at, "
@@ -185,43 +192,31 @@ std::optional<task> sqlite_task_store::get(const std::string& owner, const std::
 std::optional<task> sqlite_task_store::update(const std::string& owner, const std::string& id,
                                               const task_patch& p) {
   std::lock_guard lock(mutex_);
-  exec("BEGIN IMMEDIATE");
-  try {
+  return in_transaction(db_, [&] {
     auto t = find(owner, id);
-    if (t) {
-      apply(*t, p);
-      t->updated_at = now_iso8601();
-      statement s(db_,
-                  "UPDATE tasks SET title = ?3, description = ?4, status = ?5, priority = ?6, due_date = ?7, "
-                  "updated_at = ?8 WHERE owner = ?1 AND id = ?2");
-      s.bind(1, owner).bind(2, id).bind(3, t->title).bind(4, t->description).bind(5, to_string(t->status));
-      s.bind(6, to_string(t->priority)).bind(7, t->due_date).bind(8, t->updated_at);
-      s.step();
-    }
-    exec("COMMIT");
+    if (!t) return t;
+    apply(*t, p);
+    t->updated_at = now_iso8601();
+    statement s(db_,
+                "UPDATE tasks SET title = ?3, description = ?4, status = ?5, priority = ?6, due_date = ?7, "
+                "updated_at = ?8 WHERE owner = ?1 AND id = ?2");
+    s.bind(1, owner).bind(2, id).bind(3, t->title).bind(4, t->description).bind(5, to_string(t->status));
+    s.bind(6, to_string(t->priority)).bind(7, t->due_date).bind(8, t->updated_at);
+    s.step();
     return t;
-  } catch (...) {
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    throw;
-  }
+  });
 }
 
 std::optional<task> sqlite_task_store::remove(const std::string& owner, const std::string& id) {
   std::lock_guard lock(mutex_);
-  exec("BEGIN IMMEDIATE");
-  try {
+  return in_transaction(db_, [&] {
     auto t = find(owner, id);
-    if (t) {
-      statement s(db_, "DELETE FROM tasks WHERE owner = ?1 AND id = ?2");
-      s.bind(1, owner).bind(2, id);
-      s.step();
-    }
-    exec("COMMIT");
+    if (!t) return t;
+    statement s(db_, "DELETE FROM tasks WHERE owner = ?1 AND id = ?2");
+    s.bind(1, owner).bind(2, id);
+    s.step();
     return t;
-  } catch (...) {
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    throw;
-  }
+  });
 }
 
 }  // namespace task_bot

@@ -146,24 +146,13 @@ void apply(task& t, const task_patch& p) {
   if (p.due_date) t.due_date = *p.due_date;
 }
 
-namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-}  // namespace
-
 bool matches(const task& t, const task_filter& f) {
   if (f.status && t.status != *f.status) return false;
   if (f.priority && t.priority != *f.priority) return false;
   if (f.text && !f.text->empty()) {
-    const auto needle = lower(*f.text);
-    if (lower(t.title).find(needle) == std::string::npos &&
-        (!t.description || lower(*t.description).find(needle) == std::string::npos))
+    const auto needle = lower_ascii(*f.text);
+    if (lower_ascii(t.title).find(needle) == std::string::npos &&
+        (!t.description || lower_ascii(*t.description).find(needle) == std::string::npos))
       return false;
   }
   return true;
@@ -238,6 +227,25 @@ task_patch task_patch_from_json(const json::value& body) {
   }
   normalize(p);
   return p;
+}
+
+std::string lower_ascii(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+task make_task(const new_task& n) {
+  task t;
+  t.id = make_task_id();
+  t.title = n.title;
+  t.description = n.description;
+  t.status = n.status;
+  t.priority = n.priority;
+  t.due_date = n.due_date;
+  t.created_at = t.updated_at = now_iso8601();
+  return t;
 }
 
 std::string now_iso8601() {

@@ -80,6 +80,12 @@ task task_from_json(const boost::json::object& o);  // trusted input (a store's 
 new_task new_task_from_json(const boost::json::value& body);
 task_patch task_patch_from_json(const boost::json::value& body);
 
+// A stored task made of `n`: a fresh id, created_at = updated_at = now. The stores' create() use it.
+task make_task(const new_task& n);
+
+// `s` with A-Z turned into a-z (titles, filters and headers are compared this way).
+std::string lower_ascii(std::string_view s);
+
 // The current time, ISO 8601 UTC with milliseconds ("2026-11-29T21:03:04.123Z").
 std::string now_iso8601();
 // A fresh task id ("task_" + 24 hex digits).

@@ -13,13 +13,6 @@ namespace agents = chatkit::agents;
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 std::string quoted(std::string_view s) {
   return "\"" + std::string(s) + "\"";
 }
@@ -60,10 +53,10 @@ std::optional<std::string> non_empty(const std::optional<std::string>& s) {
 task_lookup find_task(task_service& tasks, const std::string& owner, const std::string& ref) {
   if (auto t = tasks.get(owner, ref)) return {std::move(t), {}};
   const auto all = tasks.list(owner, {});
-  const auto wanted = lower(ref);
+  const auto wanted = lower_ascii(ref);
   std::vector<const task*> exact, partial;
   for (const auto& t : all) {
-    const auto title = lower(t.title);
+    const auto title = lower_ascii(t.title);
     if (title == wanted)
       exact.push_back(&t);
     else if (!wanted.empty() && title.find(wanted) != std::string::npos)
