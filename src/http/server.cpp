@@ -84,8 +84,7 @@ struct server::impl {
 
   asio::awaitable<void> accept_loop() {
     for (;;) {
-      auto [ec, sock] =
-          co_await acceptor.async_accept(asio::make_strand(ioc), asio::as_tuple(asio::use_awaitable));
+      auto [ec, sock] = co_await acceptor.async_accept(asio::make_strand(ioc), asio::as_tuple(asio::use_awaitable));
       if (stopping || ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       if (ec) {
         // Out of descriptors and the like: back off briefly instead of spinning.
@@ -136,22 +135,19 @@ struct server::impl {
       c->busy = true;
       c->stream.expires_after(lim.read_timeout);
       bhttp::request_parser<bhttp::string_body> parser;
-      parser.header_limit(
-          static_cast<std::uint32_t>(std::min<std::size_t>(lim.max_header_bytes, UINT32_MAX)));
+      parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(lim.max_header_bytes, UINT32_MAX)));
       parser.body_limit(lim.max_body_bytes);
       auto [hec, hn] = co_await bhttp::async_read_header(c->stream, c->buffer, parser,
                                                          asio::as_tuple(asio::use_awaitable));
       if (!hec && parser.get()[bhttp::field::expect] == "100-continue" && !parser.is_done()) {
         // curl and others wait for this before sending a body larger than 1 KiB.
         static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
-        auto [wec, wn] =
-            co_await asio::async_write(c->stream, asio::buffer(cont), asio::as_tuple(asio::use_awaitable));
+        auto [wec, wn] = co_await asio::async_write(c->stream, asio::buffer(cont), asio::as_tuple(asio::use_awaitable));
         if (wec) break;
       }
       beast::error_code ec = hec;
       if (!ec) {
-        auto [bec, bn] =
-            co_await bhttp::async_read(c->stream, c->buffer, parser, asio::as_tuple(asio::use_awaitable));
+        auto [bec, bn] = co_await bhttp::async_read(c->stream, c->buffer, parser, asio::as_tuple(asio::use_awaitable));
         ec = bec;
       }
       c->stream.expires_never();
@@ -167,9 +163,7 @@ struct server::impl {
           co_await write_raw_error(*c, errc::payload_too_large, "request body too large");
         else
           co_await write_raw_error(*c, errc::invalid_request, "malformed HTTP request");
-        log_plain(parser.get(), ec == bhttp::error::header_limit ? 431
-                                : ec == bhttp::error::body_limit ? 413
-                                                                 : 400);
+        log_plain(parser.get(), ec == bhttp::error::header_limit ? 431 : ec == bhttp::error::body_limit ? 413 : 400);
         break;
       }
       request req = parser.release();
@@ -210,8 +204,7 @@ struct server::impl {
     if (!route) {
       res = make_error_response(errc::not_found, "no such path", version, keep_alive);
     } else if (ep.cors() && cors_policy::is_preflight(std::string_view(method), origin, acrm)) {
-      auto pre =
-          ep.cors()->preflight(origin, acrm, std::string(req[bhttp::field::access_control_request_headers]));
+      auto pre = ep.cors()->preflight(origin, acrm, std::string(req[bhttp::field::access_control_request_headers]));
       res = response{static_cast<bhttp::status>(pre.status), version};
       for (const auto& f : pre.headers) res.insert(f.name, f.value);
       cors_done = true;
@@ -251,8 +244,7 @@ struct server::impl {
     e.method = method;
     e.path = path;
     e.status = static_cast<int>(res.result_int());
-    e.duration =
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+    e.duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
     ep.log(e);
     co_return !ec && res.keep_alive();
   }
@@ -268,9 +260,7 @@ struct server::impl {
 server::server(std::shared_ptr<chatkit::server::request_processor> processor, server_options options)
     : impl_(std::make_unique<impl>(std::move(processor), std::move(options))) {}
 
-server::~server() {
-  stop(std::chrono::milliseconds(0));
-}
+server::~server() { stop(std::chrono::milliseconds(0)); }
 
 void server::add_route(std::string path, route_handler handler, route_match match) {
   if (impl_->started) throw std::logic_error("server::add_route after start()");
@@ -299,22 +289,16 @@ void server::start() {
   for (unsigned i = 0; i < n; ++i) m.threads.emplace_back([&m] { m.ioc.run(); });
 }
 
-std::uint16_t server::port() const noexcept {
-  return impl_->bound_port;
-}
+std::uint16_t server::port() const noexcept { return impl_->bound_port; }
 
 std::size_t server::connections() const noexcept {
   std::lock_guard lock(impl_->mu);
   return impl_->conns.size();
 }
 
-endpoint& server::chatkit_endpoint() noexcept {
-  return impl_->ep;
-}
+endpoint& server::chatkit_endpoint() noexcept { return impl_->ep; }
 
-void server::stop() {
-  stop(impl_->opts.shutdown_grace);
-}
+void server::stop() { stop(impl_->opts.shutdown_grace); }
 
 void server::stop(std::chrono::milliseconds grace) {
   auto& m = *impl_;

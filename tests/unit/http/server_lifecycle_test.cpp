@@ -83,15 +83,12 @@ TEST_CASE("server: extra routes beside the ChatKit path", "[server][routes]") {
     s.add_route("/api/me", [](request req) -> asio::awaitable<response> {
       co_return make_json_response(R"({"me":")" + std::string(req["X-User-Id"]) + "\"}", req.version());
     });
-    s.add_route(
-        "/static/",
-        [](request req) -> asio::awaitable<response> {
-          response r{boost::beast::http::status::ok, req.version()};
-          r.set(boost::beast::http::field::content_type, "text/plain");
-          r.body() = "file " + std::string(req.target());
-          co_return r;
-        },
-        route_match::prefix);
+    s.add_route("/static/", [](request req) -> asio::awaitable<response> {
+      response r{boost::beast::http::status::ok, req.version()};
+      r.set(boost::beast::http::field::content_type, "text/plain");
+      r.body() = "file " + std::string(req.target());
+      co_return r;
+    }, route_match::prefix);
     s.add_route("/static/special", [](request) -> asio::awaitable<response> {
       throw chatkit::error(chatkit::errc::not_found, "no such file");
       co_return response{};
@@ -214,8 +211,8 @@ TEST_CASE("server: 200 concurrent streams, no lost or duplicated events", "[serv
           client c(co_await asio::this_coro::executor);
           co_await c.connect(f.port());
           co_await c.write(post("/chatkit",
-                                R"({"type":"stream","params":{"n":)" + std::to_string(events) +
-                                    R"(,"tag":"c)" + std::to_string(k) + "\"}}",
+                                R"({"type":"stream","params":{"n":)" + std::to_string(events) + R"(,"tag":"c)" +
+                                    std::to_string(k) + "\"}}",
                                 as_user("user" + std::to_string(k % 7))));
           auto r = co_await c.read_response();
           got[static_cast<std::size_t>(k)] = r.frames;
@@ -269,9 +266,8 @@ TEST_CASE("server: HTTP/1.0 clients get an unchunked stream ended by close", "[s
   asio::ip::tcp::socket s(ioc);
   s.connect({asio::ip::make_address("127.0.0.1"), f.port()});
   std::string body = R"({"type":"stream","params":{"n":3}})";
-  std::string req =
-      "POST /chatkit HTTP/1.0\r\nX-User-Id: old\r\nContent-Length: " + std::to_string(body.size()) +
-      "\r\n\r\n" + body;
+  std::string req = "POST /chatkit HTTP/1.0\r\nX-User-Id: old\r\nContent-Length: " + std::to_string(body.size()) +
+                    "\r\n\r\n" + body;
   asio::write(s, asio::buffer(req));
   std::string got;
   boost::system::error_code ec;
