@@ -1,6 +1,8 @@
 #include "task_bot_config.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <iterator>
 #include <stdexcept>
 #include <string_view>
 
@@ -68,6 +70,10 @@ task_bot_config parse_config(int argc, const char* const* argv, const getenv_fn&
       c.demo_model = true;
       continue;
     }
+    static constexpr std::string_view with_value[] = {"--port",  "--bind",    "--store",
+                                                      "--model", "--threads", "--heartbeat-seconds"};
+    if (std::find(std::begin(with_value), std::end(with_value), arg) == std::end(with_value))
+      throw std::invalid_argument(std::string(arg) + ": unknown flag");
     if (i + 1 >= argc) throw std::invalid_argument(std::string(arg) + ": missing value");
     const std::string_view value = argv[++i];
     if (arg == "--port")
