@@ -3,21 +3,25 @@
 #include <chatkit/error.hpp>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <array>
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <variant>
 
 namespace task_bot {
 namespace asio = boost::asio;
 namespace http = chatkit::http;
 namespace bhttp = boost::beast::http;
 using asio::awaitable;
+using namespace boost::asio::experimental::awaitable_operators;
 
 namespace {
 
@@ -66,16 +70,8 @@ awaitable<bool> serve_events(http::request req, boost::beast::tcp_stream& stream
     co_return !ec && req.keep_alive();
   }
 
-  // The body runs until the connection closes (no Content-Length): the simplest framing EventSource reads.
-  std::string head =
-      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
-      "X-Accel-Buffering: no\r\nConnection: close\r\n";  // X-Accel-Buffering: proxies must not buffer it
-  if (const auto* cors = ep.cors())
-    for (const auto& h : cors->response_headers(origin)) head += h.name + ": " + h.value + "\r\n";
-  head += "\r\nretry: 2000\n\n: connected\n\n";
-  if (!co_await write_all(stream, head)) co_return false;
-
   const auto started = std::chrono::steady_clock::now();
+  std::array<char, 512> client_bytes{};
   std::size_t events = 0;
   auto state = std::make_shared<stream_state>(stream.get_executor());
   auto subscription = bus.subscribe(caller.user_id, [state](const task_event* e) {
@@ -89,6 +85,16 @@ awaitable<bool> serve_events(http::request req, boost::beast::tcp_stream& stream
     asio::post(state->wake.get_executor(), [state] { state->wake.cancel(); });
   });
 
+  // The body runs until the connection closes (no Content-Length): the simplest framing EventSource reads.
+  std::string head =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+      "X-Accel-Buffering: no\r\nConnection: close\r\n";  // X-Accel-Buffering: proxies must not buffer it
+  if (const auto* cors = ep.cors())
+    for (const auto& h : cors->response_headers(origin)) head += h.name + ": " + h.value + "\r\n";
+  head += "\r\nretry: 2000\n\n: connected\n\n";
+  // Subscribed before ": connected": a client that saw it gets every later change.
+  if (!co_await write_all(stream, head)) co_return false;
+
   for (;;) {
     std::string frames;
     bool closed = false;
@@ -101,8 +107,17 @@ awaitable<bool> serve_events(http::request req, boost::beast::tcp_stream& stream
     if (!frames.empty()) ++events;
     if (closed) break;
     if (!frames.empty()) continue;
+    // Sleep until an event, the heartbeat, or the client going away (a read on the socket ends: the
+    // subscription is dropped at once instead of at the next failed heartbeat).
     state->wake.expires_after(heartbeat);
-    auto [ec] = co_await state->wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    auto woke = co_await (
+        state->wake.async_wait(asio::as_tuple(asio::use_awaitable)) ||
+        stream.socket().async_read_some(asio::buffer(client_bytes), asio::as_tuple(asio::use_awaitable)));
+    if (woke.index() == 1) {
+      if (std::get<0>(std::get<1>(woke))) break;  // disconnected
+      continue;                                   // the client sent something (ignored): keep streaming
+    }
+    const auto [ec] = std::get<0>(woke);
     if (!ec && !co_await write_all(stream, ": ping\n\n")) break;  // timer expired: nothing happened
   }
   subscription.reset();

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <sstream>
+#include <thread>
 
 using namespace task_bot_test;
 
@@ -80,6 +81,22 @@ TEST_CASE("e2e: chat 'add a task to buy milk' stores it and pushes task.created 
   CHECK(tasks[0].status == task_bot::task_status::completed);
   CHECK(db.list("bob", {}).empty());
   std::filesystem::remove(path);
+}
+
+TEST_CASE("e2e: a dashboard that goes away is unsubscribed at once", "[task_bot][e2e]") {
+  auto c = test_config();
+  c.heartbeat = std::chrono::seconds(60);  // not the heartbeat: the server notices the closed socket
+  running_task_bot bot(c);
+  const auto alice = bot.sign_in("alice");
+  auto& bus = bot.app->tasks().bus();
+  {
+    sse_reader events(bot.port(), "/api/tasks/events", alice);
+    REQUIRE(events.wait_for(": connected"));
+    CHECK(bus.subscribers() == 1);
+  }
+  for (int i = 0; i < 200 && bus.subscribers() != 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(bus.subscribers() == 0);
 }
 
 #if defined(TASK_BOT_WITH_POSTGRES)
