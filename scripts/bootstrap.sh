@@ -7,7 +7,7 @@ packages=(
   clang-16 libclang-rt-16-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   catch2 libssl-dev libsqlite3-dev sqlite3 libpq-dev postgresql
-  nodejs npm
+  nodejs npm chromium
 )
 
 missing=()
@@ -27,4 +27,16 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
   echo "bootstrap: all packages present"
+fi
+
+# The browser test's npm packages, exactly as tests/browser/package-lock.json pins them. Skipped when the
+# pinned version is already installed; npm's cache makes a reinstall work offline after the first one.
+browser_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
+if [ -f "$browser_dir/package-lock.json" ]; then
+  want=$(node -p "require('$browser_dir/package.json').dependencies['playwright-core']")
+  have=$(node -p "try { require('$browser_dir/node_modules/playwright-core/package.json').version } catch (e) { '' }")
+  if [ "$want" != "$have" ]; then
+    echo "bootstrap: npm ci in tests/browser (playwright-core $want)"
+    (cd "$browser_dir" && npm ci --prefer-offline --ignore-scripts --no-audit --no-fund --loglevel=error)
+  fi
 fi

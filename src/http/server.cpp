@@ -49,6 +49,7 @@ struct route_entry {
   std::string path;
   route_match match;
   route_handler handler;
+  stream_route_handler stream_handler;  // set instead of `handler` for a streaming route
 };
 
 }  // namespace
@@ -185,6 +186,8 @@ struct server::impl {
     const route_entry* route = find_route(x.path);
     if (!route) co_return co_await x.send_error(errc::not_found, "no such path");
     if (auto pre = x.preflight(req)) co_return co_await x.send(std::move(*pre));
+    // A streaming route writes its own response (an event stream) and says whether the connection lives on.
+    if (route->stream_handler) co_return co_await route->stream_handler(std::move(req), c.stream);
     std::optional<response> res;
     std::exception_ptr failed;
     try {
@@ -214,7 +217,13 @@ server::~server() {
 void server::add_route(std::string path, route_handler handler, route_match match) {
   if (impl_->started) throw std::logic_error("server::add_route after start()");
   if (!handler) throw std::invalid_argument("server::add_route: empty handler");
-  impl_->routes.push_back({std::move(path), match, std::move(handler)});
+  impl_->routes.push_back({std::move(path), match, std::move(handler), {}});
+}
+
+void server::add_stream_route(std::string path, stream_route_handler handler, route_match match) {
+  if (impl_->started) throw std::logic_error("server::add_stream_route after start()");
+  if (!handler) throw std::invalid_argument("server::add_stream_route: empty handler");
+  impl_->routes.push_back({std::move(path), match, {}, std::move(handler)});
 }
 
 void server::start() {

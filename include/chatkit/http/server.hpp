@@ -12,6 +12,7 @@
 #include <chatkit/http/message.hpp>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -24,6 +25,12 @@ namespace chatkit::http {
 // Answers one request of an extra route. Throw chatkit::error for error statuses (the JSON error body
 // and CORS headers are added); other exceptions become a 500.
 using route_handler = std::function<boost::asio::awaitable<response>(request)>;
+
+// Answers one request of a streaming route by writing to the connection itself (an SSE stream that stays
+// open). Returns whether the connection may serve another request. CORS preflights of the route are
+// answered by the server; the handler adds CORS headers to what it writes (endpoint::cors()). On stop()
+// the handler gets the grace period to finish, then its socket is closed.
+using stream_route_handler = std::function<boost::asio::awaitable<bool>(request, boost::beast::tcp_stream&)>;
 
 enum class route_match { exact, prefix };
 
@@ -46,6 +53,8 @@ class server {
   // Adds a route beside the ChatKit path; call before start(). Exact routes win over prefix routes,
   // longer prefixes over shorter ones.
   void add_route(std::string path, route_handler handler, route_match match = route_match::exact);
+  // The same for a route that streams its answer.
+  void add_stream_route(std::string path, stream_route_handler handler, route_match match = route_match::exact);
 
   // Binds, listens and starts the worker threads. Throws boost::system::system_error when it cannot bind.
   void start();

@@ -322,6 +322,27 @@ TEST_CASE("server: extra routes beside the ChatKit path", "[server][routes]") {
   CHECK(c.request(get("/api/other")).status == 404);
 }
 
+
+TEST_CASE("server: a stream route writes its own answer on the connection", "[server][routes]") {
+  server_fixture f({}, [](server& s) {
+    s.add_stream_route("/events", [](request req, boost::beast::tcp_stream& stream) -> asio::awaitable<bool> {
+      const std::string answer =
+          "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+          "data: " +
+          std::string(req["X-User-Id"]) + "\n\ndata: 2\n\n";
+      co_await asio::async_write(stream, asio::buffer(answer), asio::use_awaitable);
+      co_return false;  // the body ended with the connection
+    });
+  });
+  auto c = f.connect();
+  c.write(get("/events", {"X-User-Id: zoe"}));
+  auto h = c.read_head();
+  CHECK(h.status == 200);
+  CHECK(h.header("content-type") == "text/event-stream");
+  CHECK(c.next_frame() == std::string("data: zoe"));
+  CHECK(c.next_frame() == std::string("data: 2"));
+  CHECK(c.next_frame() == std::nullopt);
+}
 TEST_CASE("server: idle and slow connections are closed", "[server][timeouts]") {
   server_fixture f([](server_options& o) {
     o.endpoint.limits.idle_timeout = std::chrono::milliseconds(50);

@@ -1,0 +1,42 @@
+// The task bot's settings: flags over environment, defaults, and the refusals (no secret outside demo mode,
+// unknown flags, bad values).
+#include "task_bot_config.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <string>
+
+TEST_CASE("config: flags and environment", "[task_bot][config]") {
+  std::map<std::string, std::string> env{{"PORT", "9001"},
+                                         {"CORS_ORIGINS", "https://a.example, https://b.example/"}};
+  auto get = [&](const char* name) -> const char* {
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  const char* demo[] = {"task_bot", "--demo", "--store", "memory", "--bind", "0.0.0.0"};
+  auto c = task_bot::parse_config(6, demo, get);
+  CHECK(c.port == 9001);
+  CHECK(c.bind == "0.0.0.0");
+  CHECK(c.store == "memory");
+  CHECK(c.demo);
+  CHECK(c.demo_model);  // no OPENAI_API_KEY
+  CHECK(c.cors_origins == std::vector<std::string>{"https://a.example", "https://b.example"});
+
+  const char* plain[] = {"task_bot"};
+  CHECK_THROWS_WITH(task_bot::parse_config(1, plain, get), Catch::Contains("CHATKIT_JWT_SECRET is not set"));
+  env["CHATKIT_JWT_SECRET"] = "s";
+  env["OPENAI_API_KEY"] = "sk-test";
+  c = task_bot::parse_config(1, plain, get);
+  CHECK_FALSE(c.demo_model);
+  CHECK(c.openai_model == "gpt-4.1-mini");
+  CHECK(c.store == "sqlite:./task_bot.db");
+  const char* bad_port[] = {"task_bot", "--port", "99999"};
+  CHECK_THROWS_WITH(task_bot::parse_config(3, bad_port, get), Catch::Contains("--port"));
+  const char* unknown[] = {"task_bot", "--verbose"};
+  CHECK_THROWS_WITH(task_bot::parse_config(2, unknown, get), "--verbose: unknown flag");
+  const char* missing[] = {"task_bot", "--port"};
+  CHECK_THROWS_WITH(task_bot::parse_config(2, missing, get), "--port: missing value");
+  const char* bad_store[] = {"task_bot", "--store", "mysql://x"};
+  CHECK_THROWS_WITH(task_bot::parse_config(3, bad_store, get), Catch::Contains("--store"));
+}
