@@ -129,7 +129,8 @@ awaitable<bool> serve_events(http::request req, boost::beast::tcp_stream& stream
   entry.duration =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
   entry.events = events;
-  ep.log(entry);
+  // The same access log as the ChatKit endpoint's requests (its options hold the configured sink).
+  if (const auto& log = ep.options().access_log) log(entry);
   co_return false;
 }
 

@@ -1,4 +1,0 @@
-// Deprecated: the store errors moved to <chatkit/store/error.hpp>.
-#pragma once
-
-#include <chatkit/store/error.hpp>
