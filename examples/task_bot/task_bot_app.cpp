@@ -7,6 +7,7 @@
 #include "sqlite_task_store.hpp"
 #include "task_api.hpp"
 #include "task_event_stream.hpp"
+#include "task_progress.hpp"
 #include "task_tools.hpp"
 #if defined(TASK_BOT_WITH_POSTGRES)
 #include "postgres_task_store.hpp"
@@ -75,6 +76,7 @@ struct task_bot_app::impl {
   std::shared_ptr<task_service> tasks;
   std::shared_ptr<access_control> access;
   std::unique_ptr<demo_model> demo;
+  task_progress_hooks progress;  // outlives every run (run_options::hooks is a plain pointer)
   std::shared_ptr<agents::agent_server> bot;
   std::unique_ptr<http::server> server;
   bool stopped = false;
@@ -107,6 +109,7 @@ task_bot_app::task_bot_app(task_bot_config config) : impl_(std::make_unique<impl
 
   agents::agent_server_options options;
   options.run.model = std::make_shared<agents::openai_responses_model>(std::move(openai));
+  options.run.hooks = &m.progress;
   options.on_binding_violation = [](const agents::binding_violation& v) {
     log_json("warn", "bound parameter refused",
              {{"tool", v.tool}, {"parameter", v.parameter}, {"user", v.caller.user_id}});

@@ -53,6 +53,10 @@ TEST_CASE("e2e: chat 'add a task to buy milk' stores it and pushes task.created 
     auto chat = http_call(bot.port(), "POST", "/chatkit", create_thread("add a task to buy milk"), alice);
     CHECK(chat.status == 200);
     CHECK(chat.body.find(R"(Added \"buy milk\" (pending).)") != std::string::npos);
+    // The tool's progress reaches the chat before its answer.
+    const auto progress = chat.body.find(R"({"type":"progress_update","icon":"check-circle","text":"Adding the task…"})");
+    CHECK(progress != std::string::npos);
+    CHECK(progress < chat.body.find("Added "));
 
     CHECK(alice_events.wait_for(R"("type":"task.created")"));
     CHECK(alice_events.received().find(R"("title":"buy milk")") != std::string::npos);
