@@ -40,3 +40,13 @@ if [ -f "$browser_dir/package-lock.json" ]; then
     (cd "$browser_dir" && npm ci --prefer-offline --ignore-scripts --no-audit --no-fund --loglevel=error)
   fi
 fi
+# The peer tests' npm packages (tests/peers: @dwmkerr/mock-llm and the official openai client), the same way.
+peers_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/peers"
+if [ -f "$peers_dir/package-lock.json" ]; then
+  want=$(node -p "require('$peers_dir/package.json').dependencies['@dwmkerr/mock-llm']")
+  have=$(node -p "try { require('$peers_dir/node_modules/@dwmkerr/mock-llm/package.json').version } catch (e) { '' }")
+  if [ "$want" != "$have" ]; then
+    echo "bootstrap: npm ci in tests/peers (@dwmkerr/mock-llm $want)"
+    (cd "$peers_dir" && npm ci --prefer-offline --ignore-scripts --no-audit --no-fund --loglevel=error)
+  fi
+fi
