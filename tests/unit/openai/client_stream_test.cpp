@@ -163,32 +163,18 @@ TEST_CASE("client: Chat Completions streaming", "[openai][client][chat]") {
   server.add(exchange::sse(fixture("T5e_chat_error.sse"), "req_c5"));
   net::io_context ioc;
   client c(ioc.get_executor(), client_options_for(server));
-  auto stream_chat = [&]() -> net::awaitable<std::pair<chat_completion, std::optional<api_error>>> {
-    boost::json::object params;
-    params["model"] = "gpt-test";
-    params["messages"] = boost::json::parse(R"([{"role":"user","content":"Hi"}])");
-    auto s = co_await c.stream_chat_completion(std::move(params));
-    std::optional<api_error> err;
-    try {
-      while (co_await s.next()) {
-      }
-    } catch (const api_error& e) {
-      err = e;
-    }
-    co_return std::make_pair(s.current(), err);
-  };
-  auto [c1, e1] = run_sync(ioc, stream_chat());
+  auto [c1, e1] = run_sync(ioc, stream_chat(c));
   REQUIRE_FALSE(e1);
   CHECK(c1.choices.at(0).content == "Hello, world!");
   CHECK(c1.usage->total_tokens == 16);
   CHECK(c1.request_id == "req_c1");
-  auto [c2, e2] = run_sync(ioc, stream_chat());
+  auto [c2, e2] = run_sync(ioc, stream_chat(c));
   REQUIRE_FALSE(e2);
   REQUIRE(c2.choices.at(0).tool_calls.size() == 2);
   CHECK(c2.choices[0].tool_calls[0].arguments == "{\"city\": \"Paris\"}");
   CHECK(c2.choices[0].tool_calls[1].arguments == "{\"city\": \"Tokyo\"}");
   CHECK(c2.choices[0].finish_reason == "tool_calls");
-  auto [c5, e5] = run_sync(ioc, stream_chat());
+  auto [c5, e5] = run_sync(ioc, stream_chat(c));
   REQUIRE(e5);
   CHECK(e5->kind() == errc::stream_error);
   CHECK(e5->type() == "server_error");
@@ -236,20 +222,7 @@ TEST_CASE("client: Chat SSE framing variants of real servers", "[openai][client]
         server.add(std::move(x));
         net::io_context ioc;
         client c(ioc.get_executor(), client_options_for(server));
-        auto run = [&]() -> net::awaitable<std::pair<chat_completion, std::optional<api_error>>> {
-          boost::json::object params{{"model", "m"},
-                                     {"messages", boost::json::parse(R"([{"role":"user","content":"Hi"}])")}};
-          auto s = co_await c.stream_chat_completion(std::move(params));
-          std::optional<api_error> err;
-          try {
-            while (co_await s.next()) {
-            }
-          } catch (const api_error& e) {
-            err = e;
-          }
-          co_return std::make_pair(s.current(), err);
-        };
-        auto [done, err] = run_sync(ioc, run());
+        auto [done, err] = run_sync(ioc, stream_chat(c));
         CHECK_FALSE(err);
         REQUIRE(done.choices.size() == 1);
         CHECK(done.choices[0].content == "Hello");
