@@ -296,6 +296,26 @@ std::optional<std::string>* field_of(chat_delta& d, std::uint64_t field) {
   return nullptr;
 }
 
+constexpr std::uint64_t field_mask = (std::uint64_t{1} << 20) - 1;
+
+// U+FFFD for a surrogate that stays unpaired, appended to the choice's fragment of `field`.
+void append_replacement(chat_chunk_choice& ch, std::uint64_t field) {
+  if (auto* s = field_of(ch.delta, field)) {
+    if (!s->has_value()) s->emplace();
+    **s += detail::replacement_character;
+    return;
+  }
+  const auto index = static_cast<std::int64_t>(field - arguments_field);
+  auto t = std::find_if(ch.delta.tool_calls.begin(), ch.delta.tool_calls.end(),
+                        [&](const auto& d) { return d.index == index; });
+  if (t == ch.delta.tool_calls.end()) {
+    ch.delta.tool_calls.emplace_back();
+    t = ch.delta.tool_calls.end() - 1;
+    t->index = index;
+  }
+  t->arguments += detail::replacement_character;
+}
+
 }  // namespace
 
 // Resolves lone surrogates (docs/openai-client.md#lone-surrogates); only runs when the chunk had some or
@@ -314,13 +334,13 @@ void chat_decoder::fix_surrogates(chat_chunk& c, bool lone_surrogates) {
     }
     if (ch.finish_reason.empty()) continue;
     // The choice is over: whatever it still holds becomes U+FFFD here.
-    for (std::uint64_t f : {content_field, refusal_field, reasoning_field})
-      if (held.holds(stream_key(ch.index, f))) {
-        held.release(stream_key(ch.index, f));
-        auto* s = field_of(ch.delta, f);
-        if (!s->has_value()) s->emplace();
-        **s += detail::replacement_character;
-      }
+    std::vector<std::uint64_t> fields;
+    for (const auto& h : held.held())
+      if (static_cast<std::int64_t>(h.first >> 20) == ch.index) fields.push_back(h.first & field_mask);
+    for (auto f : fields) {
+      held.release(stream_key(ch.index, f));
+      append_replacement(ch, f);
+    }
   }
   if (lone_surrogates) detail::replace_lone_surrogates(c.raw);
   if (held.empty()) joiner_.reset();
@@ -334,22 +354,14 @@ std::optional<chat_chunk> chat_decoder::flush_held() {
   c.model = acc_.current().model;
   for (const auto& [key, bytes] : joiner_->held.held()) {
     const auto index = static_cast<std::int64_t>(key >> 20);
-    const auto field = key & ((1u << 20) - 1);
+    const auto field = key & field_mask;
     auto it = std::find_if(c.choices.begin(), c.choices.end(), [&](auto& ch) { return ch.index == index; });
     if (it == c.choices.end()) {
       c.choices.emplace_back();
       it = c.choices.end() - 1;
       it->index = index;
     }
-    if (auto* s = field_of(it->delta, field)) {
-      if (!s->has_value()) s->emplace();
-      **s += detail::replacement_character;
-    } else {
-      chat_tool_call_delta t;
-      t.index = static_cast<std::int64_t>(field - arguments_field);
-      t.arguments = detail::replacement_character;
-      it->delta.tool_calls.push_back(std::move(t));
-    }
+    append_replacement(*it, field);
   }
   joiner_.reset();
   acc_.apply(c);

@@ -196,6 +196,13 @@ TEST_CASE("chat_decoder: lone surrogate escapes", "[openai][chat][surrogates]") 
     REQUIRE(d.final.choices.size() == 2);
     CHECK(d.final.choices[0].tool_calls.at(0).arguments == grin);
     CHECK(d.final.choices[1].content == grin);
+    // An argument fragment left unpaired when its choice finishes (no [DONE] after it).
+    auto f = decode(
+        chunk(
+            R"({"tool_calls":[{"index":0,"id":"t","function":{"name":"f","arguments":"{\"q\":\"\ud83d"}}]})") +
+        chunk("{}", "\"tool_calls\""));
+    REQUIRE_FALSE(f.error);
+    CHECK(f.final.choices[0].tool_calls.at(0).arguments == "{\"q\":\"" + std::string(fffd));
   }
   SECTION("text before a truly malformed chunk is kept; the error names the problem") {
     auto d = decode(chunk(R"({"content":"kept"})") + "data: {\"choices\":[\"\\ud83d\n\n");
