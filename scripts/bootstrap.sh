@@ -29,14 +29,19 @@ else
   echo "bootstrap: all packages present"
 fi
 
-# The browser test's npm packages, exactly as tests/browser/package-lock.json pins them. Skipped when the
-# pinned version is already installed; npm's cache makes a reinstall work offline after the first one.
-browser_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
-if [ -f "$browser_dir/package-lock.json" ]; then
-  want=$(node -p "require('$browser_dir/package.json').dependencies['playwright-core']")
-  have=$(node -p "try { require('$browser_dir/node_modules/playwright-core/package.json').version } catch (e) { '' }")
+# The npm packages of a test folder, exactly as its package-lock.json pins them: `npm ci` unless the pinned
+# version of the folder's main package is already installed; npm's cache makes a reinstall work offline
+# after the first one.
+npm_ci_pinned() {  # folder main-package
+  local dir="$1" pkg="$2" want have
+  [ -f "$dir/package-lock.json" ] || return 0
+  want=$(node -p "require('$dir/package.json').dependencies['$pkg']")
+  have=$(node -p "try { require('$dir/node_modules/$pkg/package.json').version } catch (e) { '' }")
   if [ "$want" != "$have" ]; then
-    echo "bootstrap: npm ci in tests/browser (playwright-core $want)"
-    (cd "$browser_dir" && npm ci --prefer-offline --ignore-scripts --no-audit --no-fund --loglevel=error)
+    echo "bootstrap: npm ci in ${dir#"$root"/} ($pkg $want)"
+    (cd "$dir" && npm ci --prefer-offline --ignore-scripts --no-audit --no-fund --loglevel=error)
   fi
-fi
+}
+root="$(cd "$(dirname "$0")/.." && pwd)"
+npm_ci_pinned "$root/tests/browser" playwright-core   # the browser test
+npm_ci_pinned "$root/tests/peers" @dwmkerr/mock-llm   # the peer tests (with the official openai client)

@@ -3,21 +3,24 @@
 //
 //   OPENAI_API_KEY=sk-... agent_quickstart [--port 8001] [--store memory|sqlite:PATH]
 //                                          [--auth dev-header|jwt] [--model gpt-4.1-mini]
+//                                          [--openai-api responses|chat]
 //
-// OPENAI_BASE_URL points it at any server speaking the Responses API (vLLM, Ollama, a gateway).
+// OPENAI_BASE_URL points it at any OpenAI-compatible server; --openai-api chat (or OPENAI_API=chat) makes
+// the agent speak Chat Completions, which Ollama, vLLM, llama.cpp server and LiteLLM serve
+// (docs/openai-client.md#which-api-for-which-server).
 // --auth dev-header trusts the X-User-Id header (local testing only); --auth jwt verifies an HS256
 // bearer token with the secret in CHATKIT_JWT_SECRET and uses its `sub` as the user id.
 #include "notes_agent.hpp"
 
 #include <chatkit/http/server.hpp>
 
-#include "serve_flags.hpp"
 #include <chatkit/openai/error.hpp>
+#include "serve_flags.hpp"
 
 #include <cstdio>
 #include <cstdlib>
-#include <stdexcept>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -28,12 +31,13 @@ struct options {
   std::string store = "memory";
   std::string auth = "dev-header";
   std::string model = "gpt-4.1-mini";
+  std::string openai_api;  // --openai-api; empty: OPENAI_API, else responses
 };
 
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "agent_quickstart: %s\nusage: agent_quickstart [--port N] [--store memory|sqlite:PATH] "
-               "[--auth dev-header|jwt] [--model NAME]\n",
+               "[--auth dev-header|jwt] [--model NAME] [--openai-api responses|chat]\n",
                why);
   std::exit(2);
 }
@@ -55,6 +59,8 @@ options parse_args(int argc, char** argv) {
       o.auth = value;
     } else if (arg == "--model") {
       o.model = value;
+    } else if (arg == "--openai-api") {
+      o.openai_api = value;
     } else {
       usage("unknown argument");
     }
@@ -84,6 +90,12 @@ int main(int argc, char** argv) {
   app.store = flag(chatkit::examples::make_store, opts.store);
   app.notes = std::make_shared<chatkit::examples::note_store>();
   app.model = opts.model;
+  app.api =
+      opts.openai_api.empty()
+          ? flag([](const std::string&) { return chatkit::agents::openai_api_from_env(); }, "OPENAI_API")
+                .value_or(chatkit::agents::openai_api::responses)
+          : flag(chatkit::agents::parse_openai_api, opts.openai_api);
+  const auto app_api = app.api;
   std::shared_ptr<chatkit::agents::agent_server> bot;
   try {
     bot = chatkit::examples::make_notes_server(std::move(app));
@@ -100,8 +112,10 @@ int main(int argc, char** argv) {
   chatkit::http::server server(bot, std::move(http));
   server.start();
   // [serve]
-  std::printf("agent_quickstart: listening on http://127.0.0.1:%u/chatkit (model %s, store %s, auth %s)\n",
-              server.port(), opts.model.c_str(), opts.store.c_str(), opts.auth.c_str());
+  std::printf(
+      "agent_quickstart: listening on http://127.0.0.1:%u/chatkit (model %s over %s, store %s, auth %s)\n",
+      server.port(), opts.model.c_str(), std::string(chatkit::agents::to_string(app_api)).c_str(),
+      opts.store.c_str(), opts.auth.c_str());
   std::fflush(stdout);
 
   const int sig = stop.wait();

@@ -1,9 +1,7 @@
 #include "notes_agent.hpp"
 
 #include <chatkit/agents/context_binding.hpp>
-#include <chatkit/agents/openai_responses_model.hpp>
 #include <chatkit/agents/typed_tool.hpp>
-
 
 #include <cstdio>
 #include <exception>
@@ -64,20 +62,21 @@ agents::agent notes_agent(std::shared_ptr<note_store> notes, std::string model) 
 std::shared_ptr<agents::agent_server> make_notes_server(quickstart_options o) {
   agents::agent_server_options options;
   // One client (one keep-alive pool, its own I/O thread) for every connection of the HTTP server.
-  options.run.model = std::make_shared<agents::openai_responses_model>(std::move(o.openai));
+  options.run.model = agents::make_openai_model(o.api, std::move(o.openai));
   options.on_binding_violation = std::move(o.on_binding_violation);
   // The client only sees a generic stream.error; the operator sees why (a wrong key, an unreachable URL).
   options.on_run_error = [](const server::respond_args& args, std::exception_ptr e) {
     try {
       std::rethrow_exception(e);
     } catch (const std::exception& ex) {
-      std::fprintf(stderr, "agent_quickstart: the turn in %s failed: %s\n", args.thread.id.c_str(), ex.what());
+      std::fprintf(stderr, "agent_quickstart: the turn in %s failed: %s\n", args.thread.id.c_str(),
+                   ex.what());
     } catch (...) {
       std::fprintf(stderr, "agent_quickstart: the turn in %s failed\n", args.thread.id.c_str());
     }
   };
-  return std::make_shared<agents::agent_server>(std::move(o.store), notes_agent(std::move(o.notes), std::move(o.model)),
-                                                std::move(options));
+  return std::make_shared<agents::agent_server>(
+      std::move(o.store), notes_agent(std::move(o.notes), std::move(o.model)), std::move(options));
 }
 // [make_notes_server]
 

@@ -7,6 +7,7 @@
 #include <chatkit/agents/agent_server.hpp>
 #include <chatkit/agents/json_schema.hpp>
 #include <chatkit/agents/model.hpp>
+#include <chatkit/agents/openai_api.hpp>
 #include <chatkit/agents/run_context.hpp>
 #include <chatkit/agents/tool.hpp>
 #include <chatkit/openai/client_options.hpp>
@@ -58,6 +59,9 @@ struct quickstart_options {
   std::shared_ptr<store::store> store;  // the ChatKit threads (memory, SQLite, ...)
   std::shared_ptr<note_store> notes;
   openai::client_options openai;  // unset fields: OPENAI_API_KEY, OPENAI_BASE_URL, ...
+  // The API the model speaks: Chat Completions for servers that only have that (Ollama, vLLM, llama.cpp
+  // server, LiteLLM); see docs/openai-client.md#which-api-for-which-server.
+  agents::openai_api api = agents::openai_api::responses;
   std::string model = "gpt-4.1-mini";
   // Where attempts of the model to set user_id go (default: one line on stderr).
   agents::binding_violation_logger on_binding_violation;

@@ -15,11 +15,11 @@
 
 // The SDK headers the app is assembled from.
 #include <chatkit/agents/agent_server.hpp>
-#include <chatkit/agents/openai_responses_model.hpp>
+#include <chatkit/agents/openai_api.hpp>
 #include <chatkit/http/server.hpp>
 #include <chatkit/openai/client_options.hpp>
-#include <chatkit/store/memory_store.hpp>
 #include <chatkit/sqlite/sqlite_store.hpp>
+#include <chatkit/store/memory_store.hpp>
 #if defined(TASK_BOT_WITH_POSTGRES)
 #include <chatkit/postgres/postgres_store.hpp>
 #endif
@@ -108,7 +108,9 @@ task_bot_app::task_bot_app(task_bot_config config) : impl_(std::make_unique<impl
   agent.tools = task_tools(m.tasks);
 
   agents::agent_server_options options;
-  options.run.model = std::make_shared<agents::openai_responses_model>(std::move(openai));
+  // The demo model speaks the Responses API; a real server the API the configuration chose.
+  options.run.model = agents::make_openai_model(
+      m.config.demo_model ? agents::openai_api::responses : m.config.openai_api, std::move(openai));
   options.run.hooks = &m.progress;
   options.on_binding_violation = [](const agents::binding_violation& v) {
     log_json("warn", "bound parameter refused",

@@ -36,9 +36,10 @@ long number(std::string_view s, std::string_view what, long lo, long hi) {
 
 std::string usage_text() {
   return "usage: task_bot [--port N] [--bind ADDRESS] [--store sqlite:PATH|memory|postgresql://...]\n"
-         "                [--demo] [--demo-model] [--model NAME] [--heartbeat-seconds N] [--threads N]\n"
+         "                [--demo] [--demo-model] [--model NAME] [--openai-api responses|chat]\n"
+         "                [--heartbeat-seconds N] [--threads N]\n"
          "environment: PORT BIND DATABASE_URL CHATKIT_JWT_SECRET CORS_ORIGINS CHATKIT_DOMAIN_ALLOWLIST\n"
-         "             CHATKIT_DOMAIN_KEY OPENAI_API_KEY OPENAI_BASE_URL OPENAI_MODEL\n";
+         "             CHATKIT_DOMAIN_KEY OPENAI_API_KEY OPENAI_BASE_URL OPENAI_MODEL OPENAI_API\n";
 }
 
 task_bot_config parse_config(int argc, const char* const* argv, const getenv_fn& getenv) {
@@ -58,6 +59,7 @@ task_bot_config parse_config(int argc, const char* const* argv, const getenv_fn&
   c.openai_api_key = env("OPENAI_API_KEY");
   c.openai_base_url = env("OPENAI_BASE_URL");
   if (auto v = env("OPENAI_MODEL")) c.openai_model = *v;
+  if (auto v = env("OPENAI_API")) c.openai_api = chatkit::agents::parse_openai_api(*v);
 
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
@@ -70,8 +72,8 @@ task_bot_config parse_config(int argc, const char* const* argv, const getenv_fn&
       c.demo_model = true;
       continue;
     }
-    static constexpr std::string_view with_value[] = {"--port",  "--bind",    "--store",
-                                                      "--model", "--threads", "--heartbeat-seconds"};
+    static constexpr std::string_view with_value[] = {
+        "--port", "--bind", "--store", "--model", "--threads", "--heartbeat-seconds", "--openai-api"};
     if (std::find(std::begin(with_value), std::end(with_value), arg) == std::end(with_value))
       throw std::invalid_argument(std::string(arg) + ": unknown flag");
     if (i + 1 >= argc) throw std::invalid_argument(std::string(arg) + ": missing value");
@@ -84,6 +86,8 @@ task_bot_config parse_config(int argc, const char* const* argv, const getenv_fn&
       c.store = value;
     else if (arg == "--model")
       c.openai_model = value;
+    else if (arg == "--openai-api")
+      c.openai_api = chatkit::agents::parse_openai_api(value);
     else if (arg == "--heartbeat-seconds")
       c.heartbeat = std::chrono::seconds(number(value, "--heartbeat-seconds", 1, 3600));
     else if (arg == "--threads")

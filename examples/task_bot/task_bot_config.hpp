@@ -1,6 +1,8 @@
 // The task bot's settings, from flags and environment (flags win). docs/task-bot.md lists them all.
 #pragma once
 
+#include <chatkit/agents/openai_api.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -24,6 +26,8 @@ struct task_bot_config {
   std::optional<std::string> openai_api_key;  // OPENAI_API_KEY
   std::optional<std::string> openai_base_url;  // OPENAI_BASE_URL
   std::string openai_model = "gpt-4.1-mini";   // --model / OPENAI_MODEL
+  // --openai-api / OPENAI_API: Chat Completions for servers that only speak it (the demo model: Responses)
+  chatkit::agents::openai_api openai_api = chatkit::agents::openai_api::responses;
   std::chrono::milliseconds heartbeat{15000};  // --heartbeat-seconds
   unsigned threads = 2;                        // --threads
 };

@@ -4,8 +4,8 @@
 #include "agents/detail/client_stream_hop.hpp"
 #include "agents/detail/owned_client.hpp"
 
-#include <chatkit/agents/openai_chat_model.hpp>
 #include <chatkit/agents/error.hpp>
+#include <chatkit/agents/openai_chat_model.hpp>
 #include <chatkit/openai/client.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -373,9 +373,61 @@ json::object chat_event_synthesizer::call_item(const tool_call_state& call, cons
           {"call_id", call.call_id},    {"name", call.name}};
 }
 
+json::object chat_event_synthesizer::reasoning_item(const char* status) const {
+  json::array summary;
+  if (std::string_view(status) != "in_progress")
+    summary.push_back(json::object{{"type", "summary_text"}, {"text", reasoning_text_}});
+  return {{"id", "rs_" + id_}, {"type", "reasoning"}, {"status", status}, {"summary", std::move(summary)}};
+}
+
+// Chat reasoning text becomes one reasoning item with one summary part, the events a Responses stream
+// sends for a reasoning summary (what stream_agent_response shows as a thought).
+void chat_event_synthesizer::reasoning_fragment(std::vector<openai::response_event>& out,
+                                                const std::string& text) {
+  if (text.empty() || reasoning_closed_) return;
+  const auto item_id = "rs_" + id_;
+  if (reasoning_index_ < 0) {
+    reasoning_index_ = next_output_index_++;
+    emit(out, {{"type", "response.output_item.added"},
+               {"output_index", reasoning_index_},
+               {"item", reasoning_item("in_progress")}});
+    emit(out, {{"type", "response.reasoning_summary_part.added"},
+               {"item_id", item_id},
+               {"output_index", reasoning_index_},
+               {"summary_index", 0},
+               {"part", json::object{{"type", "summary_text"}, {"text", ""}}}});
+  }
+  reasoning_text_ += text;
+  emit(out, {{"type", "response.reasoning_summary_text.delta"},
+             {"item_id", item_id},
+             {"output_index", reasoning_index_},
+             {"summary_index", 0},
+             {"delta", text}});
+}
+
+void chat_event_synthesizer::close_reasoning(std::vector<openai::response_event>& out) {
+  if (reasoning_index_ < 0 || reasoning_closed_) return;
+  reasoning_closed_ = true;
+  const auto item_id = "rs_" + id_;
+  emit(out, {{"type", "response.reasoning_summary_text.done"},
+             {"item_id", item_id},
+             {"output_index", reasoning_index_},
+             {"summary_index", 0},
+             {"text", reasoning_text_}});
+  emit(out, {{"type", "response.reasoning_summary_part.done"},
+             {"item_id", item_id},
+             {"output_index", reasoning_index_},
+             {"summary_index", 0},
+             {"part", json::object{{"type", "summary_text"}, {"text", reasoning_text_}}}});
+  emit(out, {{"type", "response.output_item.done"},
+             {"output_index", reasoning_index_},
+             {"item", reasoning_item("completed")}});
+}
+
 void chat_event_synthesizer::text_fragment(std::vector<openai::response_event>& out, const std::string& type,
                                            const std::string& text) {
   if (text.empty()) return;  // the role chunk's "" must not open an empty message
+  close_reasoning(out);
   if (message_index_ < 0) {
     message_index_ = next_output_index_++;
     order_.push_back(-1);
@@ -431,6 +483,7 @@ void chat_event_synthesizer::tool_fragment(std::vector<openai::response_event>& 
   auto& call = calls_[index];
   if (call.closed) return;
   const bool opened = call.output_index >= 0;
+  close_reasoning(out);
   // id and name are taken from the fragment that has them (the first one in practice), as the client does.
   if (!opened && d.id && !d.id->empty()) call.call_id = *d.id;
   if (!opened && d.name && !d.name->empty()) call.name = *d.name;
@@ -449,6 +502,7 @@ void chat_event_synthesizer::tool_fragment(std::vector<openai::response_event>& 
 void chat_event_synthesizer::close_items(std::vector<openai::response_event>& out) {
   if (items_closed_) return;
   items_closed_ = true;
+  close_reasoning(out);
   // Calls that never got both an id and a name are opened now so their arguments are not lost.
   for (std::size_t i = 0; i < calls_.size(); ++i)
     if (calls_[i].output_index < 0 &&
@@ -508,6 +562,7 @@ std::vector<openai::response_event> chat_event_synthesizer::feed(const openai::c
   if (chunk.usage) usage_ = chunk.usage;
   for (const auto& choice : chunk.choices) {
     if (choice.index != 0 || items_closed_) continue;  // n > 1 is not supported; nothing after the finish
+    if (choice.delta.reasoning) reasoning_fragment(out, *choice.delta.reasoning);
     if (choice.delta.content) text_fragment(out, "output_text", *choice.delta.content);
     if (choice.delta.refusal) text_fragment(out, "refusal", *choice.delta.refusal);
     for (const auto& d : choice.delta.tool_calls) tool_fragment(out, d);

@@ -1,4 +1,5 @@
 #include <chatkit/openai/client.hpp>
+#include <chatkit/openai/json_text.hpp>
 #include <chatkit/openai/responses_decoder.hpp>
 #include <chatkit/openai/retry.hpp>
 
@@ -150,10 +151,13 @@ net::awaitable<std::string> read_json_body(client_state& state, http_exchange& x
 
 boost::json::object parse_json_object(const std::string& body, const std::string& request_id) {
   boost::system::error_code ec;
-  auto v = boost::json::parse(body, ec);
+  auto v =
+      parse_json_text(body, ec);  // lone surrogate escapes accepted (docs/openai-client.md#lone-surrogates)
   if (ec || !v.is_object())
-    throw api_error(errc::stream_protocol_error, "response body is not a JSON object", request_id,
-                    body.substr(0, 1024));
+    throw api_error(errc::stream_protocol_error,
+                    ec ? "response body is not valid JSON (" + ec.message() + ")"
+                       : std::string("response body is JSON but not an object"),
+                    request_id, body.substr(0, 1024));
   return std::move(v.get_object());
 }
 

@@ -19,6 +19,7 @@ std::optional<response_event> responses_decoder::next() {
     const auto protocol_failure = [&](const char* message) {
       return detail::stream_failure(errc::stream_protocol_error, message, request_id_, p->data);
     };
+    if (p->lone_surrogates) detail::replace_lone_surrogates(p->object);
     auto parsed = parse_response_event(std::move(p->object));
     if (!parsed) throw protocol_failure("malformed Responses event");
     response_event event = std::move(*parsed);

@@ -30,6 +30,14 @@ TEST_CASE("config: flags and environment", "[task_bot][config]") {
   c = task_bot::parse_config(1, plain, get);
   CHECK_FALSE(c.demo_model);
   CHECK(c.openai_model == "gpt-4.1-mini");
+  CHECK(c.openai_api == chatkit::agents::openai_api::responses);
+  env["OPENAI_API"] = "chat";
+  CHECK(task_bot::parse_config(1, plain, get).openai_api == chatkit::agents::openai_api::chat);
+  const char* by_flag[] = {"task_bot", "--openai-api", "responses"};
+  CHECK(task_bot::parse_config(3, by_flag, get).openai_api == chatkit::agents::openai_api::responses);
+  const char* bad_api[] = {"task_bot", "--openai-api", "grpc"};
+  CHECK_THROWS_WITH(task_bot::parse_config(3, bad_api, get), Catch::Contains("chat or responses"));
+  env.erase("OPENAI_API");
   CHECK(c.store == "sqlite:./task_bot.db");
   const char* bad_port[] = {"task_bot", "--port", "99999"};
   CHECK_THROWS_WITH(task_bot::parse_config(3, bad_port, get), Catch::Contains("--port"));

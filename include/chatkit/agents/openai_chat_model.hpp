@@ -110,6 +110,9 @@ class chat_event_synthesizer {
   void text_fragment(std::vector<openai::response_event>& out, const std::string& type,
                      const std::string& text);
   void tool_fragment(std::vector<openai::response_event>& out, const openai::chat_tool_call_delta& d);
+  void reasoning_fragment(std::vector<openai::response_event>& out, const std::string& text);
+  void close_reasoning(std::vector<openai::response_event>& out);
+  boost::json::object reasoning_item(const char* status) const;
   void open_call(std::vector<openai::response_event>& out, std::size_t index);
   void close_items(std::vector<openai::response_event>& out);
   boost::json::object message_item(const char* status) const;
@@ -125,6 +128,11 @@ class chat_event_synthesizer {
   std::int64_t sequence_ = 0;
   std::int64_t next_output_index_ = 0;
   std::int64_t message_index_ = -1;  // output_index of the message item, -1 while there is none
+  // The reasoning item (`reasoning_content` / `reasoning` deltas): output_index (-1 while there is none),
+  // the text so far, and whether it is closed (it closes when anything else starts).
+  std::int64_t reasoning_index_ = -1;
+  std::string reasoning_text_;
+  bool reasoning_closed_ = false;
   std::vector<part_state> parts_;
   std::vector<tool_call_state> calls_;  // by chunk tool-call index
   std::vector<std::int64_t> order_;     // opened items in output order: -1 = the message, else a calls_ index

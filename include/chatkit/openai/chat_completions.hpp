@@ -11,6 +11,8 @@
 #include <boost/json/parser.hpp>
 #include <boost/system/result.hpp>
 
+#include <memory>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -40,6 +42,9 @@ struct chat_delta {
   std::optional<std::string> role;
   std::optional<std::string> content;  // a text fragment; nullopt for null/absent
   std::optional<std::string> refusal;
+  // Reasoning text some servers stream (`reasoning_content`, or `reasoning` as a string).
+  std::optional<std::string> reasoning;
+  // The tool calls; a legacy `function_call` delta appears here as the call of index 0.
   std::vector<chat_tool_call_delta> tool_calls;
 };
 
@@ -72,7 +77,8 @@ struct chat_choice {
   std::string role;
   std::string content;
   std::string refusal;
-  std::vector<chat_tool_call> tool_calls;  // ordered by the fragments' index
+  std::string reasoning;                   // `reasoning_content` / `reasoning`, when the server sends it
+  std::vector<chat_tool_call> tool_calls;  // ordered by the fragments' index; a legacy `function_call` too
   std::string finish_reason;
 };
 
@@ -115,8 +121,12 @@ class chat_decoder {
   void feed(std::string_view bytes) { sse_.feed(bytes); }
   // The next chunk (applied to the accumulator), or nullopt when more input is needed or after
   // [DONE]. Throws api_error: stream_error for a chunk with `error`, stream_protocol_error for bad JSON.
+  // Lone surrogate escapes are accepted (docs/openai-client.md#lone-surrogates): a character split
+  // across two chunks is joined; an unpaired surrogate becomes U+FFFD (one still held back at [DONE]
+  // comes in a last chunk of its own).
   std::optional<chat_chunk> next();
-  // The body ended: throws api_error(stream_truncated) unless [DONE] was seen.
+  // The body ended. Like openai-node, a stream without [DONE] is complete when every choice has a
+  // finish_reason (and there was at least one); otherwise throws api_error(stream_truncated).
   void finish();
   bool done() const noexcept { return done_; }
   const chat_accumulator& accumulator() const noexcept { return acc_; }
@@ -132,6 +142,13 @@ class chat_decoder {
   std::string request_id_;
   std::size_t delivered_ = 0;
   bool done_ = false;
+  struct joiner;  // surrogates held back between chunks; allocated only when a chunk needs it
+  struct joiner_deleter {
+    void operator()(joiner*) const noexcept;
+  };
+  std::unique_ptr<joiner, joiner_deleter> joiner_;
+  void fix_surrogates(chat_chunk& c, bool lone_surrogates);
+  std::optional<chat_chunk> flush_held();
 };
 
 }  // namespace chatkit::openai

@@ -1,10 +1,12 @@
 #include "agents/detail/tool_execution.hpp"
 
+#include <chatkit/openai/json_text.hpp>
+
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/json/parse.hpp>
 
 #include <cstdio>
@@ -28,7 +30,8 @@ struct guarded_result {
   std::exception_ptr error;
 };
 
-asio::awaitable<guarded_result> guarded_invoke(const function_tool& tool, tool_context& tc, json::object args) {
+asio::awaitable<guarded_result> guarded_invoke(const function_tool& tool, tool_context& tc,
+                                               json::object args) {
   guarded_result r;
   try {
     r.output = co_await tool.invoke(tc, std::move(args));
@@ -70,7 +73,8 @@ asio::awaitable<call_outcome> execute_tool_call(const function_tool& tool, const
   json::object args;
   if (!call.arguments.empty()) {
     boost::system::error_code ec;
-    auto parsed = json::parse(call.arguments, ec);
+    // Lone surrogate escapes in the arguments become U+FFFD (docs/openai-client.md#lone-surrogates).
+    auto parsed = openai::parse_json_text(call.arguments, ec);
     if (ec) {
       fail(tool_failure_kind::invalid_json, ec.message());
       co_return out;

@@ -3,6 +3,8 @@
 // docs/openai-client.md#sse-framing.
 #pragma once
 
+#include "openai/detail/lone_surrogates.hpp"
+
 #include <chatkit/openai/error.hpp>
 #include <chatkit/openai/sse_parser.hpp>
 
@@ -85,11 +87,20 @@ struct payload {
   bool done_marker = false;
   boost::json::object object;
   std::string_view data;
+  // The data held lone surrogate escapes: strings of `object` may hold their three-byte form (see
+  // lone_surrogates.hpp), which the decoder resolves.
+  bool lone_surrogates = false;
 };
+
+// What is wrong with a payload that did not parse, for the error message.
+inline std::string malformed_message(std::string_view what, boost::system::error_code ec) {
+  if (ec == boost::json::error::not_object) return std::string(what) + " data is JSON but not an object";
+  return std::string(what) + " data is not valid JSON (" + ec.message() + ")";
+}
 
 // The next non-blank payload, or nullopt when more input is needed. `what` names a payload in errors
 // ("event", "chunk"). Throws api_error(stream_protocol_error) for an event over the size limit or a
-// payload that is not a JSON object.
+// payload that is not a JSON object (the message says which: invalid JSON and why, or not an object).
 inline std::optional<payload> next_payload(sse_parser& sse, boost::json::parser& json,
                                            const std::string& request_id, std::string_view what) {
   for (;;) {
@@ -102,10 +113,14 @@ inline std::optional<payload> next_payload(sse_parser& sse, boost::json::parser&
     if (is_blank(ev->data)) continue;
     if (is_done_marker(ev->data)) return payload{true, {}, ev->data};
     auto obj = parse_object(json, ev->data, ec);
-    if (ec)
-      throw stream_failure(errc::stream_protocol_error, std::string(what) + " data is not a JSON object",
-                           request_id, ev->data);
-    return payload{false, std::move(obj), ev->data};
+    if (!ec) return payload{false, std::move(obj), ev->data};
+    // Rare path: a lone surrogate escape (docs/openai-client.md#lone-surrogates) is accepted.
+    if (ec != boost::json::error::not_object && has_surrogate_escape(ev->data)) {
+      boost::system::error_code retry;
+      auto v = parse_with_lone_surrogates(ev->data, retry);
+      if (!retry && v.is_object()) return payload{false, std::move(v.get_object()), ev->data, true};
+    }
+    throw stream_failure(errc::stream_protocol_error, malformed_message(what, ec), request_id, ev->data);
   }
 }
 

@@ -87,6 +87,24 @@ exchange exchange::sse(std::string body, std::string request_id, write_plan plan
   return x;
 }
 
+std::string frame_sse(const std::vector<std::string>& payloads, const sse_framing& f) {
+  std::string out;
+  const auto& nl = f.line_end;
+  std::size_t n = 0;
+  auto event = [&](std::string_view data) {
+    if (f.comments) out += ": keep-alive" + nl;
+    if (f.fields) out += "event: message" + nl + "id: " + std::to_string(++n) + nl + "retry: 3000" + nl;
+    if (f.multi_line_data && data.size() > 2 && data.front() == '{' && data.back() == '}')
+      out += "data: {" + nl + "data: " + std::string(data.substr(1, data.size() - 2)) + nl + "data: }" + nl;
+    else
+      out += "data: " + std::string(data) + nl;
+    out += nl;
+  };
+  for (const auto& p : payloads) event(p);
+  if (f.done) event("[DONE]");
+  return out;
+}
+
 exchange exchange::json(int status, std::string body, header_list extra_headers) {
   exchange x;
   x.status = status;

@@ -65,6 +65,18 @@ struct exchange {
   static exchange json(int status, std::string body, header_list extra_headers = {});
 };
 
+// How frame_sse() writes SSE: the framing variants real servers use.
+struct sse_framing {
+  std::string line_end = "\n";   // "\r\n" or "\r" too
+  bool comments = false;         // a ": keep-alive" comment before every event
+  bool fields = false;           // `event:`, `id:` and `retry:` lines in every event
+  bool multi_line_data = false;  // each JSON payload over three `data:` lines (joined with LF: still JSON)
+  bool done = true;              // end with `data: [DONE]`
+};
+
+// The SSE body carrying `payloads` (one JSON text each) framed as `f` says.
+std::string frame_sse(const std::vector<std::string>& payloads, const sse_framing& f = {});
+
 struct recorded_request {
   std::string method;
   std::string target;

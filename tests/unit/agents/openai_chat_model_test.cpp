@@ -3,8 +3,8 @@
 // runner against the scripted server speaking Chat Completions.
 #include "agent_support.hpp"
 
-#include <chatkit/agents/openai_chat_model.hpp>
 #include <chatkit/agents/error.hpp>
+#include <chatkit/agents/openai_chat_model.hpp>
 #include <chatkit/agents/runner.hpp>
 #include <chatkit/openai/error.hpp>
 #include <chatkit/openai/response_accumulator.hpp>
@@ -268,7 +268,8 @@ TEST_CASE("chat synthesis: finish_reason length and content_filter end as respon
   CHECK(final.usage->total_tokens == 5);
 }
 
-TEST_CASE("chat synthesis: usage normalisation (cached and reasoning tokens)", "[agents][openai_chat_model]") {
+TEST_CASE("chat synthesis: usage normalisation (cached and reasoning tokens)",
+          "[agents][openai_chat_model]") {
   chat_event_synthesizer s;
   auto r = synthesize(
       s,
@@ -339,6 +340,39 @@ TEST_CASE("chat synthesis: text then a tool call, refusal parts, a call whose id
   CHECK(final.output[1].raw == obj(R"({"id":"fc_call_z","type":"function_call","status":"completed",
                                        "arguments":"{\"a\":1}","call_id":"call_z","name":"lookup"})"));
   CHECK(replay(r).output[0].raw == final.output[0].raw);
+}
+
+TEST_CASE("chat synthesis: reasoning deltas become a reasoning summary, a legacy function_call a call",
+          "[agents][openai_chat_model]") {
+  chat_event_synthesizer s;
+  auto r = synthesize(
+      s,
+      {chunk(
+           R"({"id":"c9","model":"m","created":1,"choices":[{"index":0,"delta":{"role":"assistant","reasoning_content":"Think"}}]})"),
+       chunk(R"({"id":"c9","model":"m","created":1,"choices":[{"index":0,"delta":{"reasoning":"ing."}}]})"),
+       chunk(R"({"id":"c9","model":"m","created":1,"choices":[{"index":0,"delta":{"content":"Hi"}}]})"),
+       chunk(
+           R"({"id":"c9","model":"m","created":1,"choices":[{"index":0,"delta":{"function_call":{"name":"f","arguments":"{}"}}}]})"),
+       chunk(
+           R"({"id":"c9","model":"m","created":1,"choices":[{"index":0,"delta":{},"finish_reason":"function_call"}]})")});
+  check_sequence_numbers(r);
+  CHECK(r.types ==
+        std::vector<std::string>{
+            "response.created", "response.output_item.added", "response.reasoning_summary_part.added",
+            "response.reasoning_summary_text.delta", "response.reasoning_summary_text.delta",
+            "response.reasoning_summary_text.done", "response.reasoning_summary_part.done",
+            "response.output_item.done", "response.output_item.added", "response.content_part.added",
+            "response.output_text.delta", "response.output_item.added",
+            "response.function_call_arguments.delta", "response.output_text.done",
+            "response.content_part.done", "response.output_item.done",
+            "response.function_call_arguments.done", "response.output_item.done", "response.completed"});
+  const auto& final = s.current();
+  REQUIRE(final.output.size() == 3);
+  CHECK(final.output[0].raw == obj(R"({"id":"rs_c9","type":"reasoning","status":"completed",
+                                       "summary":[{"type":"summary_text","text":"Thinking."}]})"));
+  CHECK(final.output[2].name == "f");
+  CHECK(final.output[2].call_id == "call_c9_0");
+  CHECK(replay(r).output.size() == 3);
 }
 
 TEST_CASE("chat synthesis: empty and id-less streams, idempotent finish", "[agents][openai_chat_model]") {
@@ -504,7 +538,8 @@ TEST_CASE("chat request: small rules", "[agents][openai_chat_model]") {
   }
 }
 
-TEST_CASE("chat request: what Chat Completions cannot express is a user_error", "[agents][openai_chat_model]") {
+TEST_CASE("chat request: what Chat Completions cannot express is a user_error",
+          "[agents][openai_chat_model]") {
   const std::string not_supported = "not supported by Chat Completions";
   CHECK_THAT(user_error_message(obj(R"({"input":"x","tools":[{"type":"web_search"}]})")),
              Catch::Contains("hosted tool 'web_search'") && Catch::Contains(not_supported));
@@ -535,7 +570,8 @@ TEST_CASE("chat request: what Chat Completions cannot express is a user_error", 
 // ---------------------------------------------------------------------------------------------------------
 // end to end: the real runner, the real client, the scripted server speaking Chat Completions
 
-TEST_CASE("openai_chat_model: a run with tool calls then an answer, over /chat/completions", "[agents][openai_chat_model]") {
+TEST_CASE("openai_chat_model: a run with tool calls then an answer, over /chat/completions",
+          "[agents][openai_chat_model]") {
   scripted_server server;
   server.add(exchange::sse(sse_fixture("C2_parallel_tools.sse"), "req_c2"));
   server.add(exchange::sse(sse_fixture("C1_text.sse"), "req_c1"));
@@ -638,7 +674,8 @@ TEST_CASE("openai_chat_model: a run with tool calls then an answer, over /chat/c
   CHECK(history[5].at("id") == "msg_chatcmpl-c1");
 }
 
-TEST_CASE("openai_chat_model: an untranslatable request fails before any request is sent", "[agents][openai_chat_model]") {
+TEST_CASE("openai_chat_model: an untranslatable request fails before any request is sent",
+          "[agents][openai_chat_model]") {
   scripted_server server;
   net::io_context ioc;
   auto client = std::make_shared<const openai::client>(ioc.get_executor(), client_options_for(server));
@@ -680,7 +717,8 @@ TEST_CASE("openai_chat_model: a chunk with `error` mid-stream fails next()", "[a
   CHECK(std::count(types.begin(), types.end(), "response.completed") == 0);
 }
 
-TEST_CASE("openai_chat_model: cancel() closes the connection; next() then fails as cancelled", "[agents][openai_chat_model]") {
+TEST_CASE("openai_chat_model: cancel() closes the connection; next() then fails as cancelled",
+          "[agents][openai_chat_model]") {
   scripted_server server;
   const auto body = sse_fixture("C1_text.sse");
   // The first two chunks (role, "Hello"), then the server hangs.
@@ -749,7 +787,8 @@ TEST_CASE("openai_chat_model: one model serves runs on other strands of a multi-
   CHECK(server.requests().size() == 4);
 }
 
-TEST_CASE("openai_chat_model: built from client_options it owns its client and thread", "[agents][openai_chat_model]") {
+TEST_CASE("openai_chat_model: built from client_options it owns its client and thread",
+          "[agents][openai_chat_model]") {
   scripted_server server;
   server.add(exchange::sse(sse_fixture("C1_text.sse"), "req_c1"));
   net::io_context ioc;
@@ -772,6 +811,7 @@ TEST_CASE("openai_chat_model: built from client_options it owns its client and t
   CHECK(text == "Hello, world!");
   REQUIRE(server.requests().size() == 1);
   CHECK(server.requests()[0].target == "/v1/chat/completions");
-  CHECK_THROWS_AS(openai_chat_model(client_options_for(server), chat_model_options{.request = {.instructions_role = "boss"}}),
+  CHECK_THROWS_AS(openai_chat_model(client_options_for(server),
+                                    chat_model_options{.request = {.instructions_role = "boss"}}),
                   user_error);
 }

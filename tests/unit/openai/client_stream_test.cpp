@@ -5,7 +5,9 @@
 using namespace chatkit::openai;
 using namespace chatkit::openai::test;
 using chatkit::openai::testing::exchange;
+using chatkit::openai::testing::frame_sse;
 using chatkit::openai::testing::scripted_server;
+using chatkit::openai::testing::sse_framing;
 using chatkit::openai::testing::write_plan;
 
 TEST_CASE("client: T1_text over HTTP in every write plan", "[openai][client]") {
@@ -161,32 +163,18 @@ TEST_CASE("client: Chat Completions streaming", "[openai][client][chat]") {
   server.add(exchange::sse(fixture("T5e_chat_error.sse"), "req_c5"));
   net::io_context ioc;
   client c(ioc.get_executor(), client_options_for(server));
-  auto stream_chat = [&]() -> net::awaitable<std::pair<chat_completion, std::optional<api_error>>> {
-    boost::json::object params;
-    params["model"] = "gpt-test";
-    params["messages"] = boost::json::parse(R"([{"role":"user","content":"Hi"}])");
-    auto s = co_await c.stream_chat_completion(std::move(params));
-    std::optional<api_error> err;
-    try {
-      while (co_await s.next()) {
-      }
-    } catch (const api_error& e) {
-      err = e;
-    }
-    co_return std::make_pair(s.current(), err);
-  };
-  auto [c1, e1] = run_sync(ioc, stream_chat());
+  auto [c1, e1] = run_sync(ioc, stream_chat(c));
   REQUIRE_FALSE(e1);
   CHECK(c1.choices.at(0).content == "Hello, world!");
   CHECK(c1.usage->total_tokens == 16);
   CHECK(c1.request_id == "req_c1");
-  auto [c2, e2] = run_sync(ioc, stream_chat());
+  auto [c2, e2] = run_sync(ioc, stream_chat(c));
   REQUIRE_FALSE(e2);
   REQUIRE(c2.choices.at(0).tool_calls.size() == 2);
   CHECK(c2.choices[0].tool_calls[0].arguments == "{\"city\": \"Paris\"}");
   CHECK(c2.choices[0].tool_calls[1].arguments == "{\"city\": \"Tokyo\"}");
   CHECK(c2.choices[0].finish_reason == "tool_calls");
-  auto [c5, e5] = run_sync(ioc, stream_chat());
+  auto [c5, e5] = run_sync(ioc, stream_chat(c));
   REQUIRE(e5);
   CHECK(e5->kind() == errc::stream_error);
   CHECK(e5->type() == "server_error");
@@ -197,6 +185,53 @@ TEST_CASE("client: Chat Completions streaming", "[openai][client][chat]") {
   auto body = reqs[0].json().as_object();
   CHECK(body.at("stream") == true);
   CHECK(body.at("stream_options").at("include_usage") == true);
+}
+
+TEST_CASE("client: Chat SSE framing variants of real servers", "[openai][client][chat][framing]") {
+  // Text in two chunks, the finish, then a usage-only chunk (stream_options.include_usage).
+  const std::vector<std::string> chunks = {
+      R"({"id":"f","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"Hel"},"finish_reason":null}]})",
+      R"({"id":"f","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"lo"},"finish_reason":null}]})",
+      R"({"id":"f","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})",
+      R"({"id":"f","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}})"};
+  struct variant {
+    const char* name;
+    sse_framing framing;
+    bool content_type = true;
+  };
+  const variant variants[] = {
+      {"LF", {}},
+      {"CRLF", {.line_end = "\r\n"}},
+      {"CR", {.line_end = "\r"}},
+      {"comments", {.comments = true}},
+      {"event/id/retry lines", {.fields = true}},
+      {"multi-line data", {.multi_line_data = true}},
+      {"everything at once over CRLF",
+       {.line_end = "\r\n", .comments = true, .fields = true, .multi_line_data = true}},
+      {"no Content-Type", {}, false},
+      {"[DONE] missing after a complete stream", {.done = false}},
+  };
+  for (const auto& v : variants) {
+    for (auto plan : {write_plan::whole(), write_plan::split_every(3)}) {
+      DYNAMIC_SECTION(
+          v.name << (plan.mode == write_plan::kind::whole ? " (one write)" : " (3-byte writes)")) {
+        scripted_server server;
+        auto x = exchange::sse(frame_sse(chunks, v.framing), "req_f", plan);
+        if (!v.content_type)
+          std::erase_if(x.headers, [](const auto& h) { return h.first == "Content-Type"; });
+        server.add(std::move(x));
+        net::io_context ioc;
+        client c(ioc.get_executor(), client_options_for(server));
+        auto [done, err] = run_sync(ioc, stream_chat(c));
+        CHECK_FALSE(err);
+        REQUIRE(done.choices.size() == 1);
+        CHECK(done.choices[0].content == "Hello");
+        CHECK(done.choices[0].finish_reason == "stop");
+        REQUIRE(done.usage);
+        CHECK(done.usage->total_tokens == 5);
+      }
+    }
+  }
 }
 
 TEST_CASE("client: non-streaming calls and header configuration", "[openai][client]") {

@@ -63,4 +63,20 @@ inline std::vector<std::string> text_deltas(const stream_result& r) {
   return out;
 }
 
+// Streams one Chat completion ("Hi" to gpt-test) with `c` to its end: what it assembled and the error that
+// ended it, if any.
+inline net::awaitable<std::pair<chat_completion, std::optional<api_error>>> stream_chat(client& c) {
+  boost::json::object params{{"model", "gpt-test"},
+                             {"messages", boost::json::parse(R"([{"role":"user","content":"Hi"}])")}};
+  auto s = co_await c.stream_chat_completion(std::move(params));
+  std::optional<api_error> err;
+  try {
+    while (co_await s.next()) {
+    }
+  } catch (const api_error& e) {
+    err = e;
+  }
+  co_return std::make_pair(s.current(), err);
+}
+
 }  // namespace chatkit::openai::test

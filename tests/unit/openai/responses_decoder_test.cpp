@@ -303,3 +303,18 @@ TEST_CASE("responses_decoder: a missing sequence_number is an error unless lenie
   CHECK_NOTHROW(d.finish());
   CHECK(d.accumulator().current().status == "completed");
 }
+
+TEST_CASE("responses_decoder: a lone surrogate escape becomes U+FFFD instead of failing the stream",
+          "[openai][responses][surrogates]") {
+  auto d = decode(
+      R"(data: {"type":"response.output_text.delta","sequence_number":0,"item_id":"m","output_index":0,"content_index":0,"delta":"a\ud83d"})"
+      "\n\n"
+      R"(data: {"type":"response.output_text.delta","sequence_number":1,"item_id":"m","output_index":0,"content_index":0,"delta":"\ud83d\ude00"})"
+      "\n\n"
+      R"(data: {"type":"response.completed","sequence_number":2,"response":{"id":"r","status":"completed"}})"
+      "\n\n");
+  REQUIRE_FALSE(d.error);
+  REQUIRE(d.events.size() == 3);
+  CHECK(std::get<output_text_delta>(d.events[0]).text == "a\xEF\xBF\xBD");
+  CHECK(std::get<output_text_delta>(d.events[1]).text == "\xF0\x9F\x98\x80");
+}
