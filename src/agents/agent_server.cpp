@@ -1,8 +1,8 @@
 #include <chatkit/agents/agent_server.hpp>
 
-#include <algorithm>
+#include <chatkit/server/error.hpp>
 
-#include <boost/asio/error.hpp>
+#include <algorithm>
 
 namespace chatkit::agents {
 
@@ -33,22 +33,6 @@ awaitable<boost::json::array> agent_server::input_for(const server::respond_args
 
 void agent_server::prepare(run_context&, const server::respond_args&) {}
 
-namespace {
-
-bool is_disconnect(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const server::stream_cancelled&) {
-    return true;
-  } catch (const boost::system::system_error& err) {
-    return err.code() == boost::asio::error::operation_aborted;
-  } catch (...) {
-    return false;
-  }
-}
-
-}  // namespace
-
 awaitable<void> agent_server::respond(server::respond_args args, server::event_emitter& out) {
   std::exception_ptr failure;
   try {
@@ -64,7 +48,7 @@ awaitable<void> agent_server::respond(server::respond_args args, server::event_e
     failure = std::current_exception();
   }
   if (!failure) co_return;
-  if (options_.on_run_error && !is_disconnect(failure)) options_.on_run_error(args, failure);
+  if (options_.on_run_error && !server::is_cancellation(failure)) options_.on_run_error(args, failure);
   std::rethrow_exception(failure);
 }
 
