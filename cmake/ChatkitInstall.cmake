@@ -29,9 +29,44 @@ if(TARGET chatkit_postgres)
   set(CHATKIT_NEEDS_POSTGRESQL ON)
 endif()
 
+# The store contract suite (built with the tests, since it needs Catch2) is the optional component
+# store_contract, in its own export file so that only consumers asking for it need Catch2.
+set(CHATKIT_HAS_STORE_CONTRACT OFF)
+if(TARGET chatkit_store_contract)
+  set(CHATKIT_HAS_STORE_CONTRACT ON)
+  install(TARGETS chatkit_store_contract EXPORT chatkitStoreContractTargets
+          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          FILE_SET HEADERS DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  install(EXPORT chatkitStoreContractTargets NAMESPACE chatkit:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/chatkit)
+endif()
+
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/chatkitConfig.cmake.in
   ${PROJECT_BINARY_DIR}/chatkitConfig.cmake INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/chatkit)
 # 0.x: a minor release may break the API, so only the same minor version is compatible.
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/chatkitConfigVersion.cmake COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/chatkitConfig.cmake ${PROJECT_BINARY_DIR}/chatkitConfigVersion.cmake
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/chatkit)
+
+# pkg-config (docs/packaging.md#pkg-config): the layers in reverse registration order, which is link order for
+# static libraries (each layer after those that depend on it), and the pkg-config names of the C libraries.
+set(CHATKIT_PC_LIBS "")
+foreach(layer IN LISTS layers)
+  string(REGEX REPLACE "^chatkit_" "" layer "${layer}")
+  string(PREPEND CHATKIT_PC_LIBS "-lchatkit_${layer} ")
+endforeach()
+string(STRIP "${CHATKIT_PC_LIBS}" CHATKIT_PC_LIBS)
+set(CHATKIT_PC_REQUIRES "openssl")
+if(CHATKIT_NEEDS_SQLITE3)
+  string(APPEND CHATKIT_PC_REQUIRES " sqlite3")
+endif()
+if(CHATKIT_NEEDS_POSTGRESQL)
+  string(APPEND CHATKIT_PC_REQUIRES " libpq")
+endif()
+# The prefix is written at install time, so `cmake --install --prefix <dir>` gets a file pointing at <dir>.
+configure_file(${PROJECT_SOURCE_DIR}/cmake/chatkit.pc.in ${PROJECT_BINARY_DIR}/chatkit.pc.configured @ONLY)
+install(CODE "
+  file(READ \"${PROJECT_BINARY_DIR}/chatkit.pc.configured\" pc)
+  string(REPLACE \"prefix=${CMAKE_INSTALL_PREFIX}\" \"prefix=\${CMAKE_INSTALL_PREFIX}\" pc \"\${pc}\")
+  file(WRITE \"${PROJECT_BINARY_DIR}/chatkit.pc\" \"\${pc}\")
+")
+install(FILES ${PROJECT_BINARY_DIR}/chatkit.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

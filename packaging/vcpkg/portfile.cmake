@@ -1,26 +1,38 @@
-# vcpkg overlay port for chatkit-cpp — UNTESTED: vcpkg could not be installed where this was written.
-# It follows the project's CMake options as verified by tests/consumer (see docs/packaging.md).
-#   vcpkg install chatkit-cpp[sqlite,postgres] --overlay-ports=<checkout>/packaging/vcpkg
+# vcpkg port for chatkit-cpp (docs/packaging.md#vcpkg--packagingvcpkg). vcpkg cannot be installed where this is developed, so the
+# port has not been run here; tests/packaging/check_packaging_agreement.cmake checks that its features, the Conan options and the CMake options
+# agree and that the versions match.
 #
-# The port sits in the checkout it builds, so the source is that checkout. A port published to a registry
-# would fetch a release instead:
-#   vcpkg_from_github(OUT_SOURCE_PATH SOURCE_PATH REPO <owner>/chatkit-cpp REF "v${VERSION}" SHA512 <hash>)
-get_filename_component(SOURCE_PATH "${CMAKE_CURRENT_LIST_DIR}/../.." ABSOLUTE)
-if(NOT EXISTS "${SOURCE_PATH}/cmake/ChatkitInstall.cmake")
-  message(FATAL_ERROR "chatkit-cpp: expected the source checkout at ${SOURCE_PATH}")
+# Two uses of the same port:
+#  * from a checkout, as an overlay:  vcpkg install chatkit-cpp[postgres] --overlay-ports=<checkout>/packaging/vcpkg
+#    — the port builds the checkout it sits in;
+#  * published in a registry (the port folder copied alone): it fetches the release tag v${VERSION}. The
+#    SHA512 is that of the release archive; whoever publishes a release replaces it (vcpkg prints the actual hash
+#    when it differs, which is the usual way to obtain it).
+set(checkout "${CMAKE_CURRENT_LIST_DIR}/../..")
+if(EXISTS "${checkout}/cmake/ChatkitInstall.cmake")
+  get_filename_component(SOURCE_PATH "${checkout}" ABSOLUTE)
+else()
+  vcpkg_from_github(
+    OUT_SOURCE_PATH SOURCE_PATH
+    REPO chatkit-cpp/chatkit-cpp
+    REF "v${VERSION}"
+    SHA512 0
+    HEAD_REF main)
 endif()
 
-# Every layer is a STATIC library (src/CMakeLists.txt).
+# Every layer is a static library (src/CMakeLists.txt).
 vcpkg_check_linkage(ONLY_STATIC_LIBRARY)
 
+# Feature → CMake option (tests/packaging checks this table against CMakeLists.txt and the Conan recipe).
 vcpkg_check_features(OUT_FEATURE_OPTIONS FEATURE_OPTIONS
   FEATURES
     sqlite   CHATKIT_WITH_SQLITE
     postgres CHATKIT_WITH_POSTGRES
+    mcp      CHATKIT_WITH_MCP
 )
 
 # chatkit is the top-level project here, so its tests/examples/benchmarks would default ON: turn them off
-# (they need Catch2 and a PostgreSQL server). -Werror is for chatkit's own CI, not for other toolchains.
+# (they need Catch2, npm and a PostgreSQL server). -Werror is for chatkit's own CI, not for other toolchains.
 vcpkg_cmake_configure(
   SOURCE_PATH "${SOURCE_PATH}"
   OPTIONS
@@ -35,6 +47,7 @@ vcpkg_cmake_configure(
 vcpkg_cmake_install()
 # The package is chatkit (find_package(chatkit CONFIG)), installed to lib/cmake/chatkit.
 vcpkg_cmake_config_fixup(PACKAGE_NAME chatkit CONFIG_PATH lib/cmake/chatkit)
+vcpkg_fixup_pkgconfig()
 
 file(REMOVE_RECURSE "${CURRENT_PACKAGES_DIR}/debug/include" "${CURRENT_PACKAGES_DIR}/debug/share")
 file(INSTALL "${CMAKE_CURRENT_LIST_DIR}/usage" DESTINATION "${CURRENT_PACKAGES_DIR}/share/${PORT}")

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chatkit/openai/response.hpp>
+#include <chatkit/version.hpp>
 #include <chatkit/openai/response_events.hpp>
 
 #include <boost/asio/awaitable.hpp>
@@ -37,6 +38,6 @@ class model {
 };
 
 // The User-Agent of model calls made by the agents layer.
-inline constexpr std::string_view agents_user_agent = "chatkit-cpp/0.1.0 agents";
+inline constexpr std::string_view agents_user_agent = "chatkit-cpp/" CHATKIT_VERSION_STRING " agents";
 
 }  // namespace chatkit::agents

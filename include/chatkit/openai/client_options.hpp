@@ -3,6 +3,8 @@
 // HTTPS_PROXY / https_proxy and NO_PROXY / no_proxy.
 #pragma once
 
+#include <chatkit/version.hpp>
+
 #include <boost/json/object.hpp>
 
 #include <chrono>
@@ -60,7 +62,7 @@ struct client_options {
   // Accept Responses events without sequence_number (some gateways strip it); off = protocol error.
   bool lenient_sequence_numbers = false;
   std::size_t max_idle_connections_per_host = 8;  // keep-alive pool size
-  std::string user_agent = "openai-cpp-sdk/0.1.0";
+  std::string user_agent = "chatkit-cpp/" CHATKIT_VERSION_STRING;
 
   // Source of U[0,1) for retry jitter (default: a random engine). Tests inject a fixed value.
   std::function<double()> jitter;

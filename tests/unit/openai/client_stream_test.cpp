@@ -34,7 +34,7 @@ TEST_CASE("client: T1_text over HTTP in every write plan", "[openai][client]") {
     CHECK(reqs[0].header("Authorization") == "Bearer test-key");
     CHECK(reqs[0].header("Content-Type") == "application/json");
     CHECK(reqs[0].header("Accept") == "text/event-stream");
-    CHECK(reqs[0].header("User-Agent").starts_with("openai-cpp-sdk/"));
+    CHECK(reqs[0].header("User-Agent") == std::string("chatkit-cpp/") + CHATKIT_VERSION_STRING);
     CHECK_FALSE(reqs[0].has_header("OpenAI-Organization"));
     CHECK_FALSE(reqs[0].has_header("OpenAI-Project"));
     CHECK_FALSE(reqs[0].has_header("Idempotency-Key"));
