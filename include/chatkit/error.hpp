@@ -24,7 +24,8 @@ enum class errc {
   too_many_requests,    // per-user stream cap reached (429)
   not_implemented,      // a hook the application did not implement (501)
   internal,             // a server fault; its message is never shown to clients (500)
-  unavailable,          // a dependency is down or shutting down (503)
+  unavailable,          // a dependency is down or shutting down, or the server is at a load cap (503)
+  unsupported_media_type,  // a request body of a type the endpoint does not accept (415)
 };
 
 const boost::system::error_category& error_category() noexcept;
