@@ -41,7 +41,11 @@ void client::reset_parser() {
   consumed_ = 0;
 }
 
-asio::awaitable<void> client::connect(std::uint16_t port) {
+asio::awaitable<void> client::connect(std::uint16_t port, std::string source) {
+  if (!source.empty()) {
+    socket_.open(asio::ip::tcp::v4());
+    socket_.bind({asio::ip::make_address(source), 0});
+  }
   co_await socket_.async_connect({asio::ip::make_address("127.0.0.1"), port}, asio::use_awaitable);
   socket_.set_option(asio::ip::tcp::no_delay(true));
 }
@@ -139,7 +143,9 @@ template std::optional<std::string> run(asio::io_context&, asio::awaitable<std::
                                         std::chrono::seconds);
 template bool run(asio::io_context&, asio::awaitable<bool>, std::chrono::seconds);
 
-sync_client::sync_client(std::uint16_t port) : c_(ioc_.get_executor()) { run(ioc_, c_.connect(port)); }
+sync_client::sync_client(std::uint16_t port, std::string source) : c_(ioc_.get_executor()) {
+  run(ioc_, c_.connect(port, std::move(source)));
+}
 void sync_client::write(std::string bytes) { run(ioc_, c_.write(std::move(bytes))); }
 head sync_client::read_head() { return run(ioc_, c_.read_head()); }
 std::optional<std::string> sync_client::next_frame() { return run(ioc_, c_.next_frame()); }

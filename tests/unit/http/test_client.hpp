@@ -42,7 +42,8 @@ std::string get(const std::string& path, const std::vector<std::string>& extra =
 class client {
  public:
   explicit client(boost::asio::any_io_executor ex);
-  boost::asio::awaitable<void> connect(std::uint16_t port);
+  // `source`: the local address to connect from (any 127.x.y.z works on Linux), default 127.0.0.1.
+  boost::asio::awaitable<void> connect(std::uint16_t port, std::string source = {});
   boost::asio::awaitable<void> write(std::string bytes);
   // Starts a new response: reads its head.
   boost::asio::awaitable<head> read_head();
@@ -73,7 +74,7 @@ void run(boost::asio::io_context& ioc, boost::asio::awaitable<void> a, std::chro
 
 class sync_client {
  public:
-  explicit sync_client(std::uint16_t port);
+  explicit sync_client(std::uint16_t port, std::string source = {});
   void write(std::string bytes);
   head read_head();
   std::optional<std::string> next_frame();
