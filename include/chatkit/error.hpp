@@ -25,7 +25,8 @@ enum class errc {
   not_implemented,      // a hook the application did not implement (501)
   internal,             // a server fault; its message is never shown to clients (500)
   unavailable,          // a dependency is down or shutting down, or the server is at a load cap (503)
-  unsupported_media_type,  // a request body of a type the endpoint does not accept (415)
+  // a request body of a media type the endpoint does not accept (415)
+  unsupported_media_type,
 };
 
 const boost::system::error_category& error_category() noexcept;

@@ -20,7 +20,8 @@ bool content_type_accepted(std::string_view content_type, const std::vector<std:
   if (accepted.empty()) return true;
   const auto type = media_type(content_type);
   if (type.empty()) return false;
-  return std::any_of(accepted.begin(), accepted.end(), [&](const std::string& a) { return media_type(a) == type; });
+  return std::any_of(accepted.begin(), accepted.end(),
+                     [&](const std::string& a) { return media_type(a) == type; });
 }
 
 }  // namespace chatkit::http::detail

@@ -80,7 +80,8 @@ asio::awaitable<void> watch_disconnect(beast::tcp_stream& stream, beast::flat_bu
     if (ec) co_return;  // EOF, reset, or closed by shutdown: the client is gone
     buffer.commit(n);
   } else {
-    auto [ec] = co_await stream.socket().async_wait(asio::socket_base::wait_error, asio::as_tuple(asio::use_awaitable));
+    auto [ec] = co_await stream.socket().async_wait(asio::socket_base::wait_error,
+                                                    asio::as_tuple(asio::use_awaitable));
     if (ec != asio::error::operation_aborted) co_return;
   }
   asio::steady_timer forever(co_await asio::this_coro::executor, asio::steady_timer::time_point::max());
@@ -98,7 +99,8 @@ asio::awaitable<void> produce(server::event_stream& s, detail::sse_sink& sink) {
 }
 
 // A 503 of a load cap: the client may retry after `retry_after`.
-asio::awaitable<bool> send_busy(detail::exchange& x, std::string_view message, std::chrono::seconds retry_after) {
+asio::awaitable<bool> send_busy(detail::exchange& x, std::string_view message,
+                                std::chrono::seconds retry_after) {
   response res = make_error_response(errc::unavailable, message, x.version, x.keep_alive);
   res.set(bhttp::field::retry_after, std::to_string(retry_after.count()));
   co_return co_await x.send(std::move(res));
@@ -136,7 +138,8 @@ std::size_t endpoint::active_requests() const noexcept {
   return impl_->limiter.requests();
 }
 
-std::optional<detail::failure> endpoint::impl::admit(const request& head, std::optional<std::uint64_t> body_size,
+std::optional<detail::failure> endpoint::impl::admit(const request& head,
+                                                     std::optional<std::uint64_t> body_size,
                                                      std::optional<request_context>& ctx) const {
   if (body_size && *body_size > opts.limits.max_body_bytes)
     return detail::failure{errc::payload_too_large, "request body too large"};
@@ -176,7 +179,8 @@ asio::awaitable<bool> endpoint::handle(request_parser& parser, beast::tcp_stream
   // otherwise it closes (lingering) without reading or inviting the body.
   std::optional<request_context> ctx;
   const auto length = parser.content_length();
-  if (auto refused = self->admit(parser.get(), length ? std::optional<std::uint64_t>(*length) : std::nullopt, ctx)) {
+  if (auto refused =
+          self->admit(parser.get(), length ? std::optional<std::uint64_t>(*length) : std::nullopt, ctx)) {
     x.keep_alive = x.keep_alive && detail::skip_buffered_body(parser, buffer);
     co_return co_await x.send_error(refused->code, refused->message);
   }
@@ -222,7 +226,8 @@ asio::awaitable<bool> endpoint::handle(request req, beast::tcp_stream& stream, b
   x.user = ctx->user_id;
   auto admitted = self->limiter.try_admit();
   if (!admitted)
-    co_return co_await send_busy(x, "server busy: too many requests in flight", self->opts.limits.retry_after);
+    co_return co_await send_busy(x, "server busy: too many requests in flight",
+                                 self->opts.limits.retry_after);
   co_return co_await self->serve(std::move(req.body()), std::move(*ctx), x, stream, buffer);
 }
 

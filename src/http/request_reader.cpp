@@ -40,7 +40,8 @@ asio::awaitable<beast::error_code> read_body(beast::tcp_stream& stream, beast::f
   if (parser.get()[bhttp::field::expect] == "100-continue") {
     // curl and others wait for this before sending a body larger than 1 KiB.
     static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
-    auto [ec, n] = co_await asio::async_write(stream, asio::buffer(cont), asio::as_tuple(asio::use_awaitable));
+    auto [ec, n] =
+        co_await asio::async_write(stream, asio::buffer(cont), asio::as_tuple(asio::use_awaitable));
     if (ec) co_return ec;
   }
   auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));

@@ -153,8 +153,9 @@ struct server::impl {
     auto [ec, n] = co_await bhttp::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
     stream.expires_never();
     if (!ec)
-      co_await detail::lingering_close(stream, std::min<std::size_t>(lim.linger_bytes, 64 * 1024),
-                                       std::min<std::chrono::milliseconds>(lim.linger_timeout, std::chrono::seconds(1)));
+      co_await detail::lingering_close(
+          stream, std::min<std::size_t>(lim.linger_bytes, 64 * 1024),
+          std::min<std::chrono::milliseconds>(lim.linger_timeout, std::chrono::seconds(1)));
   }
 
   asio::awaitable<void> session(std::shared_ptr<connection> c) {
@@ -264,7 +265,8 @@ void server::start() {
   m.acceptor.listen(asio::socket_base::max_listen_connections);
   m.bound_port = m.acceptor.local_endpoint().port();
   m.limiter = std::make_unique<detail::connection_limiter>(
-      m.opts.max_connections != 0 ? m.opts.max_connections : detail::connection_limiter::automatic_max_total(),
+      m.opts.max_connections != 0 ? m.opts.max_connections
+                                  : detail::connection_limiter::automatic_max_total(),
       m.opts.max_connections_per_ip);
   m.started = true;
   asio::co_spawn(m.acceptor.get_executor(), m.accept_loop(), asio::detached);

@@ -62,7 +62,8 @@ class server {
   // longer prefixes over shorter ones.
   void add_route(std::string path, route_handler handler, route_match match = route_match::exact);
   // The same for a route that streams its answer.
-  void add_stream_route(std::string path, stream_route_handler handler, route_match match = route_match::exact);
+  void add_stream_route(std::string path, stream_route_handler handler,
+                        route_match match = route_match::exact);
 
   // Binds, listens and starts the worker threads. Throws boost::system::system_error when it cannot bind.
   void start();

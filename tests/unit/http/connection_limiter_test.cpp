@@ -39,7 +39,8 @@ void check_refused(sync_client& c) {
 
 }  // namespace
 
-TEST_CASE("connection_limiter: past max_connections a client gets 503 with Retry-After", "[connection_limiter]") {
+TEST_CASE("connection_limiter: past max_connections a client gets 503 with Retry-After",
+          "[connection_limiter]") {
   server_fixture f([](server_options& o) {
     o.max_connections = 2;
     o.max_connections_per_ip = 0;
@@ -60,7 +61,8 @@ TEST_CASE("connection_limiter: past max_connections a client gets 503 with Retry
   CHECK(f.proc->process_calls == 3);
 }
 
-TEST_CASE("connection_limiter: one address cannot take more than max_connections_per_ip", "[connection_limiter]") {
+TEST_CASE("connection_limiter: one address cannot take more than max_connections_per_ip",
+          "[connection_limiter]") {
   server_fixture f([](server_options& o) {
     o.max_connections = 100;
     o.max_connections_per_ip = 2;

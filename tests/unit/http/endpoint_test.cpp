@@ -188,7 +188,8 @@ TEST_CASE("endpoint: credentials are checked from the head, before the body is r
   }
 }
 
-TEST_CASE("endpoint: only JSON request bodies are accepted, anything else is 415", "[endpoint][content_type]") {
+TEST_CASE("endpoint: only JSON request bodies are accepted, anything else is 415",
+          "[endpoint][content_type]") {
   server_fixture f;
   auto send = [&](const std::vector<std::string>& extra) {
     auto c = f.connect();
@@ -196,10 +197,10 @@ TEST_CASE("endpoint: only JSON request bodies are accepted, anything else is 415
     lines.push_back("X-User-Id: alice");
     return c.request(chatkit_head(json_body.size(), lines) + json_body);
   };
-  for (const char* refused : {"Content-Type: text/plain", "Content-Type: text/plain; charset=utf-8",
-                              "Content-Type: application/x-www-form-urlencoded",
-                              "Content-Type: multipart/form-data; boundary=x", "Content-Type: application/jsonp",
-                              "Content-Type: text/json", "Content-Type:"}) {
+  for (const char* refused :
+       {"Content-Type: text/plain", "Content-Type: text/plain; charset=utf-8",
+        "Content-Type: application/x-www-form-urlencoded", "Content-Type: multipart/form-data; boundary=x",
+        "Content-Type: application/jsonp", "Content-Type: text/json", "Content-Type:"}) {
     INFO(refused);
     auto r = send({refused});
     CHECK(r.status == 415);
@@ -211,8 +212,9 @@ TEST_CASE("endpoint: only JSON request bodies are accepted, anything else is 415
   CHECK(error_message(missing).find("application/json") != std::string::npos);
   CHECK(f.proc->process_calls == 0);
 
-  for (const char* accepted : {"Content-Type: application/json", "Content-Type: application/json; charset=utf-8",
-                               "Content-Type: Application/JSON", "Content-Type:  application/json ;charset=UTF-8"}) {
+  for (const char* accepted :
+       {"Content-Type: application/json", "Content-Type: application/json; charset=utf-8",
+        "Content-Type: Application/JSON", "Content-Type:  application/json ;charset=UTF-8"}) {
     INFO(accepted);
     CHECK(send({accepted}).status == 200);
   }

@@ -43,7 +43,8 @@ TEST_CASE("lingering_close: a client that writes a 64 MiB body before reading ge
   CHECK(f.proc->process_calls == 0);
 }
 
-TEST_CASE("lingering_close: early 401 and 415 reach a client that writes its body first", "[lingering_close]") {
+TEST_CASE("lingering_close: early 401 and 415 reach a client that writes its body first",
+          "[lingering_close]") {
   server_fixture f;
   auto unauthenticated = write_all_then_read(f.port(), {"Content-Type: application/json"}, 4 * mib);
   CHECK(unauthenticated.status == 401);
@@ -63,11 +64,13 @@ TEST_CASE("lingering_close: the drain is bounded in bytes", "[lingering_close]")
 }
 
 TEST_CASE("lingering_close: the drain is bounded in time", "[lingering_close]") {
-  server_fixture f([](server_options& o) { o.endpoint.limits.linger_timeout = std::chrono::milliseconds(100); });
+  server_fixture f(
+      [](server_options& o) { o.endpoint.limits.linger_timeout = std::chrono::milliseconds(100); });
   auto c = f.connect();
   // A head announcing a body that never comes, without credentials: 401, then the client goes silent
   // and keeps its socket open; the server closes its side when the linger time is over.
-  c.write("POST /chatkit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n");
+  c.write(
+      "POST /chatkit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n");
   CHECK(c.read_response().status == 401);
   bool closed = false;
   for (int i = 0; i < 2000 && !closed; ++i) {

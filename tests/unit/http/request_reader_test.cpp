@@ -80,8 +80,9 @@ TEST_CASE("request_reader: 64 MiB of trailers are refused too", "[request_reader
   const std::string body = R"({"type":"json","params":{}})";
   std::ostringstream chunk;
   chunk << std::hex << body.size() << "\r\n" << body << "\r\n0\r\nX-Trailer: ";
-  auto r = send_while_reading(f.port(), chatkit_head + "Transfer-Encoding: chunked\r\n\r\n" + chunk.str(),
-                              64 * mib / (64 * 1024), [](std::size_t) { return std::string(64 * 1024, 't'); });
+  auto r =
+      send_while_reading(f.port(), chatkit_head + "Transfer-Encoding: chunked\r\n\r\n" + chunk.str(),
+                         64 * mib / (64 * 1024), [](std::size_t) { return std::string(64 * 1024, 't'); });
   CHECK(r.answer.status == 413);
   CHECK(r.sent_at_answer < 64 * mib);
   CHECK(r.closed);
@@ -105,7 +106,8 @@ TEST_CASE("request_reader: well-formed chunks past max_body_bytes are refused wh
     o.endpoint.limits.read_timeout = std::chrono::seconds(5);
   });
   // 64 MiB of 64 KiB chunks: each chunk is fine, their sum is not.
-  auto r = send_while_reading(f.port(), chatkit_head + "Transfer-Encoding: chunked\r\n\r\n", 64 * mib / (64 * 1024),
+  auto r = send_while_reading(f.port(), chatkit_head + "Transfer-Encoding: chunked\r\n\r\n",
+                              64 * mib / (64 * 1024),
                               [](std::size_t) { return "10000\r\n" + std::string(64 * 1024, 'x') + "\r\n"; });
   CHECK(r.answer.status == 413);
   CHECK(error_message(r.answer) == "request body too large");

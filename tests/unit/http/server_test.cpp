@@ -324,7 +324,6 @@ TEST_CASE("server: extra routes beside the ChatKit path", "[server][routes]") {
   CHECK(c.request(get("/api/other")).status == 404);
 }
 
-
 TEST_CASE("server: a stream route writes its own answer on the connection", "[server][routes]") {
   server_fixture f({}, [](server& s) {
     s.add_stream_route("/events", [](request req, boost::beast::tcp_stream& stream) -> asio::awaitable<bool> {
@@ -477,8 +476,8 @@ TEST_CASE("server: HTTP/1.0 clients get an unchunked stream ended by close", "[s
   s.connect({asio::ip::make_address("127.0.0.1"), f.port()});
   std::string body = R"({"type":"stream","params":{"n":3}})";
   std::string req =
-      "POST /chatkit HTTP/1.0\r\nX-User-Id: old\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-      "\r\n\r\n" + body;
+      "POST /chatkit HTTP/1.0\r\nX-User-Id: old\r\nContent-Type: application/json\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
   asio::write(s, asio::buffer(req));
   std::string got;
   boost::system::error_code ec;

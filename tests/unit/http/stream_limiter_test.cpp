@@ -79,8 +79,9 @@ TEST_CASE("stream_limiter: a global cap on requests in flight answers 503 before
   CHECK(error_message(r) == "server busy: too many requests in flight");
   // Refused from the head: a large body announced but not sent is not waited for.
   auto d = f.connect();
-  d.write("POST /chatkit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-User-Id: dave\r\n"
-          "Content-Length: 1000000\r\n\r\n");
+  d.write(
+      "POST /chatkit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-User-Id: dave\r\n"
+      "Content-Length: 1000000\r\n\r\n");
   CHECK(d.read_response().status == 503);
   CHECK(d.peer_closed());
   CHECK(f.proc->process_calls == 2);

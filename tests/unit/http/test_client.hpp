@@ -36,7 +36,8 @@ struct full_response : head {
 };
 
 // Request text: POST with Content-Length. `extra` lines are "Name: value" without CRLF.
-std::string post(const std::string& path, const std::string& body, const std::vector<std::string>& extra = {});
+std::string post(const std::string& path, const std::string& body,
+                 const std::vector<std::string>& extra = {});
 std::string get(const std::string& path, const std::vector<std::string>& extra = {});
 
 class client {
@@ -69,8 +70,10 @@ class client {
 
 // Runs `a` on `ioc` to completion; throws std::runtime_error when it does not finish within `watchdog`.
 template <class T>
-T run(boost::asio::io_context& ioc, boost::asio::awaitable<T> a, std::chrono::seconds watchdog = std::chrono::seconds(30));
-void run(boost::asio::io_context& ioc, boost::asio::awaitable<void> a, std::chrono::seconds watchdog = std::chrono::seconds(30));
+T run(boost::asio::io_context& ioc, boost::asio::awaitable<T> a,
+      std::chrono::seconds watchdog = std::chrono::seconds(30));
+void run(boost::asio::io_context& ioc, boost::asio::awaitable<void> a,
+         std::chrono::seconds watchdog = std::chrono::seconds(30));
 
 class sync_client {
  public:
