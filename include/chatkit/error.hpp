@@ -24,9 +24,7 @@ enum class errc {
   too_many_requests,    // per-user stream cap reached (429)
   not_implemented,      // a hook the application did not implement (501)
   internal,             // a server fault; its message is never shown to clients (500)
-  unavailable,          // a dependency is down or shutting down, or the server is at a load cap (503)
-  // a request body of a media type the endpoint does not accept (415)
-  unsupported_media_type,
+  unavailable,          // a dependency is down or shutting down (503)
 };
 
 const boost::system::error_category& error_category() noexcept;

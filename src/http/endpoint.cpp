@@ -42,8 +42,9 @@ struct endpoint::impl {
   // The checks a POST passes on its head alone, before its body is read: the declared body size, the
   // Content-Type and the caller's identity (`ctx` on success). Identity first among the costly steps:
   // nothing about the request is processed for an unknown caller.
-  std::optional<detail::failure> admit(const request& head, std::optional<std::uint64_t> body_size,
-                                       std::optional<request_context>& ctx) const;
+  // Returns the error answer (version and keep-alive are settled by exchange::send) or nothing.
+  std::optional<response> admit(const request& head, std::optional<std::uint64_t> body_size,
+                                std::optional<request_context>& ctx) const;
 
   // Processes an admitted request and writes its answer (JSON or an event stream).
   asio::awaitable<bool> serve(std::string body, request_context ctx, detail::exchange& x,
@@ -138,22 +139,22 @@ std::size_t endpoint::active_requests() const noexcept {
   return impl_->limiter.requests();
 }
 
-std::optional<detail::failure> endpoint::impl::admit(const request& head,
-                                                     std::optional<std::uint64_t> body_size,
-                                                     std::optional<request_context>& ctx) const {
+std::optional<response> endpoint::impl::admit(const request& head, std::optional<std::uint64_t> body_size,
+                                              std::optional<request_context>& ctx) const {
   if (body_size && *body_size > opts.limits.max_body_bytes)
-    return detail::failure{errc::payload_too_large, "request body too large"};
+    return make_error_response(errc::payload_too_large, "request body too large");
   const auto type = head[bhttp::field::content_type];
   if (!detail::content_type_accepted(std::string_view(type.data(), type.size()), opts.accepted_content_types))
-    return detail::failure{errc::unsupported_media_type,
-                           type.empty() ? "Content-Type missing: send application/json"
-                                        : "unsupported Content-Type: send application/json"};
+    return make_error_response(bhttp::status::unsupported_media_type, "unsupported_media_type",
+                               type.empty() ? "Content-Type missing: send application/json"
+                                            : "unsupported Content-Type: send application/json");
   try {
     ctx = opts.authenticate(head);
     if (ctx->user_id.empty()) throw error(errc::unauthorized, "no user id");
   } catch (...) {
     ctx.reset();
-    return detail::classify(std::current_exception());
+    auto f = detail::classify(std::current_exception());
+    return make_error_response(f.code, f.message);
   }
   return std::nullopt;
 }
@@ -182,7 +183,7 @@ asio::awaitable<bool> endpoint::handle(request_parser& parser, beast::tcp_stream
   if (auto refused =
           self->admit(parser.get(), length ? std::optional<std::uint64_t>(*length) : std::nullopt, ctx)) {
     x.keep_alive = x.keep_alive && detail::skip_buffered_body(parser, buffer);
-    co_return co_await x.send_error(refused->code, refused->message);
+    co_return co_await x.send(std::move(*refused));
   }
   x.user = ctx->user_id;
   auto admitted = self->limiter.try_admit();
@@ -219,9 +220,9 @@ asio::awaitable<bool> endpoint::handle(request req, beast::tcp_stream& stream, b
   }
 
   std::optional<request_context> ctx;
-  if (auto f = self->admit(req, req.body().size(), ctx)) {
-    if (f->code == errc::payload_too_large) x.keep_alive = false;
-    co_return co_await x.send_error(f->code, f->message);
+  if (auto refused = self->admit(req, req.body().size(), ctx)) {
+    if (refused->result() == bhttp::status::payload_too_large) x.keep_alive = false;
+    co_return co_await x.send(std::move(*refused));
   }
   x.user = ctx->user_id;
   auto admitted = self->limiter.try_admit();

@@ -44,8 +44,6 @@ std::string_view error_type_name(errc e) noexcept {
       return "internal_error";
     case errc::unavailable:
       return "unavailable";
-    case errc::unsupported_media_type:
-      return "unsupported_media_type";
   }
   return "internal_error";
 }
@@ -79,8 +77,6 @@ int http_status(const boost::system::error_code& ec) noexcept {
       return 500;
     case errc::unavailable:
       return 503;
-    case errc::unsupported_media_type:
-      return 415;
   }
   return 500;
 }
