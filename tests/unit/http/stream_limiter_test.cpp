@@ -91,5 +91,5 @@ TEST_CASE("stream_limiter: a global cap on requests in flight answers 503 before
   CHECK(b.read_response().frames.size() == 1);
   REQUIRE(requests_drain(f.srv->chatkit_endpoint()));
   CHECK(c.request(post("/chatkit", json, as_user("carol"))).status == 200);
-  CHECK(f.srv->chatkit_endpoint().active_requests() == 0);
+  CHECK(requests_drain(f.srv->chatkit_endpoint()));  // its slot is given back after the answer
 }
