@@ -12,5 +12,5 @@ cmake --preset release >/dev/null
 cmake --build --preset release --target echo_server -j "${CHATKIT_JOBS:-$(nproc)}"
 
 args=(--port "${PORT:-8000}" --store "sqlite:$PWD/build/echo-server.db" --auth dev-header)
-echo "Try: curl -N -X POST -H 'X-User-Id: alice' --data '{\"type\":\"threads.create\",\"params\":{\"input\":{\"content\":[{\"type\":\"input_text\",\"text\":\"Hello\"}],\"attachments\":[],\"inference_options\":{}}}}' http://127.0.0.1:${PORT:-8000}/chatkit"
+echo "Try: curl -N -X POST -H 'X-User-Id: alice' -H 'Content-Type: application/json' --data '{\"type\":\"threads.create\",\"params\":{\"input\":{\"content\":[{\"type\":\"input_text\",\"text\":\"Hello\"}],\"attachments\":[],\"inference_options\":{}}}}' http://127.0.0.1:${PORT:-8000}/chatkit"
 exec ./build/release/examples/echo_server/echo_server "${args[@]}" "$@"

@@ -130,6 +130,10 @@ int main(int argc, char** argv) {
   options.endpoint.authenticate = chatkit::http::dev_header_auth("X-User-Id", true);
   options.endpoint.access_log = [](const auto&) {};
   options.endpoint.limits.max_streams_per_user = 0;
+  // Up to 1000 clients from one address: the load caps would refuse most of them.
+  options.max_connections_per_ip = 0;
+  options.endpoint.limits.max_streams = 0;
+  options.endpoint.limits.max_requests_in_flight = 0;
   chatkit::http::server server(bot, std::move(options));
   server.start();
 

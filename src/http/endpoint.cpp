@@ -4,7 +4,9 @@
 
 #include <chatkit/http/endpoint.hpp>
 
+#include "http/detail/content_type.hpp"
 #include "http/detail/exchange.hpp"
+#include "http/detail/request_reader.hpp"
 #include "http/detail/sse_sink.hpp"
 #include "http/detail/stream_limiter.hpp"
 
@@ -17,6 +19,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include <stdexcept>
+#include <string_view>
 
 namespace chatkit::http {
 namespace asio = boost::asio;
@@ -30,7 +33,22 @@ struct endpoint::impl {
   detail::stream_limiter limiter;
 
   impl(std::shared_ptr<server::request_processor> p, endpoint_options o)
-      : processor(std::move(p)), opts(std::move(o)), limiter(opts.limits.max_streams_per_user) {}
+      : processor(std::move(p)),
+        opts(std::move(o)),
+        limiter({.streams_per_user = opts.limits.max_streams_per_user,
+                 .streams = opts.limits.max_streams,
+                 .requests = opts.limits.max_requests_in_flight}) {}
+
+  // The checks a POST passes on its head alone, before its body is read: the declared body size, the
+  // Content-Type and the caller's identity (`ctx` on success). Identity first among the costly steps:
+  // nothing about the request is processed for an unknown caller.
+  // Returns the error answer (version and keep-alive are settled by exchange::send) or nothing.
+  std::optional<response> admit(const request& head, std::optional<std::uint64_t> body_size,
+                                std::optional<request_context>& ctx) const;
+
+  // Processes an admitted request and writes its answer (JSON or an event stream).
+  asio::awaitable<bool> serve(std::string body, request_context ctx, detail::exchange& x,
+                              beast::tcp_stream& stream, beast::flat_buffer& buffer);
 };
 
 namespace {
@@ -55,10 +73,18 @@ std::string sse_head(unsigned version, bool keep_alive, const std::vector<header
 // Watches the socket while a stream runs: the only way to learn that a client went away while the bot is
 // thinking and nothing is being written. Bytes that do arrive (a pipelined request) are kept for later.
 asio::awaitable<void> watch_disconnect(beast::tcp_stream& stream, beast::flat_buffer& buffer) {
-  auto [ec, n] =
-      co_await stream.socket().async_read_some(buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
-  if (ec) co_return;  // EOF, reset, or closed by shutdown: the client is gone
-  buffer.commit(n);
+  // A buffer already full of pipelined bytes takes no more: the watch then reads into a scratch byte it
+  // gives back only if the client is gone (a byte read there would be lost, so it waits for EOF only).
+  auto room = detail::prepare_up_to(buffer, 4096);
+  if (room.size() > 0) {
+    auto [ec, n] = co_await stream.socket().async_read_some(room, asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;  // EOF, reset, or closed by shutdown: the client is gone
+    buffer.commit(n);
+  } else {
+    auto [ec] = co_await stream.socket().async_wait(asio::socket_base::wait_error,
+                                                    asio::as_tuple(asio::use_awaitable));
+    if (ec != asio::error::operation_aborted) co_return;
+  }
   asio::steady_timer forever(co_await asio::this_coro::executor, asio::steady_timer::time_point::max());
   co_await forever.async_wait(asio::use_awaitable);  // until the stream ends and cancels us
 }
@@ -71,6 +97,14 @@ asio::awaitable<void> produce(server::event_stream& s, detail::sse_sink& sink) {
     error = std::current_exception();
   }
   sink.finish(error);
+}
+
+// A 503 of a load cap: the client may retry after `retry_after`.
+asio::awaitable<bool> send_busy(detail::exchange& x, std::string_view message,
+                                std::chrono::seconds retry_after) {
+  response res = make_error_response(errc::unavailable, message, x.version, x.keep_alive);
+  res.set(bhttp::field::retry_after, std::to_string(retry_after.count()));
+  co_return co_await x.send(std::move(res));
 }
 
 }  // namespace
@@ -101,11 +135,75 @@ const cors_policy* endpoint::cors() const noexcept {
 std::size_t endpoint::active_streams() const noexcept {
   return impl_->limiter.total();
 }
+std::size_t endpoint::active_requests() const noexcept {
+  return impl_->limiter.requests();
+}
 
-asio::awaitable<bool> endpoint::handle(request req, beast::tcp_stream& stream, beast::flat_buffer& buffer) {
-  using namespace asio::experimental::awaitable_operators;
+std::optional<response> endpoint::impl::admit(const request& head, std::optional<std::uint64_t> body_size,
+                                              std::optional<request_context>& ctx) const {
+  if (body_size && *body_size > opts.limits.max_body_bytes)
+    return make_error_response(errc::payload_too_large, "request body too large");
+  const auto type = head[bhttp::field::content_type];
+  if (!detail::content_type_accepted(std::string_view(type.data(), type.size()), opts.accepted_content_types))
+    return make_error_response(bhttp::status::unsupported_media_type, "unsupported_media_type",
+                               type.empty() ? "Content-Type missing: send application/json"
+                                            : "unsupported Content-Type: send application/json");
+  try {
+    ctx = opts.authenticate(head);
+    if (ctx->user_id.empty()) throw error(errc::unauthorized, "no user id");
+  } catch (...) {
+    ctx.reset();
+    auto f = detail::classify(std::current_exception());
+    return make_error_response(f.code, f.message);
+  }
+  return std::nullopt;
+}
+
+asio::awaitable<bool> endpoint::handle(request_parser& parser, beast::tcp_stream& stream,
+                                       beast::flat_buffer& buffer) {
   auto self = impl_;  // the endpoint may be destroyed by its owner while a request is in flight
   const auto& lim = self->opts.limits;
+  parser.body_limit(lim.max_body_bytes);
+  if (parser.get().method() != bhttp::verb::post) {
+    // Preflights and wrong methods are answered as before, once their (bounded) body is read.
+    auto ec = co_await detail::read_body(stream, buffer, parser);
+    if (ec) {
+      co_await detail::answer_read_error(self->opts, stream, parser.get(), ec);
+      co_return false;
+    }
+    stream.expires_never();
+    co_return co_await handle(parser.release(), stream, buffer);
+  }
+
+  detail::exchange x(self->opts, cors(), stream, parser.get());
+  // A refusal from the head keeps the connection only when the body is already complete in the buffer;
+  // otherwise it closes (lingering) without reading or inviting the body.
+  std::optional<request_context> ctx;
+  const auto length = parser.content_length();
+  if (auto refused =
+          self->admit(parser.get(), length ? std::optional<std::uint64_t>(*length) : std::nullopt, ctx)) {
+    x.keep_alive = x.keep_alive && detail::skip_buffered_body(parser, buffer);
+    co_return co_await x.send(std::move(*refused));
+  }
+  x.user = ctx->user_id;
+  auto admitted = self->limiter.try_admit();
+  if (!admitted) {
+    x.keep_alive = x.keep_alive && detail::skip_buffered_body(parser, buffer);
+    co_return co_await send_busy(x, "server busy: too many requests in flight", lim.retry_after);
+  }
+
+  auto ec = co_await detail::read_body(stream, buffer, parser);
+  if (ec) {
+    co_await detail::answer_read_error(self->opts, stream, parser.get(), ec);
+    co_return false;
+  }
+  stream.expires_never();
+  request req = parser.release();
+  co_return co_await self->serve(std::move(req.body()), std::move(*ctx), x, stream, buffer);
+}
+
+asio::awaitable<bool> endpoint::handle(request req, beast::tcp_stream& stream, beast::flat_buffer& buffer) {
+  auto self = impl_;  // the endpoint may be destroyed by its owner while a request is in flight
   detail::exchange x(self->opts, cors(), stream, req);
 
   if (req.method() == bhttp::verb::options) {
@@ -120,26 +218,28 @@ asio::awaitable<bool> endpoint::handle(request req, beast::tcp_stream& stream, b
     res.set(bhttp::field::allow, "POST, OPTIONS");
     co_return co_await x.send(std::move(res));
   }
-  if (req.body().size() > lim.max_body_bytes) {
-    x.keep_alive = false;
-    co_return co_await x.send_error(errc::payload_too_large, "request body too large");
-  }
 
-  // Identity first: nothing about the request is processed for an unknown caller.
   std::optional<request_context> ctx;
-  std::exception_ptr failed;
-  try {
-    ctx = self->opts.authenticate(req);
-    if (ctx->user_id.empty()) throw error(errc::unauthorized, "no user id");
-  } catch (...) {
-    failed = std::current_exception();
+  if (auto refused = self->admit(req, req.body().size(), ctx)) {
+    if (refused->result() == bhttp::status::payload_too_large) x.keep_alive = false;
+    co_return co_await x.send(std::move(*refused));
   }
-  if (failed) co_return co_await x.send_failure(failed);
   x.user = ctx->user_id;
+  auto admitted = self->limiter.try_admit();
+  if (!admitted)
+    co_return co_await send_busy(x, "server busy: too many requests in flight",
+                                 self->opts.limits.retry_after);
+  co_return co_await self->serve(std::move(req.body()), std::move(*ctx), x, stream, buffer);
+}
 
+asio::awaitable<bool> endpoint::impl::serve(std::string body, request_context ctx, detail::exchange& x,
+                                            beast::tcp_stream& stream, beast::flat_buffer& buffer) {
+  using namespace asio::experimental::awaitable_operators;
+  const auto& lim = opts.limits;
+  std::exception_ptr failed;
   std::optional<server::process_result> result;
   try {
-    result = co_await self->processor->process(std::move(req.body()), *ctx);
+    result = co_await processor->process(std::move(body), std::move(ctx));
   } catch (...) {
     failed = std::current_exception();
   }
@@ -149,9 +249,13 @@ asio::awaitable<bool> endpoint::handle(request req, beast::tcp_stream& stream, b
     co_return co_await x.send(make_json_response(std::move(json->body), x.version, x.keep_alive));
 
   auto& es = std::get<server::event_stream>(*result);
-  auto lease = self->limiter.try_acquire(x.user);
-  if (!lease)
-    co_return co_await x.send_error(errc::too_many_requests, "too many concurrent streams for this user");
+  detail::stream_limiter::refusal why{};
+  auto lease = limiter.try_acquire(x.user, why);
+  if (!lease) {
+    if (why == detail::stream_limiter::refusal::user_streams)
+      co_return co_await x.send_error(errc::too_many_requests, "too many concurrent streams for this user");
+    co_return co_await send_busy(x, "server busy: too many concurrent streams", lim.retry_after);
+  }
   if (!es.run) co_return co_await x.send_error(errc::internal, "empty event stream");
 
   // HTTP/1.0 has no chunked encoding: the body then ends with the connection.

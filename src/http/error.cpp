@@ -54,6 +54,17 @@ std::string error_body(errc code, std::string_view message) {
   return boost::json::serialize(boost::json::object{{"error", std::move(inner)}});
 }
 
+response make_error_response(boost::beast::http::status status, std::string_view type,
+                             std::string_view message, unsigned version, bool keep_alive) {
+  response res{status, version};
+  res.set(boost::beast::http::field::content_type, "application/json");
+  res.body() = boost::json::serialize(
+      boost::json::object{{"error", boost::json::object{{"type", type}, {"message", message}}}});
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  return res;
+}
+
 response make_error_response(errc code, std::string_view message, unsigned version, bool keep_alive) {
   response res{static_cast<boost::beast::http::status>(http_status(make_error_code(code))), version};
   res.set(boost::beast::http::field::content_type, "application/json");

@@ -4,7 +4,10 @@
 
 #include <chatkit/http/server.hpp>
 
+#include "http/detail/connection_limiter.hpp"
 #include "http/detail/exchange.hpp"
+#include "http/detail/lingering_close.hpp"
+#include "http/detail/request_reader.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -25,6 +28,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <list>
 #include <map>
 #include <mutex>
@@ -39,11 +43,17 @@ using tcp = asio::ip::tcp;
 namespace {
 
 struct connection {
-  explicit connection(tcp::socket s) : stream(std::move(s)) {}
+  connection(tcp::socket s, std::size_t buffer_limit, detail::connection_limiter::slot sl)
+      : stream(std::move(s)), buffer(buffer_limit), slot(std::move(sl)) {}
   beast::tcp_stream stream;
-  beast::flat_buffer buffer;
+  beast::flat_buffer buffer;  // capped: see detail::read_buffer_limit
+  detail::connection_limiter::slot slot;
   bool busy = false;  // a request is being read or answered (touched only on the connection's strand)
 };
+
+// Refused connections being answered at once; past this many, further ones are closed without an answer
+// (each holds a descriptor for up to a second).
+constexpr std::size_t max_refusing = 64;
 
 struct route_entry {
   std::string path;
@@ -58,6 +68,9 @@ struct server::impl {
   server_options opts;
   endpoint ep;
   std::vector<route_entry> routes;
+  // Declared before the io_context: connections destroyed with it give their slots back here.
+  std::unique_ptr<detail::connection_limiter> limiter;
+  std::atomic<std::size_t> refusing{0};
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
   std::vector<std::thread> threads;
@@ -85,18 +98,36 @@ struct server::impl {
   }
 
   asio::awaitable<void> accept_loop() {
+    bool reported = false;
     for (;;) {
       auto [ec, sock] =
           co_await acceptor.async_accept(asio::make_strand(ioc), asio::as_tuple(asio::use_awaitable));
       if (stopping || ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       if (ec) {
-        // Out of descriptors and the like: back off briefly instead of spinning.
+        // Out of descriptors (EMFILE, ENFILE) and the like: the connection stays in the backlog; back off
+        // briefly instead of spinning, and retry.
+        if (!reported) std::fprintf(stderr, "chatkit: accept failed (%s); retrying\n", ec.message().c_str());
+        reported = true;
         asio::steady_timer t(ioc, std::chrono::milliseconds(50));
         co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
         continue;
       }
+      reported = false;
       sock.set_option(tcp::no_delay(true), ec);  // we coalesce frames ourselves; Nagle would only add latency
-      auto c = std::make_shared<connection>(std::move(sock));
+      auto peer = sock.remote_endpoint(ec);
+      if (ec) continue;  // already gone
+      auto slot = limiter->try_acquire(peer.address());
+      if (!slot) {
+        if (refusing.fetch_add(1) < max_refusing) {
+          auto ex = sock.get_executor();
+          asio::co_spawn(ex, refuse(std::move(sock)), [this](std::exception_ptr) { --refusing; });
+        } else {
+          --refusing;
+        }
+        continue;
+      }
+      auto c = std::make_shared<connection>(std::move(sock), detail::read_buffer_limit(opts.endpoint.limits),
+                                            std::move(slot));
       std::list<std::shared_ptr<connection>>::iterator it;
       {
         std::lock_guard lock(mu);
@@ -111,77 +142,75 @@ struct server::impl {
     }
   }
 
-  // The error answer to a request that could not be read: no CORS headers, and the connection closes (the
-  // rest of the byte stream cannot be trusted).
-  asio::awaitable<void> reject(connection& c, const request& partial, errc code, std::string_view message) {
-    detail::exchange x(ep.options(), ep.cors(), c.stream, partial);
-    x.version = 11;
-    x.keep_alive = false;
-    x.cors_headers.clear();
-    co_await x.send_error(code, message);
+  // A connection over a cap: 503 with Retry-After, then a short lingering close (the client may already be
+  // sending its request; closing at once would reset the connection and lose the answer).
+  asio::awaitable<void> refuse(tcp::socket sock) {
+    const auto& lim = opts.endpoint.limits;
+    beast::tcp_stream stream(std::move(sock));
+    response res = make_error_response(errc::unavailable, "server busy: too many connections", 11, false);
+    res.set(bhttp::field::retry_after, std::to_string(lim.retry_after.count()));
+    stream.expires_after(std::min<std::chrono::milliseconds>(lim.write_timeout, std::chrono::seconds(1)));
+    auto [ec, n] = co_await bhttp::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+    stream.expires_never();
+    if (!ec)
+      co_await detail::lingering_close(
+          stream, std::min<std::size_t>(lim.linger_bytes, 64 * 1024),
+          std::min<std::chrono::milliseconds>(lim.linger_timeout, std::chrono::seconds(1)));
   }
 
   asio::awaitable<void> session(std::shared_ptr<connection> c) {
     const auto& lim = opts.endpoint.limits;
+    bool linger = false;  // the last answer left request bytes unread
     for (;;) {
       c->busy = false;
       if (stopping) break;
       if (c->buffer.size() == 0) {
         // Idle keep-alive wait for the next request's first byte.
         c->stream.expires_after(lim.idle_timeout);
-        auto [ec, n] = co_await c->stream.async_read_some(c->buffer.prepare(16 * 1024),
+        auto [ec, n] = co_await c->stream.async_read_some(detail::prepare_up_to(c->buffer, 16 * 1024),
                                                           asio::as_tuple(asio::use_awaitable));
         if (ec) break;
         c->buffer.commit(n);
       }
       c->busy = true;
       c->stream.expires_after(lim.read_timeout);
-      bhttp::request_parser<bhttp::string_body> parser;
-      parser.header_limit(
-          static_cast<std::uint32_t>(std::min<std::size_t>(lim.max_header_bytes, UINT32_MAX)));
-      parser.body_limit(lim.max_body_bytes);
-      auto [hec, hn] = co_await bhttp::async_read_header(c->stream, c->buffer, parser,
-                                                         asio::as_tuple(asio::use_awaitable));
-      if (!hec && parser.get()[bhttp::field::expect] == "100-continue" && !parser.is_done()) {
-        // curl and others wait for this before sending a body larger than 1 KiB.
-        static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
-        auto [wec, wn] =
-            co_await asio::async_write(c->stream, asio::buffer(cont), asio::as_tuple(asio::use_awaitable));
-        if (wec) break;
-      }
-      beast::error_code ec = hec;
-      if (!ec) {
-        auto [bec, bn] =
-            co_await bhttp::async_read(c->stream, c->buffer, parser, asio::as_tuple(asio::use_awaitable));
-        ec = bec;
-      }
-      c->stream.expires_never();
+      request_parser parser;
+      detail::apply_limits(parser, lim);
+      auto [ec, n] = co_await bhttp::async_read_header(c->stream, c->buffer, parser,
+                                                       asio::as_tuple(asio::use_awaitable));
       if (ec) {
         // A half-received request on a dead or stalled connection gets no answer; protocol errors get one
         // and the connection is closed, as the rest of the byte stream cannot be trusted.
-        if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
-            ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
-          break;
-        if (ec == bhttp::error::header_limit)
-          co_await reject(*c, parser.get(), errc::headers_too_large, "request headers too large");
-        else if (ec == bhttp::error::body_limit)
-          co_await reject(*c, parser.get(), errc::payload_too_large, "request body too large");
-        else
-          co_await reject(*c, parser.get(), errc::invalid_request, "malformed HTTP request");
+        co_await detail::answer_read_error(opts.endpoint, c->stream, parser.get(), ec);
+        linger = true;
         break;
       }
-      request req = parser.release();
-      bool keep = co_await dispatch(std::move(req), *c);
-      if (!keep) break;
+      // The ChatKit path checks the head before it reads the body (see endpoint::handle).
+      const bool keep = ep.matches(parser.get()) ? co_await ep.handle(parser, c->stream, c->buffer)
+                                                 : co_await dispatch(parser, *c);
+      if (!keep) {
+        linger = !parser.is_done();
+        break;
+      }
     }
     c->busy = false;
-    beast::error_code ignored;
-    c->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    c->stream.socket().close(ignored);
+    if (linger && !stopping) {
+      co_await detail::lingering_close(c->stream, lim.linger_bytes, lim.linger_timeout);
+    } else {
+      beast::error_code ignored;
+      c->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      c->stream.socket().close(ignored);
+    }
   }
 
-  asio::awaitable<bool> dispatch(request req, connection& c) {
-    if (ep.matches(req)) co_return co_await ep.handle(std::move(req), c.stream, c.buffer);
+  asio::awaitable<bool> dispatch(request_parser& parser, connection& c) {
+    auto ec = co_await detail::read_body(c.stream, c.buffer, parser);
+    if (ec) {
+      co_await detail::answer_read_error(opts.endpoint, c.stream, parser.get(), ec);
+      co_return false;
+    }
+    c.stream.expires_never();
+    request req = parser.release();
     detail::exchange x(ep.options(), ep.cors(), c.stream, req);
     const route_entry* route = find_route(x.path);
     if (!route) co_return co_await x.send_error(errc::not_found, "no such path");
@@ -235,6 +264,10 @@ void server::start() {
   m.acceptor.bind(listen_address);
   m.acceptor.listen(asio::socket_base::max_listen_connections);
   m.bound_port = m.acceptor.local_endpoint().port();
+  m.limiter = std::make_unique<detail::connection_limiter>(
+      m.opts.max_connections != 0 ? m.opts.max_connections
+                                  : detail::connection_limiter::automatic_max_total(),
+      m.opts.max_connections_per_ip);
   m.started = true;
   asio::co_spawn(m.acceptor.get_executor(), m.accept_loop(), asio::detached);
   unsigned n = std::max(1u, m.opts.threads);
@@ -248,6 +281,11 @@ std::uint16_t server::port() const noexcept {
 std::size_t server::connections() const noexcept {
   std::lock_guard lock(impl_->mu);
   return impl_->conns.size();
+}
+
+std::size_t server::max_connections() const noexcept {
+  if (impl_->limiter) return impl_->limiter->max_total();
+  return impl_->opts.max_connections;
 }
 
 endpoint& server::chatkit_endpoint() noexcept {

@@ -1,6 +1,7 @@
 // Errors of the HTTP layer. Every failure is answered with a chatkit::errc from <chatkit/error.hpp> (which
 // maps it to the status) and the JSON error body built here: {"error": {"type": "...", "message": "..."}}.
-// The layer's own codes are those of JWT verification (jwt_errc), each answered 401. See docs/http.md#errors.
+// The layer's own codes are those of JWT verification (jwt_errc), each answered 401; 415 (a body that is not
+// JSON) is built from its status directly. See docs/http.md#errors.
 #pragma once
 
 #include <chatkit/error.hpp>
@@ -40,6 +41,11 @@ std::string error_body(errc code, std::string_view message);
 // A complete error response: the status mapped from `code`, application/json, Content-Length set.
 response make_error_response(errc code, std::string_view message, unsigned version = 11,
                              bool keep_alive = true);
+
+// The same for an error of HTTP itself that no chatkit::errc names: `status` with `type` as error.type, e.g.
+// 415 "unsupported_media_type" for a request body of a media type the endpoint does not accept.
+response make_error_response(boost::beast::http::status status, std::string_view type,
+                             std::string_view message, unsigned version = 11, bool keep_alive = true);
 
 }  // namespace chatkit::http
 

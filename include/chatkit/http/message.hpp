@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include <string>
@@ -12,6 +13,8 @@ namespace chatkit::http {
 
 using request = boost::beast::http::request<boost::beast::http::string_body>;
 using response = boost::beast::http::response<boost::beast::http::string_body>;
+// Reads a request in two steps (head, then body), so it can be refused from its head alone.
+using request_parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
 
 // A 200 application/json response.
 response make_json_response(std::string body, unsigned version = 11, bool keep_alive = true);

@@ -39,6 +39,14 @@ struct server_options {
   std::uint16_t port = 0;  // 0: an ephemeral port, see server::port()
   unsigned threads = 1;
   endpoint_options endpoint;
+  // Open client connections at once; one more is answered 503 with Retry-After and closed. 0: automatic,
+  // three quarters of the process's open-file limit (RLIMIT_NOFILE) at start(), so that descriptors
+  // remain for stores and logs.
+  std::size_t max_connections = 0;
+  // Open connections from one client address (IPv4-mapped IPv6 counts as IPv4); one more is answered 503
+  // like the global cap. 0: unlimited. Behind a reverse proxy every connection comes from the proxy's
+  // address: raise it to max_connections there, or set 0.
+  std::size_t max_connections_per_ip = 256;
   // In-flight requests get this long to finish on stop() before they are cancelled.
   std::chrono::milliseconds shutdown_grace{std::chrono::seconds(10)};
 };
@@ -54,7 +62,8 @@ class server {
   // longer prefixes over shorter ones.
   void add_route(std::string path, route_handler handler, route_match match = route_match::exact);
   // The same for a route that streams its answer.
-  void add_stream_route(std::string path, stream_route_handler handler, route_match match = route_match::exact);
+  void add_stream_route(std::string path, stream_route_handler handler,
+                        route_match match = route_match::exact);
 
   // Binds, listens and starts the worker threads. Throws boost::system::system_error when it cannot bind.
   void start();
@@ -67,8 +76,10 @@ class server {
   void stop();
   void stop(std::chrono::milliseconds grace);
 
-  // Number of open client connections.
+  // Number of open client connections (refused ones not included).
   std::size_t connections() const noexcept;
+  // The effective global connection cap (after start(): the automatic value when max_connections is 0).
+  std::size_t max_connections() const noexcept;
   endpoint& chatkit_endpoint() noexcept;
 
  private:

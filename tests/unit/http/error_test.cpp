@@ -13,6 +13,10 @@ TEST_CASE("error responses map the code to the status and never leak internals",
         R"({"error":{"type":"not_implemented","message":"no sync_action"}})");
   CHECK(make_error_response(chatkit::errc::too_many_requests, "x").result_int() == 429);
   CHECK(make_error_response(chatkit::errc::headers_too_large, "x").result_int() == 431);
+  auto media = make_error_response(boost::beast::http::status::unsupported_media_type,
+                                   "unsupported_media_type", "send application/json");
+  CHECK(media.result_int() == 415);
+  CHECK(media.body() == R"({"error":{"type":"unsupported_media_type","message":"send application/json"}})");
 }
 
 TEST_CASE("jwt errors have readable messages", "[error][jwt]") {

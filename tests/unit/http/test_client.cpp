@@ -41,7 +41,11 @@ void client::reset_parser() {
   consumed_ = 0;
 }
 
-asio::awaitable<void> client::connect(std::uint16_t port) {
+asio::awaitable<void> client::connect(std::uint16_t port, std::string source) {
+  if (!source.empty()) {
+    socket_.open(asio::ip::tcp::v4());
+    socket_.bind({asio::ip::make_address(source), 0});
+  }
   co_await socket_.async_connect({asio::ip::make_address("127.0.0.1"), port}, asio::use_awaitable);
   socket_.set_option(asio::ip::tcp::no_delay(true));
 }
@@ -74,8 +78,10 @@ asio::awaitable<std::optional<std::string>> client::next_frame() {
       co_return frame;
     }
     if (parser_->is_done()) co_return std::nullopt;
-    auto [ec, n] = co_await bhttp::async_read_some(socket_, buffer_, *parser_, asio::as_tuple(asio::use_awaitable));
-    if (ec == bhttp::error::end_of_stream || ec == asio::error::eof) co_return std::nullopt;  // HTTP/1.0 style end
+    auto [ec, n] =
+        co_await bhttp::async_read_some(socket_, buffer_, *parser_, asio::as_tuple(asio::use_awaitable));
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::eof)
+      co_return std::nullopt;  // HTTP/1.0 style end
     if (ec) throw boost::system::system_error(ec, "reading the event stream");
   }
 }
@@ -94,7 +100,8 @@ asio::awaitable<full_response> client::read_response() {
 asio::awaitable<bool> client::peer_closed() {
   if (buffer_.size() > 0) co_return false;
   char byte = 0;
-  auto [ec, n] = co_await socket_.async_read_some(asio::buffer(&byte, 1), asio::as_tuple(asio::use_awaitable));
+  auto [ec, n] =
+      co_await socket_.async_read_some(asio::buffer(&byte, 1), asio::as_tuple(asio::use_awaitable));
   co_return ec == asio::error::eof || ec == asio::error::connection_reset;
 }
 
@@ -139,11 +146,23 @@ template std::optional<std::string> run(asio::io_context&, asio::awaitable<std::
                                         std::chrono::seconds);
 template bool run(asio::io_context&, asio::awaitable<bool>, std::chrono::seconds);
 
-sync_client::sync_client(std::uint16_t port) : c_(ioc_.get_executor()) { run(ioc_, c_.connect(port)); }
-void sync_client::write(std::string bytes) { run(ioc_, c_.write(std::move(bytes))); }
-head sync_client::read_head() { return run(ioc_, c_.read_head()); }
-std::optional<std::string> sync_client::next_frame() { return run(ioc_, c_.next_frame()); }
-full_response sync_client::read_response() { return run(ioc_, c_.read_response()); }
-bool sync_client::peer_closed() { return run(ioc_, c_.peer_closed()); }
+sync_client::sync_client(std::uint16_t port, std::string source) : c_(ioc_.get_executor()) {
+  run(ioc_, c_.connect(port, std::move(source)));
+}
+void sync_client::write(std::string bytes) {
+  run(ioc_, c_.write(std::move(bytes)));
+}
+head sync_client::read_head() {
+  return run(ioc_, c_.read_head());
+}
+std::optional<std::string> sync_client::next_frame() {
+  return run(ioc_, c_.next_frame());
+}
+full_response sync_client::read_response() {
+  return run(ioc_, c_.read_response());
+}
+bool sync_client::peer_closed() {
+  return run(ioc_, c_.peer_closed());
+}
 
 }  // namespace chatkit::http::test

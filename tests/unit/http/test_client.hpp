@@ -36,13 +36,15 @@ struct full_response : head {
 };
 
 // Request text: POST with Content-Length. `extra` lines are "Name: value" without CRLF.
-std::string post(const std::string& path, const std::string& body, const std::vector<std::string>& extra = {});
+std::string post(const std::string& path, const std::string& body,
+                 const std::vector<std::string>& extra = {});
 std::string get(const std::string& path, const std::vector<std::string>& extra = {});
 
 class client {
  public:
   explicit client(boost::asio::any_io_executor ex);
-  boost::asio::awaitable<void> connect(std::uint16_t port);
+  // `source`: the local address to connect from (any 127.x.y.z works on Linux), default 127.0.0.1.
+  boost::asio::awaitable<void> connect(std::uint16_t port, std::string source = {});
   boost::asio::awaitable<void> write(std::string bytes);
   // Starts a new response: reads its head.
   boost::asio::awaitable<head> read_head();
@@ -68,12 +70,14 @@ class client {
 
 // Runs `a` on `ioc` to completion; throws std::runtime_error when it does not finish within `watchdog`.
 template <class T>
-T run(boost::asio::io_context& ioc, boost::asio::awaitable<T> a, std::chrono::seconds watchdog = std::chrono::seconds(30));
-void run(boost::asio::io_context& ioc, boost::asio::awaitable<void> a, std::chrono::seconds watchdog = std::chrono::seconds(30));
+T run(boost::asio::io_context& ioc, boost::asio::awaitable<T> a,
+      std::chrono::seconds watchdog = std::chrono::seconds(30));
+void run(boost::asio::io_context& ioc, boost::asio::awaitable<void> a,
+         std::chrono::seconds watchdog = std::chrono::seconds(30));
 
 class sync_client {
  public:
-  explicit sync_client(std::uint16_t port);
+  explicit sync_client(std::uint16_t port, std::string source = {});
   void write(std::string bytes);
   head read_head();
   std::optional<std::string> next_frame();
