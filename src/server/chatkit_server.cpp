@@ -117,10 +117,22 @@ struct chatkit_server::impl {
       co_await s.handle_stream_cancelled(st.thread, out.take_pending_items(), st.ctx);
       throw stream_cancelled();
     }
-    if (failure) co_await out.write_frame(error_event_for(failure));
     // Pending items are not persisted after an error; a changed thread still is
     // (docs/server.md#error-events).
-    co_await out.flush_thread_changes();
+    if (!failure) {
+      co_await out.flush_thread_changes();
+      co_return;
+    }
+    co_await out.write_frame(error_event_for(failure));
+    std::exception_ptr save_failure;
+    try {
+      co_await out.flush_thread_changes();
+    } catch (...) {
+      save_failure = std::current_exception();
+    }
+    // The error event is already out: a store that also refuses the thread change adds nothing for the
+    // client (it was not announced either).
+    if (save_failure && is_cancellation(save_failure)) std::rethrow_exception(save_failure);
   }
 
   static awaitable<void> respond_body(chatkit_server& s, stream_state& st, event_emitter& out) {
@@ -181,7 +193,18 @@ struct chatkit_server::impl {
     const body_fn steps = co_await prepare(s, r, *st);
     co_return event_stream{[&s, st, steps](event_sink& sink) -> awaitable<void> {
       event_emitter out(sink, *s.store_, st->thread, st->ctx);
-      co_await steps(s, *st, out);
+      std::exception_ptr failure;
+      try {
+        co_await steps(s, *st, out);
+      } catch (...) {
+        failure = std::current_exception();
+      }
+      if (!failure) co_return;
+      // A failure before the first frame escapes (the transport answers with a status); one after frames
+      // went out (a store error between the prelude's frames, or while saving the thread at the end) ends
+      // the stream with an error event (docs/server.md#error-events).
+      if (out.events_sent() == 0 || is_cancellation(failure)) std::rethrow_exception(failure);
+      co_await out.write_frame(error_event_for(failure));
     }};
   }
 
@@ -219,14 +242,16 @@ struct chatkit_server::impl {
     if (!r.params.result.is_null()) st.tool_output->output = std::move(r.params.result);  // null: no output
     st.tool_output->status = cp::client_tool_call_status::completed;
     co_return [](chatkit_server& srv, stream_state& state, event_emitter& out) -> awaitable<void> {
-      co_await srv.store_->save_item(state.thread.id, *state.tool_output, state.ctx);
-      // Dangling pending calls among the newest items are removed (docs/server.md#requests).
+      // Dangling pending calls among the newest items are removed (docs/server.md#requests), before the
+      // call is completed: a store failure in between leaves the call pending, so the client can send its
+      // output again (docs/server.md#store-failures).
       auto recent = co_await srv.store_->load_thread_items(
           state.thread.id, std::nullopt, srv.options_.default_page_size, cp::sort_order::desc, state.ctx);
       for (const auto& item : recent.data)
         if (const auto* c = std::get_if<cp::client_tool_call_item>(&item);
-            c && c->status == cp::client_tool_call_status::pending)
+            c && c->status == cp::client_tool_call_status::pending && c->id != state.tool_output->id)
           co_await srv.store_->delete_thread_item(state.thread.id, c->id, state.ctx);
+      co_await srv.store_->save_item(state.thread.id, *state.tool_output, state.ctx);
       co_await pipeline(srv, state, out, respond_body);
     };
   }
@@ -385,7 +410,14 @@ struct chatkit_server::impl {
   static awaitable<process_result> answer(chatkit_server& s, cp::attachments_delete& r, request_context ctx) {
     auto& attachments = require_attachments(s);
     (void)co_await s.store_->load_attachment(r.params.attachment_id, ctx);  // ownership first
-    co_await attachments.delete_attachment(r.params.attachment_id, ctx);
+    try {
+      co_await attachments.delete_attachment(r.params.attachment_id, ctx);
+    } catch (const chatkit::error& e) {
+      // The bytes are gone already: an earlier attempt deleted them and then failed to delete the metadata.
+      // The metadata is the caller's (checked above), so the delete goes on and the request can be retried
+      // (docs/server.md#store-failures).
+      if (e.code_value() != chatkit::errc::not_found) throw;
+    }
     co_await s.store_->delete_attachment(r.params.attachment_id, ctx);
     co_return json_body(std::string(empty_object));
   }

@@ -161,13 +161,18 @@ TEST_CASE("a store failure before the first frame escapes run() with nothing sen
   CHECK(run_sync(h.ioc, h.store->load_threads(10, std::nullopt, cp::sort_order::asc, h.alice)).data.empty());
 }
 
-TEST_CASE("a store failure while persisting the user message ends the stream after thread.created",
-          "[server][errors]") {
+TEST_CASE(
+    "a store failure while persisting the user message ends the stream with an error event after "
+    "thread.created",
+    "[server][errors]") {
   flaky_harness h;
   h.store->fail_on = "add_thread_item";
   auto [sink, threw] = h.create("Hello");
-  CHECK(threw);
-  CHECK(sink.types() == std::vector<std::string>{"thread.created"});
+  // thread.created is out, so the transport can no longer answer with a status: the client gets an error
+  // event.
+  CHECK_FALSE(threw);
+  CHECK(sink.types() == std::vector<std::string>{"thread.created", "error"});
+  CHECK(sink.events.back() == json::parse(R"({"type":"error","code":"stream.error","allow_retry":true})"));
 }
 
 TEST_CASE("a store failure inside the pipeline becomes an error event; the failed item is not claimed done",
