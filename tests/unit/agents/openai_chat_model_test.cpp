@@ -752,7 +752,7 @@ TEST_CASE("openai_chat_model: cancel() closes the connection; next() then fails 
 }
 
 TEST_CASE("openai_chat_model: one model serves runs on other strands of a multi-threaded io_context",
-          "[agents][openai_chat_model]") {
+          "[agents][openai_chat_model][concurrency]") {
   scripted_server server;
   for (int i = 0; i < 4; ++i)
     server.add(exchange::sse(sse_fixture("C1_text.sse"), "req_" + std::to_string(i)));
@@ -788,7 +788,7 @@ TEST_CASE("openai_chat_model: one model serves runs on other strands of a multi-
 }
 
 TEST_CASE("openai_chat_model: built from client_options it owns its client and thread",
-          "[agents][openai_chat_model]") {
+          "[agents][openai_chat_model][concurrency]") {
   scripted_server server;
   server.add(exchange::sse(sse_fixture("C1_text.sse"), "req_c1"));
   net::io_context ioc;

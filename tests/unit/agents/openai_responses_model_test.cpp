@@ -21,7 +21,7 @@ using namespace chatkit::agents::test;
 namespace net = boost::asio;
 
 TEST_CASE("openai_responses_model: one model serves runs on other strands of a multi-threaded io_context",
-          "[agents][openai_responses_model]") {
+          "[agents][openai_responses_model][concurrency]") {
   scripted_server server;
   for (int i = 0; i < 4; ++i) {
     server.add(exchange::sse(sse_fixture("T2_tool_then_text_1.sse"), "req_a"));
@@ -54,7 +54,7 @@ TEST_CASE("openai_responses_model: one model serves runs on other strands of a m
 }
 
 TEST_CASE("openai_responses_model: a model that owns its client and I/O thread serves runs from any executor",
-          "[agents][openai_responses_model]") {
+          "[agents][openai_responses_model][concurrency]") {
   scripted_server server;
   server.add(exchange::sse(sse_fixture("T2_tool_then_text_1.sse"), "req_a"));
   server.add(exchange::sse(sse_fixture("T2_tool_then_text_2.sse"), "req_b"));
