@@ -480,3 +480,65 @@ TEST_CASE("a request without a user is unauthorized", "[server][isolation]") {
   h.error_of(R"({"type":"threads.list","params":{}})", chatkit::request_context{}, &code);
   CHECK(code == chatkit::errc::unauthorized);
 }
+
+namespace {
+
+// A store whose generators hand out an id that is already taken on chosen draws, as a colliding generator
+// would (docs/stores.md#ids).
+struct colliding_ids_store : chatkit::store::memory_store {
+  int thread_draws = 0;
+  int message_draws = 0;
+  std::string generate_thread_id(const chatkit::request_context& ctx) override {
+    ++thread_draws;
+    if (thread_draws == 1 || thread_draws == 2 || thread_draws == 4) return "thr_same";
+    return memory_store::generate_thread_id(ctx);
+  }
+  std::string generate_item_id(chatkit::store::id_kind kind, const cp::thread_metadata& thread,
+                               const chatkit::request_context& ctx) override {
+    if (kind == chatkit::store::id_kind::message) {
+      ++message_draws;
+      if (message_draws == 1 || message_draws == 3) return "msg_same";
+    }
+    return memory_store::generate_item_id(kind, thread, ctx);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a generated id that is already taken is replaced: no request fails, no threads merge",
+          "[server][ids]") {
+  harness h;
+  auto store = std::make_shared<colliding_ids_store>();
+  h.store = store;
+  h.bot = std::make_unique<chatkit::examples::echo_bot>(h.store, h.attachments);
+
+  auto first = h.stream(create_body("first"));
+  CHECK(thread_id_of(first) == "thr_same");
+  // The same user draws the taken id again: a fresh id, a second thread.
+  auto second = h.stream(create_body("second"));
+  REQUIRE(second.events.at(0).at("type") == "thread.created");
+  const auto second_id = thread_id_of(second);
+  CHECK(second_id != "thr_same");
+  // Another user draws it: a fresh id too, not a not-found error.
+  auto theirs = h.stream(create_body("bob's"), h.bob);
+  REQUIRE(theirs.events.at(0).at("type") == "thread.created");
+  CHECK(thread_id_of(theirs) != "thr_same");
+  CHECK(theirs.events.at(1).at("item").at("thread_id") == thread_id_of(theirs));
+
+  auto threads = run_sync(h.ioc, store->load_threads(10, std::nullopt, cp::sort_order::asc, h.alice));
+  REQUIRE(threads.data.size() == 2);
+  CHECK(std::get<cp::user_message_item>(h.stored_items("thr_same", h.alice).at(0)).content.at(0).text == "first");
+  const auto second_items = h.stored_items(second_id, h.alice);
+  REQUIRE(second_items.size() == 2);
+  CHECK(std::get<cp::user_message_item>(second_items[0]).content.at(0).text == "second");
+  CHECK(std::get<cp::user_message_item>(second_items[0]).thread_id == second_id);
+
+  // A user message whose generated id is taken in its thread: stored under a fresh id.
+  auto more = h.stream(add_message_body("thr_same", "again"));
+  CHECK(more.events.at(0).at("type") == "thread.item.done");
+  const auto items = h.stored_items("thr_same", h.alice);
+  REQUIRE(items.size() == 4);
+  CHECK(cp::item_id(items[0]) == "msg_same");
+  CHECK(cp::item_id(items[2]) != "msg_same");
+  CHECK(std::get<cp::user_message_item>(items[2]).content.at(0).text == "again");
+}
