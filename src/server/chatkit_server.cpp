@@ -257,7 +257,12 @@ struct chatkit_server::impl {
     const body_fn steps = co_await prepare(s, r, *st);
     co_return event_stream{[&s, st, steps](event_sink& sink) -> awaitable<void> {
       event_emitter out(sink, *s.store_, st->thread, st->ctx);
-      co_await steps(s, *st, out);
+      try {
+        co_await steps(s, *st, out);
+      } catch (const store::store_error& e) {
+        // Before the first frame this becomes the HTTP status: no database text in it either.
+        rethrow_store_error_for_client(e);
+      }
     }};
   }
 

@@ -267,7 +267,8 @@ TEST_CASE("a database failure answers a fixed message and a reference; the detai
     REQUIRE(created.status == 200);
     const std::string id(created.events.at(0).at("thread").at("id").as_string());
 
-    // Another connection holds the write lock past the store's busy timeout: SQLite says "database is locked".
+    // Another connection holds the write lock past the store's busy timeout: SQLite says "database is
+    // locked".
     sqlite3* other = nullptr;
     REQUIRE(sqlite3_open(db_path.c_str(), &other) == SQLITE_OK);
     REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
@@ -296,3 +297,23 @@ TEST_CASE("a database failure answers a fixed message and a reference; the detai
   std::filesystem::remove_all(dir);
 }
 #endif
+
+TEST_CASE("limits apply to unknown fields too: a huge string or array nobody reads is a 400 naming its path",
+          "[integration][http][limits]") {
+  running_server srv;
+  const auto big_string = post(
+      srv.port(),
+      R"({"type":"threads.list","params":{"limit":5,"note":")" + std::string(1536 * 1024, 'a') + R"("}})",
+      "alice");
+  CHECK(big_string.status == 400);
+  CHECK(big_string.json().at("error").at("message") ==
+        "params.note: string of 1572864 bytes exceeds the limit of 1048576 bytes");
+  std::string many = R"({"type":"threads.list","params":{},"padding":[0)";
+  for (int i = 1; i < 10'001; ++i) many += ",0";
+  many += "]}";
+  const auto big_array = post(srv.port(), many, "alice");
+  CHECK(big_array.status == 400);
+  CHECK(big_array.json().at("error").at("message") == "padding: array has 10001 items; the limit is 10000");
+  // The server still answers.
+  CHECK(post(srv.port(), R"({"type":"threads.list","params":{}})", "alice").status == 200);
+}

@@ -527,7 +527,8 @@ TEST_CASE("a generated id that is already taken is replaced: no request fails, n
 
   auto threads = run_sync(h.ioc, store->load_threads(10, std::nullopt, cp::sort_order::asc, h.alice));
   REQUIRE(threads.data.size() == 2);
-  CHECK(std::get<cp::user_message_item>(h.stored_items("thr_same", h.alice).at(0)).content.at(0).text == "first");
+  CHECK(std::get<cp::user_message_item>(h.stored_items("thr_same", h.alice).at(0)).content.at(0).text ==
+        "first");
   const auto second_items = h.stored_items(second_id, h.alice);
   REQUIRE(second_items.size() == 2);
   CHECK(std::get<cp::user_message_item>(second_items[0]).content.at(0).text == "second");
