@@ -74,7 +74,7 @@ class limited_builder {
   }
   bool on_key_part(sv s, std::size_t n, ec_t&) {
     if (n <= limits_.max_string_bytes) {
-      stack_.push_key_chars(s);
+      stack_.push_chars(s);
       key_.append(s.data(), s.size());
     }
     return true;

@@ -56,19 +56,20 @@ std::string store::generate_item_id(id_kind kind, const protocol::thread_metadat
 
 awaitable<void> store::insert_thread(const protocol::thread_metadata& thread, const request_context& ctx) {
   // Portable over any store: a thread of the caller's with this id is found by load_thread, and another
-  // user's makes save_thread answer not_found (the isolation rule), so either way the id is taken.
+  // user's makes save_thread answer not_found (the isolation rule), so either way the id is taken. Any
+  // chatkit::error with errc::not_found counts, so a host's store that throws its own errors works too.
   bool exists = true;
   try {
     co_await load_thread(thread.id, ctx);
-  } catch (const store_error& e) {
-    if (e.reason() != errc::thread_not_found) throw;
+  } catch (const chatkit::error& e) {
+    if (e.code_value() != chatkit::errc::not_found) throw;
     exists = false;
   }
   if (exists) throw_id_taken(thread.id);
   try {
     co_await save_thread(thread, ctx);
-  } catch (const store_error& e) {
-    if (e.reason() != errc::thread_not_found) throw;
+  } catch (const chatkit::error& e) {
+    if (e.code_value() != chatkit::errc::not_found) throw;
     throw_id_taken(thread.id);
   }
 }

@@ -1,6 +1,7 @@
 // The run loop against the scripted OpenAI-compatible server (real client, real loopback sockets).
 #include "agent_support.hpp"
 
+#include <chatkit/agents/context_binding.hpp>
 #include <chatkit/agents/runner.hpp>
 #include <chatkit/openai/error.hpp>
 
