@@ -9,7 +9,8 @@
 // the agent speak Chat Completions, which Ollama, vLLM, llama.cpp server and LiteLLM serve
 // (docs/openai-client.md#which-api-for-which-server).
 // --auth dev-header trusts the X-User-Id header (local testing only); --auth jwt verifies an HS256
-// bearer token with the secret in CHATKIT_JWT_SECRET and uses its `sub` as the user id.
+// bearer token with the secret (at least 32 bytes) in CHATKIT_JWT_SECRET and uses its `sub` as the user id.
+// Without --auth: jwt when CHATKIT_JWT_SECRET is set, else dev-header.
 #include "notes_agent.hpp"
 
 #include <chatkit/http/server.hpp>
@@ -29,7 +30,7 @@ namespace {
 struct options {
   std::uint16_t port = 8001;
   std::string store = "memory";
-  std::string auth = "dev-header";
+  std::string auth = chatkit::examples::default_auth_mode();
   std::string model = "gpt-4.1-mini";
   std::string openai_api;  // --openai-api; empty: OPENAI_API, else responses
 };

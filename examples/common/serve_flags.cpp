@@ -38,6 +38,11 @@ http::authenticate_fn make_auth(const std::string& mode) {
   throw std::invalid_argument("--auth must be dev-header or jwt");
 }
 
+std::string default_auth_mode() {
+  const char* secret = std::getenv("CHATKIT_JWT_SECRET");
+  return secret && *secret ? "jwt" : "dev-header";
+}
+
 stop_signals::stop_signals() {
   sigemptyset(&set_);
   sigaddset(&set_, SIGINT);

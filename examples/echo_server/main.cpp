@@ -2,8 +2,9 @@
 //
 //   echo_server [--port N] [--store memory|sqlite:PATH] [--auth dev-header|jwt] [--threads N]
 //
-// --auth jwt reads the HS256 secret from CHATKIT_JWT_SECRET; the user id is the token's `sub`.
-// --auth dev-header trusts the X-User-Id header: for local testing only.
+// --auth jwt reads the HS256 secret (at least 32 bytes) from CHATKIT_JWT_SECRET; the user id is the token's
+// `sub`. --auth dev-header trusts the X-User-Id header: for local testing only. Without --auth, jwt when
+// CHATKIT_JWT_SECRET is set, else dev-header.
 #include "echo_bot.hpp"
 
 #include <chatkit/http/server.hpp>
@@ -23,7 +24,7 @@ namespace {
 struct options {
   std::uint16_t port = 8000;
   std::string store = "memory";
-  std::string auth = "dev-header";
+  std::string auth = chatkit::examples::default_auth_mode();
   unsigned threads = 1;
 };
 

@@ -1,10 +1,13 @@
 // bind_context: the single mechanism for parameters the server fills from the run context (docs/tools.md#isolation-who-a-tool-acts-for).
 #include <chatkit/agents/context_binding.hpp>
 
+#include "agents/detail/tool_execution.hpp"
+
 #include <chatkit/agents/json_schema.hpp>
 
 #include <boost/asio/awaitable.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
 #include <utility>
@@ -64,16 +67,39 @@ void reject_nested_mentions(const json::value& v, std::string_view name, const s
   }
 }
 
+// Finds (and, when `strip`, removes) every member named in `names`, at any depth of `v`; `found` gets each
+// name seen, once.
+void find_bound_names(json::value& v, const std::vector<std::string>& names, bool strip,
+                      std::vector<std::string>& found) {
+  if (auto* a = v.if_array()) {
+    for (auto& e : *a) find_bound_names(e, names, strip, found);
+    return;
+  }
+  auto* o = v.if_object();
+  if (o == nullptr) return;
+  for (const auto& n : names) {
+    if (!o->contains(n)) continue;
+    if (std::find(found.begin(), found.end(), n) == found.end()) found.push_back(n);
+    if (strip) o->erase(n);
+  }
+  for (auto& m : *o) find_bound_names(m.value(), names, strip, found);
+}
+
 boost::asio::awaitable<tool_output> invoke_bound(std::shared_ptr<const bound_tool_state> state,
                                                  tool_context& ctx, json::object args) {
-  // Defense in depth: strict mode should already keep the model from producing these.
-  for (const context_binding& b : state->bindings) {
-    if (!args.contains(b.name)) continue;
-    const bool overwrite = state->policy == bound_argument_policy::overwrite;
-    ctx.run.report(binding_violation{ctx.tool_name, b.name, overwrite, ctx.caller()});
-    if (!overwrite) throw tool_argument_error(bound_parameter_refusal(b.name));
-    args.erase(b.name);
+  // The runner already screened the arguments before its hooks (detail::screen_bound_arguments); this is for
+  // a tool invoked directly, and defense in depth: strict mode should keep the model from producing these.
+  std::vector<std::string> names;
+  for (const context_binding& b : state->bindings) names.push_back(b.name);
+  json::value whole(std::move(args));
+  const bool overwrite = state->policy == bound_argument_policy::overwrite;
+  std::vector<std::string> found;
+  find_bound_names(whole, names, overwrite, found);
+  for (const auto& n : found) {
+    ctx.run.report(binding_violation{ctx.tool_name, n, overwrite, ctx.caller()});
+    if (!overwrite) throw tool_argument_error(bound_parameter_refusal(n));
   }
+  args = std::move(whole.as_object());
   // Computed on every call from this call's run: a tool object is shared by all users' runs.
   for (const context_binding& b : state->bindings) {
     json::value bound;
@@ -131,6 +157,7 @@ function_tool bind_context(function_tool inner, std::vector<context_binding> bin
   function_tool outer = std::move(inner);
   outer.parameters = std::move(schema);
   for (const context_binding& b : bindings) outer.bound_parameters.push_back(b.name);
+  outer.bound_policy = policy;
   auto state = std::make_shared<const bound_tool_state>(
       bound_tool_state{std::move(outer.invoke), std::move(bindings), policy});
   outer.invoke = [state](tool_context& ctx, json::object args) {
@@ -138,6 +165,28 @@ function_tool bind_context(function_tool inner, std::vector<context_binding> bin
   };
   return outer;
 }
+
+namespace detail {
+
+std::optional<std::string> screen_bound_arguments(const function_tool& tool, json::object& args,
+                                                  const run_context& run, std::string_view tool_name,
+                                                  bool& stripped) {
+  stripped = false;
+  if (tool.bound_parameters.empty()) return std::nullopt;
+  const bool overwrite = tool.bound_policy == bound_argument_policy::overwrite;
+  json::value whole(std::move(args));
+  std::vector<std::string> found;
+  find_bound_names(whole, tool.bound_parameters, overwrite, found);
+  args = std::move(whole.as_object());
+  for (const auto& n : found) {
+    run.report(binding_violation{tool_name, n, overwrite, run.caller()});
+    if (!overwrite) return bound_parameter_refusal(n);
+  }
+  stripped = !found.empty();
+  return std::nullopt;
+}
+
+}  // namespace detail
 
 context_binding bind_user_id(std::string name) {
   return {std::move(name), [](const run_context& run) -> json::value {

@@ -1,6 +1,8 @@
 #include <chatkit/http/auth.hpp>
 
+#include <cstdio>
 #include <iostream>
+#include <stdexcept>
 
 namespace chatkit::http {
 namespace {
@@ -15,35 +17,82 @@ bool iequals_prefix(std::string_view s, std::string_view prefix) noexcept {
   return true;
 }
 
+void log_to_stderr(std::string_view reason) {
+  std::fprintf(stderr, "chatkit: authentication refused: %.*s\n", static_cast<int>(reason.size()),
+               reason.data());
+}
+
+// The function dev_header_auth returns. A named type, so that dev_header_auth_needs_loopback can recognise it
+// inside an authenticate_fn.
+struct dev_header_authenticator {
+  std::string header;
+  std::size_t max_user_id_bytes;
+  bool allow_non_loopback;
+
+  request_context operator()(const request& req) const {
+    const auto n = req.count(header);
+    if (n == 0) throw error(errc::unauthorized, "missing " + header + " header");
+    // Two identity headers could be read differently by a proxy and by this server: refuse both.
+    if (n > 1) throw error(errc::invalid_request, "duplicate " + header + " header");
+    const auto value = req[header];
+    const std::string_view id(value.data(), value.size());
+    if (id.empty()) throw error(errc::unauthorized, "missing " + header + " header");
+    if (id.size() > max_user_id_bytes)
+      throw error(errc::invalid_request,
+                  header + " is longer than " + std::to_string(max_user_id_bytes) + " bytes");
+    for (char c : id)
+      if (c < '!' || c > '~')
+        throw error(errc::invalid_request,
+                    header + " must be visible ASCII characters (no spaces or controls)");
+    return request_context{std::string(id), {}, nullptr};
+  }
+};
+
 }  // namespace
 
-authenticate_fn jwt_bearer_auth(std::shared_ptr<const jwt_verifier> verifier) {
+authenticate_fn jwt_bearer_auth(std::shared_ptr<const jwt_verifier> verifier, auth_failure_fn on_failure) {
   if (!verifier) throw std::invalid_argument("jwt_bearer_auth: null verifier");
-  return [verifier = std::move(verifier)](const request& req) {
+  if (!on_failure) on_failure = log_to_stderr;
+  return [verifier = std::move(verifier), on_failure = std::move(on_failure)](const request& req) {
+    // Clients learn only that their credentials were refused; which check failed is for the server's log.
+    auto refuse = [&](std::string_view reason) -> request_context {
+      on_failure(reason);
+      throw error(errc::unauthorized, std::string(credentials_refused));
+    };
     auto it = req.find(boost::beast::http::field::authorization);
-    if (it == req.end()) throw error(errc::unauthorized, "missing bearer token");
+    if (it == req.end()) return refuse("missing bearer token");
     std::string_view value(it->value().data(), it->value().size());
-    if (!iequals_prefix(value, "bearer ")) throw error(errc::unauthorized, "the Authorization header is not a bearer token");
+    if (!iequals_prefix(value, "bearer ")) return refuse("the Authorization header is not a bearer token");
     value.remove_prefix(7);
     while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
     while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
     auto r = verifier->verify(value);
-    if (!r) throw error(errc::unauthorized, "invalid bearer token: " + r.error().message());
+    if (!r) return refuse("invalid bearer token: " + r.error().message());
     return request_context{std::move(r->user_id), std::move(r->claims), nullptr};
   };
 }
 
 authenticate_fn dev_header_auth(std::string header, bool quiet) {
-  if (header.empty()) throw std::invalid_argument("dev_header_auth: empty header name");
-  if (!quiet)
-    std::cerr << "chatkit: WARNING: dev-header authentication trusts the '" << header
+  dev_header_options o;
+  o.header = std::move(header);
+  o.quiet = quiet;
+  return dev_header_auth(std::move(o));
+}
+
+authenticate_fn dev_header_auth(dev_header_options options) {
+  if (options.header.empty()) throw std::invalid_argument("dev_header_auth: empty header name");
+  if (options.max_user_id_bytes == 0) throw std::invalid_argument("dev_header_auth: max_user_id_bytes is 0");
+  if (!options.quiet)
+    std::cerr << "chatkit: WARNING: dev-header authentication trusts the '" << options.header
               << "' request header as the user id. Anyone who can reach this server can act as any user;"
                  " use it only for local development or behind a gateway that sets the header.\n";
-  return [header = std::move(header)](const request& req) {
-    auto it = req.find(header);
-    if (it == req.end() || it->value().empty()) throw error(errc::unauthorized, "missing " + header + " header");
-    return request_context{std::string(it->value()), {}, nullptr};
-  };
+  return dev_header_authenticator{std::move(options.header), options.max_user_id_bytes,
+                                  options.allow_non_loopback};
+}
+
+bool dev_header_auth_needs_loopback(const authenticate_fn& auth) noexcept {
+  const auto* dev = auth.target<dev_header_authenticator>();
+  return dev != nullptr && !dev->allow_non_loopback;
 }
 
 }  // namespace chatkit::http

@@ -33,6 +33,8 @@ class jwt_category_impl final : public boost::system::error_category {
         return "wrong token audience";
       case jwt_errc::missing_user_claim:
         return "token has no user id claim";
+      case jwt_errc::duplicate_member:
+        return "token has a duplicate member name";
     }
     return "invalid token";
   }

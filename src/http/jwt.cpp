@@ -1,5 +1,6 @@
 #include <chatkit/http/jwt.hpp>
 
+#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -16,7 +17,9 @@
 
 #include <array>
 #include <cmath>
+#include <set>
 #include <stdexcept>
+#include <vector>
 
 namespace chatkit::http {
 
@@ -116,12 +119,74 @@ bool verify_signature(const jwt_key::impl& key, std::string_view signing_input, 
   return ok;
 }
 
-std::optional<boost::json::object> parse_object(std::string_view segment) {
+// A basic_parser handler that only watches member names: it fails on the second occurrence of a name in one
+// object. Boost.JSON keeps one of two duplicates silently, which would let a token say `sub` twice and have
+// this verifier and another component read different values (RFC 7515, section 5.2: reject or use the last;
+// we reject).
+struct duplicate_names {
+  static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
+  using ec_t = boost::system::error_code;
+  using sv = boost::json::string_view;
+
+  std::vector<std::set<std::string, std::less<>>> objects;  // the names seen in each open object
+  std::string key;
+  bool duplicate = false;
+
+  bool on_document_begin(ec_t&) { return true; }
+  bool on_document_end(ec_t&) { return true; }
+  bool on_array_begin(ec_t&) { return true; }
+  bool on_array_end(std::size_t, ec_t&) { return true; }
+  bool on_object_begin(ec_t&) {
+    objects.emplace_back();
+    return true;
+  }
+  bool on_object_end(std::size_t, ec_t&) {
+    objects.pop_back();
+    return true;
+  }
+  bool on_string_part(sv, std::size_t, ec_t&) { return true; }
+  bool on_string(sv, std::size_t, ec_t&) { return true; }
+  bool on_key_part(sv s, std::size_t, ec_t&) {
+    key.append(s.data(), s.size());
+    return true;
+  }
+  bool on_key(sv s, std::size_t, ec_t& ec) {
+    key.append(s.data(), s.size());
+    const bool fresh = objects.back().insert(std::move(key)).second;
+    key.clear();
+    if (fresh) return true;
+    duplicate = true;
+    ec = boost::json::error::syntax;
+    return false;
+  }
+  bool on_number_part(sv, ec_t&) { return true; }
+  bool on_int64(std::int64_t, sv, ec_t&) { return true; }
+  bool on_uint64(std::uint64_t, sv, ec_t&) { return true; }
+  bool on_double(double, sv, ec_t&) { return true; }
+  bool on_bool(bool, ec_t&) { return true; }
+  bool on_null(ec_t&) { return true; }
+  bool on_comment_part(sv, ec_t&) { return true; }
+  bool on_comment(sv, ec_t&) { return true; }
+};
+
+bool has_duplicate_names(std::string_view text) {
+  boost::json::basic_parser<duplicate_names> p(boost::json::parse_options{});
+  boost::system::error_code ec;
+  p.write_some(false, text.data(), text.size(), ec);
+  return p.handler().duplicate;
+}
+
+// A decoded segment as a JSON object; malformed, or duplicate_member when a name repeats in an object.
+boost::system::result<boost::json::object> parse_object(std::string_view segment) {
   auto text = base64url_decode(segment);
-  if (!text) return std::nullopt;
+  if (!text) return jwt_errc::malformed;
   boost::system::error_code ec;
   boost::json::value v = boost::json::parse(*text, ec);
-  if (ec || !v.is_object()) return std::nullopt;
+  if (ec || !v.is_object()) return jwt_errc::malformed;
+  if (has_duplicate_names(*text)) return jwt_errc::duplicate_member;
   return std::move(v.as_object());
 }
 
@@ -245,7 +310,14 @@ jwt_key jwt_key::from_pem(jwt_alg alg, std::string_view pem, std::string kid) {
 jwt_alg jwt_key::alg() const noexcept { return impl_->alg; }
 const std::string& jwt_key::kid() const noexcept { return impl_->kid; }
 
-jwt_verifier::jwt_verifier(jwt_options opts) : opts_(std::move(opts)) {}
+jwt_verifier::jwt_verifier(jwt_options opts) : opts_(std::move(opts)) {
+  for (const auto& key : opts_.keys)
+    if (key.alg() == jwt_alg::hs256 && key.get_impl().secret.size() < min_hs256_secret_bytes)
+      throw std::invalid_argument("jwt_verifier: an HS256 secret must be at least " +
+                                  std::to_string(min_hs256_secret_bytes) + " bytes (this one has " +
+                                  std::to_string(key.get_impl().secret.size()) +
+                                  "); generate one with `openssl rand -hex 32`");
+}
 
 boost::system::result<verified_jwt> jwt_verifier::verify(std::string_view token,
                                                          std::chrono::system_clock::time_point now) const {
@@ -260,7 +332,7 @@ boost::system::result<verified_jwt> jwt_verifier::verify(std::string_view token,
   std::string_view sig_b64 = token.substr(dot2 + 1);
 
   auto header = parse_object(header_b64);
-  if (!header) return jwt_errc::malformed;
+  if (!header) return header.error();
   auto alg_it = header->find("alg");
   if (alg_it == header->end() || !alg_it->value().is_string()) return jwt_errc::malformed;
   auto alg = parse_alg(alg_it->value().get_string());
@@ -290,7 +362,7 @@ boost::system::result<verified_jwt> jwt_verifier::verify(std::string_view token,
   if (!verified) return jwt_errc::bad_signature;
 
   auto claims = parse_object(payload_b64);
-  if (!claims) return jwt_errc::malformed;
+  if (!claims) return claims.error();
 
   const double now_s = std::chrono::duration<double>(now.time_since_epoch()).count();
   const auto leeway = static_cast<double>(opts_.leeway.count());

@@ -32,6 +32,7 @@
 #include <list>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 namespace chatkit::http {
@@ -259,6 +260,12 @@ void server::start() {
   auto& m = *impl_;
   if (m.started) throw std::logic_error("server::start called twice");
   const tcp::endpoint listen_address(asio::ip::make_address(m.opts.address), m.opts.port);
+  // Dev-header auth lets any caller pick its user id: never on a reachable address by accident.
+  if (dev_header_auth_needs_loopback(m.opts.endpoint.authenticate) && !listen_address.address().is_loopback())
+    throw std::invalid_argument("server: dev-header authentication refuses to listen on " + m.opts.address +
+                                ", which is not a loopback address: anyone reaching it could act as any "
+                                "user. Use JWT auth, or set dev_header_options::allow_non_loopback behind "
+                                "a gateway that sets the header");
   m.acceptor.open(listen_address.protocol());
   m.acceptor.set_option(asio::socket_base::reuse_address(true));
   m.acceptor.bind(listen_address);

@@ -409,6 +409,12 @@ client::client(net::any_io_executor ex, client_options opts) {
       opts.base_url ? *opts.base_url : from_env("OPENAI_BASE_URL").value_or("https://api.openai.com/v1");
   auto target = detail::parse_api_url(base_url_);
   if (!target) throw api_error(errc::invalid_argument, "invalid base URL: " + base_url_);
+  if (!target->tls && !opts.allow_insecure_http && !detail::is_loopback_host(target->host))
+    throw api_error(
+        errc::invalid_argument,
+        "refusing http:// base URL " + base_url_ +
+            ": the API key would travel in cleartext to a non-loopback host (use https://, or set "
+            "client_options::allow_insecure_http)");
   cfg.target = std::move(*target);
   auto proxy = detail::select_proxy(cfg.target, opts.proxy);
   if (!proxy) throw api_error(errc::invalid_argument, "invalid proxy URL");

@@ -1,14 +1,160 @@
 // Codec instantiations for requests, and the strict parser for untrusted request bodies.
 #include "detail/codec.hpp"
 
+#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/monotonic_resource.hpp>
-#include <boost/json/stream_parser.hpp>
+#include <boost/json/value_stack.hpp>
+
+#include <optional>
+#include <utility>
+#include <vector>
 
 namespace chatkit::protocol {
 
 namespace {
 
-// Parses into `storage` (a monotonic arena for short-lived trees, or the default heap).
+// A basic_parser handler that builds the value (through value_stack) and applies read_limits to every value
+// of the document while it is parsed, known field or not: a string or member name over max_string_bytes (its
+// bytes are not kept past the limit), an array over max_array_items. Depth is the parser's own max_depth. The
+// first violation stops the parse; its JSON path and problem are kept for the error
+// (docs/protocol.md#limits).
+class limited_builder {
+ public:
+  static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
+  using ec_t = boost::system::error_code;
+  using sv = boost::json::string_view;
+
+  limited_builder(const read_limits& limits, boost::json::storage_ptr storage) : limits_(limits) {
+    stack_.reset(std::move(storage));
+  }
+
+  boost::json::value release() { return stack_.release(); }
+  // The violation, when the parse stopped on one: (path, problem).
+  const std::optional<std::pair<std::string, std::string>>& violation() const noexcept { return violation_; }
+
+  bool on_document_begin(ec_t&) { return true; }
+  bool on_document_end(ec_t&) { return true; }
+  bool on_array_begin(ec_t&) {
+    frames_.push_back({true, 0, {}});
+    return true;
+  }
+  bool on_array_end(std::size_t n, ec_t& ec) {
+    frames_.pop_back();
+    if (n > limits_.max_array_items)
+      return stop(ec, "array has " + std::to_string(n) + " items; the limit is " +
+                          std::to_string(limits_.max_array_items));
+    stack_.push_array(n);
+    value_done();
+    return true;
+  }
+  bool on_object_begin(ec_t&) {
+    frames_.push_back({false, 0, {}});
+    return true;
+  }
+  bool on_object_end(std::size_t n, ec_t&) {
+    frames_.pop_back();
+    stack_.push_object(n);
+    value_done();
+    return true;
+  }
+  bool on_string_part(sv s, std::size_t n, ec_t&) {
+    if (n <= limits_.max_string_bytes) stack_.push_chars(s);  // past the limit the bytes are only counted
+    return true;
+  }
+  bool on_string(sv s, std::size_t n, ec_t& ec) {
+    if (n > limits_.max_string_bytes)
+      return stop(ec, "string of " + std::to_string(n) + " bytes exceeds the limit of " +
+                          std::to_string(limits_.max_string_bytes) + " bytes");
+    stack_.push_string(s);
+    value_done();
+    return true;
+  }
+  bool on_key_part(sv s, std::size_t n, ec_t&) {
+    if (n <= limits_.max_string_bytes) {
+      stack_.push_chars(s);
+      key_.append(s.data(), s.size());
+    }
+    return true;
+  }
+  bool on_key(sv s, std::size_t n, ec_t& ec) {
+    if (n > limits_.max_string_bytes) {
+      key_.clear();
+      return stop(ec, "member name of " + std::to_string(n) + " bytes exceeds the limit of " +
+                          std::to_string(limits_.max_string_bytes) + " bytes");
+    }
+    stack_.push_key(s);
+    key_.append(s.data(), s.size());
+    frames_.back().key.swap(key_);
+    key_.clear();
+    return true;
+  }
+  bool on_number_part(sv, ec_t&) { return true; }
+  bool on_int64(std::int64_t i, sv, ec_t&) {
+    stack_.push_int64(i);
+    value_done();
+    return true;
+  }
+  bool on_uint64(std::uint64_t u, sv, ec_t&) {
+    stack_.push_uint64(u);
+    value_done();
+    return true;
+  }
+  bool on_double(double d, sv, ec_t&) {
+    stack_.push_double(d);
+    value_done();
+    return true;
+  }
+  bool on_bool(bool b, ec_t&) {
+    stack_.push_bool(b);
+    value_done();
+    return true;
+  }
+  bool on_null(ec_t&) {
+    stack_.push_null();
+    value_done();
+    return true;
+  }
+  bool on_comment_part(sv, ec_t&) { return true; }
+  bool on_comment(sv, ec_t&) { return true; }
+
+ private:
+  struct frame {
+    bool array;
+    std::size_t count;  // array: the index of the element being parsed
+    std::string key;    // object: the name of the member being parsed
+  };
+
+  void value_done() noexcept {
+    if (!frames_.empty() && frames_.back().array) ++frames_.back().count;
+  }
+
+  // Records the violation at the value being parsed (the frames still open) and stops the parser.
+  bool stop(ec_t& ec, std::string problem) {
+    std::vector<detail::path_node> nodes;
+    nodes.reserve(frames_.size() + 1);
+    nodes.push_back(detail::path_node{});
+    for (const frame& f : frames_) {
+      const detail::path_node* parent = &nodes.back();
+      nodes.push_back(f.array ? detail::path_node{parent, {}, f.count, true, {}}
+                              : detail::path_node{parent, f.key, 0, false, {}});
+    }
+    violation_.emplace(detail::render_path(nodes.back()), std::move(problem));
+    ec = boost::json::error::exception;
+    return false;
+  }
+
+  const read_limits& limits_;
+  boost::json::value_stack stack_;
+  std::vector<frame> frames_;
+  std::string key_;
+  std::optional<std::pair<std::string, std::string>> violation_;
+};
+
+// Parses into `storage` (a monotonic arena for short-lived trees, or the default heap), applying every limit
+// of `limits` to every value while parsing.
 boost::json::value parse_into(std::string_view text, const read_limits& limits,
                               boost::json::storage_ptr storage) {
   if (text.size() > limits.max_body_bytes)
@@ -18,11 +164,15 @@ boost::json::value parse_into(std::string_view text, const read_limits& limits,
   if (text.empty()) throw chatkit::error(errc::invalid_request, "(root): empty body");
   boost::json::parse_options options;
   options.max_depth = limits.max_depth;
-  boost::json::stream_parser parser(storage, options);
+  boost::json::basic_parser<limited_builder> parser(options, limits, std::move(storage));
   boost::system::error_code ec;
-  const std::size_t consumed = parser.write_some(text.data(), text.size(), ec);
+  const std::size_t consumed = parser.write_some(false, text.data(), text.size(), ec);
+  if (const auto& v = parser.handler().violation()) {
+    std::string message = v->first.empty() ? std::string("(root)") : v->first;
+    message += ": " + v->second;
+    throw chatkit::error(errc::invalid_request, std::move(message), v->first);
+  }
   if (!ec && consumed < text.size()) ec = boost::json::error::extra_data;
-  if (!ec) parser.finish(ec);
   if (ec) {
     std::string message = "(root): ";
     if (ec == boost::json::error::too_deep) {
@@ -32,7 +182,7 @@ boost::json::value parse_into(std::string_view text, const read_limits& limits,
     }
     throw chatkit::error(errc::invalid_request, std::move(message));
   }
-  return parser.release();
+  return parser.handler().release();
 }
 
 }  // namespace

@@ -9,8 +9,14 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include <openssl/rand.h>
+
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cctype>
+#include <cstdint>
+#include <cstdio>
 
 namespace chatkit::server {
 
@@ -61,6 +67,46 @@ cp::error_event error_event_for(const std::exception_ptr& failure) {
   }
 }
 
+// A reference that ties what a client is told to the server's log line (16 hex digits).
+std::string error_reference() {
+  std::array<unsigned char, 8> bytes{};
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+    static std::atomic<std::uint64_t> counter{0};
+    const auto n = ++counter;
+    for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<unsigned char>(n >> (8 * i));
+  }
+  constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out.push_back(hex[b >> 4]);
+    out.push_back(hex[b & 0xF]);
+  }
+  return out;
+}
+
+// Store failures whose message may carry the database's own text (an sqlite3_errmsg, a PQerrorMessage: table
+// names, SQL, file paths). The client gets the reason's fixed wording and a reference; the detail goes to the
+// log line with that reference (docs/security.md#errors). Other store errors (not found, bad page cursor) are
+// worded by the store from the caller's own ids and pass unchanged.
+[[noreturn]] void rethrow_store_error_for_client(const store::store_error& e) {
+  switch (e.reason()) {
+    case store::errc::unavailable:
+    case store::errc::constraint_violation:
+    case store::errc::invalid_record:
+    case store::errc::record_too_large:
+    case store::errc::corrupt_record:
+    case store::errc::database_error:
+      break;
+    default:
+      throw;
+  }
+  const std::string ref = error_reference();
+  const std::string fixed = store::store_category().message(static_cast<int>(e.reason()));
+  std::fprintf(stderr, "chatkit: store error (reference %s, %s): %s\n", ref.c_str(), fixed.c_str(),
+               e.message().c_str());
+  throw store::store_error(e.reason(), fixed + " (reference " + ref + ")");
+}
+
 // The two request families, told apart by the request type's `streaming` flag (docs/server.md#requests).
 template <class R>
 concept streaming_request = R::streaming;
@@ -92,6 +138,9 @@ struct stream_state {
 }  // namespace
 
 struct chatkit_server::impl {
+  // Fresh ids drawn when a generated id is taken (each draw is 96 random bits: one retry is already rare).
+  static constexpr int max_id_attempts = 4;
+
   using body_fn = awaitable<void> (*)(chatkit_server&, stream_state&, event_emitter&);
 
   static awaitable<cp::thread_metadata> load_thread(chatkit_server& s, const std::string& id,
@@ -171,10 +220,37 @@ struct chatkit_server::impl {
   }
 
   // Saves the attachments (now bound to the thread) and the user message, and announces it.
+  // A generated id that happens to be taken (practically never with 96 random bits) is replaced by a fresh
+  // one: the user's message is still stored (docs/stores.md#ids).
   static awaitable<void> persist_user_message(chatkit_server& s, stream_state& st, event_emitter& out) {
     for (const auto& a : st.attachments) co_await s.store_->save_attachment(a, st.ctx);
-    co_await s.store_->add_thread_item(st.thread.id, *st.user_message, st.ctx);
+    for (int attempt = 1;; ++attempt) {
+      try {
+        co_await s.store_->add_thread_item(st.thread.id, *st.user_message, st.ctx);
+        break;
+      } catch (const store::store_error& e) {
+        if (e.reason() != store::errc::item_exists || attempt == max_id_attempts) throw;
+      }
+      st.user_message->id = s.store_->generate_item_id(store::id_kind::message, st.thread, st.ctx);
+    }
     co_await out.write_frame(cp::item_done_event{*st.user_message});
+  }
+
+  // Creates the new thread of a threads.create, drawing a fresh id while the generated one is taken.
+  static awaitable<void> insert_new_thread(chatkit_server& s, stream_state& st) {
+    for (int attempt = 1;; ++attempt) {
+      try {
+        co_await s.store_->insert_thread(st.thread, st.ctx);
+        co_return;
+      } catch (const store::store_error& e) {
+        if (e.reason() != store::errc::id_taken || attempt == max_id_attempts) throw;
+      }
+      st.thread.id = s.store_->generate_thread_id(st.ctx);
+      if (st.user_message) st.user_message->thread_id = st.thread.id;
+      for (auto& a : st.attachments) a.thread_id = st.thread.id;
+      if (st.user_message)
+        for (auto& a : st.user_message->attachments) a.thread_id = st.thread.id;
+    }
   }
 
   // ---- streaming requests ----
@@ -195,7 +271,12 @@ struct chatkit_server::impl {
       event_emitter out(sink, *s.store_, st->thread, st->ctx);
       std::exception_ptr failure;
       try {
-        co_await steps(s, *st, out);
+        try {
+          co_await steps(s, *st, out);
+        } catch (const store::store_error& e) {
+          // Never database text for the client (docs/security.md): a fixed message and a reference.
+          rethrow_store_error_for_client(e);
+        }
       } catch (...) {
         failure = std::current_exception();
       }
@@ -214,7 +295,7 @@ struct chatkit_server::impl {
     // Attachments are checked before anything is written, so a bad id leaves no empty thread behind.
     st.user_message = co_await build_user_message(s, r.params.input, st);
     co_return [](chatkit_server& srv, stream_state& state, event_emitter& out) -> awaitable<void> {
-      co_await srv.store_->save_thread(state.thread, state.ctx);
+      co_await insert_new_thread(srv, state);
       co_await out.write_frame(cp::thread_created_event{state.thread});
       co_await persist_user_message(srv, state, out);
       co_await pipeline(srv, state, out, respond_body);
@@ -476,12 +557,16 @@ awaitable<process_result> chatkit_server::process(cp::request request, request_c
   // One overload per request family; within a family, overload resolution on the request type picks the
   // handler (a request type without one does not compile). `request` lives in this frame while the handler
   // runs: they take the request by reference.
-  co_return co_await std::visit(
-      overloaded{
-          [&]<streaming_request R>(R& r) { return impl::open_stream(*this, r, std::move(ctx)); },
-          [&]<json_request R>(R& r) { return impl::answer(*this, r, std::move(ctx)); },
-      },
-      request);
+  try {
+    co_return co_await std::visit(
+        overloaded{
+            [&]<streaming_request R>(R& r) { return impl::open_stream(*this, r, std::move(ctx)); },
+            [&]<json_request R>(R& r) { return impl::answer(*this, r, std::move(ctx)); },
+        },
+        request);
+  } catch (const store::store_error& e) {
+    rethrow_store_error_for_client(e);
+  }
 }
 
 // ---- default hooks ----

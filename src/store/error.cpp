@@ -45,6 +45,8 @@ class category final : public boost::system::error_category {
         return "a stored record is unreadable";
       case errc::database_error:
         return "database error";
+      case errc::id_taken:
+        return "the id is already taken";
     }
     return "unknown store error";
   }
@@ -81,6 +83,7 @@ chatkit::errc to_chatkit_errc(errc e) noexcept {
       return chatkit::errc::not_found;
     case errc::item_exists:
     case errc::constraint_violation:
+    case errc::id_taken:
       return chatkit::errc::conflict;
     case errc::invalid_page_limit:
     case errc::missing_id:
@@ -117,6 +120,10 @@ void throw_cursor_not_found(std::string_view after) {
 
 void throw_item_exists(std::string_view thread_id, std::string_view item_id) {
   throw store_error(errc::item_exists, concat({"item already exists: ", item_id, " in thread ", thread_id}));
+}
+
+void throw_id_taken(std::string_view thread_id) {
+  throw store_error(errc::id_taken, concat({"thread id already taken: ", thread_id}));
 }
 
 void require_user(const request_context& ctx) {

@@ -1,6 +1,9 @@
 #include <chatkit/store/store.hpp>
 
-#include <random>
+#include <openssl/rand.h>
+
+#include <array>
+#include <stdexcept>
 
 namespace chatkit::store {
 
@@ -25,23 +28,20 @@ std::string_view id_prefix(id_kind kind) noexcept {
 }
 
 std::string default_id(id_kind kind) {
-  // One generator per thread, seeded from the OS: ids are opaque but must not collide or be guessable
-  // cheaply.
-  thread_local std::mt19937_64 engine = [] {
-    std::random_device rd;
-    std::seed_seq seq{rd(), rd(), rd(), rd(), rd(), rd()};
-    return std::mt19937_64(seq);
-  }();
+  // 96 bits from OpenSSL's CSPRNG: ids can be neither predicted from earlier ones nor expected to collide
+  // (docs/stores.md#ids); the rare collision is retried by the server (store::insert_thread).
+  std::array<unsigned char, default_id_random_bytes> bytes{};
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
+    throw std::runtime_error("default_id: the system's random generator failed");
   constexpr char hex[] = "0123456789abcdef";
   const std::string_view prefix = id_prefix(kind);
   std::string id;
-  id.reserve(prefix.size() + 9);
+  id.reserve(prefix.size() + 1 + 2 * bytes.size());
   id.append(prefix);
   id.push_back('_');
-  auto bits = engine();
-  for (int i = 0; i < 8; ++i) {
-    id.push_back(hex[bits & 0xF]);
-    bits >>= 4;
+  for (unsigned char b : bytes) {
+    id.push_back(hex[b >> 4]);
+    id.push_back(hex[b & 0xF]);
   }
   return id;
 }
@@ -52,6 +52,26 @@ std::string store::generate_thread_id(const request_context&) {
 
 std::string store::generate_item_id(id_kind kind, const protocol::thread_metadata&, const request_context&) {
   return default_id(kind);
+}
+
+awaitable<void> store::insert_thread(const protocol::thread_metadata& thread, const request_context& ctx) {
+  // Portable over any store: a thread of the caller's with this id is found by load_thread, and another
+  // user's makes save_thread answer not_found (the isolation rule), so either way the id is taken. Any
+  // chatkit::error with errc::not_found counts, so a host's store that throws its own errors works too.
+  bool exists = true;
+  try {
+    co_await load_thread(thread.id, ctx);
+  } catch (const chatkit::error& e) {
+    if (e.code_value() != chatkit::errc::not_found) throw;
+    exists = false;
+  }
+  if (exists) throw_id_taken(thread.id);
+  try {
+    co_await save_thread(thread, ctx);
+  } catch (const chatkit::error& e) {
+    if (e.code_value() != chatkit::errc::not_found) throw;
+    throw_id_taken(thread.id);
+  }
 }
 
 std::string attachment_store::generate_attachment_id(std::string_view, const request_context&) {

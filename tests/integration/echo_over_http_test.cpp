@@ -36,7 +36,7 @@ TEST_CASE("a full exchange over HTTP streams the echo and persists it", "[integr
   // Another user sees nothing, and naming Alice's thread is a 404 like a missing one.
   const auto id_at = list.find("\"id\":\"thr_");
   REQUIRE(id_at != std::string::npos);
-  const std::string id = list.substr(id_at + 6, 12);
+  const std::string id = list.substr(id_at + 6, list.find('"', id_at + 6) - (id_at + 6));
   CHECK(round_trip(srv.http->port(), R"({"type":"threads.list","params":{}})", "bob")
             .find(R"({"data":[],"has_more":false})") != std::string::npos);
   const auto foreign = round_trip(
@@ -62,9 +62,12 @@ TEST_CASE("a client that disconnects mid-stream gets its partial answer persiste
   running_server srv;
   asio::io_context ioc;
   tcp::socket s(ioc);
+  // A small receive window (set before connecting): the server soon blocks on the socket because this
+  // client stops reading, long before the longest stream the echo bot allows is written.
+  s.open(tcp::v4());
+  s.set_option(asio::socket_base::receive_buffer_size(4096));
   s.connect({asio::ip::make_address("127.0.0.1"), srv.http->port()});
-  // A long stream: the server soon blocks on the socket because this client stops reading.
-  asio::write(s, asio::buffer(http_post(create_body("stream 1000000"), "alice")));
+  asio::write(s, asio::buffer(http_post(create_body("stream 10000"), "alice")));
   std::string got(64 * 1024, '\0');
   std::size_t n = 0;
   while (n < 16 * 1024) n += s.read_some(asio::buffer(got.data() + n, got.size() - n));
@@ -94,7 +97,7 @@ TEST_CASE("a client that disconnects mid-stream gets its partial answer persiste
   const auto& partial = std::get<cp::assistant_message_item>(items[1]);
   REQUIRE(partial.content.size() == 1);
   CHECK(partial.content[0].text.starts_with("tok tok "));
-  CHECK(partial.content[0].text.size() < 4u * 1000000u);  // cut short, not the whole answer
+  CHECK(partial.content[0].text.size() < 4u * 10000u);  // cut short, not the whole answer
   CHECK(std::get<cp::sdk_hidden_context_item>(items[2]).content == chatkit::server::cancelled_note);
 }
 
@@ -192,4 +195,125 @@ TEST_CASE("a null client tool output is stored and answered without an output fi
   auto stored = chatkit::testing::run_sync(q, srv.store->load_item(id, call_id, alice));
   CHECK(chatkit::testing::first_null(json::parse(cp::to_json(stored, cp::audience::storage))).empty());
   CHECK_FALSE(std::get<cp::client_tool_call_item>(stored).output.has_value());
+}
+
+#if defined(CHATKIT_TEST_WITH_SQLITE)
+#include <chatkit/sqlite/sqlite_store.hpp>
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+namespace {
+
+// Redirects this process's stderr into a file while alive; text() reads what was written.
+class stderr_capture {
+ public:
+  explicit stderr_capture(std::filesystem::path path) : path_(std::move(path)) {
+    std::fflush(stderr);
+    saved_ = ::dup(2);
+    std::FILE* f = std::fopen(path_.c_str(), "w");
+    ::dup2(::fileno(f), 2);
+    std::fclose(f);
+  }
+  ~stderr_capture() { restore(); }
+  stderr_capture(const stderr_capture&) = delete;
+  stderr_capture& operator=(const stderr_capture&) = delete;
+  void restore() {
+    if (saved_ < 0) return;
+    std::fflush(stderr);
+    ::dup2(saved_, 2);
+    ::close(saved_);
+    saved_ = -1;
+  }
+  std::string text() const {
+    std::ifstream in(path_);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+ private:
+  std::filesystem::path path_;
+  int saved_ = -1;
+};
+
+}  // namespace
+
+TEST_CASE("a database failure answers a fixed message and a reference; the detail is only in the log",
+          "[integration][http][errors]") {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("chatkit-store-errors-" + std::to_string(std::random_device{}()));
+  std::filesystem::create_directories(dir);
+  const auto db_path = (dir / "chat.db").string();
+  {
+    chatkit::store::sqlite_store_options so;
+    so.path = db_path;
+    so.busy_timeout = std::chrono::milliseconds(50);
+    auto store = std::make_shared<chatkit::store::sqlite_store>(std::move(so));
+    auto bot = std::make_shared<chatkit::examples::echo_bot>(store);
+    chatkit::http::server_options o;
+    o.endpoint.authenticate = chatkit::http::dev_header_auth("X-User-Id", true);
+    o.endpoint.access_log = [](const auto&) {};
+    chatkit::http::server http(bot, std::move(o));
+    http.start();
+
+    const auto created = post(http.port(), create_body("Hello"), "alice");
+    REQUIRE(created.status == 200);
+    const std::string id(created.events.at(0).at("thread").at("id").as_string());
+
+    // Another connection holds the write lock past the store's busy timeout: SQLite says "database is
+    // locked".
+    sqlite3* other = nullptr;
+    REQUIRE(sqlite3_open(db_path.c_str(), &other) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+    stderr_capture log(dir / "stderr.txt");
+    const auto answer =
+        post(http.port(), R"({"type":"threads.update","params":{"thread_id":")" + id + R"(","title":"x"}})",
+             "alice");
+    log.restore();
+    sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(other);
+
+    CHECK(answer.status == 503);
+    const auto message = std::string(answer.json().at("error").at("message").as_string());
+    CHECK(message.starts_with("the database is unavailable (reference "));
+    CHECK(message.find("sqlite") == std::string::npos);
+    CHECK(message.find("locked") == std::string::npos);
+    const auto ref = message.substr(message.find("reference ") + 10, 16);
+    const auto logged = log.text();
+    const auto line_at = logged.find(ref);
+    REQUIRE(line_at != std::string::npos);
+    const auto line = logged.substr(line_at, logged.find('\n', line_at) - line_at);
+    CHECK(line.find("database is locked") != std::string::npos);  // the detail, for the operator
+
+    http.stop(std::chrono::milliseconds(0));
+  }
+  std::filesystem::remove_all(dir);
+}
+#endif
+
+TEST_CASE("limits apply to unknown fields too: a huge string or array nobody reads is a 400 naming its path",
+          "[integration][http][limits]") {
+  running_server srv;
+  const auto big_string = post(
+      srv.port(),
+      R"({"type":"threads.list","params":{"limit":5,"note":")" + std::string(1536 * 1024, 'a') + R"("}})",
+      "alice");
+  CHECK(big_string.status == 400);
+  CHECK(big_string.json().at("error").at("message") ==
+        "params.note: string of 1572864 bytes exceeds the limit of 1048576 bytes");
+  std::string many = R"({"type":"threads.list","params":{},"padding":[0)";
+  for (int i = 1; i < 10'001; ++i) many += ",0";
+  many += "]}";
+  const auto big_array = post(srv.port(), many, "alice");
+  CHECK(big_array.status == 400);
+  CHECK(big_array.json().at("error").at("message") == "padding: array has 10001 items; the limit is 10000");
+  // The server still answers.
+  CHECK(post(srv.port(), R"({"type":"threads.list","params":{}})", "alice").status == 200);
 }

@@ -16,7 +16,7 @@ inline task_bot::task_bot_config test_config(std::string store = "memory") {
   task_bot::task_bot_config c;
   c.port = 0;
   c.store = std::move(store);
-  c.jwt_secret = "test-secret-0123456789";
+  c.jwt_secret = "test-secret-0123456789-0123456789";
   c.demo = true;
   c.demo_model = true;
   c.heartbeat = std::chrono::milliseconds(200);

@@ -5,8 +5,10 @@
 //   // tool.parameters has no "user_id"; each call gets user_id = run.caller().user_id of THAT call.
 //
 // The model can neither see nor set a bound parameter: it is removed from the schema, and an argument
-// object that still carries it is refused (or, with bound_argument_policy::overwrite, the model's value
-// is dropped) and reported through run_context::report. Bound values are computed on every call and never
+// object that still carries its name at any depth (top level, or inside an open object or array) is refused
+// (or, with bound_argument_policy::overwrite, every such value is dropped) and reported through
+// run_context::report. The runner does this before on_tool_start, so hooks, the handler and
+// tool_context::raw_arguments never see a forged value. Bound values are computed on every call and never
 // cached. A binder that fails makes the call fail with exactly "not authorized", so no identifier leaks
 // into what the model sees.
 #pragma once
@@ -29,11 +31,7 @@ struct context_binding {
   std::function<boost::json::value(const run_context&)> binder;
 };
 
-// What to do when the model's arguments contain a bound parameter anyway.
-enum class bound_argument_policy {
-  refuse,     // the call fails with a tool_argument_error the model sees (default)
-  overwrite,  // the model's value is dropped and replaced by the bound one
-};
+// bound_argument_policy (what to do when the model's arguments contain a bound name anyway) is in tool.hpp.
 
 // The message of the tool_argument_error thrown under bound_argument_policy::refuse.
 std::string bound_parameter_refusal(std::string_view parameter);

@@ -55,6 +55,12 @@ enum class failure_mode {
   propagate,        // an exception fails the run
 };
 
+// What to do when the model's arguments contain a bound parameter's name anyway (see context_binding.hpp).
+enum class bound_argument_policy {
+  refuse,     // the call fails with a tool_argument_error the model sees (default)
+  overwrite,  // the model's values are dropped and the bound one is filled in
+};
+
 struct function_tool {
   std::string name;         // [A-Za-z0-9_-]{1,64}
   std::string description;
@@ -71,6 +77,8 @@ struct function_tool {
   bool ends_run = false;
   // Names of parameters filled from the run context (set by bind_context; never in `parameters`).
   std::vector<std::string> bound_parameters;
+  // What the runner does with a bound name found in the model's arguments (set by bind_context).
+  bound_argument_policy bound_policy = bound_argument_policy::refuse;
 
   // The Responses API tool definition: {"type":"function","name","description","parameters","strict"}.
   boost::json::object to_responses_tool() const;

@@ -1,6 +1,7 @@
 // JSON Web Token verification (RFC 7519 / 7515 compact form) on OpenSSL: HS256, RS256 and ES256.
 // `jwt_verifier::verify` is a pure function of (token, keys, options, now): no I/O, never throws on
 // untrusted input; every failure is a typed `jwt_errc` (http/error.hpp) that the HTTP layer turns into a 401.
+// A header or payload that names a member twice is refused (jwt_errc::duplicate_member).
 #pragma once
 
 #include <chatkit/http/error.hpp>
@@ -66,8 +67,13 @@ struct verified_jwt {
   std::string kid;             // the kid header, when present
 };
 
+// HS256 secrets shorter than this are refused by jwt_verifier (RFC 7518, section 3.2: a key of at least the
+// hash's size, 256 bits). A short secret can be brute-forced offline from any one token.
+inline constexpr std::size_t min_hs256_secret_bytes = 32;
+
 class jwt_verifier {
  public:
+  // Throws std::invalid_argument when an HS256 key's secret is shorter than min_hs256_secret_bytes.
   explicit jwt_verifier(jwt_options opts);
 
   boost::system::result<verified_jwt> verify(

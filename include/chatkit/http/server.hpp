@@ -65,7 +65,8 @@ class server {
   void add_stream_route(std::string path, stream_route_handler handler,
                         route_match match = route_match::exact);
 
-  // Binds, listens and starts the worker threads. Throws boost::system::system_error when it cannot bind.
+  // Binds, listens and starts the worker threads. Throws boost::system::system_error when it cannot bind, and
+  // std::invalid_argument for dev-header auth on a non-loopback address (see dev_header_options).
   void start();
   // The bound port (after start()).
   std::uint16_t port() const noexcept;

@@ -49,7 +49,7 @@ struct client_options {
 
   std::chrono::milliseconds connect_timeout{5000};  // TCP connect + proxy CONNECT + TLS handshake
   std::chrono::milliseconds read_timeout{600000};   // inactivity: longest silence between two reads
-  std::chrono::milliseconds total_timeout{0};       // whole call including retries; 0 = no deadline
+  std::chrono::milliseconds total_timeout{600000};  // whole call including retries (10 min); 0 = no deadline
   int max_retries = 2;                              // so at most 3 attempts
 
   // Proxy for https:// base URLs, "http://[user:pass@]host:port", reached with HTTP CONNECT.
@@ -57,6 +57,9 @@ struct client_options {
   // "": no proxy.
   std::optional<std::string> proxy;
   tls_options tls;
+  // An http:// base URL sends the API key in cleartext, so it is refused (api_error invalid_argument)
+  // unless its host is loopback (localhost, 127.0.0.0/8, ::1) or this is set.
+  bool allow_insecure_http = false;
 
   std::size_t max_event_size = 16u * 1024u * 1024u;  // one SSE event; larger is a protocol error
   // Accept Responses events without sequence_number (some gateways strip it); off = protocol error.

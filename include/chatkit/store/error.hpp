@@ -38,6 +38,7 @@ enum class errc {
   unavailable,     // the database is unreachable, locked past its timeout, or of a newer schema (unavailable)
   corrupt_record,  // a stored record that does not read back (internal)
   database_error,  // any other database failure (internal)
+  id_taken,        // insert_thread with an id already used by some thread (conflict; the server retries)
 };
 
 const boost::system::error_category& store_category() noexcept;
@@ -67,6 +68,9 @@ class store_error : public chatkit::error {
 [[noreturn]] void throw_cursor_not_found(std::string_view after);
 // add_thread_item with an id already present in the thread.
 [[noreturn]] void throw_item_exists(std::string_view thread_id, std::string_view item_id);
+
+// insert_thread with an id some thread (of any user) already has.
+[[noreturn]] void throw_id_taken(std::string_view thread_id);
 
 // errc::no_user when ctx has no user (every store operation calls this first).
 void require_user(const request_context& ctx);

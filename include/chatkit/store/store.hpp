@@ -35,7 +35,9 @@ using awaitable = boost::asio::awaitable<T>;
 enum class id_kind { thread, message, tool_call, task, workflow, attachment, sdk_hidden_context };
 
 std::string_view id_prefix(id_kind kind) noexcept;  // "thr", "msg", "tc", "tsk", "wf", "atc", "shcx"
-// `<prefix>_<8 lowercase hex digits>` from a cryptographically seeded generator.
+// Random bytes in a default id: 96 bits, so ids are unguessable and collisions practically never happen.
+inline constexpr std::size_t default_id_random_bytes = 12;
+// `<prefix>_<24 lowercase hex digits>`: 96 bits from OpenSSL's CSPRNG (RAND_bytes).
 std::string default_id(id_kind kind);
 
 class store {
@@ -59,6 +61,11 @@ class store {
   virtual awaitable<protocol::thread_page> load_threads(std::size_t limit, std::optional<std::string> after,
                                                         protocol::sort_order order,
                                                         const request_context& ctx) = 0;
+  // Inserts a brand-new thread: errc::id_taken (conflict) when any thread, of any user, already has its id.
+  // The server creates threads with it and, on id_taken, retries with a fresh id, so a rare id collision
+  // never fails a request nor merges two threads. The default checks with load_thread, then save_thread
+  // (another user's id makes it not_found); a store can override it with one atomic insert.
+  virtual awaitable<void> insert_thread(const protocol::thread_metadata& thread, const request_context& ctx);
   // Deletes the thread and all its items. not_found when missing or not the caller's.
   virtual awaitable<void> delete_thread(std::string thread_id, const request_context& ctx) = 0;
 

@@ -8,6 +8,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <cstdio>
 
@@ -86,7 +87,21 @@ asio::awaitable<call_outcome> execute_tool_call(const function_tool& tool, const
     args = std::move(parsed.as_object());
   }
 
-  tool_context tc{ctx, a, tool.name, call.call_id, call.arguments};
+  // A bound parameter's name anywhere in the model's arguments: refused (or stripped) here, before the hooks,
+  // so neither they nor the handler (nor its raw_arguments) ever see a forged value.
+  bool stripped = false;
+  if (auto refusal = screen_bound_arguments(tool, args, ctx, tool.name, stripped)) {
+    fail(tool_failure_kind::invalid_arguments, *refusal);
+    co_return out;
+  }
+  std::string screened_arguments;
+  std::string_view raw_arguments = call.arguments;
+  if (stripped) {
+    screened_arguments = json::serialize(args);
+    raw_arguments = screened_arguments;
+  }
+
+  tool_context tc{ctx, a, tool.name, call.call_id, raw_arguments};
   if (opts.hooks) co_await opts.hooks->on_tool_start(ctx, a, tool, args);
 
   guarded_result r;

@@ -1,6 +1,7 @@
 // The run loop against the scripted OpenAI-compatible server (real client, real loopback sockets).
 #include "agent_support.hpp"
 
+#include <chatkit/agents/context_binding.hpp>
 #include <chatkit/agents/runner.hpp>
 #include <chatkit/openai/error.hpp>
 
@@ -662,4 +663,92 @@ TEST_CASE("runner: two tools with one name are refused at start", "[agents][runn
   auto a = weather_agent(weather_tool());
   a.tools.push_back(weather_tool());
   CHECK_THROWS_WITH(run_streamed(a, "go", ctx, {}), "agent 'Weather' has two tools named 'get_weather'");
+}
+
+namespace {
+
+// Records what on_tool_start and the handler of a bound tool were given.
+struct seen_by_tool {
+  std::vector<std::string> hook_arguments;  // serialized `arguments` of each on_tool_start
+  std::vector<std::string> handler_arguments;
+  std::vector<std::string> handler_raw_arguments;
+  std::vector<std::string> violations;
+};
+
+struct argument_hooks : run_hooks {
+  seen_by_tool* seen;
+  explicit argument_hooks(seen_by_tool* s) : seen(s) {}
+  net::awaitable<void> on_tool_start(run_context&, const agent&, const function_tool&,
+                                     const json::object& arguments) override {
+    seen->hook_arguments.push_back(json::serialize(arguments));
+    co_return;
+  }
+};
+
+// An open (non-strict) schema whose `filter` object takes any member, with user_id bound to the caller.
+function_tool open_bound_tool(seen_by_tool& seen, bound_argument_policy policy) {
+  auto inner = make_tool(
+      "find_notes", "Find the user's notes.",
+      json::parse(R"({"type":"object","properties":{"filter":{"type":"object"},"tags":{"type":"array"},
+                      "user_id":{"type":"string"}},"required":["user_id"]})")
+          .as_object(),
+      [&seen](tool_context& tc, json::object args) -> net::awaitable<tool_output> {
+        seen.handler_arguments.push_back(json::serialize(args));
+        seen.handler_raw_arguments.emplace_back(tc.raw_arguments);
+        co_return "found";
+      },
+      /*strict=*/false);
+  return bind_context(std::move(inner), {bind_user_id()}, policy);
+}
+
+}  // namespace
+
+TEST_CASE("runner: a bound name anywhere in the arguments is refused before hooks and handler",
+          "[agents][runner][binding]") {
+  const std::string forged =
+      GENERATE(as<std::string>{}, R"({"user_id":"bob"})", R"({"filter":{"owner":{"user_id":"bob"}}})",
+               R"({"tags":[1,{"user_id":"bob"}]})");
+  INFO(forged);
+  scripted_server server;
+  server.add(exchange::sse(tool_calls("resp_1", {{"c1", "find_notes", forged}}), "req_1"));
+  server.add(exchange::sse(text_answer("resp_2", "msg_2", {"ok"}), "req_2"));
+  run_env env;
+  auto& [ioc, alice, ctx] = env;
+  seen_by_tool seen;
+  ctx.on_binding_violation = [&](const binding_violation& v) { seen.violations.emplace_back(v.parameter); };
+  argument_hooks hooks(&seen);
+  auto run = run_streamed(weather_agent(open_bound_tool(seen, bound_argument_policy::refuse)), "go", ctx,
+                          {.model = model_for(ioc, server), .hooks = &hooks});
+  auto c = run_sync(ioc, drain(run));
+  REQUIRE_FALSE(c.error);
+  CHECK(seen.hook_arguments.empty());
+  CHECK(seen.handler_arguments.empty());
+  CHECK(seen.violations == std::vector<std::string>{"user_id"});
+  CHECK(
+      request_bodies(server).at(1).at("input").as_array().at(2).at("output") ==
+      "Tool call failed; fix the arguments and try again. Error: parameter \"user_id\" is set by the server "
+      "and cannot be supplied");
+}
+
+TEST_CASE("runner: under the overwrite policy hooks and handler see the arguments without the forged values",
+          "[agents][runner][binding]") {
+  scripted_server server;
+  server.add(exchange::sse(
+      tool_calls("resp_1", {{"c1", "find_notes", R"({"user_id":"bob","filter":{"user_id":"bob","q":"x"}})"}}),
+      "req_1"));
+  server.add(exchange::sse(text_answer("resp_2", "msg_2", {"ok"}), "req_2"));
+  run_env env;
+  auto& [ioc, alice, ctx] = env;
+  seen_by_tool seen;
+  ctx.on_binding_violation = [&](const binding_violation& v) { seen.violations.emplace_back(v.parameter); };
+  argument_hooks hooks(&seen);
+  auto run = run_streamed(weather_agent(open_bound_tool(seen, bound_argument_policy::overwrite)), "go", ctx,
+                          {.model = model_for(ioc, server), .hooks = &hooks});
+  auto c = run_sync(ioc, drain(run));
+  REQUIRE_FALSE(c.error);
+  CHECK(seen.hook_arguments == std::vector<std::string>{R"({"filter":{"q":"x"}})"});
+  REQUIRE(seen.handler_arguments.size() == 1);
+  CHECK(json::parse(seen.handler_arguments[0]) == json::parse(R"({"filter":{"q":"x"},"user_id":"alice"})"));
+  CHECK(seen.handler_raw_arguments == std::vector<std::string>{R"({"filter":{"q":"x"}})"});
+  CHECK(seen.violations == std::vector<std::string>{"user_id"});
 }

@@ -91,34 +91,74 @@ jwt_errc failure(const boost::system::result<verified_jwt>& r) {
 }  // namespace
 
 TEST_CASE("base64url round-trips and rejects invalid text", "[jwt]") {
-  for (std::string s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\xff\xfe\x00\x01", 4)})
+  for (std::string s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar",
+                                                std::string("\xff\xfe\x00\x01", 4)})
     CHECK(base64url_decode(base64url_encode(s)) == s);
   CHECK(base64url_encode("\xfb\xff") == "-_8");
-  CHECK_FALSE(base64url_decode("a"));       // a lone character cannot encode a byte
-  CHECK_FALSE(base64url_decode("ab+c"));    // standard alphabet is not base64url
-  CHECK_FALSE(base64url_decode("ab=="));    // padding is not used in JWS
-  CHECK_FALSE(base64url_decode("Zh"));      // non-zero trailing bits
+  CHECK_FALSE(base64url_decode("a"));     // a lone character cannot encode a byte
+  CHECK_FALSE(base64url_decode("ab+c"));  // standard alphabet is not base64url
+  CHECK_FALSE(base64url_decode("ab=="));  // padding is not used in JWS
+  CHECK_FALSE(base64url_decode("Zh"));    // non-zero trailing bits
   CHECK(base64url_decode("Zg") == "f");
 }
 
-TEST_CASE("a well-known HS256 token verifies", "[jwt]") {
+TEST_CASE("a well-known HS256 token: signed identically, and its short secret refused", "[jwt]") {
   // The example token of RFC 7519's ecosystem (jwt.io), secret "your-256-bit-secret", no exp claim.
   const std::string token =
-      "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ."
+      "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+      "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ."
       "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
+  CHECK(sign_jwt({{"sub", "1234567890"}, {"name", "John Doe"}, {"iat", 1516239022}},
+                 jwt_key::hmac("your-256-bit-secret")) == token);
+  // Its secret is 19 bytes: a verifier refuses it, since any one token lets an attacker search for it
+  // offline.
   jwt_options o;
   o.keys = {jwt_key::hmac("your-256-bit-secret")};
+  CHECK_THROWS_AS(jwt_verifier(o), std::invalid_argument);
+
+  const auto key = jwt_key::hmac("your-256-bit-secret-your-256-bit");
+  const auto same = sign_jwt({{"sub", "1234567890"}, {"name", "John Doe"}, {"iat", 1516239022}}, key);
+  o.keys = {key};
   o.require_exp = false;
-  auto r = jwt_verifier(o).verify(token, now);
+  auto r = jwt_verifier(o).verify(same, now);
   REQUIRE(r.has_value());
   CHECK(r->user_id == "1234567890");
   CHECK(str_claim(r->claims, "name") == "John Doe");
 
-  o.keys = {jwt_key::hmac("another-secret")};
-  CHECK(failure(jwt_verifier(o).verify(token, now)) == jwt_errc::bad_signature);
-  o.keys = {jwt_key::hmac("your-256-bit-secret")};
+  o.keys = {jwt_key::hmac("another-secret-another-secret-012")};
+  CHECK(failure(jwt_verifier(o).verify(same, now)) == jwt_errc::bad_signature);
+  o.keys = {key};
   o.require_exp = true;
-  CHECK(failure(jwt_verifier(o).verify(token, now)) == jwt_errc::missing_exp);
+  CHECK(failure(jwt_verifier(o).verify(same, now)) == jwt_errc::missing_exp);
+}
+
+TEST_CASE("a name twice in the header or the payload is refused", "[jwt]") {
+  const std::string secret = "k-secret-of-32-bytes-0123456789a";
+  auto v = verifier_for({jwt_key::hmac(secret)});
+  const std::string exp = std::to_string(now_s + 600);
+  CHECK(v.verify(raw_hs256(R"({"alg":"HS256"})", R"({"sub":"alice","exp":)" + exp + "}", secret), now)
+            .has_value());
+  CHECK(failure(v.verify(
+            raw_hs256(R"({"alg":"HS256"})", R"({"sub":"alice","exp":)" + exp + R"(,"sub":"admin"})", secret),
+            now)) == jwt_errc::duplicate_member);
+  CHECK(failure(v.verify(
+            raw_hs256(R"({"alg":"HS256","alg":"HS256"})", R"({"sub":"alice","exp":)" + exp + "}", secret),
+            now)) == jwt_errc::duplicate_member);
+  CHECK(failure(v.verify(raw_hs256(R"({"alg":"HS256","kid":"a","kid":"b"})",
+                                   R"({"sub":"alice","exp":)" + exp + "}", secret),
+                         now)) == jwt_errc::duplicate_member);
+  // Nested objects are checked too; the same name in two different objects is fine.
+  CHECK(failure(v.verify(raw_hs256(R"({"alg":"HS256"})",
+                                   R"({"sub":"alice","exp":)" + exp + R"(,"x":{"a":1,"a":2}})", secret),
+                         now)) == jwt_errc::duplicate_member);
+  CHECK(v.verify(
+             raw_hs256(R"({"alg":"HS256"})", R"({"sub":"alice","exp":)" + exp + R"(,"x":{"sub":1}})", secret),
+             now)
+            .has_value());
+  // An escaped spelling of the same name is the same name.
+  CHECK(failure(v.verify(raw_hs256(R"({"alg":"HS256"})",
+                                   R"({"sub":"alice","exp":)" + exp + R"(,"s\u0075b":"admin"})", secret),
+                         now)) == jwt_errc::duplicate_member);
 }
 
 TEST_CASE("HS256, RS256 and ES256 tokens round-trip", "[jwt]") {
@@ -166,17 +206,19 @@ TEST_CASE("ES256 rejects signatures of the wrong length or encoding", "[jwt]") {
 }
 
 TEST_CASE("alg none and unknown algorithms are refused", "[jwt]") {
-  auto v = verifier_for({jwt_key::hmac("k")});
+  auto v = verifier_for({jwt_key::hmac("k-secret-of-32-bytes-0123456789a")});
   std::string payload = boost::json::serialize(claims());
   for (std::string alg : std::vector<std::string>{"none", "None", "HS512", "RS384", "PS256", ""}) {
     INFO(alg);
     std::string header = R"({"alg":")" + alg + R"(","typ":"JWT"})";
     CHECK(failure(v.verify(base64url_encode(header) + "." + base64url_encode(payload) + ".", now)) ==
           jwt_errc::unsupported_alg);
-    CHECK(failure(v.verify(raw_hs256(header, payload, "k"), now)) == jwt_errc::unsupported_alg);
+    CHECK(failure(v.verify(raw_hs256(header, payload, "k-secret-of-32-bytes-0123456789a"), now)) ==
+          jwt_errc::unsupported_alg);
   }
-  CHECK(failure(v.verify(raw_hs256(R"({"alg":"HS256","crit":["exp"]})", payload, "k"), now)) ==
-        jwt_errc::unsupported_alg);
+  CHECK(failure(v.verify(
+            raw_hs256(R"({"alg":"HS256","crit":["exp"]})", payload, "k-secret-of-32-bytes-0123456789a"),
+            now)) == jwt_errc::unsupported_alg);
 }
 
 TEST_CASE("the algorithm is fixed by the key, not by the token", "[jwt]") {
@@ -191,8 +233,8 @@ TEST_CASE("the algorithm is fixed by the key, not by the token", "[jwt]") {
 }
 
 TEST_CASE("kid selects the key from a key set", "[jwt]") {
-  auto k1 = jwt_key::hmac("secret-one", "k1");
-  auto k2 = jwt_key::hmac("secret-two", "k2");
+  auto k1 = jwt_key::hmac("secret-one-0123456789abcdef01234", "k1");
+  auto k2 = jwt_key::hmac("secret-two-0123456789abcdef01234", "k2");
   auto ec = jwt_key::from_pem(jwt_alg::es256, ec_keys().private_pem, "k3");
   auto v = verifier_for({k1, k2, ec});
   auto r = v.verify(sign_jwt(claims(), k2), now);
@@ -200,19 +242,23 @@ TEST_CASE("kid selects the key from a key set", "[jwt]") {
   CHECK(r->kid == "k2");
   REQUIRE(v.verify(sign_jwt(claims(), ec), now).has_value());
   // A known kid with a key from a different set: the signature fails for that kid only.
-  CHECK(failure(v.verify(sign_jwt(claims(), jwt_key::hmac("secret-one", "k2")), now)) == jwt_errc::bad_signature);
-  CHECK(failure(v.verify(sign_jwt(claims(), jwt_key::hmac("secret-two", "k9")), now)) == jwt_errc::no_matching_key);
+  CHECK(failure(v.verify(sign_jwt(claims(), jwt_key::hmac("secret-one-0123456789abcdef01234", "k2")), now)) ==
+        jwt_errc::bad_signature);
+  CHECK(failure(v.verify(sign_jwt(claims(), jwt_key::hmac("secret-two-0123456789abcdef01234", "k9")), now)) ==
+        jwt_errc::no_matching_key);
   // Without a kid header every key of the algorithm is tried.
-  CHECK(v.verify(sign_jwt(claims(), jwt_key::hmac("secret-two")), now).has_value());
-  CHECK(failure(v.verify(sign_jwt(claims(), jwt_key::hmac("secret-three")), now)) == jwt_errc::bad_signature);
+  CHECK(v.verify(sign_jwt(claims(), jwt_key::hmac("secret-two-0123456789abcdef01234")), now).has_value());
+  CHECK(failure(v.verify(sign_jwt(claims(), jwt_key::hmac("secret-three-0123456789abcdef012")), now)) ==
+        jwt_errc::bad_signature);
   CHECK(failure(verifier_for({}).verify(sign_jwt(claims(), k1), now)) == jwt_errc::no_matching_key);
   // A non-string kid is malformed.
-  CHECK(failure(v.verify(raw_hs256(R"({"alg":"HS256","kid":7})", boost::json::serialize(claims()), "secret-one"),
+  CHECK(failure(v.verify(raw_hs256(R"({"alg":"HS256","kid":7})", boost::json::serialize(claims()),
+                                   "secret-one-0123456789abcdef01234"),
                          now)) == jwt_errc::malformed);
 }
 
 TEST_CASE("exp and nbf honour the leeway", "[jwt]") {
-  auto key = jwt_key::hmac("k");
+  auto key = jwt_key::hmac("k-secret-of-32-bytes-0123456789a");
   jwt_options o;
   o.keys = {key};
   o.leeway = std::chrono::seconds(30);
@@ -243,7 +289,7 @@ TEST_CASE("exp and nbf honour the leeway", "[jwt]") {
 }
 
 TEST_CASE("iss and aud are checked when configured", "[jwt]") {
-  auto key = jwt_key::hmac("k");
+  auto key = jwt_key::hmac("k-secret-of-32-bytes-0123456789a");
   jwt_options o;
   o.keys = {key};
   o.issuer = "https://issuer.example";
@@ -268,7 +314,7 @@ TEST_CASE("iss and aud are checked when configured", "[jwt]") {
 }
 
 TEST_CASE("the user id claim is configurable", "[jwt]") {
-  auto key = jwt_key::hmac("k");
+  auto key = jwt_key::hmac("k-secret-of-32-bytes-0123456789a");
   jwt_options o;
   o.keys = {key};
   o.user_id_claim = "email";
@@ -286,28 +332,37 @@ TEST_CASE("the user id claim is configurable", "[jwt]") {
 }
 
 TEST_CASE("malformed tokens are typed failures", "[jwt]") {
-  auto v = verifier_for({jwt_key::hmac("k")});
-  std::string good = sign_jwt(claims(), jwt_key::hmac("k"));
-  for (std::string t : std::vector<std::string>{std::string(), std::string("abc"), std::string("a.b"), good + ".x", std::string(".."),
-                        std::string("!!!.???.***"), "Bearer " + good, std::string(70000, 'a')}) {
+  auto v = verifier_for({jwt_key::hmac("k-secret-of-32-bytes-0123456789a")});
+  std::string good = sign_jwt(claims(), jwt_key::hmac("k-secret-of-32-bytes-0123456789a"));
+  for (std::string t : std::vector<std::string>{std::string(), std::string("abc"), std::string("a.b"),
+                                                good + ".x", std::string(".."), std::string("!!!.???.***"),
+                                                "Bearer " + good, std::string(70000, 'a')}) {
     INFO(t.substr(0, 40));
     CHECK(failure(v.verify(t, now)) == jwt_errc::malformed);
   }
   std::string payload = boost::json::serialize(claims());
-  CHECK(failure(v.verify(raw_hs256("not json", payload, "k"), now)) == jwt_errc::malformed);
-  CHECK(failure(v.verify(raw_hs256(R"(["HS256"])", payload, "k"), now)) == jwt_errc::malformed);
-  CHECK(failure(v.verify(raw_hs256(R"({"alg":256})", payload, "k"), now)) == jwt_errc::malformed);
-  CHECK(failure(v.verify(raw_hs256(R"({"typ":"JWT"})", payload, "k"), now)) == jwt_errc::malformed);
-  // A valid signature over a payload that is not a JSON object.
-  CHECK(failure(v.verify(raw_hs256(R"({"alg":"HS256"})", "{\"sub\":", "k"), now)) == jwt_errc::malformed);
-  CHECK(failure(v.verify(raw_hs256(R"({"alg":"HS256"})", "\"user\"", "k"), now)) == jwt_errc::malformed);
-  CHECK(failure(v.verify(raw_hs256(R"({"alg":"HS256"})", std::string("\xff\xfe", 2), "k"), now)) ==
+  CHECK(failure(v.verify(raw_hs256("not json", payload, "k-secret-of-32-bytes-0123456789a"), now)) ==
         jwt_errc::malformed);
+  CHECK(failure(v.verify(raw_hs256(R"(["HS256"])", payload, "k-secret-of-32-bytes-0123456789a"), now)) ==
+        jwt_errc::malformed);
+  CHECK(failure(v.verify(raw_hs256(R"({"alg":256})", payload, "k-secret-of-32-bytes-0123456789a"), now)) ==
+        jwt_errc::malformed);
+  CHECK(failure(v.verify(raw_hs256(R"({"typ":"JWT"})", payload, "k-secret-of-32-bytes-0123456789a"), now)) ==
+        jwt_errc::malformed);
+  // A valid signature over a payload that is not a JSON object.
+  CHECK(failure(v.verify(raw_hs256(R"({"alg":"HS256"})", "{\"sub\":", "k-secret-of-32-bytes-0123456789a"),
+                         now)) == jwt_errc::malformed);
+  CHECK(failure(v.verify(raw_hs256(R"({"alg":"HS256"})", "\"user\"", "k-secret-of-32-bytes-0123456789a"),
+                         now)) == jwt_errc::malformed);
+  CHECK(failure(v.verify(
+            raw_hs256(R"({"alg":"HS256"})", std::string("\xff\xfe", 2), "k-secret-of-32-bytes-0123456789a"),
+            now)) == jwt_errc::malformed);
 }
 
 TEST_CASE("random bytes never crash the verifier", "[jwt]") {
-  auto v = verifier_for({jwt_key::hmac("k"), jwt_key::from_pem(jwt_alg::es256, ec_keys().public_pem)});
-  std::string good = sign_jwt(claims(), jwt_key::hmac("k"));
+  auto v = verifier_for({jwt_key::hmac("k-secret-of-32-bytes-0123456789a"),
+                         jwt_key::from_pem(jwt_alg::es256, ec_keys().public_pem)});
+  std::string good = sign_jwt(claims(), jwt_key::hmac("k-secret-of-32-bytes-0123456789a"));
   std::mt19937 rng(12345);
   for (int i = 0; i < 3000; ++i) {
     std::string t = good;

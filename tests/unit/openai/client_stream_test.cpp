@@ -300,3 +300,30 @@ TEST_CASE("client: configuration errors are reported, not crashes", "[openai][cl
   o.proxy = "ftp://nope";
   CHECK_THROWS_AS(client(ioc.get_executor(), o), api_error);
 }
+
+TEST_CASE("client: http:// base URLs only for loopback hosts unless allowed", "[openai][client]") {
+  net::io_context ioc;
+  client_options o;
+  o.api_key = "k";
+  for (const char* remote : {"http://api.example/v1", "http://10.0.0.7:8000/v1", "HTTP://example.com"}) {
+    o.base_url = remote;
+    try {
+      client bad(ioc.get_executor(), o);
+      FAIL("no exception for " << remote);
+    } catch (const api_error& e) {
+      CHECK(e.kind() == errc::invalid_argument);
+      CHECK(std::string(e.what()).find("cleartext") != std::string::npos);
+    }
+  }
+  for (const char* local : {"http://127.0.0.1:8080/v1", "http://localhost:1/v1", "http://[::1]:9/v1"}) {
+    o.base_url = local;
+    CHECK_NOTHROW(client(ioc.get_executor(), o));
+  }
+  o.base_url = "http://api.example/v1";
+  o.allow_insecure_http = true;
+  CHECK_NOTHROW(client(ioc.get_executor(), o));
+}
+
+TEST_CASE("client: the whole call has a default deadline", "[openai][client]") {
+  CHECK(client_options{}.total_timeout == std::chrono::minutes(10));
+}

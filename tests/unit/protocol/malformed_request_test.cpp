@@ -146,8 +146,8 @@ TEST_CASE("limits reject oversize and pathological input", "[protocol][limits]")
   }
 
   limits = {};
-  limits.max_string_bytes = 10;
-  CHECK(error_of(big, limits) == "params.title: string of 100 bytes exceeds the limit of 10 bytes");
+  limits.max_string_bytes = 20;  // every string counts, the `type` discriminator too
+  CHECK(error_of(big, limits) == "params.title: string of 100 bytes exceeds the limit of 20 bytes");
 
   limits = {};
   std::string deep =
@@ -170,4 +170,32 @@ TEST_CASE("invalid UTF-8 is rejected by the JSON parser", "[protocol][limits]") 
   const std::string body =
       "{\"type\":\"threads.update\",\"params\":{\"thread_id\":\"t\",\"title\":\"\xff\"}}";
   CHECK(error_of(body).rfind("(root): malformed JSON", 0) == 0);
+}
+
+TEST_CASE("limits apply to every value of the document, known field or not", "[protocol][limits]") {
+  cp::read_limits limits;
+  limits.max_string_bytes = 16;  // "threads.list" has 12
+  limits.max_array_items = 3;
+  // Unknown members are ignored by the reader, but they are parsed (and held) first: the limits apply there.
+  CHECK(error_of(R"({"type":"threads.list","params":{"limit":3,"zzz":")" + std::string(17, 'x') + R"("}})",
+                 limits) == "params.zzz: string of 17 bytes exceeds the limit of 16 bytes");
+  CHECK(error_of(R"({"type":"threads.list","params":{},"extra":[1,2,3,4]})", limits) ==
+        "extra: array has 4 items; the limit is 3");
+  CHECK(error_of(R"({"type":"threads.list","params":{},"extra":[[],{"deep":[0,1,{"s":")" +
+                     std::string(20, 'y') + R"("}]}]})",
+                 limits) == "extra[1].deep[2].s: string of 20 bytes exceeds the limit of 16 bytes");
+  CHECK(error_of(R"({"type":"threads.list","params":{},")" + std::string(17, 'k') + R"(":1})", limits) ==
+        "(root): member name of 17 bytes exceeds the limit of 16 bytes");
+  // Escapes count as the bytes they decode to; exactly at the limit is fine.
+  CHECK(error_of(R"({"type":"threads.list","params":{},"extra":"\u0041123456789abcdef","more":[1,2,3]})",
+                 limits) == "<parsed>");
+
+  // The defaults: a 1.5 MiB string or a 10,001-item array in a field nobody reads.
+  const std::string long_unknown =
+      R"({"type":"threads.list","params":{"limit":3,"note":")" + std::string(1536 * 1024, 'a') + R"("}})";
+  CHECK(error_of(long_unknown) == "params.note: string of 1572864 bytes exceeds the limit of 1048576 bytes");
+  std::string many = R"({"type":"threads.list","params":{},"extra":[0)";
+  for (int i = 1; i < 10'001; ++i) many += ",0";
+  many += "]}";
+  CHECK(error_of(many) == "extra: array has 10001 items; the limit is 10000");
 }

@@ -480,3 +480,122 @@ TEST_CASE("a request without a user is unauthorized", "[server][isolation]") {
   h.error_of(R"({"type":"threads.list","params":{}})", chatkit::request_context{}, &code);
   CHECK(code == chatkit::errc::unauthorized);
 }
+
+namespace {
+
+namespace cs = chatkit::store;
+
+// A memory store (memory_store is final, so by forwarding) whose generators hand out an id that is already
+// taken on chosen draws, as a colliding generator would (docs/stores.md#ids).
+struct colliding_ids_store : cs::store {
+  std::shared_ptr<cs::memory_store> inner = std::make_shared<cs::memory_store>();
+  int thread_draws = 0;
+  int message_draws = 0;
+
+  std::string generate_thread_id(const chatkit::request_context& ctx) override {
+    ++thread_draws;
+    if (thread_draws == 1 || thread_draws == 2 || thread_draws == 4) return "thr_same";
+    return inner->generate_thread_id(ctx);
+  }
+  std::string generate_item_id(cs::id_kind kind, const cp::thread_metadata& thread,
+                               const chatkit::request_context& ctx) override {
+    if (kind == cs::id_kind::message) {
+      ++message_draws;
+      if (message_draws == 1 || message_draws == 3) return "msg_same";
+    }
+    return inner->generate_item_id(kind, thread, ctx);
+  }
+
+  cs::awaitable<cp::thread_metadata> load_thread(std::string id,
+                                                 const chatkit::request_context& ctx) override {
+    return inner->load_thread(std::move(id), ctx);
+  }
+  cs::awaitable<void> save_thread(const cp::thread_metadata& t,
+                                  const chatkit::request_context& ctx) override {
+    return inner->save_thread(t, ctx);
+  }
+  cs::awaitable<cp::thread_page> load_threads(std::size_t limit, std::optional<std::string> after,
+                                              cp::sort_order order,
+                                              const chatkit::request_context& ctx) override {
+    return inner->load_threads(limit, std::move(after), order, ctx);
+  }
+  cs::awaitable<void> delete_thread(std::string id, const chatkit::request_context& ctx) override {
+    return inner->delete_thread(std::move(id), ctx);
+  }
+  cs::awaitable<cp::item_page> load_thread_items(std::string id, std::optional<std::string> after,
+                                                 std::size_t limit, cp::sort_order order,
+                                                 const chatkit::request_context& ctx) override {
+    return inner->load_thread_items(std::move(id), std::move(after), limit, order, ctx);
+  }
+  cs::awaitable<void> add_thread_item(std::string id, const cp::thread_item& item,
+                                      const chatkit::request_context& ctx) override {
+    return inner->add_thread_item(std::move(id), item, ctx);
+  }
+  cs::awaitable<void> save_item(std::string id, const cp::thread_item& item,
+                                const chatkit::request_context& ctx) override {
+    return inner->save_item(std::move(id), item, ctx);
+  }
+  cs::awaitable<cp::thread_item> load_item(std::string id, std::string item_id,
+                                           const chatkit::request_context& ctx) override {
+    return inner->load_item(std::move(id), std::move(item_id), ctx);
+  }
+  cs::awaitable<void> delete_thread_item(std::string id, std::string item_id,
+                                         const chatkit::request_context& ctx) override {
+    return inner->delete_thread_item(std::move(id), std::move(item_id), ctx);
+  }
+  cs::awaitable<void> save_attachment(const cp::attachment& a, const chatkit::request_context& ctx) override {
+    return inner->save_attachment(a, ctx);
+  }
+  cs::awaitable<cp::attachment> load_attachment(std::string id,
+                                                const chatkit::request_context& ctx) override {
+    return inner->load_attachment(std::move(id), ctx);
+  }
+  cs::awaitable<void> delete_attachment(std::string id, const chatkit::request_context& ctx) override {
+    return inner->delete_attachment(std::move(id), ctx);
+  }
+};
+
+// The text of a stored user message (its first part).
+std::string user_text(const cp::thread_item& item) {
+  return std::get<cp::input_text>(std::get<cp::user_message_item>(item).content.at(0)).text;
+}
+
+}  // namespace
+
+TEST_CASE("a generated id that is already taken is replaced: no request fails, no threads merge",
+          "[server][ids]") {
+  harness h;
+  auto store = std::make_shared<colliding_ids_store>();
+  h.store = store->inner;  // what the harness reads back
+  h.bot = std::make_unique<chatkit::examples::echo_bot>(store, h.attachments);
+
+  auto first = h.stream(create_body("first"));
+  CHECK(thread_id_of(first) == "thr_same");
+  // The same user draws the taken id again: a fresh id, a second thread.
+  auto second = h.stream(create_body("second"));
+  REQUIRE(second.events.at(0).at("type") == "thread.created");
+  const auto second_id = thread_id_of(second);
+  CHECK(second_id != "thr_same");
+  // Another user draws it: a fresh id too, not a not-found error.
+  auto theirs = h.stream(create_body("bob's"), h.bob);
+  REQUIRE(theirs.events.at(0).at("type") == "thread.created");
+  CHECK(thread_id_of(theirs) != "thr_same");
+  CHECK(theirs.events.at(1).at("item").at("thread_id").as_string() == thread_id_of(theirs));
+
+  auto threads = run_sync(h.ioc, store->load_threads(10, std::nullopt, cp::sort_order::asc, h.alice));
+  REQUIRE(threads.data.size() == 2);
+  CHECK(user_text(h.stored_items("thr_same", h.alice).at(0)) == "first");
+  const auto second_items = h.stored_items(second_id, h.alice);
+  REQUIRE(second_items.size() == 2);
+  CHECK(user_text(second_items[0]) == "second");
+  CHECK(std::get<cp::user_message_item>(second_items[0]).thread_id == second_id);
+
+  // A user message whose generated id is taken in its thread: stored under a fresh id.
+  auto more = h.stream(add_message_body("thr_same", "again"));
+  CHECK(more.events.at(0).at("type") == "thread.item.done");
+  const auto items = h.stored_items("thr_same", h.alice);
+  REQUIRE(items.size() == 4);
+  CHECK(cp::item_id(items[0]) == "msg_same");
+  CHECK(cp::item_id(items[2]) != "msg_same");
+  CHECK(user_text(items[2]) == "again");
+}

@@ -65,11 +65,12 @@ TEST_CASE("hook errors become error events; persisted state matches what was sen
     CHECK(s.events[3] == json::parse(R"({"type":"error","code":"stream.error","allow_retry":false})"));
   }
   SECTION("the echo bot's stream N above its bound: a clear error, nothing allocated or stored") {
-    auto s = h.stream(create_body("stream 1000001"));
+    auto s = h.stream(create_body("stream 10001"));
     CHECK(s.types() == types{"thread.created", done, "stream_options", "error", "thread.updated"});
-    CHECK(s.events[3] ==
-          json::parse(
-              R"({"type":"error","code":"custom","message":"stream N: N is at most 1000000.","allow_retry":false})"));
+    CHECK(
+        s.events[3] ==
+        json::parse(
+            R"({"type":"error","code":"custom","message":"stream N: N is at most 10000.","allow_retry":false})"));
     CHECK(h.stored_items(thread_id_of(s), h.alice).size() == 1);  // the user's message only
   }
 }

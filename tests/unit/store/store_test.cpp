@@ -17,16 +17,27 @@ TEST_CASE("id_prefix gives the documented prefix for every kind", "[ids]") {
   CHECK(id_prefix(id_kind::sdk_hidden_context) == "shcx");
 }
 
-TEST_CASE("default ids are <prefix>_<8 lowercase hex> and do not repeat", "[ids]") {
+TEST_CASE("default ids are <prefix>_<24 lowercase hex> (96 random bits) and do not repeat", "[ids]") {
   std::set<std::string> seen;
   for (int i = 0; i < 2000; ++i) {
     auto id = default_id(id_kind::message);
-    REQUIRE(id.size() == 12);
+    REQUIRE(id.size() == 4 + 24);
     CHECK(id.rfind("msg_", 0) == 0);
     for (char ch : id.substr(4)) CHECK(((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')));
     seen.insert(id);
   }
   CHECK(seen.size() == 2000);
+}
+
+TEST_CASE("default ids use every one of their 96 bits", "[ids]") {
+  // Each hex digit position takes many values over a few hundred ids: no position is fixed, as it would be
+  // with a 32-bit generator padded out.
+  std::vector<std::set<char>> digits(24);
+  for (int i = 0; i < 400; ++i) {
+    const auto id = default_id(id_kind::thread);
+    for (std::size_t k = 0; k < 24; ++k) digits[k].insert(id[4 + k]);
+  }
+  for (const auto& d : digits) CHECK(d.size() >= 8);
 }
 
 TEST_CASE("store's id generators use the default ids", "[ids]") {
