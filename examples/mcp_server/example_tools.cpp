@@ -55,10 +55,12 @@ struct add_args {
 };
 BOOST_DESCRIBE_STRUCT(add_args, (), (a, b))
 
+// [whoami]
 struct whoami_args {
   std::string user_id;  // bound: the caller's identity
 };
 BOOST_DESCRIBE_STRUCT(whoami_args, (), (user_id))
+// [whoami]
 
 }  // namespace
 
@@ -69,9 +71,11 @@ agents::tool_registry example_tools() {
   r.add(agents::typed_tool<add_args>("add", "Adds two numbers", [](add_args a) -> json::value {
     return json::object{{"sum", a.a + a.b}};
   }));
+  // [whoami_tool]
   r.add(agents::typed_tool<whoami_args>(
       "whoami", "Tells who the server thinks you are",
       [](whoami_args a) -> std::string { return "You are " + a.user_id + "."; }));
+  // [whoami_tool]
 
   r.add(fixed("test_simple_text", "Returns simple text", "This is a simple text response for testing."));
   r.add(fixed("test_image_content", "Returns an image",
@@ -100,6 +104,7 @@ agents::tool_registry example_tools() {
         co_return agents::tool_output("unreachable");
       },
       false));
+  // [progress]
   r.add(agents::make_tool(
       "test_tool_with_progress", "Reports progress three times", no_arguments(),
       [](agents::tool_context& ctx, json::object) -> asio::awaitable<agents::tool_output> {
@@ -110,6 +115,7 @@ agents::tool_registry example_tools() {
         co_return agents::tool_output("Progress test completed");
       },
       false));
+  // [progress]
   r.add(agents::make_tool(
       "test_tool_with_logging", "Sends three log messages", no_arguments(),
       [](agents::tool_context& ctx, json::object) -> asio::awaitable<agents::tool_output> {
@@ -132,7 +138,9 @@ agents::tool_registry example_tools() {
         co_return agents::tool_output(json::value(std::move(args)));
       },
       false));
-  return r.bind({agents::bind_user_id()});
+  // [bind]
+  return r.bind({agents::bind_user_id()});  // every tool with a user_id parameter gets it from the caller
+  // [bind]
 }
 
 }  // namespace mcp_example

@@ -55,24 +55,37 @@ int main(int argc, char** argv) {
     }
   }
 
+  // [tool_server]
   chatkit::mcp::tool_server_options options;
   options.info = {"chatkit-mcp-example", "1.0.0", "chatkit-cpp MCP example", "Tools for trying MCP clients."};
+  // example_tools() returns the registry bound with {agents::bind_user_id()}: whoami's user_id is the
+  // caller's.
   auto tools = std::make_shared<chatkit::mcp::tool_server>(mcp_example::example_tools(), options);
-  chatkit::request_context caller{user, {}, {}};
+  // [tool_server]
 
   if (!http) {
-    std::fprintf(stderr, "mcp_server: serving on stdio for %s\n", user.c_str());
-    return chatkit::mcp::serve_stdio(*tools, caller);
+    // [stdio]
+    // Over stdio the identity is the process's configuration, never something the client sends.
+    chatkit::request_context caller{user, {}, {}};
+    std::fprintf(stderr, "mcp_server: serving on stdio for %s\n", user.c_str());  // stdout carries only MCP
+    return chatkit::mcp::serve_stdio(*tools, caller);                             // returns at end of input
+    // [stdio]
   }
 
   chatkit::examples::stop_signals signals;
+  // [http]
   chatkit::http::server_options so;
-  so.port = static_cast<std::uint16_t>(port);
-  so.endpoint.authenticate = [caller](const chatkit::http::request&) { return caller; };
+  so.port = static_cast<std::uint16_t>(port);  // so.address is 127.0.0.1 by default
+  // The example trusts every loopback client as `user`; a real server passes jwt_bearer_auth(verifier).
+  so.endpoint.authenticate = [user](const chatkit::http::request&) {
+    return chatkit::request_context{user, {}, {}};
+  };
   so.endpoint.access_log = [](const chatkit::http::access_log_entry&) {};
   chatkit::http::server server(std::make_shared<no_chatkit>(), so);
+  // POST /mcp, authenticated like /chatkit; Origin and Host checked (loopback names by default).
   chatkit::mcp::mount(server, tools, {.path = "/mcp"});
   server.start();
+  // [http]
   std::printf("MCP_SERVER_LISTENING 127.0.0.1:%u\n", static_cast<unsigned>(server.port()));
   std::fflush(stdout);
   signals.wait();

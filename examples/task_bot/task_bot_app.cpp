@@ -144,6 +144,7 @@ task_bot_app::task_bot_app(task_bot_config config) : impl_(std::make_unique<impl
 
   // The same six tools over MCP at /mcp, with the same tokens: an MCP client acts as its signed-in user, and
   // its changes go through task_service, so the dashboard sees them (docs/task-bot.md#mcp).
+  // [mcp]
   chatkit::mcp::tool_server_options mcp_options;
   mcp_options.info = {"task-bot", "1.0.0", "Task bot", "Manage the signed-in user's tasks."};
   mcp_options.on_binding_violation = [](const agents::binding_violation& v) {
@@ -158,6 +159,7 @@ task_bot_app::task_bot_app(task_bot_config config) : impl_(std::make_unique<impl
                       std::make_shared<chatkit::mcp::tool_server>(agents::tool_registry(task_tools(m.tasks)),
                                                                   std::move(mcp_options)),
                       std::move(mcp_http));
+  // [mcp]
 }
 
 task_bot_app::~task_bot_app() {
