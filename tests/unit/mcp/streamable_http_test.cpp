@@ -16,7 +16,14 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include <catch2/catch.hpp>
+
+#include <atomic>
+#include <thread>
 
 #include <memory>
 #include <string>
@@ -51,6 +58,8 @@ chatkit::request_context token_auth(const chatkit::http::request& req) {
   throw chatkit::error(chatkit::errc::unauthorized, h.empty() ? "missing bearer token" : "invalid token");
 }
 
+std::atomic<bool> slow_started{false};
+
 agents::tool_registry tools() {
   agents::tool_registry r;
   r.add(agents::make_tool(
@@ -63,6 +72,13 @@ agents::tool_registry tools() {
         co_await mcp::report_progress(ctx, 1, 1);
         co_return agents::tool_output(std::string(args.at("user_id").as_string()));
       }));
+  r.add(agents::make_tool("slow", "Runs until cancelled", json::object{{"type", "object"}},
+                          [](agents::tool_context&, json::object) -> asio::awaitable<agents::tool_output> {
+                            slow_started = true;
+                            asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::hours(1));
+                            co_await t.async_wait(asio::use_awaitable);
+                            co_return agents::tool_output("never");
+                          }));
   return r.bind({agents::bind_user_id()});
 }
 
@@ -239,4 +255,21 @@ TEST_CASE("streamable_http: modern requests must repeat the body in their header
                               modern_headers + "Mcp-Method: tools/list\r\n");
   CHECK(no_envelope.status == 400);
   CHECK(no_envelope.json().at("error").at("code") == -32602);
+}
+
+TEST_CASE("streamable_http: notifications/cancelled from the same user ends a running call", "[mcp][http]") {
+  running_server srv;
+  slow_started = false;
+  reply answered;
+  std::thread caller([&] {
+    answered = srv.post(R"({"jsonrpc":"2.0","id":"slow-1","method":"tools/call","params":{"name":"slow"}})");
+  });
+  for (int i = 0; i < 1000 && !slow_started; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(slow_started);
+  auto cancel =
+      srv.post(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"slow-1"}})");
+  CHECK(cancel.status == 202);
+  caller.join();
+  CHECK(answered.status == 202);  // no JSON-RPC response for a cancelled request
+  CHECK(answered.body.empty());
 }
