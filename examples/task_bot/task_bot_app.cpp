@@ -17,6 +17,7 @@
 #include <chatkit/agents/agent_server.hpp>
 #include <chatkit/agents/openai_api.hpp>
 #include <chatkit/http/server.hpp>
+#include <chatkit/mcp/streamable_http.hpp>
 #include <chatkit/openai/client_options.hpp>
 #include <chatkit/sqlite/sqlite_store.hpp>
 #include <chatkit/store/memory_store.hpp>
@@ -140,6 +141,25 @@ task_bot_app::task_bot_app(task_bot_config config) : impl_(std::make_unique<impl
   mount_task_api(*m.server, m.tasks, m.access);
   mount_task_events(*m.server, m.bus, m.access, m.config.heartbeat);
   mount_page_routes(*m.server, {m.config.demo_model, m.config.demo, m.config.domain_key}, m.access);
+
+  // The same six tools over MCP at /mcp, with the same tokens: an MCP client acts as its signed-in user, and
+  // its changes go through task_service, so the dashboard sees them (docs/task-bot.md#mcp).
+  // [mcp]
+  chatkit::mcp::tool_server_options mcp_options;
+  mcp_options.info = {"task-bot", "1.0.0", "Task bot", "Manage the signed-in user's tasks."};
+  mcp_options.on_binding_violation = [](const agents::binding_violation& v) {
+    log_json("warn", "bound parameter refused (mcp)",
+             {{"tool", v.tool}, {"parameter", v.parameter}, {"user", v.caller.user_id}});
+  };
+  chatkit::mcp::http_options mcp_http;
+  mcp_http.authenticate = m.access->chatkit_auth();
+  mcp_http.allowed_origins = m.config.cors_origins;
+  if (m.config.bind != "127.0.0.1" && m.config.bind != "::1") mcp_http.allowed_hosts.clear();  // public name
+  chatkit::mcp::mount(*m.server,
+                      std::make_shared<chatkit::mcp::tool_server>(agents::tool_registry(task_tools(m.tasks)),
+                                                                  std::move(mcp_options)),
+                      std::move(mcp_http));
+  // [mcp]
 }
 
 task_bot_app::~task_bot_app() {

@@ -53,7 +53,8 @@ parse_result parse_message(std::string_view text, const parse_limits& limits) {
   options.max_depth = limits.max_depth;
   boost::system::error_code ec;
   json::value value = json::parse(text, ec, {}, options);
-  if (ec) return parse_failure{rpc_error{rpc_code::parse_error, "Parse error: " + ec.message(), std::nullopt}, {}};
+  if (ec)
+    return parse_failure{rpc_error{rpc_code::parse_error, "Parse error: " + ec.message(), std::nullopt}, {}};
   return parse_message(value);
 }
 
@@ -133,7 +134,9 @@ json::object to_json(const rpc_message& message) {
   return o;
 }
 
-std::string serialize(const rpc_message& message) { return json::serialize(to_json(message)); }
+std::string serialize(const rpc_message& message) {
+  return json::serialize(to_json(message));
+}
 
 std::string_view method_of(const rpc_message& message) noexcept {
   if (const auto* r = std::get_if<rpc_request>(&message)) return r->method;

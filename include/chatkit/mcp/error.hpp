@@ -1,7 +1,7 @@
-// Errors of the MCP layer (docs/mcp.md#errors): one error_code category ("chatkit.mcp") and exceptions derived
-// from boost::system::system_error. A JSON-RPC error answered by the peer travels as remote_error, which keeps
-// the peer's code, message and data; everything the SDK detects itself (a broken pipe, a timeout, a message
-// over the size cap) has its own errc.
+// Errors of the MCP layer (docs/mcp.md#errors): one error_code category ("chatkit.mcp") and exceptions
+// derived from boost::system::system_error. A JSON-RPC error answered by the peer travels as remote_error,
+// which keeps the peer's code, message and data; everything the SDK detects itself (a broken pipe, a timeout,
+// a message over the size cap) has its own errc.
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -30,7 +30,9 @@ enum class errc {
 
 const boost::system::error_category& mcp_category() noexcept;
 
-inline boost::system::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), mcp_category()}; }
+inline boost::system::error_code make_error_code(errc e) noexcept {
+  return {static_cast<int>(e), mcp_category()};
+}
 
 // Base of the layer's exceptions; what() is the message alone.
 class mcp_error : public boost::system::system_error {

@@ -69,9 +69,9 @@ struct rpc_error_response {
 
 using rpc_message = std::variant<rpc_request, rpc_notification, rpc_response, rpc_error_response>;
 
-// What to answer a message that could not be parsed: -32700 for text that is not JSON, -32600 for JSON that is
-// not a JSON-RPC 2.0 message (a batch array included — batches are not part of MCP). `id` is the message's id when
-// it had a usable one, so the error can still be matched to the request.
+// What to answer a message that could not be parsed: -32700 for text that is not JSON, -32600 for JSON that
+// is not a JSON-RPC 2.0 message (a batch array included — batches are not part of MCP). `id` is the message's
+// id when it had a usable one, so the error can still be matched to the request.
 struct parse_failure {
   rpc_error error;
   std::optional<request_id> id;
@@ -84,7 +84,8 @@ struct parse_limits {
 
 using parse_result = std::variant<rpc_message, parse_failure>;
 
-// Parses one message. Unknown members are ignored (forward compatibility); `params` and `result` must be objects.
+// Parses one message. Unknown members are ignored (forward compatibility); `params` and `result` must be
+// objects.
 parse_result parse_message(std::string_view text, const parse_limits& limits = {});
 parse_result parse_message(const boost::json::value& value);
 

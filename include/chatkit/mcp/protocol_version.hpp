@@ -14,7 +14,8 @@ enum class era { legacy, modern };
 inline constexpr std::string_view modern_revision = "2026-07-28";
 inline constexpr std::string_view latest_legacy_revision = "2025-11-25";
 // Legacy revisions the SDK speaks, newest first.
-inline constexpr std::array<std::string_view, 3> legacy_revisions = {"2025-11-25", "2025-06-18", "2025-03-26"};
+inline constexpr std::array<std::string_view, 3> legacy_revisions = {"2025-11-25", "2025-06-18",
+                                                                     "2025-03-26"};
 
 bool is_legacy_revision(std::string_view revision) noexcept;
 
