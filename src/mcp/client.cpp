@@ -1,5 +1,6 @@
-// The MCP client session (docs/mcp.md#client): ids, pending requests with timeouts, cancellation and progress,
-// era detection and the two lifecycles, tools/list pagination, answers to server-initiated requests.
+// The MCP client session (docs/mcp.md#client): ids, pending requests with timeouts, cancellation and
+// progress, era detection and the two lifecycles, tools/list pagination, answers to server-initiated
+// requests.
 #include <chatkit/mcp/client.hpp>
 
 #include "mcp/detail/transport.hpp"
@@ -121,8 +122,8 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
   bool closed = false;
   bool probe_upset = false;  // the era probe timed out or broke the connection
   std::int64_t next_id = 1;
-  std::unordered_map<std::string, std::shared_ptr<pending>> pendings;       // by to_string(id)
-  std::unordered_map<std::string, std::shared_ptr<pending>> by_progress;   // by progress token text
+  std::unordered_map<std::string, std::shared_ptr<pending>> pendings;     // by to_string(id)
+  std::unordered_map<std::string, std::shared_ptr<pending>> by_progress;  // by progress token text
 
   void log(log_source src, std::string_view line) const {
     if (options.on_log) options.on_log(src, line);
@@ -187,7 +188,8 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
       auto* token = params.if_contains("progressToken");
       if (!token) return;
       auto it = by_progress.find(json::serialize(*token));
-      if (it == by_progress.end() || it->second->done() || !it->second->on_progress) return;  // finished: dropped
+      if (it == by_progress.end() || it->second->done() || !it->second->on_progress)
+        return;  // finished: dropped
       progress_update u;
       u.progress = number_of(params, "progress").value_or(0);
       u.total = number_of(params, "total");
@@ -212,7 +214,8 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
       return;
     }
     transport->send(rpc_error_response{
-        q.id, rpc_error{rpc_code::method_not_found, "not supported by this client: " + q.method, std::nullopt}});
+        q.id,
+        rpc_error{rpc_code::method_not_found, "not supported by this client: " + q.method, std::nullopt}});
   }
 
   json::object envelope_meta() const {
@@ -262,8 +265,8 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     const bool timed_out = !ec;
     const std::string reason = timed_out ? "timeout" : "cancelled by the client";
     if (transport && transport->is_open())
-      transport->send(rpc_notification{"notifications/cancelled", json::object{{"requestId", to_json(id)},
-                                                                              {"reason", reason}}});
+      transport->send(rpc_notification{"notifications/cancelled",
+                                       json::object{{"requestId", to_json(id)}, {"reason", reason}}});
     if (timed_out)
       throw mcp_error(errc::timeout, "MCP request " + method + " timed out after " +
                                          std::to_string(timeout.count()) + " ms");
@@ -272,8 +275,8 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
 
   void notify(std::string method, json::object params = {}) {
     if (transport && transport->is_open())
-      transport->send(rpc_notification{std::move(method), params.empty() ? std::nullopt
-                                                                           : std::optional<json::object>(params)});
+      transport->send(rpc_notification{std::move(method),
+                                       params.empty() ? std::nullopt : std::optional<json::object>(params)});
   }
 
   // ---- lifecycle ----
@@ -286,7 +289,8 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
       json::object r = co_await do_request("server/discover", {}, o, true);
       bool speaks = false;
       if (auto* v = r.if_contains("supportedVersions"); v && v->is_array())
-        for (const auto& s : v->as_array()) speaks = speaks || (s.is_string() && s.as_string() == modern_revision);
+        for (const auto& s : v->as_array())
+          speaks = speaks || (s.is_string() && s.as_string() == modern_revision);
       if (!speaks) co_return false;
       version = std::string(modern_revision);
       capabilities = object_of(r, "capabilities");
@@ -294,12 +298,13 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
       server_info = object_of(object_of(r, "_meta"), meta_key::server_info);
       co_return true;
     } catch (const remote_error& e) {
-      log(log_source::client, "server/discover answered " + std::to_string(e.rpc_code()) + " " + e.rpc_message() +
-                                  "; trying the legacy handshake");
+      log(log_source::client, "server/discover answered " + std::to_string(e.rpc_code()) + " " +
+                                  e.rpc_message() + "; trying the legacy handshake");
       co_return false;
     } catch (const mcp_error& e) {
       probe_upset = true;
-      log(log_source::client, std::string("server/discover failed (") + e.what() + "); trying the legacy handshake");
+      log(log_source::client,
+          std::string("server/discover failed (") + e.what() + "); trying the legacy handshake");
       co_return false;
     }
   }
@@ -313,8 +318,8 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     json::object r = co_await do_request("initialize", std::move(params), o, false);
     const std::string answered = str_of(r, "protocolVersion");
     if (!is_legacy_revision(answered)) {
-      throw mcp_error(errc::unsupported_version,
-                      "the MCP server answered protocol version '" + answered + "', which this client does not speak");
+      throw mcp_error(errc::unsupported_version, "the MCP server answered protocol version '" + answered +
+                                                     "', which this client does not speak");
     }
     version = answered;
     capabilities = object_of(r, "capabilities");
@@ -333,8 +338,8 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
         co_return;
       }
       if (options.era == era_preference::modern)
-        throw mcp_error(errc::unsupported_version, "the MCP server does not speak protocol version " +
-                                                       std::string(modern_revision));
+        throw mcp_error(errc::unsupported_version,
+                        "the MCP server does not speak protocol version " + std::string(modern_revision));
       // A stdio server the probe upset (it exited, or never answered) gets a fresh process.
       if (stdio_params && (probe_upset || !transport->is_open())) {
         log(log_source::client, "restarting the MCP server after the era probe");
@@ -374,21 +379,22 @@ asio::awaitable<std::shared_ptr<client>> connect_with(Params server, client_opti
   strand_type strand = asio::make_strand(ex);
   auto p = std::make_shared<client::impl>(strand, std::move(options));
   auto c = std::make_shared<client>(p);
-  co_await on_strand(strand, [](std::shared_ptr<client::impl> p, Params server, bool stdio) -> asio::awaitable<void> {
-    if constexpr (std::is_same_v<Params, stdio_server>) {
-      if (stdio) p->stdio_params = server;
-      p->attach(detail::make_stdio_transport(p->strand, server, p->options));
-    } else {
-      p->attach(detail::make_http_transport(p->strand, server, p->options));
-    }
-    try {
-      co_await p->handshake();
-    } catch (...) {
-      p->closed = true;
-      if (p->transport) p->transport->abort();
-      throw;
-    }
-  }(p, std::move(server), stdio));
+  co_await on_strand(strand,
+                     [](std::shared_ptr<client::impl> p, Params server, bool stdio) -> asio::awaitable<void> {
+                       if constexpr (std::is_same_v<Params, stdio_server>) {
+                         if (stdio) p->stdio_params = server;
+                         p->attach(detail::make_stdio_transport(p->strand, server, p->options));
+                       } else {
+                         p->attach(detail::make_http_transport(p->strand, server, p->options));
+                       }
+                       try {
+                         co_await p->handshake();
+                       } catch (...) {
+                         p->closed = true;
+                         if (p->transport) p->transport->abort();
+                         throw;
+                       }
+                     }(p, std::move(server), stdio));
   co_return c;
 }
 
@@ -414,26 +420,44 @@ asio::awaitable<std::shared_ptr<client>> client::connect(http_server server, cli
   return connect_with(std::move(server), std::move(options), false);
 }
 
-era client::era() const noexcept { return impl_->current_era; }
-const std::string& client::protocol_version() const noexcept { return impl_->version; }
-const json::object& client::server_info() const noexcept { return impl_->server_info; }
-const json::object& client::server_capabilities() const noexcept { return impl_->capabilities; }
-const std::string& client::instructions() const noexcept { return impl_->instructions; }
-bool client::tools_changed() const noexcept { return impl_->tools_stale; }
-bool client::is_open() const noexcept { return !impl_->closed && impl_->transport && impl_->transport->is_open(); }
-int client::process_id() const noexcept { return impl_->transport ? impl_->transport->process_id() : 0; }
+era client::era() const noexcept {
+  return impl_->current_era;
+}
+const std::string& client::protocol_version() const noexcept {
+  return impl_->version;
+}
+const json::object& client::server_info() const noexcept {
+  return impl_->server_info;
+}
+const json::object& client::server_capabilities() const noexcept {
+  return impl_->capabilities;
+}
+const std::string& client::instructions() const noexcept {
+  return impl_->instructions;
+}
+bool client::tools_changed() const noexcept {
+  return impl_->tools_stale;
+}
+bool client::is_open() const noexcept {
+  return !impl_->closed && impl_->transport && impl_->transport->is_open();
+}
+int client::process_id() const noexcept {
+  return impl_->transport ? impl_->transport->process_id() : 0;
+}
 
 asio::awaitable<json::object> client::request(std::string method, json::object params, call_options options) {
   auto p = impl_;
-  co_return co_await on_strand(p->strand, [](std::shared_ptr<impl> p, std::string method, json::object params,
-                                             call_options options) -> asio::awaitable<json::object> {
-    json::object r = co_await p->do_request(method, std::move(params), std::move(options),
-                                            p->current_era == mcp::era::modern);
-    if (str_of(r, "resultType") == "input_required")
-      throw mcp_error(errc::transport_error,
-                      "the MCP server asked for more input (" + method + "), which this client does not provide");
-    co_return r;
-  }(p, std::move(method), std::move(params), std::move(options)));
+  co_return co_await on_strand(
+      p->strand,
+      [](std::shared_ptr<impl> p, std::string method, json::object params,
+         call_options options) -> asio::awaitable<json::object> {
+        json::object r = co_await p->do_request(method, std::move(params), std::move(options),
+                                                p->current_era == mcp::era::modern);
+        if (str_of(r, "resultType") == "input_required")
+          throw mcp_error(errc::transport_error, "the MCP server asked for more input (" + method +
+                                                     "), which this client does not provide");
+        co_return r;
+      }(p, std::move(method), std::move(params), std::move(options)));
 }
 
 asio::awaitable<std::vector<tool_info>> client::list_tools() {
@@ -459,12 +483,14 @@ asio::awaitable<std::vector<tool_info>> client::list_tools() {
     if (!next || !next->is_string() || next->as_string().empty()) break;
     cursor = std::string(next->as_string());
     if (!cursors.insert(*cursor).second)
-      throw mcp_error(errc::invalid_message, "the MCP server repeated the tools/list cursor '" + *cursor + "'");
+      throw mcp_error(errc::invalid_message,
+                      "the MCP server repeated the tools/list cursor '" + *cursor + "'");
   }
   co_return tools;
 }
 
-asio::awaitable<call_result> client::call_tool(std::string name, json::object arguments, call_options options) {
+asio::awaitable<call_result> client::call_tool(std::string name, json::object arguments,
+                                               call_options options) {
   json::object params{{"name", name}, {"arguments", std::move(arguments)}};
   json::object r = co_await request("tools/call", std::move(params), std::move(options));
   co_return parse_call_result(r);
@@ -477,7 +503,8 @@ asio::awaitable<void> client::ping() {
 
 asio::awaitable<void> client::close() {
   auto p = impl_;
-  co_await on_strand(p->strand, [](std::shared_ptr<impl> p) -> asio::awaitable<void> { co_await p->do_close(); }(p));
+  co_await on_strand(p->strand,
+                     [](std::shared_ptr<impl> p) -> asio::awaitable<void> { co_await p->do_close(); }(p));
 }
 
 }  // namespace chatkit::mcp

@@ -1,14 +1,14 @@
-// mcp::client — talks to one MCP server over stdio (a child process) or Streamable HTTP, in either protocol era
-// (docs/mcp.md#client): it detects the era, lists the server's tools (following pagination), calls them with a
-// per-call timeout, progress and cancellation, and answers what the server asks of it.
+// mcp::client — talks to one MCP server over stdio (a child process) or Streamable HTTP, in either protocol
+// era (docs/mcp.md#client): it detects the era, lists the server's tools (following pagination), calls them
+// with a per-call timeout, progress and cancellation, and answers what the server asks of it.
 //
 //   auto c = co_await mcp::client::connect(mcp::stdio_server{{"node", "server.js"}});
 //   for (const auto& t : co_await c->list_tools()) std::cout << t.name << '\n';
 //   auto r = co_await c->call_tool("echo", {{"message", "hi"}});
 //   co_await c->close();
 //
-// A client is shared (tools imported from it keep it alive) and safe to use from several threads: its work runs
-// on a strand of the executor it was connected on. Cancelling a coroutine awaiting call_tool (an Asio
+// A client is shared (tools imported from it keep it alive) and safe to use from several threads: its work
+// runs on a strand of the executor it was connected on. Cancelling a coroutine awaiting call_tool (an Asio
 // cancellation slot, e.g. `||` with a timer) sends `notifications/cancelled` and ignores the late answer.
 #pragma once
 
@@ -68,8 +68,9 @@ struct client_options {
   era_preference era = era_preference::detect;
   std::chrono::milliseconds request_timeout{60000};  // per request unless call_options says otherwise
   std::chrono::milliseconds connect_timeout{10000};  // the era probe and the handshake
-  std::size_t max_message_bytes = 16u * 1024u * 1024u;  // one message (line / SSE event); over it the connection is dropped
-  std::size_t max_tools = 10000;                        // list_tools stops with an error above this
+  std::size_t max_message_bytes =
+      16u * 1024u * 1024u;        // one message (line / SSE event); over it the connection is dropped
+  std::size_t max_tools = 10000;  // list_tools stops with an error above this
   // Server stderr lines, `notifications/message` (rendered as "<level> [logger] <data>") and the client's own
   // diagnostics. Called on the client's strand; empty = discarded.
   std::function<void(log_source, std::string_view)> on_log;
@@ -81,21 +82,21 @@ struct tool_info {
   std::string name;
   std::string title;
   std::string description;
-  boost::json::object input_schema;                  // {"type":"object"} when the server gave none
+  boost::json::object input_schema;  // {"type":"object"} when the server gave none
   std::optional<boost::json::object> output_schema;
   boost::json::object annotations;  // hints from the server (untrusted)
   boost::json::object raw;          // the whole definition as received
 };
 
-// One block of a tool result. `type` is "text", "image", "audio", "resource_link" or "resource" (embedded); an
-// unknown type keeps only `type` and `raw`.
+// One block of a tool result. `type` is "text", "image", "audio", "resource_link" or "resource" (embedded);
+// an unknown type keeps only `type` and `raw`.
 struct content_block {
   std::string type;
-  std::string text;       // text; an embedded text resource's text
-  std::string data;       // image/audio base64; an embedded blob resource's base64
+  std::string text;  // text; an embedded text resource's text
+  std::string data;  // image/audio base64; an embedded blob resource's base64
   std::string mime_type;
-  std::string uri;        // resource_link, resource
-  std::string name;       // resource_link
+  std::string uri;   // resource_link, resource
+  std::string name;  // resource_link
   std::string description;
   boost::json::object raw;
 };
@@ -115,7 +116,8 @@ struct progress_update {
 
 struct call_options {
   std::optional<std::chrono::milliseconds> timeout;  // empty = client_options::request_timeout
-  std::function<void(const progress_update&)> on_progress;  // asks the server for progress; called on the strand
+  std::function<void(const progress_update&)>
+      on_progress;           // asks the server for progress; called on the strand
   boost::json::object meta;  // extra `params._meta` members
 };
 
@@ -124,8 +126,10 @@ class client {
   // Starts the server (stdio) or reaches it (HTTP), detects the era and completes the handshake. Throws
   // mcp_error (connection_closed, timeout, unsupported_version, transport_error, message_too_large) or
   // remote_error. The client runs on a strand of the calling coroutine's executor.
-  static boost::asio::awaitable<std::shared_ptr<client>> connect(stdio_server server, client_options options = {});
-  static boost::asio::awaitable<std::shared_ptr<client>> connect(http_server server, client_options options = {});
+  static boost::asio::awaitable<std::shared_ptr<client>> connect(stdio_server server,
+                                                                 client_options options = {});
+  static boost::asio::awaitable<std::shared_ptr<client>> connect(http_server server,
+                                                                 client_options options = {});
 
   ~client();
   client(const client&) = delete;
@@ -133,7 +137,7 @@ class client {
 
   mcp::era era() const noexcept;
   const std::string& protocol_version() const noexcept;
-  const boost::json::object& server_info() const noexcept;          // {name, version, ...}
+  const boost::json::object& server_info() const noexcept;  // {name, version, ...}
   const boost::json::object& server_capabilities() const noexcept;
   const std::string& instructions() const noexcept;  // untrusted text meant for a model; not used by the SDK
 

@@ -10,15 +10,15 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 extern char** environ;
 
@@ -140,7 +140,8 @@ class stdio_transport final : public transport, public std::enable_shared_from_t
     posix_spawn_file_actions_adddup2(&actions, in.read, 0);
     posix_spawn_file_actions_adddup2(&actions, out.write, 1);
     posix_spawn_file_actions_adddup2(&actions, err.write, 2);
-    if (server_.working_directory) posix_spawn_file_actions_addchdir_np(&actions, server_.working_directory->c_str());
+    if (server_.working_directory)
+      posix_spawn_file_actions_addchdir_np(&actions, server_.working_directory->c_str());
 
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
@@ -216,8 +217,8 @@ class stdio_transport final : public transport, public std::enable_shared_from_t
         std::string_view line(buf.data() + start, nl - start);
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         if (line.size() > self->max_line_) {
-          self->protocol_failure("a message from the MCP server is larger than " + std::to_string(self->max_line_) +
-                                 " bytes");
+          self->protocol_failure("a message from the MCP server is larger than " +
+                                 std::to_string(self->max_line_) + " bytes");
           co_return;
         }
         if (!line.empty()) self->deliver(line, limits);
@@ -228,8 +229,8 @@ class stdio_transport final : public transport, public std::enable_shared_from_t
       buf.erase(0, start);
       scanned = buf.size();
       if (buf.size() > self->max_line_) {
-        self->protocol_failure("a message from the MCP server is larger than " + std::to_string(self->max_line_) +
-                               " bytes");
+        self->protocol_failure("a message from the MCP server is larger than " +
+                               std::to_string(self->max_line_) + " bytes");
         co_return;
       }
     }
@@ -271,8 +272,9 @@ class stdio_transport final : public transport, public std::enable_shared_from_t
       // Not a message we can use; say so in the log, and fail the request it names, if any.
       log(log_source::client, "MCP server sent an invalid message (" + bad->error.message + ")");
       if (bad->id && callbacks_.on_request_failed)
-        callbacks_.on_request_failed(*bad->id, errc::invalid_message,
-                                     "the MCP server answered with an invalid message: " + bad->error.message);
+        callbacks_.on_request_failed(
+            *bad->id, errc::invalid_message,
+            "the MCP server answered with an invalid message: " + bad->error.message);
       return;
     }
     if (callbacks_.on_message) callbacks_.on_message(std::move(std::get<rpc_message>(parsed)));

@@ -1,6 +1,6 @@
 // The client's transports (docs/mcp.md#client): a stdio child process or Streamable HTTP. A transport turns
-// messages into bytes and back; the session (src/mcp/client.cpp) owns ids, pending requests and the lifecycle.
-// Every member is called on the client's strand, and the callbacks run on it.
+// messages into bytes and back; the session (src/mcp/client.cpp) owns ids, pending requests and the
+// lifecycle. Every member is called on the client's strand, and the callbacks run on it.
 #pragma once
 
 #include <chatkit/mcp/client.hpp>
@@ -38,7 +38,8 @@ class transport {
   virtual void abort() noexcept = 0;
   virtual bool is_open() const noexcept = 0;
   virtual int process_id() const noexcept { return 0; }
-  // HTTP: what the session learnt from the handshake (legacy: negotiated revision; modern: revision per request).
+  // HTTP: what the session learnt from the handshake (legacy: negotiated revision; modern: revision per
+  // request).
   virtual void set_protocol_version(std::string /*version*/, era /*e*/) {}
 };
 

@@ -40,7 +40,8 @@ asio::awaitable<void> sleep_ms(int ms) {
 
 }  // namespace
 
-TEST_CASE("stdio: server-everything speaks the legacy era; list and call its tools", "[mcp][client][stdio][peers]") {
+TEST_CASE("stdio: server-everything speaks the legacy era; list and call its tools",
+          "[mcp][client][stdio][peers]") {
   asio::io_context ioc;
   log_lines logs;
   auto options = logs.options();
@@ -123,7 +124,8 @@ TEST_CASE("stdio: progress, timeout and cancellation", "[mcp][client][stdio][pee
       seen.push_back(u.progress);
       CHECK(u.total == 2);
     };
-    auto done = co_await c->call_tool("trigger-long-running-operation", {{"duration", 1}, {"steps", 2}}, progress);
+    auto done =
+        co_await c->call_tool("trigger-long-running-operation", {{"duration", 1}, {"steps", 2}}, progress);
     CHECK_FALSE(done.is_error);
     CHECK(seen == std::vector<double>{1, 2});
 
@@ -136,13 +138,14 @@ TEST_CASE("stdio: progress, timeout and cancellation", "[mcp][client][stdio][pee
       CHECK(e.code_value() == mcp::errc::timeout);
     }
 
-    // Cancelling the awaiting coroutine (here: `||` with a shorter timer) cancels the request; the server's late
-    // progress and answer are ignored and the connection stays usable.
+    // Cancelling the awaiting coroutine (here: `||` with a shorter timer) cancels the request; the server's
+    // late progress and answer are ignored and the connection stays usable.
     int late_progress = 0;
     mcp::call_options watched;
     watched.on_progress = [&](const mcp::progress_update&) { ++late_progress; };
-    auto raced = co_await (c->call_tool("trigger-long-running-operation", {{"duration", 2}, {"steps", 4}}, watched) ||
-                           sleep_ms(700));
+    auto raced =
+        co_await (c->call_tool("trigger-long-running-operation", {{"duration", 2}, {"steps", 4}}, watched) ||
+                  sleep_ms(700));
     CHECK(raced.index() == 1);
     const int at_cancel = late_progress;
     co_await sleep_ms(1800);  // the tool keeps running on the server and keeps sending progress
@@ -153,7 +156,8 @@ TEST_CASE("stdio: progress, timeout and cancellation", "[mcp][client][stdio][pee
   }());
 }
 
-TEST_CASE("stdio: server-memory gets its environment and returns structured content", "[mcp][client][stdio][peers]") {
+TEST_CASE("stdio: server-memory gets its environment and returns structured content",
+          "[mcp][client][stdio][peers]") {
   skip_unless_peers();
   temp_dir dir;
   const auto file = dir.path() / "memory.jsonl";
@@ -167,7 +171,8 @@ TEST_CASE("stdio: server-memory gets its environment and returns structured cont
     CHECK(tools.size() == 9);
     auto created = co_await c->call_tool(
         "create_entities",
-        {{"entities", json::array{{{"name", "alice"}, {"entityType", "person"}, {"observations", {"likes C++"}}}}}});
+        {{"entities",
+          json::array{{{"name", "alice"}, {"entityType", "person"}, {"observations", {"likes C++"}}}}}});
     CHECK_FALSE(created.is_error);
     REQUIRE(created.structured_content);
     auto graph = co_await c->call_tool("read_graph");
@@ -181,7 +186,8 @@ TEST_CASE("stdio: server-memory gets its environment and returns structured cont
   CHECK(line.find("alice") != std::string::npos);
 }
 
-TEST_CASE("stdio: the TypeScript SDK v2 server is detected as the modern era", "[mcp][client][stdio][peers]") {
+TEST_CASE("stdio: the TypeScript SDK v2 server is detected as the modern era",
+          "[mcp][client][stdio][peers]") {
   skip_unless_peers();
   asio::io_context ioc;
   run_sync(ioc, [&]() -> asio::awaitable<void> {

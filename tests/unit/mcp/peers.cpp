@@ -2,17 +2,17 @@
 
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
-#include <fcntl.h>
-#include <poll.h>
-#include <spawn.h>
 #include <stdexcept>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 
 extern char** environ;
 
@@ -53,7 +53,9 @@ void skip_unless_peers() {
 std::string everything_js() {
   return (peers_dir() / "node_modules/@modelcontextprotocol/server-everything/dist/index.js").string();
 }
-std::string memory_js() { return (peers_dir() / "node_modules/@modelcontextprotocol/server-memory/dist/index.js").string(); }
+std::string memory_js() {
+  return (peers_dir() / "node_modules/@modelcontextprotocol/server-memory/dist/index.js").string();
+}
 
 http_peer::http_peer(std::vector<std::string> argv, std::string marker, bool marker_on_stdout) {
   int fds[2];

@@ -1,6 +1,6 @@
-// Helpers of the MCP peer tests: where the pinned npm peers are (tests/mcp-peers), whether node and the installed
-// peers are present (the tests skip with code 77 otherwise), and a launcher for Streamable HTTP peers that reads
-// the announced port and stops the process by its PID.
+// Helpers of the MCP peer tests: where the pinned npm peers are (tests/mcp-peers), whether node and the
+// installed peers are present (the tests skip with code 77 otherwise), and a launcher for Streamable HTTP
+// peers that reads the announced port and stops the process by its PID.
 #pragma once
 
 #include <chatkit/mcp/client.hpp>
