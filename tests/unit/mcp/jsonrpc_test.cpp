@@ -43,7 +43,8 @@ TEST_CASE("jsonrpc: the four message kinds parse and serialise back", "[mcp][jso
   const auto& e = std::get<rpc_error_response>(err);
   CHECK_FALSE(e.id.has_value());
   CHECK(e.error.code == rpc_code::method_not_found);
-  CHECK(serialize(err) == R"({"jsonrpc":"2.0","id":null,"error":{"code":-32601,"message":"nope","data":{"x":1}}})");
+  CHECK(serialize(err) ==
+        R"({"jsonrpc":"2.0","id":null,"error":{"code":-32601,"message":"nope","data":{"x":1}}})");
 }
 
 TEST_CASE("jsonrpc: bad input is classified with the id kept when usable", "[mcp][jsonrpc]") {

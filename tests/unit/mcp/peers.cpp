@@ -63,6 +63,8 @@ http_peer::http_peer(std::vector<std::string> argv, std::string marker, bool mar
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[1], marker_on_stdout ? 1 : 2);
+  // The other stream's chatter (server-everything logs every request on stdout) is not the test's output.
+  posix_spawn_file_actions_addopen(&actions, marker_on_stdout ? 2 : 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addchdir_np(&actions, peers_dir().c_str());
   std::vector<std::string> env;
   for (char** e = environ; *e; ++e)
