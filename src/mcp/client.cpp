@@ -284,7 +284,7 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
   // Modern probe: true when the server speaks 2026-07-28 (server/discover answered, or a modern error).
   asio::awaitable<bool> probe_modern() {
     call_options o;
-    o.timeout = std::min(options.connect_timeout, std::chrono::milliseconds(5000));
+    o.timeout = std::min(options.connect_timeout, options.probe_timeout);
     try {
       json::object r = co_await do_request("server/discover", {}, o, true);
       bool speaks = false;

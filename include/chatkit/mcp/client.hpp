@@ -67,7 +67,9 @@ struct client_options {
   std::string client_version = "1.0";
   era_preference era = era_preference::detect;
   std::chrono::milliseconds request_timeout{60000};  // per request unless call_options says otherwise
-  std::chrono::milliseconds connect_timeout{10000};  // the era probe and the handshake
+  std::chrono::milliseconds connect_timeout{10000};  // the handshake (and a ceiling for the probe)
+  // How long the modern era probe (server/discover) waits; a stdio server that stays silent is restarted.
+  std::chrono::milliseconds probe_timeout{5000};
   std::size_t max_message_bytes =
       16u * 1024u * 1024u;        // one message (line / SSE event); over it the connection is dropped
   std::size_t max_tools = 10000;  // list_tools stops with an error above this
