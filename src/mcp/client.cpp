@@ -14,6 +14,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <set>
 #include <unordered_map>
 
@@ -118,7 +119,7 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
   json::object server_info;
   json::object capabilities;
   std::string instructions;
-  bool tools_stale = false;
+  std::atomic<bool> tools_stale{false};  // read and cleared off the strand
   bool closed = false;
   bool probe_upset = false;  // the era probe timed out or broke the connection
   std::int64_t next_id = 1;

@@ -39,8 +39,11 @@ TEST_CASE("http: server-everything over Streamable HTTP (legacy era, session, SS
   auto peer = everything_http();
   asio::io_context ioc;
   log_lines logs;
+  auto options = logs.options();
+  int list_changed = 0;
+  options.on_tools_changed = [&] { ++list_changed; };
   run_sync(ioc, [&]() -> asio::awaitable<void> {
-    auto c = co_await mcp::client::connect(mcp::http_server(peer->url()), logs.options());
+    auto c = co_await mcp::client::connect(mcp::http_server(peer->url()), options);
     CHECK(c->era() == mcp::era::legacy);  // the modern probe got "Server not initialized": fallback
     CHECK(c->protocol_version() == "2025-11-25");
     auto tools = co_await c->list_tools();
@@ -85,6 +88,8 @@ TEST_CASE("http: server-everything over Streamable HTTP (legacy era, session, SS
         co_await (c->call_tool("echo", {{"message", "a"}}) && c->call_tool("echo", {{"message", "b"}}));
     CHECK(a.content.at(0).text == "Echo: a");
     CHECK(b.content.at(0).text == "Echo: b");
+
+    CHECK(list_changed >= 1);  // sent after notifications/initialized, delivered on the GET stream
 
     co_await c->close();
     CHECK_FALSE(c->is_open());
