@@ -10,6 +10,9 @@ usage: misbehaving_server.py MODE   (MODE decides what happens on tools/call)
   stubborn    never answers, ignores SIGTERM and the end of stdin (only SIGKILL stops it)
   noprobe     like a normal server, but never answers server/discover (the era probe times out)
   ping        sends the client a ping and a sampling request before answering; reports their answers
+and on tools/list:
+  pages       three pages of tools (cursors "p2", "p3")
+  loop        a nextCursor that never changes
 """
 import json
 import signal
@@ -54,7 +57,17 @@ while True:
         answer(msg_id, {"protocolVersion": "2025-11-25", "capabilities": {"tools": {}},
                         "serverInfo": {"name": "misbehaving-" + mode, "version": "0"}})
     elif method == "tools/list":
-        answer(msg_id, {"tools": TOOLS})
+        cursor = (msg.get("params") or {}).get("cursor")
+        if mode == "pages":
+            page = {None: ("a", "p2"), "p2": ("b", "p3"), "p3": ("c", None)}[cursor]
+            result = {"tools": [dict(TOOLS[0], name=page[0] + str(i)) for i in range(2)]}
+            if page[1]:
+                result["nextCursor"] = page[1]
+            answer(msg_id, result)
+        elif mode == "loop":
+            answer(msg_id, {"tools": TOOLS, "nextCursor": "again"})
+        else:
+            answer(msg_id, {"tools": TOOLS})
     elif method == "tools/call":
         if mode == "malformed":
             sys.stdout.write("{not json\n")

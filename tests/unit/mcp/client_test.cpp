@@ -153,3 +153,24 @@ TEST_CASE("client: the destructor kills the server without waiting", "[mcp][clie
   ioc.run();  // the destructor's work runs on the client's strand
   CHECK(process_gone(pid));
 }
+
+TEST_CASE("client: tools/list follows cursors; a repeated cursor is an error", "[mcp][client]") {
+  asio::io_context ioc;
+  run_sync(ioc, [&]() -> asio::awaitable<void> {
+    auto pages = co_await mcp::client::connect(misbehaving("pages"));
+    std::vector<std::string> names;
+    for (const auto& t : co_await pages->list_tools()) names.push_back(t.name);
+    CHECK(names == std::vector<std::string>{"a0", "a1", "b0", "b1", "c0", "c1"});
+    co_await pages->close();
+
+    auto loop = co_await mcp::client::connect(misbehaving("loop"));
+    std::string error;
+    try {
+      co_await loop->list_tools();
+    } catch (const mcp::mcp_error& e) {
+      error = e.what();
+    }
+    CHECK(error == "the MCP server repeated the tools/list cursor 'again'");
+    co_await loop->close();
+  }());
+}
