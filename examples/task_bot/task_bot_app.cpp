@@ -2,6 +2,7 @@
 
 #include "demo_model.hpp"
 #include "json_log.hpp"
+#include "mcp_imports.hpp"
 #include "memory_task_store.hpp"
 #include "page_routes.hpp"
 #include "sqlite_task_store.hpp"
@@ -77,7 +78,8 @@ struct task_bot_app::impl {
   std::shared_ptr<task_service> tasks;
   std::shared_ptr<access_control> access;
   std::unique_ptr<demo_model> demo;
-  task_progress_hooks progress;  // outlives every run (run_options::hooks is a plain pointer)
+  task_progress_hooks progress;      // outlives every run (run_options::hooks is a plain pointer)
+  std::unique_ptr<mcp_imports> mcp;  // before bot: its clients' thread outlives the tools that use them
   std::shared_ptr<agents::agent_server> bot;
   std::unique_ptr<http::server> server;
   bool stopped = false;
@@ -107,6 +109,11 @@ task_bot_app::task_bot_app(task_bot_config config) : impl_(std::make_unique<impl
   agent.instructions = task_bot_instructions();
   agent.model = m.config.demo_model ? std::string("demo") : m.config.openai_model;
   agent.tools = task_tools(m.tasks);
+  if (!m.config.mcp_stdio.empty() || !m.config.mcp_http.empty()) {
+    m.mcp =
+        std::make_unique<mcp_imports>(m.config);  // external MCP tools, bound to the user like the task tools
+    agent.tools.insert(agent.tools.end(), m.mcp->tools().begin(), m.mcp->tools().end());
+  }
 
   agents::agent_server_options options;
   // The demo model speaks the Responses API; a real server the API the configuration chose.
@@ -188,6 +195,7 @@ void task_bot_app::stop() {
   m.bus->close();  // open event streams end now instead of at the grace deadline
   m.server->stop(std::chrono::seconds(10));
   if (m.demo) m.demo->stop();
+  if (m.mcp) m.mcp->close();
 }
 
 const task_bot_config& task_bot_app::config() const noexcept {

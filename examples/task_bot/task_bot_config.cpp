@@ -5,6 +5,7 @@
 #include <iterator>
 #include <stdexcept>
 #include <string_view>
+#include <utility>
 
 namespace task_bot {
 namespace {
@@ -19,6 +20,20 @@ std::vector<std::string> comma_list(std::string_view s) {
     if (!item.empty()) out.emplace_back(item);
     if (comma == std::string_view::npos) break;
     s.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+std::vector<std::string> separated(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  while (!s.empty()) {
+    const auto at = s.find(sep);
+    std::string_view item = s.substr(0, at);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+    if (at == std::string_view::npos) break;
+    s.remove_prefix(at + 1);
   }
   return out;
 }
@@ -38,8 +53,10 @@ std::string usage_text() {
   return "usage: task_bot [--port N] [--bind ADDRESS] [--store sqlite:PATH|memory|postgresql://...]\n"
          "                [--demo] [--demo-model] [--model NAME] [--openai-api responses|chat]\n"
          "                [--heartbeat-seconds N] [--threads N]\n"
+         "                [--mcp-stdio \"CMD ARGS\"]... [--mcp-http URL]...\n"
          "environment: PORT BIND DATABASE_URL CHATKIT_JWT_SECRET CORS_ORIGINS CHATKIT_DOMAIN_ALLOWLIST\n"
-         "             CHATKIT_DOMAIN_KEY OPENAI_API_KEY OPENAI_BASE_URL OPENAI_MODEL OPENAI_API\n";
+         "             CHATKIT_DOMAIN_KEY OPENAI_API_KEY OPENAI_BASE_URL OPENAI_MODEL OPENAI_API\n"
+         "             MCP_STDIO MCP_HTTP MCP_HTTP_TOKEN\n";
 }
 
 task_bot_config parse_config(int argc, const char* const* argv, const getenv_fn& getenv) {
@@ -60,7 +77,11 @@ task_bot_config parse_config(int argc, const char* const* argv, const getenv_fn&
   c.openai_base_url = env("OPENAI_BASE_URL");
   if (auto v = env("OPENAI_MODEL")) c.openai_model = *v;
   if (auto v = env("OPENAI_API")) c.openai_api = chatkit::agents::parse_openai_api(*v);
+  if (auto v = env("MCP_STDIO")) c.mcp_stdio = separated(*v, ';');
+  if (auto v = env("MCP_HTTP")) c.mcp_http = comma_list(*v);
+  c.mcp_http_token = env("MCP_HTTP_TOKEN");
 
+  bool mcp_stdio_flag = false, mcp_http_flag = false;  // the first flag replaces the environment's list
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--help" || arg == "-h") throw std::invalid_argument("help");
@@ -72,8 +93,9 @@ task_bot_config parse_config(int argc, const char* const* argv, const getenv_fn&
       c.demo_model = true;
       continue;
     }
-    static constexpr std::string_view with_value[] = {
-        "--port", "--bind", "--store", "--model", "--threads", "--heartbeat-seconds", "--openai-api"};
+    static constexpr std::string_view with_value[] = {"--port",       "--bind",      "--store",
+                                                      "--model",      "--threads",   "--heartbeat-seconds",
+                                                      "--openai-api", "--mcp-stdio", "--mcp-http"};
     if (std::find(std::begin(with_value), std::end(with_value), arg) == std::end(with_value))
       throw std::invalid_argument(std::string(arg) + ": unknown flag");
     if (i + 1 >= argc) throw std::invalid_argument(std::string(arg) + ": missing value");
@@ -92,6 +114,10 @@ task_bot_config parse_config(int argc, const char* const* argv, const getenv_fn&
       c.heartbeat = std::chrono::seconds(number(value, "--heartbeat-seconds", 1, 3600));
     else if (arg == "--threads")
       c.threads = static_cast<unsigned>(number(value, "--threads", 1, 256));
+    else if (arg == "--mcp-stdio")
+      (std::exchange(mcp_stdio_flag, true) ? c.mcp_stdio : (c.mcp_stdio = {})).emplace_back(value);
+    else if (arg == "--mcp-http")
+      (std::exchange(mcp_http_flag, true) ? c.mcp_http : (c.mcp_http = {})).emplace_back(value);
     else
       throw std::invalid_argument(std::string(arg) + ": unknown flag");
   }

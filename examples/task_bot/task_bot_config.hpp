@@ -30,6 +30,10 @@ struct task_bot_config {
   chatkit::agents::openai_api openai_api = chatkit::agents::openai_api::responses;
   std::chrono::milliseconds heartbeat{15000};  // --heartbeat-seconds
   unsigned threads = 2;                        // --threads
+  // External MCP servers whose tools the agent gets, bound to the user (docs/task-bot.md#mcp-tools):
+  std::vector<std::string> mcp_stdio;  // --mcp-stdio "CMD ARGS" (repeatable) / MCP_STDIO, ';' separated
+  std::vector<std::string> mcp_http;   // --mcp-http URL (repeatable) / MCP_HTTP, comma separated
+  std::optional<std::string> mcp_http_token;  // MCP_HTTP_TOKEN: bearer token for the --mcp-http servers
 };
 
 using getenv_fn = std::function<const char*(const char*)>;

@@ -1,6 +1,7 @@
 // The task bot's settings: flags over environment, defaults, and the refusals (no secret outside demo mode,
 // unknown flags, bad values).
 #include "task_bot_config.hpp"
+#include "mcp_imports.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -47,4 +48,28 @@ TEST_CASE("config: flags and environment", "[task_bot][config]") {
   CHECK_THROWS_WITH(task_bot::parse_config(2, missing, get), "--port: missing value");
   const char* bad_store[] = {"task_bot", "--store", "mysql://x"};
   CHECK_THROWS_WITH(task_bot::parse_config(3, bad_store, get), Catch::Contains("--store"));
+}
+
+TEST_CASE("config: MCP servers from flags (repeatable) and the environment", "[task_bot][config][mcp]") {
+  std::map<std::string, std::string> env{{"CHATKIT_JWT_SECRET", "s"},
+                                         {"MCP_STDIO", "node a.js; python3 b.py --x"},
+                                         {"MCP_HTTP", "http://127.0.0.1:9/mcp"},
+                                         {"MCP_HTTP_TOKEN", "tok"}};
+  auto get = [&](const char* n) -> const char* {
+    auto it = env.find(n);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  const char* none[] = {"task_bot"};
+  auto c = task_bot::parse_config(1, none, get);
+  CHECK(c.mcp_stdio == std::vector<std::string>{"node a.js", "python3 b.py --x"});
+  CHECK(c.mcp_http == std::vector<std::string>{"http://127.0.0.1:9/mcp"});
+  CHECK(c.mcp_http_token == "tok");
+  const char* flags[] = {"task_bot", "--mcp-stdio", "srv one",      "--mcp-stdio",
+                         "srv two",  "--mcp-http",  "https://x/mcp"};
+  c = task_bot::parse_config(7, flags, get);  // flags replace the environment's lists
+  CHECK(c.mcp_stdio == std::vector<std::string>{"srv one", "srv two"});
+  CHECK(c.mcp_http == std::vector<std::string>{"https://x/mcp"});
+  CHECK(task_bot::split_command(R"(node "my server.js" --port 3)") ==
+        std::vector<std::string>{"node", "my server.js", "--port", "3"});
+  CHECK_THROWS(task_bot::split_command(R"(node "open)"));
 }
