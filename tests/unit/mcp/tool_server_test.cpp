@@ -320,7 +320,8 @@ TEST_CASE("tool_server: notifications/cancelled stops the call and no response i
   REQUIRE(notes.size() == 2);
   CHECK(notes[0].at("method") == "notifications/progress");
   CHECK(notes[0].at("params").at("progressToken") == 7);
-  CHECK(notes[0].at("params").at("total") == 2.0);
+  CHECK(notes[0].at("params").at("total") == 2);
+  CHECK(notes[0].at("params").at("progress").is_int64());
   CHECK(notes[1].at("method") == "notifications/message");
   CHECK(notes[1].at("params").at("level") == "info");
   CHECK_FALSE(f.server->cancel("connection", mcp::request_id{std::string("call-A")}));
