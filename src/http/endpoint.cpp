@@ -40,9 +40,8 @@ struct endpoint::impl {
                  .requests = opts.limits.max_requests_in_flight}) {}
 
   // The checks a POST passes on its head alone, before its body is read: the declared body size, the
-  // Content-Type and the caller's identity (`ctx` on success). Identity first among the costly steps:
-  // nothing about the request is processed for an unknown caller.
-  // Returns the error answer (version and keep-alive are settled by exchange::send) or nothing.
+  // Content-Type, then the caller's identity (`ctx` on success): nothing about the request is processed for
+  // an unknown caller. Returns the error answer (exchange::send settles its version and keep-alive), or none.
   std::optional<response> admit(const request& head, std::optional<std::uint64_t> body_size,
                                 std::optional<request_context>& ctx) const;
 
