@@ -142,12 +142,14 @@ asio::awaitable<void> check_runs() {
     expect(violations == std::vector<std::string>{"alice set user_id"}, "violation reported");
     expect(json::serialize(model->requests[0].at("tools")).find("user_id") == std::string::npos,
            "no user_id sent");
-    expect(hooks.lines.size() == 7, "hook lines: " + std::to_string(hooks.lines.size()));
-    if (hooks.lines.size() == 7) {
+    // The refused call (t2) never reaches the hooks: they see only what the tool was allowed to run with.
+    expect(hooks.lines.size() == 5, "hook lines: " + std::to_string(hooks.lines.size()));
+    if (hooks.lines.size() == 5) {
       expect_eq(hooks.lines[0], "llm_start Assistant with 1 input items", "hook 0");
       expect_eq(hooks.lines[1], R"(tool_start open_ticket {"subject":"Printer"})", "hook 1");
-      expect_eq(hooks.lines[6], R"(agent_end Assistant "Done." after 2 model calls)", "hook 6");
+      expect_eq(hooks.lines[4], R"(agent_end Assistant "Done." after 2 model calls)", "hook 4");
     }
+    for (const auto& line : hooks.lines) expect(line.find("mallory") == std::string::npos, "no forged value");
 
     chatkit::request_context no_tenant;
     no_tenant.user_id = "bob";

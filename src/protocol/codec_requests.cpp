@@ -82,8 +82,11 @@ class limited_builder {
   bool on_key(sv s, std::size_t n, ec_t& ec) {
     if (n > limits_.max_string_bytes) {
       key_.clear();
-      return stop(ec, "member name of " + std::to_string(n) + " bytes exceeds the limit of " +
-                          std::to_string(limits_.max_string_bytes) + " bytes");
+      // Reported at the object that holds the member (the name itself is too long to print).
+      return stop(ec,
+                  "member name of " + std::to_string(n) + " bytes exceeds the limit of " +
+                      std::to_string(limits_.max_string_bytes) + " bytes",
+                  /*at_enclosing_object=*/true);
     }
     stack_.push_key(s);
     key_.append(s.data(), s.size());
@@ -131,12 +134,15 @@ class limited_builder {
     if (!frames_.empty() && frames_.back().array) ++frames_.back().count;
   }
 
-  // Records the violation at the value being parsed (the frames still open) and stops the parser.
-  bool stop(ec_t& ec, std::string problem) {
+  // Records the violation at the value being parsed (the frames still open; without the innermost one's
+  // member with `at_enclosing_object`) and stops the parser.
+  bool stop(ec_t& ec, std::string problem, bool at_enclosing_object = false) {
     std::vector<detail::path_node> nodes;
     nodes.reserve(frames_.size() + 1);
     nodes.push_back(detail::path_node{});
-    for (const frame& f : frames_) {
+    const std::size_t open = at_enclosing_object && !frames_.empty() ? frames_.size() - 1 : frames_.size();
+    for (std::size_t i = 0; i < open; ++i) {
+      const frame& f = frames_[i];
       const detail::path_node* parent = &nodes.back();
       nodes.push_back(f.array ? detail::path_node{parent, {}, f.count, true, {}}
                               : detail::path_node{parent, f.key, 0, false, {}});

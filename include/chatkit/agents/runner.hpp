@@ -100,9 +100,9 @@ class run_hooks {
     co_return;
   }
   virtual boost::asio::awaitable<void> on_llm_end(run_context&, const agent&, const openai::response&) { co_return; }
-  // `arguments` are the model's: bound parameters are never among them (they are filled inside the tool, after
-  // this hook), so hooks and traces cannot leak them; a call whose arguments name a bound parameter at any
-  // depth is refused before this hook (or, under bound_argument_policy::overwrite, stripped).
+  // `arguments` are the model's: bound parameters are never among them (they are filled inside the tool,
+  // after this hook), so hooks and traces cannot leak them; a call whose arguments name a bound parameter at
+  // any depth is refused before this hook (or, under bound_argument_policy::overwrite, stripped).
   virtual boost::asio::awaitable<void> on_tool_start(run_context&, const agent&, const function_tool&,
                                                      const boost::json::object& /*arguments*/) {
     co_return;

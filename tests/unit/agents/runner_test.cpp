@@ -724,10 +724,9 @@ TEST_CASE("runner: a bound name anywhere in the arguments is refused before hook
   CHECK(seen.hook_arguments.empty());
   CHECK(seen.handler_arguments.empty());
   CHECK(seen.violations == std::vector<std::string>{"user_id"});
-  CHECK(
-      request_bodies(server).at(1).at("input").as_array().at(2).at("output") ==
-      "Tool call failed; fix the arguments and try again. Error: parameter \"user_id\" is set by the server "
-      "and cannot be supplied");
+  CHECK(request_bodies(server).at(1).at("input").as_array().at(2).at("output") ==
+        "Tool call failed; fix the arguments and try again. Error: invalid arguments for tool find_notes: "
+        "parameter \"user_id\" is set by the server and cannot be supplied");
 }
 
 TEST_CASE("runner: under the overwrite policy hooks and handler see the arguments without the forged values",

@@ -186,6 +186,8 @@ TEST_CASE("limits apply to every value of the document, known field or not", "[p
                  limits) == "extra[1].deep[2].s: string of 20 bytes exceeds the limit of 16 bytes");
   CHECK(error_of(R"({"type":"threads.list","params":{},")" + std::string(17, 'k') + R"(":1})", limits) ==
         "(root): member name of 17 bytes exceeds the limit of 16 bytes");
+  CHECK(error_of(R"({"type":"threads.list","params":{"limit":3,")" + std::string(17, 'k') + R"(":1}})",
+                 limits) == "params: member name of 17 bytes exceeds the limit of 16 bytes");
   // Escapes count as the bytes they decode to; exactly at the limit is fine.
   CHECK(error_of(R"({"type":"threads.list","params":{},"extra":"\u0041123456789abcdef","more":[1,2,3]})",
                  limits) == "<parsed>");
