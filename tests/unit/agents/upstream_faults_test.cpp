@@ -1,12 +1,13 @@
-// An upstream model that fails at every byte boundary of a transcript (docs/agents.md#errors): a short
-// Responses and a short Chat Completions transcript, served by the scripted server cut after k bytes for
-// every k, ending with a clean close (truncation), an abort (no terminating chunk), a TCP reset, a hang (the
-// read timeout fires), or after a 429 with retry-after that the client retries. Each agent turn
-// (agent_server, threads.create) must end with an error event — or, only if the cut left nothing the decoder
-// needs, the complete answer — never a truncated answer passed off as complete; the user's message stays
-// stored, and the store holds exactly the items whose thread.item.done went out (the partial answer is
-// dropped, per docs/server.md#error-events). A 500 without retries is an error event; 500 then 429 then the
-// transcript is a complete answer.
+// An upstream model that fails at the byte boundaries of a transcript (docs/agents.md#errors): a short
+// Responses and a short Chat Completions transcript, served by the scripted server cut after k bytes (every
+// byte around each event boundary, every 8th byte elsewhere), ending with a clean close (truncation), an
+// abort (no terminating chunk), a TCP reset, a hang (the read timeout fires), or after a 429 with retry-after
+// (and retry-after-ms, which wins: 1 ms) that the client retries. Each agent turn (agent_server,
+// threads.create) must end with an error event — or, only if the cut left nothing the decoder needs, the
+// complete answer — never a truncated answer passed off as complete; the user's message stays stored, and the
+// store holds exactly the items whose thread.item.done went out (the partial answer is dropped, per
+// docs/server.md#error-events). A 500 without retries is an error event; 500 then 429 then the transcript is
+// a complete answer.
 #include "agent_support.hpp"
 #include "support/collecting_sink.hpp"
 
@@ -15,7 +16,12 @@
 #include <chatkit/protocol.hpp>
 #include <chatkit/store/memory_store.hpp>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_future.hpp>
+
 #include <catch2/catch.hpp>
+
+#include <future>
 
 using namespace chatkit;
 using namespace chatkit::agents;
@@ -23,7 +29,6 @@ namespace cp = chatkit::protocol;
 namespace net = boost::asio;
 namespace json = boost::json;
 using chatkit::testing::collecting_sink;
-using chatkit::testing::run_sync;
 using openai::testing::ending;
 using openai::testing::exchange;
 using openai::testing::scripted_server;
@@ -47,6 +52,16 @@ const std::string chat_transcript =
     "data: [DONE]\n\n";
 
 enum class api { responses, chat };
+
+// Like run_sync, but returns as soon as `op` is done instead of when the io_context runs out of work (the
+// client's idle keep-alive connections keep timers pending for a while).
+template <class T>
+T run_until_done(net::io_context& ioc, net::awaitable<T> op) {
+  auto result = net::co_spawn(ioc, std::move(op), net::use_future);
+  ioc.restart();
+  while (result.wait_for(std::chrono::seconds(0)) != std::future_status::ready) ioc.run_one();
+  return result.get();
+}
 
 std::string create_body(const std::string& text) {
   return R"({"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":")" + text +
@@ -95,19 +110,19 @@ struct bench {
   turn run_turn() {
     turn t;
     last_error.clear();
-    auto r = run_sync(ioc, bot->process(create_body("hello"), alice));
+    auto r = run_until_done(ioc, bot->process(create_body("hello"), alice));
     collecting_sink sink;
     try {
-      run_sync(ioc, std::get<server::event_stream>(r).run(sink));
+      run_until_done(ioc, std::get<server::event_stream>(r).run(sink));
     } catch (const std::exception& e) {
       t.escaped = e.what();
     }
     t.events = std::move(sink.events);
     t.run_error = last_error;
     if (!t.events.empty() && t.events.front().at("type") == "thread.created")
-      t.stored = run_sync(ioc, store->load_thread_items(
-                                   std::string(t.events.front().at("thread").at("id").as_string()),
-                                   std::nullopt, 100, cp::sort_order::asc, alice))
+      t.stored = run_until_done(ioc, store->load_thread_items(
+                                         std::string(t.events.front().at("thread").at("id").as_string()),
+                                         std::nullopt, 100, cp::sort_order::asc, alice))
                      .data;
     return t;
   }
@@ -184,7 +199,8 @@ void every_cut(api which, const std::string& transcript, std::size_t complete_at
     std::size_t errors = 0;
     for (const auto k : cuts) {
       INFO(kd.name << " after " << k << " bytes");
-      if (kd.rate_limited_first) b.model_server.add(error_reply(429, {{"retry-after", "0"}}));
+      if (kd.rate_limited_first)
+        b.model_server.add(error_reply(429, {{"retry-after", "1"}, {"retry-after-ms", "1"}}));
       auto x = exchange::sse(transcript.substr(0, k), "req", write_plan::whole());
       x.end = kd.end;
       b.model_server.add(std::move(x));
@@ -221,7 +237,7 @@ void every_cut(api which, const std::string& transcript, std::size_t complete_at
     INFO("500, then 429 with retry-after, then the transcript");
     bench b(which);
     b.model_server.add(error_reply(500));
-    b.model_server.add(error_reply(429, {{"retry-after", "0"}}));
+    b.model_server.add(error_reply(429, {{"retry-after", "1"}, {"retry-after-ms", "1"}}));
     b.model_server.add(exchange::sse(transcript, "req", write_plan::whole()));
     CHECK_FALSE(check_turn(b.run_turn()));
     CHECK(b.model_server.requests().size() == 3);
