@@ -256,6 +256,12 @@ struct scripted_server::impl {
           raw.close(ignored);
           co_return;
         }
+        case ending::reset: {
+          boost::system::error_code ignored;
+          raw.set_option(net::socket_base::linger(true, 0), ignored);
+          raw.close(ignored);
+          co_return;
+        }
         case ending::hang:
           co_await wait_for_close(s);
           co_return;

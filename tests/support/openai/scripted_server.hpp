@@ -46,6 +46,7 @@ enum class ending {
   finish,  // terminating chunk (chunked) and keep the connection open for the next request
   close,   // finish, then close the socket
   abort,   // close the socket at once: no terminating chunk (a truncated body)
+  reset,   // like abort, but the close sends a TCP reset (SO_LINGER 0): the client reads ECONNRESET
   hang,    // write nothing more and wait for the client to go away (timeouts, cancellation)
 };
 
