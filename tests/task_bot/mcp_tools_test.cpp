@@ -41,8 +41,8 @@ std::string output_for(const scripted_server& s, const std::string& call_id) {
   for (const auto& body : request_bodies(s))
     if (auto* input = body.if_contains("input"); input && input->is_array())
       for (const auto& item : input->as_array())
-        if (item.is_object() && item.as_object().contains("call_id") && item.at("call_id") == call_id &&
-            item.at("type") == "function_call_output")
+        if (item.is_object() && item.as_object().contains("call_id") &&
+            item.at("call_id") == boost::json::value(call_id) && item.at("type") == "function_call_output")
           return item.at("output").is_string() ? std::string(item.at("output").as_string())
                                                : boost::json::serialize(item.at("output"));
   return "(none)";
