@@ -1,5 +1,5 @@
 // Soak: mixed load with random disconnects against the echo server over 127.0.0.1 for a long time, to show
-// that memory and file descriptors stay flat (docs/benchmarks.md#soak). The server (chatkit::http::server,
+// that memory and file descriptors stay flat (docs/benchmarks.md, "Soak"). The server (chatkit::http::server,
 // memory store, echo bot) runs in this process on its own worker threads; C client coroutines on the main
 // thread each play one user: create threads (`stream N` answers), add messages, list threads and items, read
 // a thread, delete their oldest thread (each user keeps at most a few, so the store stays bounded), and in
