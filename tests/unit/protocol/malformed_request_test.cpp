@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <string>
 
 namespace cp = chatkit::protocol;
@@ -200,4 +201,22 @@ TEST_CASE("limits apply to every value of the document, known field or not", "[p
   for (int i = 1; i < 10'001; ++i) many += ",0";
   many += "]}";
   CHECK(error_of(many) == "extra: array has 10001 items; the limit is 10000");
+}
+
+// Found by tests/fuzz/fuzz_request_parser (corpus: roundtrip-128-digit-number): a 128-digit number in a tool
+// result is accepted, and what the server writes back reads again to the same value within the last bit
+// (Boost.JSON 1.81 does not round every long decimal exactly; docs/fuzzing.md#request_parser).
+TEST_CASE("a very long number survives a write and a second read within the last bit", "[protocol][limits]") {
+  const std::string body =
+      R"({"type":"threads.add_client_tool_output","params":{"thread_id":"t","result":[51)" +
+      std::string(126, '9') + R"(,null,true]}})";
+  const auto first = cp::parse_request(body);
+  const auto& out = std::get<cp::threads_add_client_tool_output>(first);
+  const double x = out.params.result.as_array()[0].as_double();
+  CHECK(x > 5.1e127);
+  CHECK(x < 5.3e127);
+  const auto second = cp::parse_request(cp::to_json(first));
+  const double y =
+      std::get<cp::threads_add_client_tool_output>(second).params.result.as_array()[0].as_double();
+  CHECK(std::fabs(x - y) <= 1e-15 * x);
 }
