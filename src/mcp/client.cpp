@@ -228,11 +228,14 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
   }
 
   // One request, awaited on the strand. `modern` adds the _meta envelope.
+  // `renew_session`: an expired legacy HTTP session is replaced (initialize again) and the request sent once more.
   asio::awaitable<json::object> do_request(std::string method, json::object params, call_options opts,
-                                           bool modern) {
+                                           bool modern, bool renew_session = true) {
     co_await asio::this_coro::throw_if_cancelled(false);
     if (closed || !transport || !transport->is_open())
       throw mcp_error(errc::connection_closed, "the MCP connection is closed");
+    std::optional<std::pair<json::object, call_options>> resend;
+    if (renew_session && !modern && method != "initialize") resend.emplace(params, opts);
     const request_id id = next_id++;
     auto p = std::make_shared<pending>(strand);
     const std::string key = to_string(id);
@@ -261,6 +264,12 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
 
     if (p->result) co_return std::move(*p->result);
     if (p->error) throw remote_error(p->error->code, p->error->message, p->error->data);
+    if (p->failure && p->failure->first == errc::session_expired && resend) {
+      log(log_source::client, "the MCP server no longer knows the session; starting a new one");
+      co_await initialize();
+      co_return co_await do_request(std::move(method), std::move(resend->first), std::move(resend->second), modern,
+                                    false);
+    }
     if (p->failure) throw mcp_error(p->failure->first, p->failure->second);
     // Neither answered nor failed: the caller cancelled us, or the time ran out. Tell the server.
     const bool timed_out = !ec;

@@ -35,6 +35,8 @@ class category final : public boost::system::error_category {
         return "transport error";
       case errc::invalid_configuration:
         return "invalid configuration";
+      case errc::session_expired:
+        return "the server no longer knows the session";
     }
     return "unknown mcp error";
   }

@@ -26,6 +26,7 @@ enum class errc {
   not_initialized,        // a request before the lifecycle allows it
   transport_error,        // HTTP status or framing the transport cannot use
   invalid_configuration,  // a misuse of the API (bad tool name, conflicting options)
+  session_expired,        // HTTP, legacy era: the server no longer knows the session (the client starts a new one)
 };
 
 const boost::system::error_category& mcp_category() noexcept;

@@ -496,6 +496,15 @@ class http_transport final : public transport, public std::enable_shared_from_th
 
     // An error status. A JSON-RPC error in the body answers the request (e.g. a legacy server's "not
     // initialized" to a modern probe); otherwise the request fails with the status.
+    // A legacy session the server no longer knows: 404, or 400 naming the session as server-everything answers.
+    // The client starts a new session with a fresh initialize and sends the request once more
+    // (docs/mcp.md#streamable-http).
+    if (id && !modern_ && !session_id_.empty() &&
+        (status == 404 || (status == 400 && body.find("session") != std::string::npos))) {
+      session_id_.clear();
+      throw mcp_error(errc::session_expired,
+                      "the MCP server no longer knows the session (HTTP " + std::to_string(status) + ")");
+    }
     if (status == 404 && !session_id_.empty() && !modern_) session_id_.clear();
     if (id) {
       boost::system::error_code jec;

@@ -174,3 +174,37 @@ TEST_CASE("client: tools/list follows cursors; a repeated cursor is an error", "
     co_await loop->close();
   }());
 }
+
+TEST_CASE("client: an expired HTTP session is replaced by a new one and the request sent again",
+          "[mcp][client][http][session]") {
+  const auto script = (peers_dir() / "expiring_session_server.py").string();
+  asio::io_context ioc;
+  SECTION("the server forgets the first session: one new initialize, the request succeeds") {
+    http_peer peer({"python3", script}, "MCP_PEER_LISTENING");
+    log_lines logs;
+    run_sync(ioc, [&]() -> asio::awaitable<void> {
+      auto c = co_await mcp::client::connect(mcp::http_server(peer.url()), logs.options());
+      CHECK(c->era() == mcp::era::legacy);
+      auto tools = co_await c->list_tools();
+      REQUIRE(tools.size() == 1);
+      CHECK(tools[0].description == "2");  // the server saw the first initialize and the renewal
+      co_await c->close();
+    }());
+    CHECK(logs.contains("starting a new one"));
+  }
+  SECTION("a server that forgets every session: the request fails after one renewal") {
+    http_peer peer({"python3", script, "always"}, "MCP_PEER_LISTENING");
+    std::string error;
+    run_sync(ioc, [&]() -> asio::awaitable<void> {
+      auto c = co_await mcp::client::connect(mcp::http_server(peer.url()), {});
+      try {
+        co_await c->list_tools();
+      } catch (const mcp::mcp_error& e) {
+        CHECK(e.code() == mcp::errc::session_expired);
+        error = e.what();
+      }
+      co_await c->close();
+    }());
+    CHECK(error.find("no longer knows the session") != std::string::npos);
+  }
+}
