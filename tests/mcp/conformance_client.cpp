@@ -28,7 +28,9 @@ int main(int argc, char** argv) {
   asio::io_context ioc;
   auto done = asio::co_spawn(
       ioc,
-      [&]() -> asio::awaitable<void> {
+      // Captureless: the coroutine outlives this full expression (and the lambda object with it), so what it
+      // needs travels as parameters, which live in the coroutine frame.
+      [](std::string url) -> asio::awaitable<void> {
         mcp::client_options o;
         o.client_name = "chatkit-cpp-conformance";
         o.request_timeout = std::chrono::seconds(20);
@@ -45,7 +47,7 @@ int main(int argc, char** argv) {
           }
         }
         co_await c->close();
-      }(),
+      }(url),
       asio::use_future);
   ioc.run();
   try {

@@ -93,6 +93,14 @@ TEST_CASE("connection_limiter: the automatic global cap leaves descriptors for t
 
 TEST_CASE("connection_limiter: out of descriptors, accept backs off and serves the client once one is free",
           "[connection_limiter][emfile]") {
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+  // The sanitizers' runtime needs descriptors of its own (it probes memory through a pipe for its checks of
+  // virtual calls): with none left it reports errors that are not there. The release run covers this case.
+  WARN("skipped under sanitizers");
+  return;
+#endif
+#endif
   server_fixture f([](server_options& o) { o.max_connections = 1000; });
   asio::io_context ioc;
   client c(ioc.get_executor());  // its reactor descriptors exist before the process runs out
