@@ -4,6 +4,8 @@
 #include <chatkit/error.hpp>
 #include <chatkit/http/server.hpp>
 
+#include "http/detail/content_type.hpp"
+
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/json/serialize.hpp>
@@ -27,12 +29,6 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // "host:port" / "[::1]:port" / "host" → the host part.
 std::string_view host_part(std::string_view authority) {
   if (authority.starts_with('[')) {
@@ -47,15 +43,12 @@ bool is_loopback_host(std::string_view host) {
 }
 
 // The media types of an Accept or Content-Type header, without parameters, lower-cased.
+// The media types of a list header (Accept), each normalised as the ChatKit endpoint reads Content-Type.
 std::vector<std::string> media_types(std::string_view header) {
   std::vector<std::string> out;
   while (!header.empty()) {
     const auto comma = header.find(',');
-    std::string_view item = header.substr(0, comma);
-    item = trim(item.substr(0, item.find(';')));
-    std::string lower(item);
-    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (!lower.empty()) out.push_back(std::move(lower));
+    if (auto type = http::detail::media_type(header.substr(0, comma)); !type.empty()) out.push_back(std::move(type));
     if (comma == std::string_view::npos) break;
     header.remove_prefix(comma + 1);
   }
