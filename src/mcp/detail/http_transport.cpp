@@ -30,6 +30,7 @@
 #include <openssl/x509v3.h>
 
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
 namespace chatkit::mcp::detail {
@@ -244,45 +245,38 @@ class http_transport final : public transport, public std::enable_shared_from_th
     co_return co_await connect_new();
   }
 
+  // Runs one Beast operation, `op(stream)`, on whichever stream the connection has (TLS or plain).
+  template <class Op>
+  static asio::awaitable<boost::system::error_code> on_stream(connection& c, Op op) {
+    std::tuple<boost::system::error_code, std::size_t> r;
+    if (c.secure)
+      r = co_await op(*c.secure);
+    else
+      r = co_await op(*c.plain);
+    co_return std::get<0>(r);
+  }
+
   template <class Request>
   static asio::awaitable<void> write_request(connection& c, Request& req) {
     req.prepare_payload();
-    boost::system::error_code ec;
-    if (c.secure)
-      std::tie(ec, std::ignore) = co_await http::async_write(*c.secure, req, use_tuple);
-    else
-      std::tie(ec, std::ignore) = co_await http::async_write(*c.plain, req, use_tuple);
-    if (ec) throw boost::system::system_error(ec);
+    if (auto ec = co_await on_stream(c, [&](auto& s) { return http::async_write(s, req, use_tuple); }))
+      throw boost::system::system_error(ec);
   }
 
   template <class Response>
   static asio::awaitable<void> read_response(connection& c, Response& res) {
-    boost::system::error_code ec;
-    if (c.secure)
-      std::tie(ec, std::ignore) = co_await http::async_read(*c.secure, c.buffer, res, use_tuple);
-    else
-      std::tie(ec, std::ignore) = co_await http::async_read(*c.plain, c.buffer, res, use_tuple);
-    if (ec) throw boost::system::system_error(ec);
+    if (auto ec = co_await on_stream(c, [&](auto& s) { return http::async_read(s, c.buffer, res, use_tuple); }))
+      throw boost::system::system_error(ec);
   }
 
   template <class Parser>
   static asio::awaitable<boost::system::error_code> read_header(connection& c, Parser& p) {
-    boost::system::error_code ec;
-    if (c.secure)
-      std::tie(ec, std::ignore) = co_await http::async_read_header(*c.secure, c.buffer, p, use_tuple);
-    else
-      std::tie(ec, std::ignore) = co_await http::async_read_header(*c.plain, c.buffer, p, use_tuple);
-    co_return ec;
+    co_return co_await on_stream(c, [&](auto& s) { return http::async_read_header(s, c.buffer, p, use_tuple); });
   }
 
   template <class Parser>
   static asio::awaitable<boost::system::error_code> read_some(connection& c, Parser& p) {
-    boost::system::error_code ec;
-    if (c.secure)
-      std::tie(ec, std::ignore) = co_await http::async_read_some(*c.secure, c.buffer, p, use_tuple);
-    else
-      std::tie(ec, std::ignore) = co_await http::async_read_some(*c.plain, c.buffer, p, use_tuple);
-    co_return ec;
+    co_return co_await on_stream(c, [&](auto& s) { return http::async_read_some(s, c.buffer, p, use_tuple); });
   }
 
   template <class Request>
