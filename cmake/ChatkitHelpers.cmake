@@ -15,19 +15,42 @@ function(chatkit_warnings target)
 endfunction()
 
 # chatkit_layer(NAME SOURCES <files under src/> [HEADERS <files under include/>] [DEPS <layers>] [LIBS <targets>])
-# One static library per layer, exported as chatkit::<name>. Every file is listed: SOURCES (relative to src/)
-# holds the compiled files and the layer's private headers (src/<name>/detail/); HEADERS (relative to include/)
-# is the public interface, installed as the target's header file set.
+# One library per layer, exported as chatkit::<name>: static, or shared with BUILD_SHARED_LIBS=ON
+# (docs/packaging.md#shared-libraries). Every file is listed: SOURCES (relative to src/) holds the compiled files
+# and the layer's private headers (src/<name>/detail/); HEADERS (relative to include/) is the public interface,
+# installed as the target's header file set.
 function(chatkit_layer name)
   cmake_parse_arguments(ARG "" "" "SOURCES;HEADERS;DEPS;LIBS" ${ARGN})
   if(NOT ARG_SOURCES)
     message(FATAL_ERROR "chatkit_layer(${name}): SOURCES is required")
   endif()
+  # For the generated chatkit/<name>/src.hpp of header-only use (cmake/ChatkitSrcHpp.cmake).
+  set_property(GLOBAL PROPERTY CHATKIT_LAYER_SOURCES_${name} ${ARG_SOURCES})
   list(TRANSFORM ARG_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/src/)
-  add_library(chatkit_${name} STATIC ${ARG_SOURCES})
+  add_library(chatkit_${name} ${ARG_SOURCES})  # STATIC unless BUILD_SHARED_LIBS
   add_library(chatkit::${name} ALIAS chatkit_${name})
   set_target_properties(chatkit_${name} PROPERTIES EXPORT_NAME ${name} OUTPUT_NAME chatkit_${name}
                         POSITION_INDEPENDENT_CODE ON)
+  get_target_property(type chatkit_${name} TYPE)
+  if(type STREQUAL "SHARED_LIBRARY")
+    # While the version is 0.x a minor release may break the ABI, so the SONAME carries major.minor.
+    if(PROJECT_VERSION_MAJOR EQUAL 0)
+      set(soversion ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR})
+    else()
+      set(soversion ${PROJECT_VERSION_MAJOR})
+    endif()
+    # The compile lines stay those of the static build (so ccache serves one build from the other's objects):
+    # DEFINE_SYMBOL "" drops the chatkit_<name>_EXPORTS definition, and no -fvisibility flag is added. The linker
+    # version script cmake/chatkit.map chooses the exported symbols instead (docs/packaging.md#shared-libraries).
+    set_target_properties(chatkit_${name} PROPERTIES VERSION ${PROJECT_VERSION} SOVERSION ${soversion}
+                          DEFINE_SYMBOL "" LINK_DEPENDS ${PROJECT_SOURCE_DIR}/cmake/chatkit.map)
+    target_link_options(chatkit_${name} PRIVATE "LINKER:--version-script=${PROJECT_SOURCE_DIR}/cmake/chatkit.map")
+    # Every layer links what it uses (an undefined symbol is a missing DEPS/LIBS entry). Not with sanitizers,
+    # whose runtime only the executable links.
+    if(NOT (CHATKIT_SANITIZE OR CHATKIT_SANITIZE_THREAD OR CHATKIT_BUILD_FUZZ OR CMAKE_CXX_FLAGS MATCHES "-fsanitize"))
+      target_link_options(chatkit_${name} PRIVATE "LINKER:--no-undefined")
+    endif()
+  endif()
   target_include_directories(chatkit_${name} PUBLIC
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include> $<INSTALL_INTERFACE:include>)
   if(ARG_HEADERS)
@@ -46,6 +69,7 @@ function(chatkit_layer name)
   foreach(dep IN LISTS ARG_DEPS)
     target_link_libraries(chatkit_${name} PUBLIC chatkit_${dep})
   endforeach()
+  set_property(GLOBAL PROPERTY CHATKIT_LAYER_DEPS_${name} ${ARG_DEPS})
   target_link_libraries(chatkit_${name} PUBLIC ${ARG_LIBS})
   chatkit_warnings(chatkit_${name})
   set_property(GLOBAL APPEND PROPERTY CHATKIT_LAYERS chatkit_${name})

@@ -7,8 +7,20 @@ include(CMakePackageConfigHelpers)
 get_property(layers GLOBAL PROPERTY CHATKIT_LAYERS)
 # Each layer's public headers are its HEADERS file set (listed in src/CMakeLists.txt), so exactly those files are
 # installed — detail/ ones included where public templates need them, never src/<layer>/detail/.
-install(TARGETS chatkit ${layers} EXPORT chatkitTargets
+# chatkit::header_only (docs/packaging.md#header-only-use): what a program that compiles <chatkit/src.hpp> itself
+# needs — the include directory, C++20 and the libraries the sources use — and no chatkit library.
+include(ChatkitSrcHpp)
+add_library(chatkit_header_only INTERFACE)
+set_target_properties(chatkit_header_only PROPERTIES EXPORT_NAME header_only)
+target_include_directories(chatkit_header_only INTERFACE $<INSTALL_INTERFACE:include>)
+target_compile_features(chatkit_header_only INTERFACE cxx_std_20)
+target_link_libraries(chatkit_header_only INTERFACE Boost::headers Boost::json Boost::url OpenSSL::SSL OpenSSL::Crypto
+                      Threads::Threads)
+
+install(TARGETS chatkit chatkit_header_only ${layers} EXPORT chatkitTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
         FILE_SET HEADERS DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT chatkitTargets NAMESPACE chatkit:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/chatkit)
@@ -55,13 +67,17 @@ foreach(layer IN LISTS layers)
   string(PREPEND CHATKIT_PC_LIBS "-lchatkit_${layer} ")
 endforeach()
 string(STRIP "${CHATKIT_PC_LIBS}" CHATKIT_PC_LIBS)
+# OpenSSL is public (Asio's SSL headers call it inline); the stores' C libraries are private: a static build's
+# consumers ask for them with `pkg-config --static`, a shared build's libraries carry them themselves.
 set(CHATKIT_PC_REQUIRES "openssl")
+set(CHATKIT_PC_REQUIRES_PRIVATE "")
 if(CHATKIT_NEEDS_SQLITE3)
-  string(APPEND CHATKIT_PC_REQUIRES " sqlite3")
+  string(APPEND CHATKIT_PC_REQUIRES_PRIVATE " sqlite3")
 endif()
 if(CHATKIT_NEEDS_POSTGRESQL)
-  string(APPEND CHATKIT_PC_REQUIRES " libpq")
+  string(APPEND CHATKIT_PC_REQUIRES_PRIVATE " libpq")
 endif()
+string(STRIP "${CHATKIT_PC_REQUIRES_PRIVATE}" CHATKIT_PC_REQUIRES_PRIVATE)
 # The prefix is written at install time, so `cmake --install --prefix <dir>` gets a file pointing at <dir>.
 configure_file(${PROJECT_SOURCE_DIR}/cmake/chatkit.pc.in ${PROJECT_BINARY_DIR}/chatkit.pc.configured @ONLY)
 install(CODE "
@@ -70,3 +86,19 @@ install(CODE "
   file(WRITE \"${PROJECT_BINARY_DIR}/chatkit.pc\" \"\${pc}\")
 ")
 install(FILES ${PROJECT_BINARY_DIR}/chatkit.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# CHATKIT_INSTALL_TOOLS (docs/packaging.md#tools): the example servers as programs in <prefix>/bin. With shared
+# libraries they find them in ../lib relative to themselves ($ORIGIN), wherever the prefix is moved.
+if(CHATKIT_INSTALL_TOOLS)
+  set(tools "")
+  foreach(tool IN ITEMS echo_server mcp_server mcp_client task_bot)
+    if(TARGET ${tool})
+      list(APPEND tools ${tool})
+    endif()
+  endforeach()
+  if(BUILD_SHARED_LIBS)
+    file(RELATIVE_PATH bin_to_lib /${CMAKE_INSTALL_BINDIR} /${CMAKE_INSTALL_LIBDIR})
+    set_target_properties(${tools} PROPERTIES INSTALL_RPATH "$ORIGIN/${bin_to_lib}")
+  endif()
+  install(TARGETS ${tools} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()

@@ -23,19 +23,24 @@ class ChatkitCppConan(ConanFile):
     url = "https://github.com/chatkit-cpp/chatkit-cpp"
     homepage = "https://github.com/chatkit-cpp/chatkit-cpp"
     topics = ("chatkit", "openai", "agents", "mcp", "sse", "asio", "beast")
-    package_type = "static-library"  # every layer is a static library (src/CMakeLists.txt)
+    package_type = "library"  # static, or shared with shared=True (BUILD_SHARED_LIBS, docs/packaging.md)
     settings = "os", "arch", "compiler", "build_type"
     # No fPIC option: the layers are always built position-independent (POSITION_INDEPENDENT_CODE ON).
-    # Each with_* option is the CMake option CHATKIT_WITH_<NAME> (tests/packaging checks the mapping).
+    # Each with_<name> option is the CMake option CHATKIT_WITH_<NAME>, with_tools is CHATKIT_INSTALL_TOOLS
+    # (tests/packaging checks the mapping); shared is BUILD_SHARED_LIBS, set by CMakeToolchain.
     options = {
+        "shared": [True, False],
         "with_sqlite": [True, False],
         "with_postgres": [True, False],
         "with_mcp": [True, False],
+        "with_tools": [True, False],
     }
     default_options = {
+        "shared": False,
         "with_sqlite": True,
         "with_postgres": False,
         "with_mcp": True,
+        "with_tools": False,
         # Only the compiled Boost libraries the SDK links (json, url; container and system come with them).
         **{f"boost/*:without_{c}": True for c in (
             "atomic", "chrono", "context", "contract", "coroutine", "date_time", "fiber", "filesystem", "graph",
@@ -83,6 +88,8 @@ class ChatkitCppConan(ConanFile):
             raise ConanInvalidConfiguration(f"{self.ref} needs clang >= 16")
         if compiler in ("apple-clang", "msvc"):
             raise ConanInvalidConfiguration(f"{self.ref} is built and tested with clang and GCC on Linux only")
+        if self.options.with_tools and not (self.options.with_sqlite and self.options.with_mcp):
+            raise ConanInvalidConfiguration(f"{self.ref}: with_tools needs with_sqlite and with_mcp (task_bot uses them)")
         boost = self.dependencies["boost"].options
         if boost.get_safe("without_json") or boost.get_safe("without_url"):
             raise ConanInvalidConfiguration(f"{self.ref} needs boost with json and url")
@@ -99,6 +106,7 @@ class ChatkitCppConan(ConanFile):
         tc.cache_variables["CHATKIT_WITH_SQLITE"] = bool(self.options.with_sqlite)
         tc.cache_variables["CHATKIT_WITH_POSTGRES"] = bool(self.options.with_postgres)
         tc.cache_variables["CHATKIT_WITH_MCP"] = bool(self.options.with_mcp)
+        tc.cache_variables["CHATKIT_INSTALL_TOOLS"] = bool(self.options.with_tools)
         tc.generate()
         CMakeDeps(self).generate()
 

@@ -20,8 +20,7 @@ else()
     HEAD_REF main)
 endif()
 
-# Every layer is a static library (src/CMakeLists.txt).
-vcpkg_check_linkage(ONLY_STATIC_LIBRARY)
+# Static or shared layers follow the triplet's VCPKG_LIBRARY_LINKAGE (vcpkg passes BUILD_SHARED_LIBS).
 
 # Feature → CMake option (tests/packaging checks this table against CMakeLists.txt and the Conan recipe).
 vcpkg_check_features(OUT_FEATURE_OPTIONS FEATURE_OPTIONS
@@ -29,6 +28,7 @@ vcpkg_check_features(OUT_FEATURE_OPTIONS FEATURE_OPTIONS
     sqlite   CHATKIT_WITH_SQLITE
     postgres CHATKIT_WITH_POSTGRES
     mcp      CHATKIT_WITH_MCP
+    tools    CHATKIT_INSTALL_TOOLS
 )
 
 # chatkit is the top-level project here, so its tests/examples/benchmarks would default ON: turn them off
@@ -48,6 +48,10 @@ vcpkg_cmake_install()
 # The package is chatkit (find_package(chatkit CONFIG)), installed to lib/cmake/chatkit.
 vcpkg_cmake_config_fixup(PACKAGE_NAME chatkit CONFIG_PATH lib/cmake/chatkit)
 vcpkg_fixup_pkgconfig()
+if("tools" IN_LIST FEATURES)
+  # CHATKIT_INSTALL_TOOLS installs the example servers to bin/; vcpkg keeps programs in tools/chatkit-cpp/.
+  vcpkg_copy_tools(TOOL_NAMES echo_server mcp_server mcp_client task_bot AUTO_CLEAN)
+endif()
 
 file(REMOVE_RECURSE "${CURRENT_PACKAGES_DIR}/debug/include" "${CURRENT_PACKAGES_DIR}/debug/share")
 file(INSTALL "${CMAKE_CURRENT_LIST_DIR}/usage" DESTINATION "${CURRENT_PACKAGES_DIR}/share/${PORT}")

@@ -24,7 +24,7 @@ using asio::awaitable;
 
 namespace {
 
-std::string_view str(const json::object& o, std::string_view key) {
+std::string_view string_member(const json::object& o, std::string_view key) {
   if (const auto* v = o.if_contains(key); v && v->is_string()) return v->as_string();
   return {};
 }
@@ -39,15 +39,15 @@ std::optional<std::int64_t> int_field(const json::object& o, std::string_view ke
 std::optional<cp::annotation> convert_annotation(const json::value& v) {
   if (!v.is_object()) return std::nullopt;
   const auto& o = v.as_object();
-  const auto type = str(o, "type");
+  const auto type = string_member(o, "type");
   if (type == "url_citation") {
     cp::url_source src;
-    src.url = std::string(str(o, "url"));
-    src.title = std::string(str(o, "title"));
+    src.url = std::string(string_member(o, "url"));
+    src.title = std::string(string_member(o, "title"));
     return cp::annotation{src, int_field(o, "end_index")};
   }
   if (type == "file_citation" || type == "container_file_citation") {
-    const auto filename = str(o, "filename");
+    const auto filename = string_member(o, "filename");
     if (filename.empty()) return std::nullopt;
     cp::file_source src;
     src.title = std::string(filename);
@@ -254,7 +254,7 @@ class streamer {
     if (item.is_message()) {
       co_await forward(cp::item_done_event{assistant_message(item)});
     } else if (item.type == "image_generation_call" && ctx_.generated_image_item) {
-      const auto result = str(item.raw, "result");
+      const auto result = string_member(item.raw, "result");
       if (result.empty()) co_return;
       auto img = std::move(*ctx_.generated_image_item);
       ctx_.generated_image_item.reset();
@@ -266,7 +266,7 @@ class streamer {
   awaitable<void> on_partial_image(const json::object& raw) {
     if (!ctx_.generated_image_item) co_return;
     auto& img = *ctx_.generated_image_item;
-    img.image = cp::generated_image{std::string(str(raw, "item_id")), opts_.image_url(str(raw, "partial_image_b64"))};
+    img.image = cp::generated_image{std::string(string_member(raw, "item_id")), opts_.image_url(string_member(raw, "partial_image_b64"))};
     double progress = 0;
     if (opts_.partial_images > 0)
       progress = std::min(1.0, static_cast<double>(int_field(raw, "partial_image_index").value_or(0)) /

@@ -1,9 +1,12 @@
 # packaging_options_agree (docs/packaging.md#keeping-the-recipes-honest): the CMake options, the Conan recipe and
 # the vcpkg port describe the same package.
-#   * every CHATKIT_WITH_<NAME> option of CMakeLists.txt is a Conan option with_<name> passed to the same CMake
-#     variable, and a vcpkg feature <name> mapped to it in the portfile's feature table — and nothing more;
+#   * every package option of CMakeLists.txt — CHATKIT_WITH_<NAME>, and CHATKIT_INSTALL_TOOLS as the feature
+#     "tools" — is a Conan option with_<name> passed to the same CMake variable, and a vcpkg feature <name> mapped
+#     to it in the portfile's feature table — and nothing more;
 #   * the Conan default of each option equals membership of the feature in vcpkg's default-features;
-#   * the version of project(VERSION) is vcpkg.json's version (the Conan recipe reads project(VERSION) itself).
+#   * shared libraries: the Conan recipe has a `shared` option and the port does not restrict the linkage;
+#   * the version of project(VERSION) is vcpkg.json's version (the Conan recipe reads project(VERSION) itself),
+#     and both name the same homepage.
 #   cmake -DSOURCE_DIR=<checkout> -P check_packaging_agreement.cmake
 cmake_minimum_required(VERSION 3.25)
 set(problems "")
@@ -16,17 +19,27 @@ file(READ ${SOURCE_DIR}/packaging/conan/conanfile.py conan)
 file(READ ${SOURCE_DIR}/packaging/vcpkg/vcpkg.json vcpkg)
 file(READ ${SOURCE_DIR}/packaging/vcpkg/portfile.cmake portfile)
 
-string(REGEX MATCHALL "option\\(CHATKIT_WITH_[A-Z0-9_]+" cmake_options "${top}")
-list(TRANSFORM cmake_options REPLACE "option\\(CHATKIT_WITH_" "")
-string(TOLOWER "${cmake_options}" cmake_features)
+# The package options: CHATKIT_WITH_<NAME> is the feature <name>, CHATKIT_INSTALL_TOOLS the feature tools.
+string(REGEX MATCHALL "option\\(CHATKIT_(WITH_[A-Z0-9_]+|INSTALL_TOOLS)" cmake_options "${top}")
+list(TRANSFORM cmake_options REPLACE "option\\(" "")
+set(cmake_features "")
+foreach(option IN LISTS cmake_options)
+  string(REGEX REPLACE "^CHATKIT_(WITH|INSTALL)_" "" feature "${option}")
+  string(TOLOWER "${feature}" feature)
+  list(APPEND cmake_features ${feature})
+  set(option_of_${feature} ${option})
+endforeach()
 list(SORT cmake_features)
+if(NOT "tools" IN_LIST cmake_features)
+  problem("no option(CHATKIT_INSTALL_TOOLS ...) in CMakeLists.txt")
+endif()
 
 # Conan: options = {"with_x": [True, False], ...}; defaults "with_x": True|False; cache_variables mapping.
 string(REGEX MATCHALL "\"with_[a-z0-9_]+\": \\[True, False\\]" conan_options "${conan}")
 list(TRANSFORM conan_options REPLACE "\"with_([a-z0-9_]+)\".*" "\\1")
 list(SORT conan_options)
 if(NOT conan_options STREQUAL cmake_features)
-  problem("Conan options with_{${conan_options}} differ from CMake's CHATKIT_WITH_{${cmake_features}}")
+  problem("Conan options with_{${conan_options}} differ from CMake's {${cmake_options}}")
 endif()
 
 # vcpkg: the features of vcpkg.json and the feature table of the portfile.
@@ -40,7 +53,7 @@ foreach(i RANGE ${last})
 endforeach()
 list(SORT vcpkg_features)
 if(NOT vcpkg_features STREQUAL cmake_features)
-  problem("vcpkg features {${vcpkg_features}} differ from CMake's CHATKIT_WITH_{${cmake_features}}")
+  problem("vcpkg features {${vcpkg_features}} differ from CMake's {${cmake_options}}")
 endif()
 string(JSON defaults_json GET "${vcpkg}" default-features)
 string(JSON default_count LENGTH "${defaults_json}")
@@ -54,12 +67,12 @@ if(default_count GREATER 0)
 endif()
 
 foreach(feature IN LISTS cmake_features)
-  string(TOUPPER "${feature}" upper)
-  if(NOT portfile MATCHES "\n[ ]+${feature}[ ]+CHATKIT_WITH_${upper}\n")
-    problem("the portfile does not map feature ${feature} to CHATKIT_WITH_${upper}")
+  set(option ${option_of_${feature}})
+  if(NOT portfile MATCHES "\n[ ]+${feature}[ ]+${option}\n")
+    problem("the portfile does not map feature ${feature} to ${option}")
   endif()
-  if(NOT conan MATCHES "cache_variables\\[\"CHATKIT_WITH_${upper}\"\\] = bool\\(self\\.options\\.with_${feature}\\)")
-    problem("the Conan recipe does not pass with_${feature} to CHATKIT_WITH_${upper}")
+  if(NOT conan MATCHES "cache_variables\\[\"${option}\"\\] = bool\\(self\\.options\\.with_${feature}\\)")
+    problem("the Conan recipe does not pass with_${feature} to ${option}")
   endif()
   if(conan MATCHES "\"with_${feature}\": (True|False),")
     set(conan_default ${CMAKE_MATCH_1})
@@ -84,6 +97,18 @@ set(project_version ${CMAKE_MATCH_1})
 string(JSON vcpkg_version GET "${vcpkg}" version)
 if(NOT vcpkg_version STREQUAL project_version)
   problem("vcpkg.json has version ${vcpkg_version}, project(VERSION) is ${project_version}")
+endif()
+if(NOT conan MATCHES "\"shared\": \\[True, False\\]" OR NOT conan MATCHES "\"shared\": False,")
+  problem("the Conan recipe needs a shared option, default False (BUILD_SHARED_LIBS)")
+endif()
+if(portfile MATCHES "vcpkg_check_linkage\\(ONLY_STATIC_LIBRARY")
+  problem("the portfile restricts the linkage to static, but BUILD_SHARED_LIBS=ON works")
+endif()
+string(JSON vcpkg_homepage ERROR_VARIABLE no_homepage GET "${vcpkg}" homepage)
+if(no_homepage OR NOT vcpkg_homepage MATCHES "^https://")
+  problem("vcpkg.json has no homepage")
+elseif(NOT conan MATCHES "homepage = \"${vcpkg_homepage}\"")
+  problem("the Conan recipe's homepage is not vcpkg.json's ${vcpkg_homepage}")
 endif()
 if(NOT conan MATCHES "def set_version")
   problem("the Conan recipe must take its version from project(VERSION) (set_version)")

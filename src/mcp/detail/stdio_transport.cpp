@@ -29,7 +29,7 @@ using asio::posix::stream_descriptor;
 
 namespace {
 
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr auto pipe_use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t max_stderr_line = 64 * 1024;
 
 struct pipe_pair {
@@ -191,7 +191,7 @@ class stdio_transport final : public transport, public std::enable_shared_from_t
     while (!self->queue_.empty() && self->in_.is_open()) {
       std::string line = std::move(self->queue_.front());
       self->queue_.pop_front();
-      auto [ec, n] = co_await asio::async_write(self->in_, asio::buffer(line), use_tuple);
+      auto [ec, n] = co_await asio::async_write(self->in_, asio::buffer(line), pipe_use_tuple);
       if (ec) {
         self->queue_.clear();
         break;  // the reader sees the process go away and reports it
@@ -207,7 +207,7 @@ class stdio_transport final : public transport, public std::enable_shared_from_t
     parse_limits limits;
     limits.max_bytes = self->max_line_;
     for (;;) {
-      auto [ec, n] = co_await self->out_.async_read_some(asio::buffer(chunk), use_tuple);
+      auto [ec, n] = co_await self->out_.async_read_some(asio::buffer(chunk), pipe_use_tuple);
       if (ec) break;
       buf.append(chunk, n);
       std::size_t start = 0;
@@ -245,7 +245,7 @@ class stdio_transport final : public transport, public std::enable_shared_from_t
     std::string buf;
     char chunk[16384];
     for (;;) {
-      auto [ec, n] = co_await self->err_.async_read_some(asio::buffer(chunk), use_tuple);
+      auto [ec, n] = co_await self->err_.async_read_some(asio::buffer(chunk), pipe_use_tuple);
       if (ec) break;
       buf.append(chunk, n);
       std::size_t start = 0;
@@ -341,7 +341,7 @@ class stdio_transport final : public transport, public std::enable_shared_from_t
     while (!try_reap()) {
       if (std::chrono::steady_clock::now() >= until) co_return false;
       t.expires_after(std::chrono::milliseconds(10));
-      co_await t.async_wait(use_tuple);
+      co_await t.async_wait(pipe_use_tuple);
     }
     co_return true;
   }
