@@ -188,7 +188,24 @@ set(expected_app
   [[tool: {"type":"function","name":"add_note","description":"Add a note for the signed-in user.","parameters":{"type":"object","properties":{"text":{"type":"string","description":"The note"}},"required":["text"],"additionalProperties":false},"strict":true}]]
   [[call: "note for alice: remember the milk"]])
 set(expected_protocol_only [[protocol only: threads.get_by_id thr_0a1b2c3d]])
-set(expected_echo_header_only EXPECTED_ECHO_PLACEHOLDER)
+# The echo bot's answer to one threads.create "hello" (examples/echo_server/README.md), streamed over HTTP.
+set(expected_echo_header_only
+  [[header-only chatkit-cpp @VERSION@: HTTP/1.1 200 OK]]
+  [[event: thread.created]]
+  [[event: thread.item.done]]
+  [[event: stream_options]]
+  [[event: thread.item.added]]
+  [[event: thread.updated]]
+  [[event: thread.item.updated]]
+  [[event: thread.item.updated]]
+  [[event: thread.item.updated]]
+  [[event: thread.item.updated]]
+  [[event: thread.item.updated]]
+  [[event: thread.item.done]]
+  [[answer: You said: hello]])
+file(READ ${CHATKIT_SOURCE_DIR}/CMakeLists.txt top_level)
+string(REGEX MATCH "project\\(chatkit VERSION ([0-9.]+)" _ "${top_level}")
+string(REPLACE "@VERSION@" "${CMAKE_MATCH_1}" expected_echo_header_only "${expected_echo_header_only}")
 foreach(program IN LISTS programs)
   if(program STREQUAL "store_contract_consumer")
     run_step("run ${program}" ${build_dir}/${program} --order lex)
@@ -200,7 +217,8 @@ foreach(program IN LISTS programs)
   run_step("run ${program}" ${build_dir}/${program})
   message("${step_output}")
   string(REPLACE "\n" ";" actual "${step_output}")
-  list(FILTER actual EXCLUDE REGEX "^$")
+  # Empty lines, and the server's JSON log lines on stderr (the echo bot's HTTP server logs each request).
+  list(FILTER actual EXCLUDE REGEX "^$|^{")
   if(NOT "${actual}" STREQUAL "${expected_${program}}")
     string(REPLACE ";" "\n" want "${expected_${program}}")
     message(FATAL_ERROR "consumer ${MODE}: ${program} printed something else; expected:\n${want}")

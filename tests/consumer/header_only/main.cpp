@@ -1,5 +1,6 @@
-// The echo bot compiled with <chatkit/src.hpp> (chatkit_src.cpp), served on 127.0.0.1 by chatkit::http::server,
-// and one threads.create request sent to it over a plain socket; prints the streamed events' types and the answer.
+// The echo bot compiled with <chatkit/src.hpp> (chatkit_src.cpp), served on 127.0.0.1 by
+// chatkit::http::server, and one threads.create request sent to it over a plain socket; prints the streamed
+// events' types and the answer.
 #include "echo_bot.hpp"
 
 #include <chatkit/http/auth.hpp>
@@ -22,8 +23,9 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 
 int main() {
-  auto bot = std::make_shared<chatkit::examples::echo_bot>(std::make_shared<chatkit::store::memory_store>(),
-                                                           std::make_shared<chatkit::examples::echo_attachment_store>());
+  auto bot = std::make_shared<chatkit::examples::echo_bot>(
+      std::make_shared<chatkit::store::memory_store>(),
+      std::make_shared<chatkit::examples::echo_attachment_store>());
   chatkit::http::server_options options;
   options.endpoint.authenticate = chatkit::http::dev_header_auth("X-User-Id", true);
   chatkit::http::server server(bot, std::move(options));
@@ -32,10 +34,12 @@ int main() {
   const json::object input{{"content", json::array{{{"type", "input_text"}, {"text", "hello"}}}},
                            {"attachments", json::array{}},
                            {"inference_options", json::object{}}};
-  const std::string body = json::serialize(json::object{{"type", "threads.create"}, {"params", {{"input", input}}}});
-  const std::string request = "POST /chatkit HTTP/1.1\r\nHost: 127.0.0.1\r\nX-User-Id: alice\r\n"
-                              "Content-Type: application/json\r\nConnection: close\r\nContent-Length: " +
-                              std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::string body =
+      json::serialize(json::object{{"type", "threads.create"}, {"params", {{"input", input}}}});
+  const std::string request =
+      "POST /chatkit HTTP/1.1\r\nHost: 127.0.0.1\r\nX-User-Id: alice\r\n"
+      "Content-Type: application/json\r\nConnection: close\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
 
   asio::io_context io;
   asio::ip::tcp::socket socket(io);
@@ -46,7 +50,8 @@ int main() {
   asio::read(socket, asio::dynamic_buffer(reply), ec);  // until the server closes the connection
   server.stop();
 
-  std::printf("header-only chatkit-cpp %s: %s\n", chatkit::version_string, reply.substr(0, reply.find('\r')).c_str());
+  std::printf("header-only chatkit-cpp %s: %s\n", chatkit::version_string,
+              reply.substr(0, reply.find('\r')).c_str());
   const std::size_t head_end = reply.find("\r\n\r\n");
   if (head_end == std::string::npos) return 1;
   std::string sse = reply.substr(head_end + 4);
