@@ -67,17 +67,27 @@ foreach(layer IN LISTS layers)
   string(PREPEND CHATKIT_PC_LIBS "-lchatkit_${layer} ")
 endforeach()
 string(STRIP "${CHATKIT_PC_LIBS}" CHATKIT_PC_LIBS)
-# OpenSSL is public (Asio's SSL headers call it inline); the stores' C libraries are private: a static build's
-# consumers ask for them with `pkg-config --static`, a shared build's libraries carry them themselves.
+# OpenSSL is public (Asio's SSL headers call it inline). The stores' C libraries are Libs.private: a static
+# build's consumers get them with `pkg-config --static`, a shared build's libraries carry them themselves. They
+# are written as -L<dir> -l<name> of the libraries found, not as Requires.private: `--static` would then add
+# those packages' own private libraries too (Debian's libpq.pc names static libraries it does not install).
 set(CHATKIT_PC_REQUIRES "openssl")
-set(CHATKIT_PC_REQUIRES_PRIVATE "")
-if(CHATKIT_NEEDS_SQLITE3)
-  string(APPEND CHATKIT_PC_REQUIRES_PRIVATE " sqlite3")
-endif()
-if(CHATKIT_NEEDS_POSTGRESQL)
-  string(APPEND CHATKIT_PC_REQUIRES_PRIVATE " libpq")
-endif()
-string(STRIP "${CHATKIT_PC_REQUIRES_PRIVATE}" CHATKIT_PC_REQUIRES_PRIVATE)
+set(CHATKIT_PC_LIBS_PRIVATE "")
+# (The cache variables of FindSQLite3 / FindPostgreSQL: their imported targets are local to src/.)
+set(pc_needed CHATKIT_NEEDS_SQLITE3 CHATKIT_NEEDS_POSTGRESQL)
+set(pc_library SQLite3_LIBRARY PostgreSQL_LIBRARY_RELEASE)
+set(pc_name sqlite3 pq)
+foreach(needed lib name IN ZIP_LISTS pc_needed pc_library pc_name)
+  if(NOT ${needed})
+    continue()
+  endif()
+  if(${lib})
+    get_filename_component(dir "${${lib}}" DIRECTORY)
+    string(APPEND CHATKIT_PC_LIBS_PRIVATE " -L${dir}")
+  endif()
+  string(APPEND CHATKIT_PC_LIBS_PRIVATE " -l${name}")
+endforeach()
+string(STRIP "${CHATKIT_PC_LIBS_PRIVATE}" CHATKIT_PC_LIBS_PRIVATE)
 # The prefix is written at install time, so `cmake --install --prefix <dir>` gets a file pointing at <dir>.
 configure_file(${PROJECT_SOURCE_DIR}/cmake/chatkit.pc.in ${PROJECT_BINARY_DIR}/chatkit.pc.configured @ONLY)
 install(CODE "
