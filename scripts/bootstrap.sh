@@ -46,4 +46,3 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 npm_ci_pinned "$root/tests/browser" playwright-core   # the browser test
 npm_ci_pinned "$root/tests/peers" @dwmkerr/mock-llm   # the peer tests (with the official openai client)
 npm_ci_pinned "$root/tests/mcp-peers" @modelcontextprotocol/server-everything   # the MCP peers (docs/mcp.md)
-npm_ci_pinned "$root/bench/peers" chatkit-node-backend-sdk   # the yardstick bench (bench/peers/run.sh)
