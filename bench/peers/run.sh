@@ -6,7 +6,7 @@
 # validation pass is checked (status and body shape, both servers) before anything is measured; a measured run
 # with any error fails the bench. Prints one table with the ratios. Method and figures: docs/benchmarks.md.
 #
-#   bash bench/peers/run.sh                 # DURATION=5 CONNECTIONS="1 10 100" SERVER_CPU=0 CLIENT_CPU=1
+#   bash bench/peers/run.sh    # defaults: DURATION=5 CONNECTIONS="1 10 100" WORKLOADS="stream list" SERVER_CPU=0 CLIENT_CPU=1
 #   ECHO_SERVER=path/to/echo_server bash bench/peers/run.sh
 set -euo pipefail
 
@@ -14,6 +14,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 duration="${DURATION:-5}"
 connections="${CONNECTIONS:-1 10 100}"
+workloads="${WORKLOADS:-stream list}"
 server_cpu="${SERVER_CPU:-0}"
 client_cpu="${CLIENT_CPU:-1}"
 echo_server="${ECHO_SERVER:-$root/build/release/examples/echo_server/echo_server}"
@@ -88,6 +89,7 @@ wrk_run() {  # port mode connections seconds [validate]
       -- "$2"
   fi
 }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }  # utime + stime of a process, in clock ticks
 field() { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p" <<<"$2" | head -1; }
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -107,24 +109,31 @@ for name in cpp node; do
 done
 
 # ---- measurement ----
-printf '\n%-8s %5s | %12s %12s %7s | %12s %12s | %10s %10s\n' workload conns "node req/s" "cpp req/s" ratio \
-  "node ev/s" "cpp ev/s" "node p99" "cpp p99"
-for mode in stream list; do
+printf '\n%-8s %5s | %10s %10s %7s | %11s %11s %7s | %10s %10s | %10s %10s\n' workload conns "node req/s" \
+  "cpp req/s" ratio "node req/cpu-s" "cpp req/cpu-s" ratio "node ev/s" "cpp ev/s" "node p99" "cpp p99"
+hz=$(getconf CLK_TCK)
+for mode in $workloads; do
   for c in $connections; do
-    declare -A rps p99 evs
+    declare -A rps p99 evs rpc
     for name in node cpp; do
       port=$([ $name = cpp ] && echo "$cpp_port" || echo "$node_port")
+      pid=$([ $name = cpp ] && echo "$cpp_pid" || echo "$node_pid")
+      ticks=$(cpu_ticks "$pid")
       out=$(wrk_run "$port" "$mode" "$c" "$duration" | grep '^RESULT') || die "wrk failed ($name $mode $c)"
       errors=$(field errors "$out")
       [ "$errors" = 0 ] || die "$name $mode at $c connections: $errors errors (timeouts, non-2xx, socket errors)"
       rps[$name]=$(awk -v r="$(field requests "$out")" -v s="$(field seconds "$out")" 'BEGIN { printf "%.0f", r / s }')
       p99[$name]=$(field p99_ms "$out")
+      # Requests per CPU-second of the server process: steadier than req/s on a shared machine.
+      rpc[$name]=$(awk -v r="$(field requests "$out")" -v t="$(($(cpu_ticks "$pid") - ticks))" -v hz="$hz" \
+        'BEGIN { printf "%.0f", (t > 0 ? r * hz / t : 0) }')
       evs[$name]=$(awk -v r="${rps[$name]}" -v e="${events_per[$name.$mode]}" 'BEGIN { printf "%.0f", r * e }')
     done
     ratio=$(awk -v a="${rps[cpp]}" -v b="${rps[node]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+    cratio=$(awk -v a="${rpc[cpp]}" -v b="${rpc[node]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
     if [ "$mode" = stream ]; then ev_node=${evs[node]}; ev_cpp=${evs[cpp]}; else ev_node=-; ev_cpp=-; fi
-    printf '%-8s %5s | %12s %12s %6sx | %12s %12s | %8sms %8sms\n' "$mode" "$c" "${rps[node]}" "${rps[cpp]}" \
-      "$ratio" "$ev_node" "$ev_cpp" "${p99[node]}" "${p99[cpp]}"
+    printf '%-8s %5s | %10s %10s %6sx | %11s %11s %6sx | %10s %10s | %8sms %8sms\n' "$mode" "$c" "${rps[node]}" \
+      "${rps[cpp]}" "$ratio" "${rpc[node]}" "${rpc[cpp]}" "$cratio" "$ev_node" "$ev_cpp" "${p99[node]}" "${p99[cpp]}"
   done
 done
 echo

@@ -245,7 +245,7 @@ asio::awaitable<bool> endpoint::impl::serve(std::string body, request_context ct
   if (failed) co_return co_await x.send_failure(failed);
 
   if (auto* json = std::get_if<server::json_response>(&*result))
-    co_return co_await x.send(make_json_response(std::move(json->body), x.version, x.keep_alive));
+    co_return co_await x.send_json(std::move(json->body));
 
   auto& es = std::get<server::event_stream>(*result);
   detail::stream_limiter::refusal why{};
