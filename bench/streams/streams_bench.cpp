@@ -45,6 +45,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -62,6 +63,8 @@ namespace {
 // The echo bot plus the two commands of this bench:
 //   `idle`        one assistant message announced, then nothing until the client goes away (an idle stream);
 //   `slow N MS`   one assistant message of N deltas "tok ", one every MS milliseconds.
+// The two commands are small coroutines of their own: a coroutine frame keeps a slot for the temporaries of
+// every co_await in it, and an idle stream holds its frames for as long as it stays open.
 class streams_bot : public chatkit::examples::echo_bot {
  public:
   using echo_bot::echo_bot;
@@ -73,37 +76,54 @@ class streams_bot : public chatkit::examples::echo_bot {
     if (args.user_message)
       for (const auto& part : args.user_message->content)
         if (const auto* t = std::get_if<cp::input_text>(&part)) text += t->text;
-    if (!args.thread.title)
-      args.thread.title = text;  // as the echo bot: thread.updated follows the first event
-    if (text == "idle") {
-      auto msg = new_message(out);
-      co_await out.emit(cp::item_added_event{msg});
-      asio::steady_timer wait(co_await asio::this_coro::executor, std::chrono::hours(1));
-      co_await wait.async_wait(asio::use_awaitable);  // cancelled when the client disconnects
-      co_return;
-    }
     unsigned n = 0, ms = 0;
-    if (std::sscanf(text.c_str(), "slow %u %u", &n, &ms) == 2) {
-      auto msg = new_message(out);
-      co_await out.emit(cp::item_added_event{msg});
-      asio::steady_timer pace(co_await asio::this_coro::executor);
-      auto next = clock_type::now();
-      for (unsigned i = 0; i < n; ++i) {
-        next += std::chrono::milliseconds(ms);
-        pace.expires_at(next);
-        co_await pace.async_wait(asio::use_awaitable);
-        co_await out.emit(cp::item_updated_event{msg.id, cp::content_part_text_delta{0, "tok "}});
-      }
-      co_await out.emit(cp::item_done_event{std::move(msg)});
-      co_return;
+    if (text == "idle") {
+      if (!args.thread.title)
+        args.thread.title = text;  // as the echo bot: thread.updated after the first event
+      co_await idle(out);
+    } else if (std::sscanf(text.c_str(), "slow %u %u", &n, &ms) == 2) {
+      if (!args.thread.title) args.thread.title = text;
+      co_await slow(out, n, ms);
+    } else {
+      co_await echo_bot::respond(std::move(args), out);
     }
-    co_await echo_bot::respond(std::move(args), out);
   }
 
  private:
-  static cp::assistant_message_item new_message(chatkit::server::event_emitter& out) {
+  static asio::awaitable<void> idle(chatkit::server::event_emitter& out) {
+    co_await announce(out);
+    asio::steady_timer wait(co_await asio::this_coro::executor, std::chrono::hours(1));
+    co_await wait.async_wait(asio::use_awaitable);  // cancelled when the client disconnects
+  }
+
+  static asio::awaitable<void> slow(chatkit::server::event_emitter& out, unsigned n, unsigned ms) {
+    const std::string id = co_await announce(out);
+    asio::steady_timer pace(co_await asio::this_coro::executor);
+    auto next = clock_type::now();
+    for (unsigned i = 0; i < n; ++i) {
+      next += std::chrono::milliseconds(ms);
+      pace.expires_at(next);
+      co_await pace.async_wait(asio::use_awaitable);
+      co_await out.emit(cp::item_updated_event{id, cp::content_part_text_delta{0, "tok "}});
+    }
+    auto done = new_message(out, id);
+    std::string text;
+    for (unsigned i = 0; i < n; ++i) text += "tok ";
+    done.content.push_back(cp::output_text{{}, std::move(text)});
+    co_await out.emit(cp::item_done_event{std::move(done)});
+  }
+
+  // thread.item.added of a new assistant message; returns its id.
+  static asio::awaitable<std::string> announce(chatkit::server::event_emitter& out) {
+    auto msg = new_message(out, out.new_item_id(chatkit::store::id_kind::message));
+    std::string id = msg.id;
+    co_await out.emit(cp::item_added_event{std::move(msg)});
+    co_return id;
+  }
+
+  static cp::assistant_message_item new_message(chatkit::server::event_emitter& out, std::string id) {
     cp::assistant_message_item msg;
-    msg.id = out.new_item_id(chatkit::store::id_kind::message);
+    msg.id = std::move(id);
     msg.thread_id = out.thread().id;
     msg.created_at = cp::timestamp::now();
     return msg;
@@ -138,6 +158,25 @@ long status_kb(pid_t pid, std::string_view key = "VmRSS:") {
   for (std::string line; std::getline(status, line);)
     if (line.starts_with(key)) return std::stol(line.substr(key.size()));
   return 0;
+}
+
+// Waits (up to 30 s) until the process used no CPU for 300 ms.
+void wait_until_quiet(pid_t pid) {
+  auto cpu_ticks = [pid] {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string field;
+    long ticks = 0;
+    for (int i = 1; i <= 15 && stat >> field; ++i)
+      if (i == 14 || i == 15) ticks += std::stol(field);  // utime, stime
+    return ticks;
+  };
+  long last = cpu_ticks();
+  for (int i = 0; i < 100; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const long now = cpu_ticks();
+    if (now == last) return;
+    last = now;
+  }
 }
 
 // The server process: serves until its parent closes the pipe. Writes its port to `port_fd`.
@@ -407,8 +446,8 @@ int main(int argc, char** argv) {
 
   // ---- 2. active streams ----
   {
-    // Give the server time to see the idle streams' disconnects and cancel them.
-    std::this_thread::sleep_for(std::chrono::seconds(1));
+    // The server first cancels the idle streams (each persists its cancellation): wait until it is quiet.
+    wait_until_quiet(child);
     client_stats st;
     const std::string text = "slow " + std::to_string(active_deltas) + " " + std::to_string(interval_ms);
     const std::size_t expect =
