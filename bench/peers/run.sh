@@ -50,6 +50,11 @@ if [ "$want" != "$have" ]; then
 fi
 
 # ---- the servers, both pinned to SERVER_CPU ----
+for port in "$cpp_port" "$node_port"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    die "port $port is in use: set CPP_PORT and NODE_PORT to free ports"
+  fi
+done
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
@@ -62,7 +67,7 @@ pids+=($!)
 node_pid=$!
 
 url() { echo "http://127.0.0.1:$1/chatkit"; }
-post() {  # port user body -> prints status, body to stdout
+post() {  # port user body -> prints the status
   curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' -H "X-User-Id: $2" \
     --data "$3" "$(url "$1")"
 }
@@ -72,6 +77,7 @@ for port in "$cpp_port" "$node_port"; do
     sleep 0.1
   done
   [ "$(post "$port" probe '{"type":"threads.list","params":{}}')" = 200 ] || die "server on port $port did not start"
+  kill -0 "$cpp_pid" 2>/dev/null && kill -0 "$node_pid" 2>/dev/null || die "a server exited at start"
   # The list workload's user: 60 threads, so that a page of 50 is full and has more.
   for i in $(seq 60); do
     code=$(post "$port" lister "{\"type\":\"threads.create\",\"params\":{\"input\":{\"content\":[{\"type\":\"input_text\",\"text\":\"thread number $i of the list\"}],\"attachments\":[],\"inference_options\":{}}}}")
@@ -80,12 +86,11 @@ for port in "$cpp_port" "$node_port"; do
 done
 
 wrk_run() {  # port mode connections seconds [validate]
-  local threads=1
   if [ "${5:-}" = validate ]; then
     CHATKIT_VALIDATE=1 taskset -c "$client_cpu" wrk -t1 -c"$3" -d"$4"s --timeout 20s -s "$here/chatkit.lua" \
       "$(url "$1")" -- "$2"
   else
-    taskset -c "$client_cpu" wrk -t"$threads" -c"$3" -d"$4"s --timeout 20s -s "$here/chatkit.lua" "$(url "$1")" \
+    taskset -c "$client_cpu" wrk -t1 -c"$3" -d"$4"s --timeout 20s -s "$here/chatkit.lua" "$(url "$1")" \
       -- "$2"
   fi
 }

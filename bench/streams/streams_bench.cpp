@@ -17,8 +17,8 @@
 // Every response is checked (status 200, the expected number of events, the terminating chunk); the figures
 // are printed with the failure count. Nothing is asserted. The server's load caps are raised for the bench
 // (max_streams, max_connections_per_ip and the per-user cap would refuse most of these streams by default):
-// see docs/benchmarks.md#idle-and-active-streams. The open-file limit is raised to its hard limit; 10,000
-// streams need about 10,100 descriptors in each process.
+// see "Idle and active streams" in docs/benchmarks.md. The open-file limit is raised to its hard limit;
+// 10,000 streams need about 10,100 descriptors in each process.
 //
 //   bench_streams [idle_streams] [active_streams] [interval_ms] [active_deltas] [load_seconds]
 #include "echo_bot.hpp"
