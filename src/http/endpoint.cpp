@@ -72,11 +72,15 @@ std::string sse_head(unsigned version, bool keep_alive, const std::vector<header
 // Watches the socket while a stream runs: the only way to learn that a client went away while the bot is
 // thinking and nothing is being written. Bytes that do arrive (a pipelined request) are kept for later.
 asio::awaitable<void> watch_disconnect(beast::tcp_stream& stream, beast::flat_buffer& buffer) {
-  // A buffer already full of pipelined bytes takes no more: the watch then reads into a scratch byte it
-  // gives back only if the client is gone (a byte read there would be lost, so it waits for EOF only).
-  auto room = detail::prepare_up_to(buffer, 4096);
-  if (room.size() > 0) {
-    auto [ec, n] = co_await stream.socket().async_read_some(room, asio::as_tuple(asio::use_awaitable));
+  // A buffer already full of pipelined bytes takes no more: the watch then waits for EOF only (a byte read
+  // elsewhere would be lost). Otherwise it waits for the socket to become readable before it gives the buffer
+  // any room: an idle stream holds no read buffer (docs/http.md#limits).
+  if (buffer.size() < buffer.max_size()) {
+    auto [wec] = co_await stream.socket().async_wait(asio::socket_base::wait_read,
+                                                     asio::as_tuple(asio::use_awaitable));
+    if (wec) co_return;
+    auto [ec, n] = co_await stream.socket().async_read_some(detail::prepare_up_to(buffer, 4096),
+                                                            asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;  // EOF, reset, or closed by shutdown: the client is gone
     buffer.commit(n);
   } else {
@@ -197,8 +201,9 @@ asio::awaitable<bool> endpoint::handle(request_parser& parser, beast::tcp_stream
     co_return false;
   }
   stream.expires_never();
-  request req = parser.release();
-  co_return co_await self->serve(std::move(req.body()), std::move(*ctx), x, stream, buffer);
+  // Only the body goes on: the head's fields are freed here, not kept for as long as a stream runs.
+  std::string body = std::move(parser.release().body());
+  co_return co_await self->serve(std::move(body), std::move(*ctx), x, stream, buffer);
 }
 
 asio::awaitable<bool> endpoint::handle(request req, beast::tcp_stream& stream, beast::flat_buffer& buffer) {
@@ -245,7 +250,7 @@ asio::awaitable<bool> endpoint::impl::serve(std::string body, request_context ct
   if (failed) co_return co_await x.send_failure(failed);
 
   if (auto* json = std::get_if<server::json_response>(&*result))
-    co_return co_await x.send(make_json_response(std::move(json->body), x.version, x.keep_alive));
+    co_return co_await x.send_json(std::move(json->body));
 
   auto& es = std::get<server::event_stream>(*result);
   detail::stream_limiter::refusal why{};
@@ -257,6 +262,9 @@ asio::awaitable<bool> endpoint::impl::serve(std::string body, request_context ct
   }
   if (!es.run) co_return co_await x.send_error(errc::internal, "empty event stream");
 
+  // The read buffer's room (up to 16 KB, kept between requests) is given back for the stream's lifetime: a
+  // stream may stay open for hours, and watch_disconnect takes room only when bytes arrive.
+  if (buffer.size() == 0) buffer.shrink_to_fit();
   // HTTP/1.0 has no chunked encoding: the body then ends with the connection.
   const bool chunked = x.version != 10;
   const bool keep = x.keep_alive && chunked;

@@ -6,9 +6,12 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http/rfc7230.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <array>
+#include <charconv>
 #include <cstdio>
 
 namespace chatkit::http::detail {
@@ -96,6 +99,34 @@ asio::awaitable<bool> exchange::send(response res) {
   stream.expires_never();
   log(status, 0, false);
   co_return !ec && res.keep_alive();
+}
+
+asio::awaitable<bool> exchange::send_json(std::string body) {
+  std::string head;
+  head.reserve(160);
+  head += version == 10 ? "HTTP/1.0 200 OK\r\n" : "HTTP/1.1 200 OK\r\n";
+  head += "Content-Type: application/json\r\n";
+  // As Beast's keep_alive(): HTTP/1.0 keeps the connection only when asked, HTTP/1.1 unless told otherwise.
+  if (version == 10 && keep_alive) head += "Connection: keep-alive\r\n";
+  if (version != 10 && !keep_alive) head += "Connection: close\r\n";
+  head += "Content-Length: ";
+  char digits[24];
+  const auto r = std::to_chars(digits, digits + sizeof digits, body.size());
+  head.append(digits, r.ptr);
+  head += "\r\n";
+  for (const auto& f : cors_headers) {
+    head += f.name;
+    head += ": ";
+    head += f.value;
+    head += "\r\n";
+  }
+  head += "\r\n";
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
+  stream.expires_after(options.limits.write_timeout);
+  auto [ec, n] = co_await asio::async_write(stream, buffers, asio::as_tuple(asio::use_awaitable));
+  stream.expires_never();
+  log(200, 0, false);
+  co_return !ec && keep_alive;
 }
 
 asio::awaitable<bool> exchange::send_error(errc code, std::string_view message) {

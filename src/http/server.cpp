@@ -98,11 +98,19 @@ struct server::impl {
     return best;
   }
 
+  // The executor of a new connection: a strand serialises its handlers when several threads run the
+  // io_context; with one thread they are serial already, and the strand would only add its queue and lock to
+  // every completion.
+  asio::any_io_executor connection_executor() {
+    if (opts.threads <= 1) return ioc.get_executor();
+    return asio::make_strand(ioc);
+  }
+
   asio::awaitable<void> accept_loop() {
     bool reported = false;
     for (;;) {
       auto [ec, sock] =
-          co_await acceptor.async_accept(asio::make_strand(ioc), asio::as_tuple(asio::use_awaitable));
+          co_await acceptor.async_accept(connection_executor(), asio::as_tuple(asio::use_awaitable));
       if (stopping || ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       if (ec) {
         // Out of descriptors (EMFILE, ENFILE) and the like: the connection stays in the backlog; back off

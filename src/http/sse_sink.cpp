@@ -30,8 +30,8 @@ asio::awaitable<void> wait_for_wake(asio::steady_timer& t) {
 }
 
 std::size_t count_frames(std::string_view frames) noexcept {
-  // Event JSON never contains a raw newline (strings escape it, the writer adds no whitespace), so each "\n\n"
-  // ends exactly one frame.
+  // Event JSON never contains a raw newline (strings escape it, the writer adds no whitespace), so each
+  // "\n\n" ends exactly one frame.
   std::size_t n = 0;
   for (auto pos = frames.find("\n\n"); pos != std::string_view::npos; pos = frames.find("\n\n", pos + 2)) ++n;
   return n;
@@ -87,6 +87,9 @@ asio::awaitable<void> sse_sink::writer() {
   for (;;) {
     if (pending_.empty()) {
       if (finished_) break;
+      // Nothing to send: a stream that waits (a bot thinking, an idle stream) keeps no large batch buffer.
+      if (inflight_.capacity() > 1024) std::string().swap(inflight_);
+      if (pending_.capacity() > 1024) std::string().swap(pending_);
       co_await wait_for_wake(writer_wake_);
       continue;
     }
@@ -99,7 +102,9 @@ asio::awaitable<void> sse_sink::writer() {
       int len = std::snprintf(prefix.data(), prefix.size(), "%zx\r\n", inflight_.size());
       size_line = std::string_view(prefix.data(), static_cast<std::size_t>(len));
     }
-    co_await write_buffers(head, size_line, inflight_, chunked_ ? std::string_view("\r\n") : std::string_view());
+    co_await write_buffers(head, size_line, inflight_,
+                           chunked_ ? std::string_view("\r\n") : std::string_view());
+    if (!head.empty()) std::string().swap(head_);  // sent: a long stream need not keep it
     inflight_.clear();
     producer_wake_.cancel();
   }

@@ -78,10 +78,17 @@ void append_json_string(std::string& out, std::string_view s) {
 }
 
 void json_writer::key(std::string_view name) {
-  separator();
-  out_.push_back('"');
-  out_.append(name);
-  out_.append("\":", 2);
+  // One size check for the whole `,"name":` (it runs for every member of every object written).
+  const std::size_t at = out_.size();
+  const std::size_t comma = need_comma_ ? 1 : 0;
+  out_.resize(at + comma + name.size() + 3);
+  char* p = out_.data() + at;
+  if (comma) *p++ = ',';
+  *p++ = '"';
+  std::memcpy(p, name.data(), name.size());
+  p += name.size();
+  p[0] = '"';
+  p[1] = ':';
   need_comma_ = false;
 }
 

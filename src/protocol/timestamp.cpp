@@ -2,7 +2,9 @@
 
 #include <charconv>
 #include <chrono>
+#include <cstring>
 #include <ctime>
+#include <limits>
 
 namespace chatkit::protocol {
 namespace {
@@ -97,26 +99,38 @@ void append_timestamp(std::string& out, timestamp t) {
     rem += seconds_per_day;
     days -= 1;
   }
-  const civil c = civil_from_days(days);
-  char buf[32];
+  // The date part of the last day written by this thread: a page of threads or a stream's items mostly share
+  // one day, and the calendar conversion is the costly half of the work.
+  thread_local std::int64_t cached_days = std::numeric_limits<std::int64_t>::min();
+  thread_local char cached_date[24];
+  thread_local std::size_t cached_len = 0;
+  char buf[40];
   char* p = buf;
-  auto [end, ec] = std::to_chars(p, p + 8, c.year);
-  (void)ec;
-  // Years below 1000 are zero-padded to four digits, as Python's isoformat does.
-  if (const auto len = end - p; len < 4 && c.year >= 0) {
-    char tmp[4] = {'0', '0', '0', '0'};
-    for (std::ptrdiff_t i = 0; i < len; ++i) tmp[4 - len + i] = p[i];
-    for (int i = 0; i < 4; ++i) p[i] = tmp[i];
-    end = p + 4;
+  if (days != cached_days) {
+    const civil c = civil_from_days(days);
+    char* d = cached_date;
+    auto [end, ec] = std::to_chars(d, d + 8, c.year);
+    (void)ec;
+    // Years below 1000 are zero-padded to four digits, as Python's isoformat does.
+    if (const auto len = end - d; len < 4 && c.year >= 0) {
+      char tmp[4] = {'0', '0', '0', '0'};
+      for (std::ptrdiff_t i = 0; i < len; ++i) tmp[4 - len + i] = d[i];
+      for (int i = 0; i < 4; ++i) d[i] = tmp[i];
+      end = d + 4;
+    }
+    d = end;
+    *d++ = '-';
+    put2(d, c.month);
+    d += 2;
+    *d++ = '-';
+    put2(d, c.day);
+    d += 2;
+    *d++ = 'T';
+    cached_len = static_cast<std::size_t>(d - cached_date);
+    cached_days = days;
   }
-  p = end;
-  *p++ = '-';
-  put2(p, c.month);
-  p += 2;
-  *p++ = '-';
-  put2(p, c.day);
-  p += 2;
-  *p++ = 'T';
+  std::memcpy(p, cached_date, cached_len);
+  p += cached_len;
   put2(p, static_cast<unsigned>(rem / 3600));
   p += 2;
   *p++ = ':';

@@ -37,6 +37,17 @@ json_response json_of(const T& value) {
   return json_body(cp::to_json(value));
 }
 
+// A page's JSON, written into a buffer sized for it up front: growing it by doubling costs a reallocation and
+// a copy of everything written so far at every step (a 50-thread page is about 10 KB).
+template <class T>
+json_response page_json(const cp::page<T>& page, std::size_t bytes_per_entry) {
+  std::string body;
+  body.reserve(64 + page.data.size() * bytes_per_entry);
+  cp::json_writer w(body);
+  cp::write_json(w, page);
+  return json_body(std::move(body));
+}
+
 std::size_t page_size(std::optional<std::int64_t> limit, const server_options& options) {
   if (!limit || *limit == 0) return options.default_page_size;
   if (*limit < 0)
@@ -439,7 +450,7 @@ struct chatkit_server::impl {
     const auto limit = page_size(r.params.limit, s.options_);
     auto page = co_await s.store_->load_threads(limit, r.params.after,
                                                 r.params.order.value_or(cp::sort_order::desc), ctx);
-    co_return json_of(page);
+    co_return page_json(page, 256);
   }
 
   static awaitable<process_result> answer(chatkit_server& s, cp::threads_update& r, request_context ctx) {

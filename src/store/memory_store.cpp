@@ -2,6 +2,7 @@
 
 #include <chatkit/store/error.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <iterator>
 #include <map>
@@ -50,8 +51,9 @@ struct memory_store::impl {
   std::mutex mutex;
   std::uint64_t next_seq = 0;
   std::unordered_map<std::string, thread_entry> threads;
-  // Per user: their thread ids in listing order.
-  std::unordered_map<std::string, std::map<order_key, std::string>> user_threads;
+  // Per user: their threads in listing order. The entries of `threads` never move (an unordered_map keeps its
+  // nodes in place through rehashing), so a page is read without looking any id up.
+  std::unordered_map<std::string, std::map<order_key, const thread_entry*>> user_threads;
   std::unordered_map<std::string, attachment_entry> attachments;
 
   // The caller's thread or the not-found error a missing one gets (mutex held).
@@ -82,9 +84,9 @@ struct memory_store::impl {
       // Build the entry completely before inserting, so an allocation failure leaves nothing behind.
       thread_entry entry{ctx.user_id, thread, order_key{thread.created_at.micros, next_seq}, {}, {}};
       auto& listing = user_threads[ctx.user_id];
-      const auto pos = listing.emplace(entry.key, thread.id).first;
+      const auto pos = listing.emplace(entry.key, nullptr).first;
       try {
-        threads.emplace(thread.id, std::move(entry));
+        pos->second = &threads.emplace(thread.id, std::move(entry)).first->second;
       } catch (...) {
         listing.erase(pos);
         throw;
@@ -98,7 +100,7 @@ struct memory_store::impl {
     if (entry.key.first != thread.created_at.micros) {
       auto& listing = user_threads[ctx.user_id];
       const order_key new_key{thread.created_at.micros, entry.key.second};
-      listing.emplace(new_key, thread.id);
+      listing.emplace(new_key, &entry);
       listing.erase(entry.key);
       entry.key = new_key;
     }
@@ -118,8 +120,9 @@ struct memory_store::impl {
       if (cursor) throw_cursor_not_found(*after);  // unreachable: a cursor thread implies a listing
       return page;
     }
+    page.data.reserve(std::min(limit, listing->second.size()));
     page.has_more = page_of(listing->second, cursor, order, limit,
-                            [&](const std::string& id) { page.data.push_back(threads.at(id).meta); });
+                            [&](const thread_entry* t) { page.data.push_back(t->meta); });
     if (page.has_more) page.after = page.data.back().id;
     return page;
   }
@@ -154,6 +157,7 @@ struct memory_store::impl {
       cursor = &it->second;
     }
     protocol::item_page page;
+    page.data.reserve(std::min(limit, entry.items.size()));
     page.has_more = page_of(entry.items, cursor, order, limit,
                             [&](const protocol::thread_item& item) { page.data.push_back(item); });
     if (page.has_more) page.after = protocol::item_id(page.data.back());

@@ -42,6 +42,9 @@ class exchange {
   // Writes a complete response (adds the CORS headers, settles keep-alive and Content-Length, bounds the
   // write by limits.write_timeout) and logs it. Returns whether the connection may serve another request.
   boost::asio::awaitable<bool> send(response res);
+  // The same for a 200 application/json answer (what send(make_json_response(body)) writes), its head
+  // written straight into one buffer beside the body: the answer of every non-streaming ChatKit request.
+  boost::asio::awaitable<bool> send_json(std::string body);
   boost::asio::awaitable<bool> send_error(errc code, std::string_view message);
   // The error response for an exception caught before any response byte (see classify).
   boost::asio::awaitable<bool> send_failure(const std::exception_ptr& error);

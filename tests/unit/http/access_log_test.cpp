@@ -1,6 +1,8 @@
 // access_log.hpp: the one-line JSON format (the server test checks which requests are logged).
 #include <chatkit/http/access_log.hpp>
 
+#include <boost/json/parse.hpp>
+
 #include <catch2/catch.hpp>
 
 using namespace chatkit::http;
@@ -24,4 +26,24 @@ TEST_CASE("format_access_log marks cancelled streams", "[access_log]") {
   e.status = 499;
   e.cancelled = true;
   CHECK(format_access_log(e).find(R"("cancelled":true)") != std::string::npos);
+}
+
+TEST_CASE("format_access_log escapes as Boost.JSON does and parses back", "[access_log]") {
+  access_log_entry e;
+  e.method = "POST";
+  e.path = "/chat\\kit";
+  e.status = 404;
+  e.user = std::string_view("tab\there, nl\n, ctl\x01, quote\", h\xc3\xa9llo", 35);
+  e.duration = std::chrono::microseconds(0);
+  e.events = 0;
+  e.cancelled = true;
+  const std::string line = format_access_log(e);
+  CHECK(line ==
+        "{\"method\":\"POST\",\"path\":\"/chat\\\\kit\",\"status\":404,\"user\":\"tab\\there, nl\\n, "
+        "ctl\\u0001, "
+        "quote\\\", h\xc3\xa9llo\",\"duration_us\":0,\"events\":0,\"cancelled\":true}");
+  const auto v = boost::json::parse(line).as_object();
+  CHECK(v.at("user").as_string() == e.user);
+  CHECK(v.at("path").as_string() == e.path);
+  CHECK(v.at("status").as_int64() == 404);
 }

@@ -491,3 +491,68 @@ TEST_CASE("server: HTTP/1.0 clients get an unchunked stream ended by close", "[s
   CHECK(got.substr(body_start) ==
         "data: {\"i\":0,\"tag\":\"\"}\n\ndata: {\"i\":1,\"tag\":\"\"}\n\ndata: {\"i\":2,\"tag\":\"\"}\n\n");
 }
+
+TEST_CASE("server: a JSON answer's head follows the request's version and keep-alive", "[server]") {
+  server_fixture f;
+  const std::string body = R"({"type":"json","params":{}})";
+  // One request on a raw socket; returns every byte up to the server's FIN, or what the first read brought
+  // when the connection is kept (a JSON answer is written in one piece).
+  auto exchange = [&](const std::string& version, const std::string& extra, bool kept) {
+    asio::io_context ioc;
+    asio::ip::tcp::socket s(ioc);
+    s.connect({asio::ip::make_address("127.0.0.1"), f.port()});
+    asio::write(s, asio::buffer("POST /chatkit " + version +
+                                "\r\nX-User-Id: v\r\nContent-Type: application/json\r\n" + extra +
+                                "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body));
+    std::string got;
+    boost::system::error_code ec;
+    std::array<char, 4096> buf{};
+    while (!ec && (!kept || got.find("\"}") == std::string::npos))
+      got.append(buf.data(), s.read_some(asio::buffer(buf), ec));
+    if (!kept) CHECK(ec == asio::error::eof);
+    return got;
+  };
+  const std::string answer = R"({"ok":true,"user":"v"})";
+  const std::string length = "Content-Length: " + std::to_string(answer.size()) + "\r\n";
+
+  auto h11 = exchange("HTTP/1.1", "", true);
+  CHECK(h11.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(h11.find("Content-Type: application/json\r\n") != std::string::npos);
+  CHECK(h11.find(length) != std::string::npos);
+  CHECK(h11.find("Connection") == std::string::npos);
+  CHECK(h11.substr(h11.find("\r\n\r\n") + 4) == answer);
+
+  auto h11_close = exchange("HTTP/1.1", "Connection: close\r\n", false);
+  CHECK(h11_close.find("Connection: close\r\n") != std::string::npos);
+  CHECK(h11_close.substr(h11_close.find("\r\n\r\n") + 4) == answer);
+
+  auto h10 = exchange("HTTP/1.0", "", false);
+  CHECK(h10.rfind("HTTP/1.0 200 OK\r\n", 0) == 0);
+  CHECK(h10.find("Connection") == std::string::npos);
+  CHECK(h10.find(length) != std::string::npos);
+
+  auto h10_kept = exchange("HTTP/1.0", "Connection: keep-alive\r\n", true);
+  CHECK(h10_kept.rfind("HTTP/1.0 200 OK\r\n", 0) == 0);
+  CHECK(h10_kept.find("Connection: keep-alive\r\n") != std::string::npos);
+  CHECK(h10_kept.substr(h10_kept.find("\r\n\r\n") + 4) == answer);
+}
+
+TEST_CASE("server: a request pipelined while a stream waits is read into a new buffer, then answered",
+          "[server]") {
+  // The connection's read buffer is given back when a stream starts; bytes that arrive during the stream are
+  // read into a fresh one and answered after it.
+  server_fixture f;
+  auto c = f.connect();
+  c.write(post("/chatkit", R"({"type":"gated","params":{}})", as_user("alice")));
+  CHECK(c.read_head().status == 200);
+  CHECK(c.next_frame() == std::string(R"(data: {"i":0})"));
+  c.write(post("/chatkit", R"({"type":"json","params":{}})", as_user("bob")));
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds(50));  // let the watch read it (the test passes either way)
+  f.proc->release.open();
+  CHECK(c.next_frame() == std::string(R"(data: {"i":1})"));
+  CHECK(c.next_frame() == std::nullopt);
+  auto next = c.read_response();
+  CHECK(next.status == 200);
+  CHECK(json_of(next.body).at("user").as_string() == "bob");
+}
