@@ -3,7 +3,8 @@
 // thread. docs/http.md#on-your-own-io_context walks through it.
 //
 //   host_io_context              one request from a client on the same io_context, then a graceful stop
-//                                (the test suite runs this: example_host_io_context); exits non-zero on failure
+//                                (the test suite runs this: example_host_io_context); exits non-zero on
+//                                failure
 //   host_io_context --port 8000  serves the echo bot on 127.0.0.1:8000 until SIGINT or SIGTERM
 #include "echo_bot.hpp"
 
@@ -58,8 +59,8 @@ asio::awaitable<std::string> ask(std::uint16_t port, std::string text) {
   req.set(bhttp::field::host, "127.0.0.1");
   req.set(bhttp::field::content_type, "application/json");
   req.set("X-User-Id", "demo_user");
-  req.body() = R"({"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":")" + text +
-               R"("}],"attachments":[],"inference_options":{}}}})";
+  req.body() = R"({"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":")" +
+               text + R"("}],"attachments":[],"inference_options":{}}}})";
   req.prepare_payload();
   co_await bhttp::async_write(s, req, asio::use_awaitable);
   boost::beast::flat_buffer buffer;
@@ -78,7 +79,8 @@ int main(int argc, char** argv) {
     // [server]
     asio::io_context ioc;  // the host's: run by the host's thread(s) below
 
-    auto bot = std::make_shared<chatkit::examples::echo_bot>(std::make_shared<chatkit::store::memory_store>());
+    auto bot =
+        std::make_shared<chatkit::examples::echo_bot>(std::make_shared<chatkit::store::memory_store>());
     chatkit::http::server_options opts;
     opts.port = serve ? static_cast<std::uint16_t>(std::stoi(argv[2])) : 0;
     opts.endpoint.authenticate = chatkit::http::dev_header_auth("X-User-Id");

@@ -1,6 +1,7 @@
 // The OpenAI client without coroutines: a callback, a future and a callback per streamed event
-// (chatkit/openai/async.hpp, docs/openai-client.md#completion-tokens). main.cpp runs them against the API named
-// by OPENAI_BASE_URL / OPENAI_API_KEY; tests/unit/openai/async_test.cpp runs them against the scripted server.
+// (chatkit/openai/async.hpp, docs/openai-client.md#completion-tokens). main.cpp runs them against the API
+// named by OPENAI_BASE_URL / OPENAI_API_KEY; tests/unit/openai/async_test.cpp runs them against the scripted
+// server.
 #pragma once
 
 #include <chatkit/openai/async.hpp>

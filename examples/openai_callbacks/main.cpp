@@ -25,8 +25,10 @@ int main() {
     callbacks::stream_with_callbacks(
         client, [](std::string_view text) { std::cout << text << std::flush; },
         [&](std::exception_ptr error, chatkit::openai::response) {
-          if (error) streamed.set_exception(error);
-          else streamed.set_value();
+          if (error)
+            streamed.set_exception(error);
+          else
+            streamed.set_value();
         });
     streamed.get_future().get();
     std::cout << "\n";

@@ -4,8 +4,9 @@
 //       -addext subjectAltName=IP:127.0.0.1 -keyout key.pem -out cert.pem
 //   tls_host cert.pem key.pem 8443
 //   curl --cacert cert.pem -H 'X-User-Id: me' -H 'Content-Type: application/json' \
-//       -d '{"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":"hi"}],"attachments":[],"inference_options":{}}}}' \
-//       https://127.0.0.1:8443/chatkit
+//       -d
+//       '{"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":"hi"}],"attachments":[],"inference_options":{}}}}'
+//       \ https://127.0.0.1:8443/chatkit
 #include "echo_bot.hpp"
 #include "tls_host.hpp"
 
@@ -32,7 +33,8 @@ int main(int argc, char** argv) {
     tls.use_certificate_chain_file(argv[1]);
     tls.use_private_key_file(argv[2], boost::asio::ssl::context::pem);
 
-    auto bot = std::make_shared<chatkit::examples::echo_bot>(std::make_shared<chatkit::store::memory_store>());
+    auto bot =
+        std::make_shared<chatkit::examples::echo_bot>(std::make_shared<chatkit::store::memory_store>());
     chatkit::examples::tls_host host(ioc.get_executor(), tls, bot,
                                      {.authenticate = chatkit::http::dev_header_auth("X-User-Id")},
                                      static_cast<std::uint16_t>(std::stoi(argv[3])));

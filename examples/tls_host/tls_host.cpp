@@ -48,7 +48,8 @@ asio::awaitable<void> session(std::shared_ptr<tls_host::state> s, tcp::socket so
   asio::ssl::stream<beast::tcp_stream> tls(beast::tcp_stream(std::move(socket)), s->tls);
   auto& tcp_layer = beast::get_lowest_layer(tls);
   tcp_layer.expires_after(std::chrono::seconds(10));
-  auto [hs] = co_await tls.async_handshake(asio::ssl::stream_base::server, asio::as_tuple(asio::use_awaitable));
+  auto [hs] =
+      co_await tls.async_handshake(asio::ssl::stream_base::server, asio::as_tuple(asio::use_awaitable));
   if (hs) co_return;
 
   beast::flat_buffer buffer;
@@ -56,7 +57,8 @@ asio::awaitable<void> session(std::shared_ptr<tls_host::state> s, tcp::socket so
     chatkit::http::request_parser parser;
     parser.header_limit(16 * 1024);
     tcp_layer.expires_after(std::chrono::seconds(30));  // bounds the head read and the endpoint's body read
-    auto [ec, n] = co_await bhttp::async_read_header(tls, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    auto [ec, n] =
+        co_await bhttp::async_read_header(tls, buffer, parser, asio::as_tuple(asio::use_awaitable));
     if (ec) break;
     bool keep_alive = false;
     if (s->ep.matches(parser.get())) {
@@ -99,8 +101,9 @@ asio::awaitable<void> accept_loop(std::shared_ptr<tls_host::state> s) {
 
 }  // namespace
 
-tls_host::tls_host(asio::any_io_executor ex, asio::ssl::context& tls, std::shared_ptr<server::request_processor> bot,
-                   http::endpoint_options options, std::uint16_t port)
+tls_host::tls_host(asio::any_io_executor ex, asio::ssl::context& tls,
+                   std::shared_ptr<server::request_processor> bot, http::endpoint_options options,
+                   std::uint16_t port)
     : state_(std::make_shared<state>(std::move(ex), tls, std::move(bot), std::move(options), port)) {}
 
 tls_host::~tls_host() {

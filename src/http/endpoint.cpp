@@ -175,7 +175,8 @@ asio::awaitable<bool> endpoint::handle(request req, beast::tcp_stream& stream, b
   co_return co_await self->handle_request(std::move(req), stream, buffer);
 }
 
-asio::awaitable<bool> endpoint::handle(request_parser& parser, mounted_stream& stream, beast::flat_buffer& buffer) {
+asio::awaitable<bool> endpoint::handle(request_parser& parser, mounted_stream& stream,
+                                       beast::flat_buffer& buffer) {
   auto self = impl_;
   co_return co_await self->handle_head(parser, detail::stream_ref(stream), buffer);
 }

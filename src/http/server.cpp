@@ -143,7 +143,8 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
       if (!slot) {
         if (refusing.fetch_add(1) < max_refusing) {
           auto ex = sock.get_executor();
-          asio::co_spawn(ex, refuse(std::move(sock)), [this, keep = pin()](std::exception_ptr) { --refusing; });
+          asio::co_spawn(ex, refuse(std::move(sock)),
+                         [this, keep = pin()](std::exception_ptr) { --refusing; });
         } else {
           --refusing;
         }
@@ -161,7 +162,8 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
         std::lock_guard lock(mu);
         conns.erase(it);
         cv.notify_all();
-        if (host && conns.empty()) asio::post(acceptor.get_executor(), [this, keep] { wake_drain_waiters(); });
+        if (host && conns.empty())
+          asio::post(acceptor.get_executor(), [this, keep] { wake_drain_waiters(); });
       });
     }
   }

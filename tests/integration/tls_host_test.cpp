@@ -1,11 +1,11 @@
 // examples/tls_host: the ChatKit endpoint mounted on the TLS streams of a host's own Beast server
 // (chatkit/http/beast_mount.hpp). A verifying TLS client (Beast over asio::ssl, trusting only the test's
-// freshly made self-signed certificate) streams a threads.create, lists threads on the same connection, reaches
-// the host's own route and gets the endpoint's errors, all over TLS on 127.0.0.1.
+// freshly made self-signed certificate) streams a threads.create, lists threads on the same connection,
+// reaches the host's own route and gets the endpoint's errors, all over TLS on 127.0.0.1.
+#include "tls_host.hpp"
 #include "echo_bot.hpp"
 #include "echo_http.hpp"
 #include "openai/scripted_server.hpp"  // make_self_signed_certificate
-#include "tls_host.hpp"
 
 #include <chatkit/http/auth.hpp>
 #include <chatkit/store/memory_store.hpp>
@@ -58,7 +58,8 @@ asio::awaitable<bhttp::response<bhttp::string_body>> round_trip(tls_stream& s, b
 
 }  // namespace
 
-TEST_CASE("tls_host: a streamed threads.create, JSON and errors over the host's TLS streams", "[integration][tls]") {
+TEST_CASE("tls_host: a streamed threads.create, JSON and errors over the host's TLS streams",
+          "[integration][tls]") {
   const auto id = chatkit::openai::testing::make_self_signed_certificate({"localhost"}, {"127.0.0.1"});
   asio::ssl::context server_tls(asio::ssl::context::tls_server);
   server_tls.use_certificate_chain(asio::buffer(id.cert_pem));
@@ -88,7 +89,8 @@ TEST_CASE("tls_host: a streamed threads.create, JSON and errors over the host's 
         beast::flat_buffer buffer;
 
         // The event stream, chunked, through TLS.
-        auto created = co_await round_trip(s, buffer, chatkit_post(chatkit::testing::create_body("hello over TLS"), "alice"));
+        auto created = co_await round_trip(
+            s, buffer, chatkit_post(chatkit::testing::create_body("hello over TLS"), "alice"));
         CHECK(created.result_int() == 200);
         CHECK(created[bhttp::field::content_type] == "text/event-stream");
         CHECK(created.chunked());
@@ -109,7 +111,8 @@ TEST_CASE("tls_host: a streamed threads.create, JSON and errors over the host's 
         CHECK(created.body().find("You said: hello over TLS") != std::string::npos);
 
         // JSON on the same (kept-alive) TLS connection: the stream's thread is stored.
-        auto list = co_await round_trip(s, buffer, chatkit_post(R"({"type":"threads.list","params":{}})", "alice"));
+        auto list =
+            co_await round_trip(s, buffer, chatkit_post(R"({"type":"threads.list","params":{}})", "alice"));
         CHECK(list.result_int() == 200);
         CHECK(list[bhttp::field::content_type] == "application/json");
         CHECK(boost::json::parse(list.body()).at("data").at(0).at("id").as_string() == thread_id);
@@ -126,7 +129,8 @@ TEST_CASE("tls_host: a streamed threads.create, JSON and errors over the host's 
         wrong.set(bhttp::field::host, "127.0.0.1");
         auto w = co_await round_trip(s, buffer, wrong);
         CHECK(w.result_int() == 405);
-        auto anon = co_await round_trip(s, buffer, chatkit_post(R"({"type":"threads.list","params":{}})", ""));
+        auto anon =
+            co_await round_trip(s, buffer, chatkit_post(R"({"type":"threads.list","params":{}})", ""));
         CHECK(anon.result_int() == 401);
         CHECK(boost::json::parse(anon.body()).at("error").at("type").as_string() == "unauthorized");
         done = true;

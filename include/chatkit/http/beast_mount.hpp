@@ -54,10 +54,11 @@ class mounted_stream {
 // mounted_stream for a host stream type: AsyncStream's own async_read_some / async_write_some.
 template <class AsyncStream>
 class mounted final : public mounted_stream {
-  static_assert(std::is_same_v<std::remove_cvref_t<boost::beast::lowest_layer_type<AsyncStream>>,
-                               boost::beast::tcp_stream>,
-                "chatkit::http::serve: the lowest layer of the host's stream must be a boost::beast::tcp_stream "
-                "(e.g. boost::beast::ssl_stream<boost::beast::tcp_stream>): its expiry bounds the endpoint's writes");
+  static_assert(
+      std::is_same_v<std::remove_cvref_t<boost::beast::lowest_layer_type<AsyncStream>>,
+                     boost::beast::tcp_stream>,
+      "chatkit::http::serve: the lowest layer of the host's stream must be a boost::beast::tcp_stream "
+      "(e.g. boost::beast::ssl_stream<boost::beast::tcp_stream>): its expiry bounds the endpoint's writes");
 
  public:
   explicit mounted(AsyncStream& stream) noexcept : stream_(stream) {}
@@ -67,7 +68,9 @@ class mounted final : public mounted_stream {
   void async_write_some(write_buffers buffers, io_handler handler) override {
     stream_.async_write_some(buffers, std::move(handler));
   }
-  boost::beast::tcp_stream& lowest_layer() noexcept override { return boost::beast::get_lowest_layer(stream_); }
+  boost::beast::tcp_stream& lowest_layer() noexcept override {
+    return boost::beast::get_lowest_layer(stream_);
+  }
 
  private:
   AsyncStream& stream_;

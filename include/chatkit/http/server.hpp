@@ -11,7 +11,7 @@
 //
 //   chatkit::http::server srv(processor, opts, ioc.get_executor());
 //   srv.start();            // binds and spawns the accept loop on ioc
-//   ioc.run();              // returns once srv.stop() (or co_await srv.async_stop()) has ended every connection
+//   ioc.run();              // returns once srv.stop() or co_await srv.async_stop() ended every connection
 #pragma once
 
 #include <chatkit/http/endpoint.hpp>
@@ -44,7 +44,7 @@ enum class route_match { exact, prefix };
 struct server_options {
   std::string address = "127.0.0.1";
   std::uint16_t port = 0;  // 0: an ephemeral port, see server::port()
-  unsigned threads = 1;  // worker threads of a server that owns them (ignored on a host's executor)
+  unsigned threads = 1;    // worker threads of a server that owns them (ignored on a host's executor)
   endpoint_options endpoint;
   // Open client connections at once; one more is answered 503 with Retry-After and closed. 0: automatic,
   // three quarters of the process's open-file limit (RLIMIT_NOFILE) at start(), so that descriptors
@@ -81,8 +81,9 @@ class server {
   void add_stream_route(std::string path, stream_route_handler handler,
                         route_match match = route_match::exact);
 
-  // Binds, listens and starts the worker threads (on a host's executor: spawns the accept loop there). Throws boost::system::system_error when it cannot bind, and
-  // std::invalid_argument for dev-header auth on a non-loopback address (see dev_header_options).
+  // Binds, listens and starts the worker threads (on a host's executor: spawns the accept loop there). Throws
+  // boost::system::system_error when it cannot bind, and std::invalid_argument for dev-header auth on a
+  // non-loopback address (see dev_header_options).
   void start();
   // The bound port (after start()).
   std::uint16_t port() const noexcept;

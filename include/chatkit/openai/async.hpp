@@ -62,16 +62,16 @@ auto async_create_response(const client& c, boost::json::object params, Completi
 // client's executor for every event as it arrives; the operation completes with the accumulated response,
 // `void(std::exception_ptr, response)`, after the terminal event (or with the error that ended the stream).
 template <class OnEvent, detail::completion_token_arg CompletionToken = default_completion_token>
-  requires std::is_invocable_v<OnEvent&, const response_event&>
-auto async_stream_response(const client& c, boost::json::object params, request_options opts, OnEvent on_event,
-                           CompletionToken&& token = {}) {
+requires std::is_invocable_v<OnEvent&, const response_event&>
+auto async_stream_response(const client& c, boost::json::object params, request_options opts,
+                           OnEvent on_event, CompletionToken&& token = {}) {
   return boost::asio::co_spawn(
       c.get_executor(),
       detail::drain_stream(c.stream_response(std::move(params), std::move(opts)), std::move(on_event)),
       std::forward<CompletionToken>(token));
 }
 template <class OnEvent, detail::completion_token_arg CompletionToken = default_completion_token>
-  requires std::is_invocable_v<OnEvent&, const response_event&>
+requires std::is_invocable_v<OnEvent&, const response_event&>
 auto async_stream_response(const client& c, boost::json::object params, OnEvent on_event,
                            CompletionToken&& token = {}) {
   return async_stream_response(c, std::move(params), request_options{}, std::move(on_event),
@@ -82,8 +82,7 @@ auto async_stream_response(const client& c, boost::json::object params, OnEvent 
 template <detail::completion_token_arg CompletionToken = default_completion_token>
 auto async_create_chat_completion(const client& c, boost::json::object params, request_options opts,
                                   CompletionToken&& token = {}) {
-  return boost::asio::co_spawn(c.get_executor(),
-                               c.create_chat_completion(std::move(params), std::move(opts)),
+  return boost::asio::co_spawn(c.get_executor(), c.create_chat_completion(std::move(params), std::move(opts)),
                                std::forward<CompletionToken>(token));
 }
 template <detail::completion_token_arg CompletionToken = default_completion_token>
@@ -95,7 +94,7 @@ auto async_create_chat_completion(const client& c, boost::json::object params, C
 // A streamed POST /chat/completions: `on_chunk(const chat_chunk&)` per chunk, then the assembled
 // completion, `void(std::exception_ptr, chat_completion)`.
 template <class OnChunk, detail::completion_token_arg CompletionToken = default_completion_token>
-  requires std::is_invocable_v<OnChunk&, const chat_chunk&>
+requires std::is_invocable_v<OnChunk&, const chat_chunk&>
 auto async_stream_chat_completion(const client& c, boost::json::object params, request_options opts,
                                   OnChunk on_chunk, CompletionToken&& token = {}) {
   return boost::asio::co_spawn(
@@ -112,7 +111,8 @@ auto async_post(const client& c, std::string_view path, boost::json::object body
                                std::forward<CompletionToken>(token));
 }
 template <detail::completion_token_arg CompletionToken = default_completion_token>
-auto async_post(const client& c, std::string_view path, boost::json::object body, CompletionToken&& token = {}) {
+auto async_post(const client& c, std::string_view path, boost::json::object body,
+                CompletionToken&& token = {}) {
   return async_post(c, path, std::move(body), request_options{}, std::forward<CompletionToken>(token));
 }
 

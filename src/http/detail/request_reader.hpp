@@ -50,8 +50,7 @@ std::optional<failure> read_failure(const boost::beast::error_code& ec);
 // Answers a request that could not be read — without CORS headers, and closing, as the rest of the byte
 // stream cannot be trusted — or, when the client went away or stalled, closes the socket at once so that
 // no lingering close waits on it. The connection cannot serve another request.
-boost::asio::awaitable<void> answer_read_error(const endpoint_options& options,
-                                               stream_ref stream, const request& partial,
-                                               const boost::beast::error_code& ec);
+boost::asio::awaitable<void> answer_read_error(const endpoint_options& options, stream_ref stream,
+                                               const request& partial, const boost::beast::error_code& ec);
 
 }  // namespace chatkit::http::detail

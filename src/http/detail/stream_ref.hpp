@@ -24,7 +24,8 @@ class stream_ref {
   using executor_type = boost::asio::any_io_executor;
 
   // Implicit: every function taking a stream_ref takes the server's tcp_stream as it did.
-  stream_ref(boost::beast::tcp_stream& s) noexcept : tcp_(&s), lowest_(&s) {}  // NOLINT(google-explicit-constructor)
+  stream_ref(boost::beast::tcp_stream& s) noexcept
+      : tcp_(&s), lowest_(&s) {}  // NOLINT(google-explicit-constructor)
   explicit stream_ref(mounted_stream& m) noexcept : mounted_(&m), lowest_(&m.lowest_layer()) {}
 
   executor_type get_executor() const noexcept { return lowest_->get_executor(); }
@@ -36,7 +37,7 @@ class stream_ref {
         [](auto handler, mounted_stream* m, boost::asio::mutable_buffer b) {
           m->async_read_some(b, std::move(handler));
         },
-        std::forward<Token>(token), mounted_, first_buffer(buffers));
+        token, mounted_, first_buffer(buffers));
   }
 
   template <class ConstBufferSequence, class Token>
@@ -52,7 +53,7 @@ class stream_ref {
         [](auto handler, mounted_stream* m, mounted_stream::write_buffers l) {
           m->async_write_some(l, std::move(handler));
         },
-        std::forward<Token>(token), mounted_, list);
+        token, mounted_, list);
   }
 
   // Reads from the connection while a stream runs, to notice a disconnect: the raw socket for the server's
@@ -74,8 +75,8 @@ class stream_ref {
  private:
   template <class MutableBufferSequence>
   static boost::asio::mutable_buffer first_buffer(const MutableBufferSequence& buffers) {
-    for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers);
-         ++it) {
+    for (auto it = boost::asio::buffer_sequence_begin(buffers);
+         it != boost::asio::buffer_sequence_end(buffers); ++it) {
       boost::asio::mutable_buffer b(*it);
       if (b.size() > 0) return b;
     }

@@ -1,6 +1,6 @@
-// async.hpp: the client's operations with completion tokens — a callback, a future (the client's io_context on
-// another thread), deferred, use_awaitable, per-event callbacks of a stream — against the scripted server; the
-// snippets of examples/openai_callbacks with them.
+// async.hpp: the client's operations with completion tokens — a callback, a future (the client's io_context
+// on another thread), deferred, use_awaitable, per-event callbacks of a stream — against the scripted server;
+// the snippets of examples/openai_callbacks with them.
 #include "openai_callbacks/callbacks.hpp"
 
 #include "client_support.hpp"
@@ -29,7 +29,8 @@ exchange t1_json(const std::string& request_id) {
   const auto t1 = fixture("T1_text.sse");
   const auto at = t1.find("data: {\"type\":\"response.completed\"");
   auto completed = boost::json::parse(std::string_view(t1).substr(at + 6, t1.find('\n', at) - at - 6));
-  return exchange::json(200, boost::json::serialize(completed.at("response")), {{"x-request-id", request_id}});
+  return exchange::json(200, boost::json::serialize(completed.at("response")),
+                        {{"x-request-id", request_id}});
 }
 
 client_options no_retries(const scripted_server& s) {
@@ -203,8 +204,10 @@ TEST_CASE("async: the examples/openai_callbacks snippets", "[openai][async][docs
   callbacks::stream_with_callbacks(
       c, [&](std::string_view text) { deltas += text; },
       [&](std::exception_ptr e, response r) {
-        if (e) streamed.set_exception(e);
-        else streamed.set_value(std::move(r));
+        if (e)
+          streamed.set_exception(e);
+        else
+          streamed.set_value(std::move(r));
       });
   CHECK(streamed.get_future().get().output_text() == "Hello, world!");
   CHECK(deltas == "Hello, world!");
