@@ -14,7 +14,9 @@
 #include <chatkit/http/endpoint.hpp>
 #include <chatkit/http/message.hpp>
 
-#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -23,7 +25,9 @@
 
 #include <array>
 #include <cstddef>
+#include <memory>
 #include <type_traits>
+#include <utility>
 
 namespace chatkit::http {
 
@@ -32,7 +36,42 @@ namespace chatkit::http {
 // yourself only for a stream `mounted` does not fit.
 class mounted_stream {
  public:
-  using io_handler = boost::asio::any_completion_handler<void(boost::system::error_code, std::size_t)>;
+  // The completion handler of one read or write, type-erased: it keeps the original handler's executor
+  // and cancellation slot, so the host's stream completes it where the endpoint's coroutine runs and a
+  // cancelled coroutine cancels the operation.
+  class io_handler {
+   public:
+    using executor_type = boost::asio::any_io_executor;
+    using cancellation_slot_type = boost::asio::cancellation_slot;
+
+    template <class Handler>
+    io_handler(Handler&& h, const executor_type& fallback)
+        : ex_(boost::asio::get_associated_executor(h, fallback)),
+          slot_(boost::asio::get_associated_cancellation_slot(h)),
+          fn_(std::make_unique<model<std::decay_t<Handler>>>(std::forward<Handler>(h))) {}
+
+    executor_type get_executor() const noexcept { return ex_; }
+    cancellation_slot_type get_cancellation_slot() const noexcept { return slot_; }
+    void operator()(boost::system::error_code ec, std::size_t n) {
+      auto fn = std::move(fn_);
+      fn->call(ec, n);
+    }
+
+   private:
+    struct callable {
+      virtual ~callable() = default;
+      virtual void call(boost::system::error_code ec, std::size_t n) = 0;
+    };
+    template <class H>
+    struct model final : callable {
+      explicit model(H&& x) : h(std::move(x)) {}
+      void call(boost::system::error_code ec, std::size_t n) override { std::move(h)(ec, n); }
+      H h;
+    };
+    executor_type ex_;
+    cancellation_slot_type slot_;
+    std::unique_ptr<callable> fn_;
+  };
 
   // The buffers of one write_some, held by value (a ConstBufferSequence): the first `capacity` non-empty
   // buffers of what the endpoint writes (write_some may write less than it is given).

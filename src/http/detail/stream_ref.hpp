@@ -35,7 +35,8 @@ class stream_ref {
     if (tcp_) return tcp_->async_read_some(buffers, std::forward<Token>(token));
     return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
         [](auto handler, mounted_stream* m, boost::asio::mutable_buffer b) {
-          m->async_read_some(b, std::move(handler));
+          const auto ex = m->lowest_layer().get_executor();
+          m->async_read_some(b, mounted_stream::io_handler(std::move(handler), ex));
         },
         token, mounted_, first_buffer(buffers));
   }
@@ -51,7 +52,8 @@ class stream_ref {
     }
     return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
         [](auto handler, mounted_stream* m, mounted_stream::write_buffers l) {
-          m->async_write_some(l, std::move(handler));
+          const auto ex = m->lowest_layer().get_executor();
+          m->async_write_some(l, mounted_stream::io_handler(std::move(handler), ex));
         },
         token, mounted_, list);
   }

@@ -44,10 +44,12 @@ struct io_thread {
   net::io_context ioc;
   net::executor_work_guard<net::io_context::executor_type> work = net::make_work_guard(ioc);
   std::thread t{[this] { ioc.run(); }};
-  ~io_thread() {
+  // Lets run() return once the client's work is done; the client is then destroyed with no thread running it.
+  void join() {
     work.reset();
-    t.join();
+    if (t.joinable()) t.join();
   }
+  ~io_thread() { join(); }
 };
 
 }  // namespace
@@ -99,6 +101,7 @@ TEST_CASE("async: futures from another thread, the io_context running on its own
   CHECK(ok.get().request_id == "req_f1");
   auto failed = async_create_response(c, hello_request(), net::use_future);
   CHECK_THROWS_AS(failed.get(), api_error);
+  io.join();
 }
 
 TEST_CASE("async: deferred and use_awaitable compose like the client's own awaitables", "[openai][async]") {
@@ -211,4 +214,5 @@ TEST_CASE("async: the examples/openai_callbacks snippets", "[openai][async][docs
       });
   CHECK(streamed.get_future().get().output_text() == "Hello, world!");
   CHECK(deltas == "Hello, world!");
+  io.join();
 }
