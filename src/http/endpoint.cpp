@@ -9,6 +9,7 @@
 #include "http/detail/request_reader.hpp"
 #include "http/detail/sse_sink.hpp"
 #include "http/detail/stream_limiter.hpp"
+#include "http/detail/stream_ref.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -45,9 +46,14 @@ struct endpoint::impl {
   std::optional<response> admit(const request& head, std::optional<std::uint64_t> body_size,
                                 std::optional<request_context>& ctx) const;
 
+  // endpoint::handle on the server's own stream or a host's mounted one.
+  asio::awaitable<bool> handle_head(request_parser& parser, detail::stream_ref stream,
+                                    beast::flat_buffer& buffer);
+  asio::awaitable<bool> handle_request(request req, detail::stream_ref stream, beast::flat_buffer& buffer);
+
   // Processes an admitted request and writes its answer (JSON or an event stream).
   asio::awaitable<bool> serve(std::string body, request_context ctx, detail::exchange& x,
-                              beast::tcp_stream& stream, beast::flat_buffer& buffer);
+                              detail::stream_ref stream, beast::flat_buffer& buffer);
 };
 
 namespace {
@@ -71,7 +77,7 @@ std::string sse_head(unsigned version, bool keep_alive, const std::vector<header
 
 // Watches the socket while a stream runs: the only way to learn that a client went away while the bot is
 // thinking and nothing is being written. Bytes that do arrive (a pipelined request) are kept for later.
-asio::awaitable<void> watch_disconnect(beast::tcp_stream& stream, beast::flat_buffer& buffer) {
+asio::awaitable<void> watch_disconnect(detail::stream_ref stream, beast::flat_buffer& buffer) {
   // A buffer already full of pipelined bytes takes no more: the watch then waits for EOF only (a byte read
   // elsewhere would be lost). Otherwise it waits for the socket to become readable before it gives the buffer
   // any room: an idle stream holds no read buffer (docs/http.md#limits).
@@ -79,8 +85,8 @@ asio::awaitable<void> watch_disconnect(beast::tcp_stream& stream, beast::flat_bu
     auto [wec] = co_await stream.socket().async_wait(asio::socket_base::wait_read,
                                                      asio::as_tuple(asio::use_awaitable));
     if (wec) co_return;
-    auto [ec, n] = co_await stream.socket().async_read_some(detail::prepare_up_to(buffer, 4096),
-                                                            asio::as_tuple(asio::use_awaitable));
+    auto [ec, n] = co_await stream.async_watch_read(detail::prepare_up_to(buffer, 4096),
+                                                    asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;  // EOF, reset, or closed by shutdown: the client is gone
     buffer.commit(n);
   } else {
@@ -165,6 +171,30 @@ std::optional<response> endpoint::impl::admit(const request& head, std::optional
 asio::awaitable<bool> endpoint::handle(request_parser& parser, beast::tcp_stream& stream,
                                        beast::flat_buffer& buffer) {
   auto self = impl_;  // the endpoint may be destroyed by its owner while a request is in flight
+  co_return co_await self->handle_head(parser, stream, buffer);
+}
+
+asio::awaitable<bool> endpoint::handle(request req, beast::tcp_stream& stream, beast::flat_buffer& buffer) {
+  auto self = impl_;
+  co_return co_await self->handle_request(std::move(req), stream, buffer);
+}
+
+asio::awaitable<bool> endpoint::handle(request_parser& parser, mounted_stream& stream,
+                                       beast::flat_buffer& buffer) {
+  auto self = impl_;
+  co_return co_await self->handle_head(parser, detail::stream_ref(stream), buffer);
+}
+
+asio::awaitable<bool> endpoint::handle(request req, mounted_stream& stream, beast::flat_buffer& buffer) {
+  auto self = impl_;
+  co_return co_await self->handle_request(std::move(req), detail::stream_ref(stream), buffer);
+}
+
+// Callers hold a reference to this impl for as long as the coroutine runs (endpoint::handle's `self`).
+asio::awaitable<bool> endpoint::impl::handle_head(request_parser& parser, detail::stream_ref stream,
+                                                  beast::flat_buffer& buffer) {
+  auto* self = this;
+  const auto* cors_ptr = cors ? &*cors : nullptr;
   const auto& lim = self->opts.limits;
   parser.body_limit(lim.max_body_bytes);
   if (parser.get().method() != bhttp::verb::post) {
@@ -175,10 +205,10 @@ asio::awaitable<bool> endpoint::handle(request_parser& parser, beast::tcp_stream
       co_return false;
     }
     stream.expires_never();
-    co_return co_await handle(parser.release(), stream, buffer);
+    co_return co_await handle_request(parser.release(), stream, buffer);
   }
 
-  detail::exchange x(self->opts, cors(), stream, parser.get());
+  detail::exchange x(self->opts, cors_ptr, stream, parser.get());
   // A refusal from the head keeps the connection only when the body is already complete in the buffer;
   // otherwise it closes (lingering) without reading or inviting the body.
   std::optional<request_context> ctx;
@@ -206,9 +236,10 @@ asio::awaitable<bool> endpoint::handle(request_parser& parser, beast::tcp_stream
   co_return co_await self->serve(std::move(body), std::move(*ctx), x, stream, buffer);
 }
 
-asio::awaitable<bool> endpoint::handle(request req, beast::tcp_stream& stream, beast::flat_buffer& buffer) {
-  auto self = impl_;  // the endpoint may be destroyed by its owner while a request is in flight
-  detail::exchange x(self->opts, cors(), stream, req);
+asio::awaitable<bool> endpoint::impl::handle_request(request req, detail::stream_ref stream,
+                                                     beast::flat_buffer& buffer) {
+  auto* self = this;
+  detail::exchange x(self->opts, cors ? &*cors : nullptr, stream, req);
 
   if (req.method() == bhttp::verb::options) {
     if (auto pre = x.preflight(req)) co_return co_await x.send(std::move(*pre));
@@ -237,7 +268,7 @@ asio::awaitable<bool> endpoint::handle(request req, beast::tcp_stream& stream, b
 }
 
 asio::awaitable<bool> endpoint::impl::serve(std::string body, request_context ctx, detail::exchange& x,
-                                            beast::tcp_stream& stream, beast::flat_buffer& buffer) {
+                                            detail::stream_ref stream, beast::flat_buffer& buffer) {
   using namespace asio::experimental::awaitable_operators;
   const auto& lim = opts.limits;
   std::exception_ptr failed;

@@ -48,8 +48,7 @@ failure classify(const std::exception_ptr& error) {
   return {errc::internal, {}};
 }
 
-exchange::exchange(const endpoint_options& opts, const cors_policy* policy, boost::beast::tcp_stream& s,
-                   const request& req)
+exchange::exchange(const endpoint_options& opts, const cors_policy* policy, stream_ref s, const request& req)
     : options(opts),
       cors(policy),
       stream(s),

@@ -34,7 +34,7 @@ void apply_limits(request_parser& parser, const limits_options& limits) {
   parser.body_limit(limits.max_body_bytes);
 }
 
-asio::awaitable<beast::error_code> read_body(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+asio::awaitable<beast::error_code> read_body(stream_ref stream, beast::flat_buffer& buffer,
                                              request_parser& parser) {
   if (parser.is_done()) co_return beast::error_code{};
   if (parser.get()[bhttp::field::expect] == "100-continue") {
@@ -70,7 +70,7 @@ std::optional<failure> read_failure(const beast::error_code& ec) {
   return failure{errc::invalid_request, "malformed HTTP request"};
 }
 
-asio::awaitable<void> answer_read_error(const endpoint_options& options, beast::tcp_stream& stream,
+asio::awaitable<void> answer_read_error(const endpoint_options& options, stream_ref stream,
                                         const request& partial, const beast::error_code& ec) {
   stream.expires_never();
   auto f = read_failure(ec);

@@ -17,6 +17,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
@@ -65,15 +66,20 @@ struct route_entry {
 
 }  // namespace
 
-struct server::impl {
+struct server::impl : std::enable_shared_from_this<server::impl> {
   server_options opts;
   endpoint ep;
   std::vector<route_entry> routes;
   // Declared before the io_context: connections destroyed with it give their slots back here.
   std::unique_ptr<detail::connection_limiter> limiter;
   std::atomic<std::size_t> refusing{0};
+  // Set when the server runs on the host's executor (docs/http.md#on-your-own-io_context); empty when it
+  // owns `ioc` and its worker threads.
+  std::optional<asio::any_io_executor> host;
   asio::io_context ioc;
-  tcp::acceptor acceptor{ioc};
+  // On a host's executor the acceptor, the accept loop and the shutdown run on one strand of it.
+  tcp::acceptor acceptor{host ? asio::any_io_executor(asio::make_strand(*host))
+                              : asio::any_io_executor(ioc.get_executor())};
   std::vector<std::thread> threads;
   std::uint16_t bound_port = 0;
   std::atomic<bool> stopping{false};
@@ -84,8 +90,19 @@ struct server::impl {
   std::condition_variable cv;
   std::list<std::shared_ptr<connection>> conns;
 
-  impl(std::shared_ptr<chatkit::server::request_processor> p, server_options o)
-      : opts(std::move(o)), ep(std::move(p), opts.endpoint) {}
+  // Shutdown on a host's executor (touched only on the acceptor's strand): the waiters of async_stop(),
+  // woken when the last connection ends, and the deadline after which the rest are closed.
+  std::vector<asio::steady_timer*> drain_waiters;
+  std::chrono::steady_clock::time_point drain_deadline;
+  bool force_closed = false;
+
+  impl(std::shared_ptr<chatkit::server::request_processor> p, server_options o,
+       std::optional<asio::any_io_executor> h = std::nullopt)
+      : opts(std::move(o)), ep(std::move(p), opts.endpoint), host(std::move(h)) {}
+
+  // What the coroutines of a server on a host's executor hold, so that the state outlives the server object
+  // until the last of them ends. Null for a server owning its threads: its stop() joins them.
+  std::shared_ptr<impl> pin() { return host ? shared_from_this() : nullptr; }
 
   const route_entry* find_route(std::string_view path) const {
     const route_entry* best = nullptr;
@@ -100,8 +117,9 @@ struct server::impl {
 
   // The executor of a new connection: a strand serialises its handlers when several threads run the
   // io_context; with one thread they are serial already, and the strand would only add its queue and lock to
-  // every completion.
+  // every completion. A host's executor may be run by any number of threads: its connections always get one.
   asio::any_io_executor connection_executor() {
+    if (host) return asio::make_strand(*host);
     if (opts.threads <= 1) return ioc.get_executor();
     return asio::make_strand(ioc);
   }
@@ -117,7 +135,7 @@ struct server::impl {
         // briefly instead of spinning, and retry.
         if (!reported) std::fprintf(stderr, "chatkit: accept failed (%s); retrying\n", ec.message().c_str());
         reported = true;
-        asio::steady_timer t(ioc, std::chrono::milliseconds(50));
+        asio::steady_timer t(acceptor.get_executor(), std::chrono::milliseconds(50));
         co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
         continue;
       }
@@ -129,7 +147,8 @@ struct server::impl {
       if (!slot) {
         if (refusing.fetch_add(1) < max_refusing) {
           auto ex = sock.get_executor();
-          asio::co_spawn(ex, refuse(std::move(sock)), [this](std::exception_ptr) { --refusing; });
+          asio::co_spawn(ex, refuse(std::move(sock)),
+                         [this, keep = pin()](std::exception_ptr) { --refusing; });
         } else {
           --refusing;
         }
@@ -143,10 +162,12 @@ struct server::impl {
         it = conns.insert(conns.end(), c);
       }
       auto ex = c->stream.get_executor();
-      asio::co_spawn(ex, session(c), [this, it](std::exception_ptr) {
+      asio::co_spawn(ex, session(c), [this, it, keep = pin()](std::exception_ptr) {
         std::lock_guard lock(mu);
         conns.erase(it);
         cv.notify_all();
+        if (host && conns.empty())
+          asio::post(acceptor.get_executor(), [this, keep] { wake_drain_waiters(); });
       });
     }
   }
@@ -237,6 +258,59 @@ struct server::impl {
     co_return co_await x.send(std::move(*res));
   }
 
+  // Shutdown on a host's executor, without blocking: the steps of server::stop(grace) up to the wait, which
+  // drain() does on the acceptor's strand.
+  void begin_host_stop(std::chrono::milliseconds grace) {
+    stopped = true;
+    stopping = true;
+    drain_deadline = std::chrono::steady_clock::now() + grace;
+    asio::post(acceptor.get_executor(), [this, keep = pin()] {
+      beast::error_code ignored;
+      acceptor.close(ignored);
+    });
+    for_each_connection([](connection& c) {
+      beast::error_code ignored;
+      if (!c.busy) c.stream.socket().cancel(ignored);
+    });
+    asio::co_spawn(acceptor.get_executor(), drain(), [keep = pin()](std::exception_ptr) {});
+  }
+
+  void wake_drain_waiters() {
+    for (auto* t : drain_waiters) t->cancel();
+  }
+
+  // Runs on the acceptor's strand: waits until no connection is left; past the deadline, closes the
+  // sockets of the remaining ones (their streams see cancellation) and waits for them to end.
+  asio::awaitable<void> drain() {
+    asio::steady_timer t(acceptor.get_executor());
+    drain_waiters.push_back(&t);
+    struct unregister {
+      impl& m;
+      asio::steady_timer* t;
+      ~unregister() { std::erase(m.drain_waiters, t); }
+    } guard{*this, &t};
+    for (;;) {
+      {
+        std::lock_guard lock(mu);
+        if (conns.empty()) co_return;
+      }
+      const bool past = std::chrono::steady_clock::now() >= drain_deadline;
+      if (past && !force_closed) {
+        force_closed = true;
+        for_each_connection([](connection& c) {
+          beast::error_code ignored;
+          c.stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+          c.stream.socket().close(ignored);
+        });
+      }
+      t.expires_at(past ? asio::steady_timer::time_point::max() : drain_deadline);
+      co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+      // A wake-up is a cancel() too: only the awaiting coroutine's own cancellation ends the wait early.
+      if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none)
+        throw boost::system::system_error(asio::error::operation_aborted);
+    }
+  }
+
   // Runs `f(connection&)` on every open connection's strand.
   template <class F>
   void for_each_connection(F f) {
@@ -246,7 +320,11 @@ struct server::impl {
 };
 
 server::server(std::shared_ptr<chatkit::server::request_processor> processor, server_options options)
-    : impl_(std::make_unique<impl>(std::move(processor), std::move(options))) {}
+    : impl_(std::make_shared<impl>(std::move(processor), std::move(options))) {}
+
+server::server(std::shared_ptr<chatkit::server::request_processor> processor, server_options options,
+               asio::any_io_executor executor)
+    : impl_(std::make_shared<impl>(std::move(processor), std::move(options), std::move(executor))) {}
 
 server::~server() {
   stop(std::chrono::milliseconds(0));
@@ -284,7 +362,8 @@ void server::start() {
                                   : detail::connection_limiter::automatic_max_total(),
       m.opts.max_connections_per_ip);
   m.started = true;
-  asio::co_spawn(m.acceptor.get_executor(), m.accept_loop(), asio::detached);
+  asio::co_spawn(m.acceptor.get_executor(), m.accept_loop(), [keep = m.pin()](std::exception_ptr) {});
+  if (m.host) return;  // the host runs its executor
   unsigned n = std::max(1u, m.opts.threads);
   for (unsigned i = 0; i < n; ++i) m.threads.emplace_back([&m] { m.ioc.run(); });
 }
@@ -314,6 +393,7 @@ void server::stop() {
 void server::stop(std::chrono::milliseconds grace) {
   auto& m = *impl_;
   if (!m.started || m.stopped) return;
+  if (m.host) return m.begin_host_stop(grace);
   m.stopped = true;
   m.stopping = true;
   asio::post(m.acceptor.get_executor(), [&m] {
@@ -341,6 +421,18 @@ void server::stop(std::chrono::milliseconds grace) {
   m.ioc.stop();
   for (auto& t : m.threads) t.join();
   m.threads.clear();
+}
+
+asio::awaitable<void> server::async_stop() {
+  return async_stop(impl_->opts.shutdown_grace);
+}
+
+asio::awaitable<void> server::async_stop(std::chrono::milliseconds grace) {
+  auto m = impl_;  // the server object may be destroyed while this waits
+  if (!m->host) throw std::logic_error("server::async_stop on a server owning its threads: use stop()");
+  if (!m->started) co_return;
+  if (!m->stopped) m->begin_host_stop(grace);
+  co_await asio::co_spawn(m->acceptor.get_executor(), m->drain(), asio::use_awaitable);
 }
 
 }  // namespace chatkit::http

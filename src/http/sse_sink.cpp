@@ -39,7 +39,7 @@ std::size_t count_frames(std::string_view frames) noexcept {
 
 }  // namespace
 
-sse_sink::sse_sink(boost::beast::tcp_stream& stream, std::string head, bool chunked,
+sse_sink::sse_sink(stream_ref stream, std::string head, bool chunked,
                    std::chrono::milliseconds write_timeout, std::size_t high_water)
     : stream_(stream),
       head_(std::move(head)),

@@ -24,6 +24,8 @@
 
 namespace chatkit::http {
 
+class mounted_stream;  // chatkit/http/beast_mount.hpp
+
 // Every limit with its default and what happens past it: docs/http.md#limits.
 struct limits_options {
   // Larger request bodies are answered 413 (input.transcribe carries base64 audio, hence the headroom).
@@ -99,6 +101,13 @@ class endpoint {
   // coroutine itself is cancelled.
   boost::asio::awaitable<bool> handle(request req, boost::beast::tcp_stream& stream,
                                       boost::beast::flat_buffer& buffer);
+
+  // The same two on a host's own stream (TLS): see chatkit/http/beast_mount.hpp, whose `serve` makes the
+  // mounted_stream. Reads, writes and the disconnect watch go through the host's layers; write timeouts and
+  // closes act on the beast::tcp_stream underneath.
+  boost::asio::awaitable<bool> handle(request_parser& parser, mounted_stream& stream,
+                                      boost::beast::flat_buffer& buffer);
+  boost::asio::awaitable<bool> handle(request req, mounted_stream& stream, boost::beast::flat_buffer& buffer);
 
   const endpoint_options& options() const noexcept;
   const cors_policy* cors() const noexcept;

@@ -6,11 +6,18 @@
 //   srv.start();            // binds and returns; srv.port() is the bound port
 //   ...                     // wait for a signal
 //   srv.stop(std::chrono::seconds(10));
+//
+// Or on the host's own io_context, owning no thread (docs/http.md#on-your-own-io_context):
+//
+//   chatkit::http::server srv(processor, opts, ioc.get_executor());
+//   srv.start();            // binds and spawns the accept loop on ioc
+//   ioc.run();              // returns once srv.stop() or co_await srv.async_stop() ended every connection
 #pragma once
 
 #include <chatkit/http/endpoint.hpp>
 #include <chatkit/http/message.hpp>
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
@@ -37,7 +44,7 @@ enum class route_match { exact, prefix };
 struct server_options {
   std::string address = "127.0.0.1";
   std::uint16_t port = 0;  // 0: an ephemeral port, see server::port()
-  unsigned threads = 1;
+  unsigned threads = 1;    // worker threads of a server that owns them (ignored on a host's executor)
   endpoint_options endpoint;
   // Open client connections at once; one more is answered 503 with Retry-After and closed. 0: automatic,
   // three quarters of the process's open-file limit (RLIMIT_NOFILE) at start(), so that descriptors
@@ -53,8 +60,17 @@ struct server_options {
 
 class server {
  public:
+  // A server that owns its io_context and options.threads worker threads.
   server(std::shared_ptr<chatkit::server::request_processor> processor, server_options options);
-  ~server();  // stops (with a zero grace) if still running
+  // A server that runs on the host's executor (an io_context's, a thread_pool's...) and owns no thread:
+  // start() binds and spawns the accept loop there, each connection runs on a strand of it, and stop()
+  // never blocks. Keep the executor's context running until the shutdown has completed (async_stop()
+  // returned, or run() ran out of work) before destroying the server or the context.
+  server(std::shared_ptr<chatkit::server::request_processor> processor, server_options options,
+         boost::asio::any_io_executor executor);
+  // Owned threads: stops with a zero grace if still running. On a host's executor: starts a zero-grace
+  // stop that completes on the executor (the server's state lives until its last connection ended).
+  ~server();
   server(const server&) = delete;
   server& operator=(const server&) = delete;
 
@@ -65,8 +81,9 @@ class server {
   void add_stream_route(std::string path, stream_route_handler handler,
                         route_match match = route_match::exact);
 
-  // Binds, listens and starts the worker threads. Throws boost::system::system_error when it cannot bind, and
-  // std::invalid_argument for dev-header auth on a non-loopback address (see dev_header_options).
+  // Binds, listens and starts the worker threads (on a host's executor: spawns the accept loop there). Throws
+  // boost::system::system_error when it cannot bind, and std::invalid_argument for dev-header auth on a
+  // non-loopback address (see dev_header_options).
   void start();
   // The bound port (after start()).
   std::uint16_t port() const noexcept;
@@ -74,8 +91,16 @@ class server {
   // Graceful shutdown: stops accepting, closes idle connections, lets in-flight requests finish within
   // `grace` (default: options.shutdown_grace), then cancels the rest (their streams see cancellation)
   // and joins the workers. Blocks; never call it from a worker thread. Idempotent.
+  // On a host's executor it does not block: it starts the same shutdown and returns; the host's run()
+  // returns once every connection has ended (if nothing else of the host keeps it busy).
   void stop();
   void stop(std::chrono::milliseconds grace);
+  // On a host's executor: the same shutdown, completing once every connection has ended (in-flight
+  // requests and streams finished within `grace`, the rest closed). May be awaited from any coroutine;
+  // a second call waits for the first shutdown. Throws std::logic_error on a server owning its threads
+  // (use stop() there).
+  boost::asio::awaitable<void> async_stop();
+  boost::asio::awaitable<void> async_stop(std::chrono::milliseconds grace);
 
   // Number of open client connections (refused ones not included).
   std::size_t connections() const noexcept;
@@ -85,7 +110,7 @@ class server {
 
  private:
   struct impl;
-  std::unique_ptr<impl> impl_;
+  std::shared_ptr<impl> impl_;  // shared with the coroutines of a server on a host's executor
 };
 
 }  // namespace chatkit::http

@@ -8,8 +8,9 @@
 #include <chatkit/http/error.hpp>
 #include <chatkit/http/message.hpp>
 
+#include "http/detail/stream_ref.hpp"
+
 #include <boost/asio/awaitable.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -32,8 +33,7 @@ failure classify(const std::exception_ptr& error);
 class exchange {
  public:
   // Reads method, path, version, keep-alive and Origin from `req`; `cors` may be null (no CORS configured).
-  exchange(const endpoint_options& options, const cors_policy* cors, boost::beast::tcp_stream& stream,
-           const request& req);
+  exchange(const endpoint_options& options, const cors_policy* cors, stream_ref stream, const request& req);
 
   // The answer to a CORS preflight, or none when `req` is not one (or CORS is not configured). A preflight
   // answer carries its own CORS headers, so the response headers of an actual request are dropped.
@@ -54,7 +54,7 @@ class exchange {
 
   const endpoint_options& options;
   const cors_policy* cors;
-  boost::beast::tcp_stream& stream;
+  stream_ref stream;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   std::string method, path, user;
   unsigned version = 11;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "http/detail/exchange.hpp"
+#include "http/detail/stream_ref.hpp"
 
 #include <chatkit/http/endpoint.hpp>
 #include <chatkit/http/message.hpp>
@@ -15,7 +16,6 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include <cstddef>
 #include <optional>
@@ -34,7 +34,7 @@ void apply_limits(request_parser& parser, const limits_options& limits);
 
 // Reads the rest of a request whose head `parser` has read; first answers `Expect: 100-continue`.
 // The stream's current expiry bounds the whole read.
-boost::asio::awaitable<boost::beast::error_code> read_body(boost::beast::tcp_stream& stream,
+boost::asio::awaitable<boost::beast::error_code> read_body(stream_ref stream,
                                                            boost::beast::flat_buffer& buffer,
                                                            request_parser& parser);
 
@@ -50,8 +50,7 @@ std::optional<failure> read_failure(const boost::beast::error_code& ec);
 // Answers a request that could not be read — without CORS headers, and closing, as the rest of the byte
 // stream cannot be trusted — or, when the client went away or stalled, closes the socket at once so that
 // no lingering close waits on it. The connection cannot serve another request.
-boost::asio::awaitable<void> answer_read_error(const endpoint_options& options,
-                                               boost::beast::tcp_stream& stream, const request& partial,
-                                               const boost::beast::error_code& ec);
+boost::asio::awaitable<void> answer_read_error(const endpoint_options& options, stream_ref stream,
+                                               const request& partial, const boost::beast::error_code& ec);
 
 }  // namespace chatkit::http::detail

@@ -7,9 +7,10 @@
 
 #include <chatkit/server/request_processor.hpp>
 
+#include "http/detail/stream_ref.hpp"
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include <chrono>
 #include <exception>
@@ -19,7 +20,7 @@ namespace chatkit::http::detail {
 
 class sse_sink final : public server::event_sink {
  public:
-  sse_sink(boost::beast::tcp_stream& stream, std::string head, bool chunked, std::chrono::milliseconds write_timeout,
+  sse_sink(stream_ref stream, std::string head, bool chunked, std::chrono::milliseconds write_timeout,
            std::size_t high_water);
 
   boost::asio::awaitable<void> write(std::string_view frames) override;
@@ -39,7 +40,7 @@ class sse_sink final : public server::event_sink {
   boost::asio::awaitable<void> write_buffers(std::string_view a, std::string_view b, std::string_view c,
                                              std::string_view d);
 
-  boost::beast::tcp_stream& stream_;
+  stream_ref stream_;
   std::string head_;
   bool chunked_;
   std::chrono::milliseconds write_timeout_;

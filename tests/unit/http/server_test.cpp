@@ -556,3 +556,136 @@ TEST_CASE("server: a request pipelined while a stream waits is read into a new b
   CHECK(next.status == 200);
   CHECK(json_of(next.body).at("user").as_string() == "bob");
 }
+
+// ---- On the host's executor (docs/http.md#on-your-own-io_context) ----
+
+namespace {
+
+void rethrow(std::exception_ptr e) {
+  if (e) std::rethrow_exception(e);
+}
+
+// Reads the rest of a stream; true when the server cut it (the body ends without its last chunk).
+asio::awaitable<bool> cut_off(client& c) {
+  try {
+    while (co_await c.next_frame()) {
+    }
+  } catch (const boost::system::system_error&) {
+    co_return true;
+  }
+  co_return false;
+}
+
+server_options host_options() {
+  server_options o;
+  o.endpoint.authenticate = dev_header_auth("X-User-Id", /*quiet=*/true);
+  o.endpoint.access_log = [](const access_log_entry&) {};
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("server on a host's io_context: one host thread serves, the host's timers run beside it, "
+          "async_stop lets the in-flight stream finish and run() returns",
+          "[server][host]") {
+  asio::io_context ioc;  // run by this thread only: nothing may block it
+  auto proc = std::make_shared<test_processor>();
+  server srv(proc, host_options(), ioc.get_executor());
+  srv.start();
+  REQUIRE(srv.port() != 0);
+
+  bool stopped = false;
+  std::vector<std::string> frames;
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        client c(ioc.get_executor());
+        co_await c.connect(srv.port());
+        co_await c.write(post("/chatkit", R"({"type":"json","params":{}})", as_user("alice")));
+        auto r = co_await c.read_response();
+        CHECK(r.status == 200);
+        CHECK(json_of(r.body).at("user").as_string() == "alice");
+
+        co_await c.write(post("/chatkit", R"({"type":"gated","params":{}})", as_user("alice")));
+        auto h = co_await c.read_head();
+        CHECK(h.status == 200);
+        frames.push_back((co_await c.next_frame()).value_or("<end>"));
+        // Shutdown begins while the stream waits on its gate; a timer of the host's own opens the gate.
+        asio::co_spawn(ioc, srv.async_stop(std::chrono::seconds(20)),
+                       [&](std::exception_ptr e) { stopped = !e; });
+        asio::steady_timer host_timer(ioc, std::chrono::milliseconds(1));
+        co_await host_timer.async_wait(asio::use_awaitable);
+        CHECK_FALSE(stopped);  // the stream is still in flight
+        proc->release.open();
+        while (auto f = co_await c.next_frame()) frames.push_back(*f);
+        CHECK(co_await c.peer_closed());  // the connection closes after its current response
+      },
+      rethrow);
+  ioc.run_for(std::chrono::seconds(30));  // a watchdog: returns at once when all work is done
+  REQUIRE(ioc.stopped());
+  CHECK(stopped);
+  CHECK(frames == std::vector<std::string>{R"(data: {"i":0})", R"(data: {"i":1})"});
+  CHECK(proc->finished.count() == 1);
+  CHECK(srv.connections() == 0);
+}
+
+TEST_CASE("server on a host's io_context: stop() does not block, and cancels what outlives the grace",
+          "[server][host]") {
+  asio::io_context ioc;
+  auto proc = std::make_shared<test_processor>();
+  server srv(proc, host_options(), ioc.get_executor());
+  srv.start();
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        client c(ioc.get_executor());
+        co_await c.connect(srv.port());
+        co_await c.write(post("/chatkit", R"({"type":"hang","params":{}})", as_user("bob")));
+        CHECK((co_await c.read_head()).status == 200);
+        CHECK(co_await c.next_frame() == std::optional<std::string>(R"(data: {"i":0})"));
+        srv.stop(std::chrono::milliseconds(0));  // called on the host's only thread: returns at once
+        CHECK(co_await cut_off(c));
+      },
+      rethrow);
+  ioc.run_for(std::chrono::seconds(30));
+  REQUIRE(ioc.stopped());
+  CHECK(proc->cancelled.count() == 1);
+  CHECK(srv.connections() == 0);
+  // A new connection is refused: the listening socket is closed.
+  asio::io_context probe;
+  asio::ip::tcp::socket s(probe);
+  boost::system::error_code ec;
+  s.connect({asio::ip::make_address("127.0.0.1"), srv.port()}, ec);
+  CHECK(ec);
+}
+
+TEST_CASE("server on a host's io_context: destroyed while a connection is open, its state lives until the "
+          "connection ended",
+          "[server][host]") {
+  asio::io_context ioc;
+  auto proc = std::make_shared<test_processor>();
+  auto srv = std::make_unique<server>(proc, host_options(), ioc.get_executor());
+  srv->start();
+  const auto port = srv->port();
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        client c(ioc.get_executor());
+        co_await c.connect(port);
+        co_await c.write(post("/chatkit", R"({"type":"hang","params":{}})", as_user("carol")));
+        CHECK((co_await c.read_head()).status == 200);
+        CHECK(co_await c.next_frame() == std::optional<std::string>(R"(data: {"i":0})"));
+        srv.reset();  // a zero-grace stop that completes on the io_context
+        CHECK(co_await cut_off(c));
+      },
+      rethrow);
+  ioc.run_for(std::chrono::seconds(30));
+  REQUIRE(ioc.stopped());
+  CHECK(proc->cancelled.count() == 1);
+}
+
+TEST_CASE("server: async_stop belongs to a server on a host's executor", "[server][host]") {
+  server_fixture f;
+  asio::io_context ioc;
+  CHECK_THROWS_AS(run(ioc, f.srv->async_stop()), std::logic_error);
+}
