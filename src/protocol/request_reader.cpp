@@ -18,7 +18,6 @@
 #include <limits>
 #include <string>
 #include <utility>
-#include <vector>
 
 namespace chatkit::protocol::detail {
 
@@ -99,16 +98,16 @@ class single_pass {
   bool complete() const noexcept { return done_; }
 
   // ---- called by value_ops
-  void push_struct(void* target, const struct_ops* ops) {
-    frames_.push_back({frame::struct_, target, ops, 0});
+  bool push_struct(void* target, const struct_ops* ops) {
+    return frames_.push({frame::struct_, target, ops, 0});
   }
-  void push_variant(void* target, const variant_ops* ops) {
-    frames_.push_back({frame::variant_, target, ops, 0});
+  bool push_variant(void* target, const variant_ops* ops) {
+    return frames_.push({frame::variant_, target, ops, 0});
   }
-  void push_vector(void* target, const vector_ops* ops) {
-    frames_.push_back({frame::vector_, target, ops, 0});
+  bool push_vector(void* target, const vector_ops* ops) {
+    return frames_.push({frame::vector_, target, ops, 0});
   }
-  void push_map(void* target, const map_ops* ops) { frames_.push_back({frame::map_, target, ops, 0}); }
+  bool push_map(void* target, const map_ops* ops) { return frames_.push({frame::map_, target, ops, 0}); }
   // Free JSON starts with an object or array: build it with the value_stack until it closes.
   void begin_free(void* target, bool object_only) {
     free_target_ = target;
@@ -154,13 +153,13 @@ class single_pass {
     if (skip_depth_) return --skip_depth_ ? true : value_done();
     const frame& f = frames_.back();
     if (f.kind == frame::map_) {
-      frames_.pop_back();
+      frames_.pop();
       return value_done();
     }
     if (f.kind != frame::struct_) return decline(ec);  // a variant's object without "type"
     const auto* ops = static_cast<const struct_ops*>(f.ops);
     if ((f.seen & ops->required) != ops->required) return decline(ec);
-    frames_.pop_back();
+    frames_.pop();
     return value_done();
   }
 
@@ -188,7 +187,7 @@ class single_pass {
       return --free_depth_ ? true : end_free();
     }
     if (skip_depth_) return --skip_depth_ ? true : value_done();
-    frames_.pop_back();
+    frames_.pop();
     return value_done();
   }
 
@@ -292,6 +291,25 @@ class single_pass {
     std::uint64_t seen;  // struct: the members read so far
   };
 
+  // The typed objects and arrays open: their nesting is bounded by the request types (free JSON and skipped
+  // members take no frame), so a fixed array does; deeper, the body is handed back.
+  class frame_stack {
+   public:
+    bool push(const frame& f) noexcept {
+      if (size_ == capacity) return false;
+      frames_[size_++] = f;
+      return true;
+    }
+    void pop() noexcept { --size_; }
+    frame& back() noexcept { return frames_[size_ - 1]; }
+    bool empty() const noexcept { return size_ == 0; }
+
+   private:
+    static constexpr std::size_t capacity = 24;
+    frame frames_[capacity];
+    std::size_t size_ = 0;
+  };
+
   bool decline(ec_t& ec) {
     declined_ = true;
     ec = boost::json::error::exception;
@@ -366,7 +384,7 @@ class single_pass {
   static const value_ops* variant_type_ops();
 
   const read_limits& limits_;
-  std::vector<frame> frames_;
+  frame_stack frames_;
   slot next_;
   std::size_t skip_depth_ = 0;  // > 0 inside an object or array nobody reads
   std::size_t free_depth_ = 0;  // > 0 inside free JSON
@@ -530,25 +548,13 @@ constexpr value_ops make_ops() {
     ops.on_object = [](void* t, single_pass& h) { return ops_of<U>()->on_object(&as<T>(t).emplace(), h); };
     ops.on_array = [](void* t, single_pass& h) { return ops_of<U>()->on_array(&as<T>(t).emplace(), h); };
   } else if constexpr (is_vector<T>::value) {
-    ops.on_array = [](void* t, single_pass& h) {
-      h.push_vector(t, vector_ops_of<T>());
-      return true;
-    };
+    ops.on_array = [](void* t, single_pass& h) { return h.push_vector(t, vector_ops_of<T>()); };
   } else if constexpr (is_map<T>::value) {
-    ops.on_object = [](void* t, single_pass& h) {
-      h.push_map(t, map_ops_of<T>());
-      return true;
-    };
+    ops.on_object = [](void* t, single_pass& h) { return h.push_map(t, map_ops_of<T>()); };
   } else if constexpr (is_variant<T>::value) {
-    ops.on_object = [](void* t, single_pass& h) {
-      h.push_variant(t, variant_ops_of<T>());
-      return true;
-    };
+    ops.on_object = [](void* t, single_pass& h) { return h.push_variant(t, variant_ops_of<T>()); };
   } else if constexpr (described_struct<T>) {
-    ops.on_object = [](void* t, single_pass& h) {
-      h.push_struct(t, struct_ops_of<T>());
-      return true;
-    };
+    ops.on_object = [](void* t, single_pass& h) { return h.push_struct(t, struct_ops_of<T>()); };
   }
   return ops;
 }
