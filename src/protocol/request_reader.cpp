@@ -14,6 +14,7 @@
 #include <boost/json/value_stack.hpp>
 #include <boost/mp11/algorithm.hpp>
 
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -45,7 +46,8 @@ struct slot {
 
 // A described struct: its members by name (plus a pseudo member "type" for a discriminated one).
 struct struct_ops {
-  int (*find)(std::string_view key);  // member index, or -1 when unknown
+  const std::string_view* names;  // the members in declaration order, then "type" for a discriminated struct
+  int name_count;
   slot (*member)(void* target, int index);
   std::uint64_t required;  // members that must be present
   int type_index;          // index of the "type" pseudo member, -1 when not discriminated
@@ -99,15 +101,15 @@ class single_pass {
 
   // ---- called by value_ops
   bool push_struct(void* target, const struct_ops* ops) {
-    return frames_.push({frame::struct_, target, ops, 0});
+    return frames_.push({frame::struct_, 0, target, ops, 0});
   }
   bool push_variant(void* target, const variant_ops* ops) {
-    return frames_.push({frame::variant_, target, ops, 0});
+    return frames_.push({frame::variant_, 0, target, ops, 0});
   }
   bool push_vector(void* target, const vector_ops* ops) {
-    return frames_.push({frame::vector_, target, ops, 0});
+    return frames_.push({frame::vector_, 0, target, ops, 0});
   }
-  bool push_map(void* target, const map_ops* ops) { return frames_.push({frame::map_, target, ops, 0}); }
+  bool push_map(void* target, const map_ops* ops) { return frames_.push({frame::map_, 0, target, ops, 0}); }
   // Free JSON starts with an object or array: build it with the value_stack until it closes.
   void begin_free(void* target, bool object_only) {
     free_target_ = target;
@@ -120,7 +122,7 @@ class single_pass {
     frame& f = frames_.back();
     const auto [alt, ops] = static_cast<const variant_ops*>(f.ops)->select(f.target, name);
     if (!alt) return false;
-    f = frame{frame::struct_, alt, ops, std::uint64_t{1} << ops->type_index};
+    f = frame{frame::struct_, 0, alt, ops, std::uint64_t{1} << ops->type_index};
     return true;
   }
 
@@ -286,6 +288,7 @@ class single_pass {
  private:
   struct frame {
     enum kind_t : std::uint8_t { struct_, variant_, vector_, map_ } kind;
+    int hint;  // struct: the member expected next (clients send them in declaration order)
     void* target;
     const void* ops;     // struct_ops, variant_ops, vector_ops or map_ops
     std::uint64_t seen;  // struct: the members read so far
@@ -355,11 +358,21 @@ class single_pass {
     switch (f.kind) {
       case frame::struct_: {
         const auto* ops = static_cast<const struct_ops*>(f.ops);
-        const int i = ops->find(key);
-        if (i < 0) {
-          next_ = slot{};  // unknown: skipped (the limits still apply)
-          return true;
+        int i = f.hint;
+        if (i >= ops->name_count || ops->names[i] != key) {
+          i = -1;
+          for (int j = 0; j < ops->name_count; ++j) {
+            if (ops->names[j] == key) {
+              i = j;
+              break;
+            }
+          }
+          if (i < 0) {
+            next_ = slot{};  // unknown: skipped (the limits still apply)
+            return true;
+          }
         }
+        f.hint = i + 1;
         const std::uint64_t bit = std::uint64_t{1} << i;
         if (f.seen & bit) return false;  // given twice: the tree reader decides which one counts
         f.seen |= bit;
@@ -625,23 +638,25 @@ constexpr std::uint64_t required_members() {
   return mask;
 }
 
+// The member names of a struct in declaration order, then "type" for a discriminated one.
+template <class T>
+constexpr auto names_of = [] {
+  constexpr std::size_t count = boost::mp11::mp_size<members_of<T>>::value;
+  std::array<std::string_view, count + (discriminated<T> ? 1 : 0)> names{};
+  std::size_t i = 0;
+  boost::mp11::mp_for_each<members_of<T>>([&](auto d) { names[i++] = d.name; });
+  if constexpr (discriminated<T>) names[count] = "type";
+  return names;
+}();
+
 template <class T>
 const struct_ops* struct_ops_of() {
   using members = members_of<T>;
   constexpr int count = static_cast<int>(boost::mp11::mp_size<members>::value);
   static_assert(count < 63, "one bit per member");
   static constexpr struct_ops ops = {
-      [](std::string_view key) {
-        int found = -1, i = 0;
-        boost::mp11::mp_for_each<members>([&](auto d) {
-          if (found < 0 && key == d.name) found = i;
-          ++i;
-        });
-        if constexpr (discriminated<T>) {
-          if (found < 0 && key == "type") found = count;
-        }
-        return found;
-      },
+      names_of<T>.data(),
+      static_cast<int>(names_of<T>.size()),
       [](void* t, int index) {
         slot s{};
         if (index == count) {
