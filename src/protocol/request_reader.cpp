@@ -14,7 +14,6 @@
 #include <boost/json/value_stack.hpp>
 #include <boost/mp11/algorithm.hpp>
 
-#include <array>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -46,8 +45,9 @@ struct slot {
 
 // A described struct: its members by name (plus a pseudo member "type" for a discriminated one).
 struct struct_ops {
-  const std::string_view* names;  // the members in declaration order, then "type" for a discriminated struct
-  int name_count;
+  // The index of the member named `key` (members in declaration order, then "type" for a discriminated
+  // struct), or -1 when there is none; `expected` is tried first.
+  int (*find)(std::string_view key, int expected);
   slot (*member)(void* target, int index);
   std::uint64_t required;  // members that must be present
   int type_index;          // index of the "type" pseudo member, -1 when not discriminated
@@ -358,19 +358,10 @@ class single_pass {
     switch (f.kind) {
       case frame::struct_: {
         const auto* ops = static_cast<const struct_ops*>(f.ops);
-        int i = f.hint;
-        if (i >= ops->name_count || ops->names[i] != key) {
-          i = -1;
-          for (int j = 0; j < ops->name_count; ++j) {
-            if (ops->names[j] == key) {
-              i = j;
-              break;
-            }
-          }
-          if (i < 0) {
-            next_ = slot{};  // unknown: skipped (the limits still apply)
-            return true;
-          }
+        const int i = ops->find(key, f.hint);
+        if (i < 0) {
+          next_ = slot{};  // unknown: skipped (the limits still apply)
+          return true;
         }
         f.hint = i + 1;
         const std::uint64_t bit = std::uint64_t{1} << i;
@@ -638,25 +629,32 @@ constexpr std::uint64_t required_members() {
   return mask;
 }
 
-// The member names of a struct in declaration order, then "type" for a discriminated one.
-template <class T>
-constexpr auto names_of = [] {
-  constexpr std::size_t count = boost::mp11::mp_size<members_of<T>>::value;
-  std::array<std::string_view, count + (discriminated<T> ? 1 : 0)> names{};
-  std::size_t i = 0;
-  boost::mp11::mp_for_each<members_of<T>>([&](auto d) { names[i++] = d.name; });
-  if constexpr (discriminated<T>) names[count] = "type";
-  return names;
-}();
-
 template <class T>
 const struct_ops* struct_ops_of() {
   using members = members_of<T>;
   constexpr int count = static_cast<int>(boost::mp11::mp_size<members>::value);
   static_assert(count < 63, "one bit per member");
   static constexpr struct_ops ops = {
-      names_of<T>.data(),
-      static_cast<int>(names_of<T>.size()),
+      [](std::string_view key, int expected) {
+        // Names compared one by one with constants (inlined, no call to memcmp); the expected one first.
+        if (expected < count) {
+          bool hit = false;
+          boost::mp11::mp_with_index<static_cast<std::size_t>(count)>(
+              static_cast<std::size_t>(expected), [&](auto i) {
+                hit = key == std::string_view(boost::mp11::mp_at_c<members, decltype(i)::value>::name);
+              });
+          if (hit) return expected;
+        }
+        int found = -1, i = 0;
+        boost::mp11::mp_for_each<members>([&](auto d) {
+          if (found < 0 && key == std::string_view(d.name)) found = i;
+          ++i;
+        });
+        if constexpr (discriminated<T>) {
+          if (found < 0 && key == "type") found = count;
+        }
+        return found;
+      },
       [](void* t, int index) {
         slot s{};
         if (index == count) {
