@@ -1,6 +1,6 @@
 // Codec instantiations for requests, and the strict parser for untrusted request bodies.
 #include "detail/codec.hpp"
-#include "detail/request_reader.hpp"
+#include "detail/request_parser.hpp"
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/monotonic_resource.hpp>
@@ -210,7 +210,7 @@ request detail::read_request_tree(std::string_view body, const read_limits& limi
 
 request parse_request(std::string_view body, const read_limits& limits) {
   // One pass straight into the request; a body it does not take as is (usually an invalid one) is read again
-  // through the tree, which names the problem exactly (detail/request_reader.hpp).
+  // through the tree, which names the problem exactly (detail/request_parser.hpp).
   if (auto r = detail::read_request_single_pass(body, limits)) return std::move(*r);
   return detail::read_request_tree(body, limits);
 }

@@ -3,9 +3,9 @@
 // (as the server would store or echo it) parses again to the same JSON. Numbers are compared within a
 // relative 1e-14: Boost.JSON 1.81 does not round every decimal correctly, so a double written in shortest
 // form may read back one unit in the last place away (docs/fuzzing.md#request_parser).
-// parse_request reads a body in one pass (detail/request_reader.hpp); the tree reader it falls back on is the
+// parse_request reads a body in one pass (detail/request_parser.hpp); the tree reader it falls back on is the
 // reference: wherever the single pass answers itself, its request or its error must be the tree reader's.
-#include "protocol/detail/request_reader.hpp"
+#include "protocol/detail/request_parser.hpp"
 
 #include <chatkit/error.hpp>
 #include <chatkit/protocol/json_io.hpp>

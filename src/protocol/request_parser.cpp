@@ -1,4 +1,4 @@
-// The single-pass request reader (detail/request_reader.hpp): a Boost.JSON basic_parser handler that fills
+// The single-pass request reader (detail/request_parser.hpp): a Boost.JSON basic_parser handler that fills
 // the typed request as the parser reports each value.
 //
 // The typed side is described once per C++ type by a table of functions (`value_ops`), built at compile time
@@ -6,7 +6,7 @@
 // and where they go. Objects and arrays being read are kept on a stack of frames; free JSON (metadata, tag
 // data, payloads, tool results) is built with a value_stack, as the tree reader's parser does; members nobody
 // reads are skipped. The limits are checked on the same events as the tree reader's parser checks them.
-#include "detail/request_reader.hpp"
+#include "detail/request_parser.hpp"
 
 #include "detail/codec.hpp"
 

@@ -1,9 +1,9 @@
-// The single-pass request reader against the tree reader (detail/request_reader.hpp): on the request
+// The single-pass request reader against the tree reader (detail/request_parser.hpp): on the request
 // fixtures, the fuzz seeds, every truncation and many one-byte mutations of them, and bodies made to reach
 // the parser's partial strings, duplicate members and the limits. Wherever the single pass gives a request,
 // it is the tree reader's request; wherever it throws, the tree reader throws the same error; parse_request
 // always answers what the tree reader answers.
-#include "protocol/detail/request_reader.hpp"
+#include "protocol/detail/request_parser.hpp"
 #include "support/fixtures.hpp"
 
 #include <chatkit/protocol.hpp>
@@ -110,7 +110,7 @@ cp::read_limits small_limits() {
 }  // namespace
 
 TEST_CASE("the single pass reads every request fixture itself, to the tree reader's request",
-          "[protocol][request_reader]") {
+          "[protocol][request_parser]") {
   const auto bodies = request_fixtures();
   REQUIRE(bodies.size() >= 16);
   for (const auto& body : bodies) {
@@ -127,7 +127,7 @@ TEST_CASE("the single pass reads every request fixture itself, to the tree reade
   }
 }
 
-TEST_CASE("the single pass agrees with the tree reader on the fuzz seeds", "[protocol][request_reader]") {
+TEST_CASE("the single pass agrees with the tree reader on the fuzz seeds", "[protocol][request_parser]") {
   const auto seeds = fuzz_seeds();
   REQUIRE(seeds.size() >= 30);
   tally t;
@@ -139,7 +139,7 @@ TEST_CASE("the single pass agrees with the tree reader on the fuzz seeds", "[pro
 }
 
 TEST_CASE("the single pass agrees with the tree reader on every truncation and on one-byte mutations",
-          "[protocol][request_reader]") {
+          "[protocol][request_parser]") {
   auto bodies = request_fixtures();
   for (auto& s : fuzz_seeds()) bodies.push_back(std::move(s));
   // Bytes that change a JSON's shape: quotes, brackets, separators, escapes, scalars' first letters, a digit.
@@ -165,7 +165,7 @@ TEST_CASE("the single pass agrees with the tree reader on every truncation and o
 }
 
 TEST_CASE("the single pass: bodies out of its plain form are handed back, and parse_request still reads them",
-          "[protocol][request_reader]") {
+          "[protocol][request_parser]") {
   const std::string cases[] = {
       // `type` after another member: the tree reader takes it; the pass hands it back.
       R"({"params":{"thread_id":"t"},"type":"threads.get_by_id"})",
@@ -187,7 +187,7 @@ TEST_CASE("the single pass: bodies out of its plain form are handed back, and pa
 }
 
 TEST_CASE("the single pass: free JSON, skipped members, nulls and numbers as the tree reader has them",
-          "[protocol][request_reader]") {
+          "[protocol][request_parser]") {
   const std::string cases[] = {
       R"({"type":"threads.custom_action","params":{"thread_id":"t","item_id":null,"action":{"type":"x","payload":{"a":[1,-2,3.5,true,false,null,"s",{"b":{}},[]],"a":0}}},"metadata":{"k":[{"z":null}],"k":1}})",
       R"({"type":"threads.custom_action","params":{"thread_id":"t","action":{"type":"x","payload":null}}})",
@@ -224,7 +224,7 @@ TEST_CASE("the single pass: free JSON, skipped members, nulls and numbers as the
 }
 
 TEST_CASE("the single pass: strings and member names the parser hands over in parts",
-          "[protocol][request_reader]") {
+          "[protocol][request_parser]") {
   // Escapes make the parser copy a string through its own buffer, which it passes on in parts when full.
   std::string escaped;
   for (int i = 0; i < 3000; ++i) escaped += i % 3 == 0 ? "\\n\\u00e9" : "ab\\\"";
@@ -251,7 +251,7 @@ TEST_CASE("the single pass: strings and member names the parser hands over in pa
   }
 }
 
-TEST_CASE("the single pass: the limits, as the tree reader applies them", "[protocol][request_reader]") {
+TEST_CASE("the single pass: the limits, as the tree reader applies them", "[protocol][request_parser]") {
   std::string deep_payload =
       R"({"type":"threads.custom_action","params":{"thread_id":"t","action":{"type":"x","payload":)";
   deep_payload += std::string(10, '[') + std::string(10, ']') + "}}}";
