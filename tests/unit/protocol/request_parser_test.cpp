@@ -135,7 +135,7 @@ TEST_CASE("the single pass agrees with the tree reader on the fuzz seeds", "[pro
     check_same(body, {}, t);
     check_same(body, small_limits(), t);
   }
-  CHECK(t.answered > t.handed_back);
+  CHECK(t.answered >= 30);  // the valid seeds at least
 }
 
 TEST_CASE("the single pass agrees with the tree reader on every truncation and on one-byte mutations",
