@@ -1,5 +1,6 @@
 // Codec instantiations for requests, and the strict parser for untrusted request bodies.
 #include "detail/codec.hpp"
+#include "detail/request_parser.hpp"
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/monotonic_resource.hpp>
@@ -163,11 +164,7 @@ class limited_builder {
 // of `limits` to every value while parsing.
 boost::json::value parse_into(std::string_view text, const read_limits& limits,
                               boost::json::storage_ptr storage) {
-  if (text.size() > limits.max_body_bytes)
-    throw chatkit::error(errc::payload_too_large, "(root): body of " + std::to_string(text.size()) +
-                                                      " bytes exceeds the limit of " +
-                                                      std::to_string(limits.max_body_bytes) + " bytes");
-  if (text.empty()) throw chatkit::error(errc::invalid_request, "(root): empty body");
+  detail::check_body_size(text, limits);
   boost::json::parse_options options;
   options.max_depth = limits.max_depth;
   boost::json::basic_parser<limited_builder> parser(options, limits, std::move(storage));
@@ -202,13 +199,20 @@ boost::json::value parse_json_text(std::string_view text, const read_limits& lim
   return parse_into(text, limits, std::move(storage));
 }
 
-request parse_request(std::string_view body, const read_limits& limits) {
+request detail::read_request_tree(std::string_view body, const read_limits& limits) {
   // The parsed tree only lives while it is read into the typed request: an arena (first 4 KiB on the stack)
   // replaces hundreds of small allocations with a few.
   unsigned char buffer[4096];
   boost::json::monotonic_resource arena(buffer, sizeof buffer);
   const boost::json::value v = parse_into(body, limits, &arena);
   return read_json<request>(v, limits);
+}
+
+request parse_request(std::string_view body, const read_limits& limits) {
+  // One pass straight into the request; a body it does not take as is (usually an invalid one) is read again
+  // through the tree, which names the problem exactly (detail/request_parser.hpp).
+  if (auto r = detail::read_request_single_pass(body, limits)) return std::move(*r);
+  return detail::read_request_tree(body, limits);
 }
 
 }  // namespace chatkit::protocol

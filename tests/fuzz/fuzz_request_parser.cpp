@@ -3,6 +3,10 @@
 // (as the server would store or echo it) parses again to the same JSON. Numbers are compared within a
 // relative 1e-14: Boost.JSON 1.81 does not round every decimal correctly, so a double written in shortest
 // form may read back one unit in the last place away (docs/fuzzing.md#request_parser).
+// parse_request reads a body in one pass (detail/request_parser.hpp); the tree reader it falls back on is the
+// reference: wherever the single pass answers itself, its request or its error must be the tree reader's.
+#include "protocol/detail/request_parser.hpp"
+
 #include <chatkit/error.hpp>
 #include <chatkit/protocol/json_io.hpp>
 #include <chatkit/protocol/requests.hpp>
@@ -50,6 +54,39 @@ bool same(const boost::json::value& a, const boost::json::value& b) {
   return a == b;
 }
 
+// A reader's answer: the request with every field written, or the error.
+struct outcome {
+  bool parsed = false;
+  std::string text;
+  bool operator==(const outcome&) const = default;
+};
+
+outcome from_error(const chatkit::error& e) {
+  return {false, std::to_string(e.code().value()) + " [" + e.path() + "] " + e.message()};
+}
+
+void cross_check(std::string_view body, const cp::read_limits& limits) {
+  outcome reference;
+  try {
+    reference = {true, cp::to_json(cp::detail::read_request_tree(body, limits), cp::audience::storage)};
+  } catch (const chatkit::error& e) {
+    reference = from_error(e);
+  }
+  outcome fast;
+  try {
+    auto r = cp::detail::read_request_single_pass(body, limits);
+    if (!r) return;  // handed back: parse_request answers with the tree reader
+    fast = {true, cp::to_json(*r, cp::audience::storage)};
+  } catch (const chatkit::error& e) {
+    fast = from_error(e);
+  }
+  if (!(fast == reference)) {
+    std::fprintf(stderr, "the single pass and the tree reader disagree:\n%s\n%s\n", fast.text.c_str(),
+                 reference.text.c_str());
+    std::abort();
+  }
+}
+
 boost::json::value parse(const std::string& text) {
   boost::json::parse_options opts;
   opts.max_depth = 1024;
@@ -66,6 +103,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   limits.max_depth = 16;
   limits.max_string_bytes = 512;
   limits.max_array_items = 32;
+  cross_check(body, limits);
+  cross_check(body, cp::read_limits{});
   std::string first;
   try {
     first = cp::to_json(cp::parse_request(body, limits));
