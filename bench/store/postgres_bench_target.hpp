@@ -23,7 +23,8 @@ inline std::unique_ptr<store::store> make_postgres_bench_store() {
     std::vector<std::string> names;
     ~schemas() {
       PGconn* c = PQconnectdb(conninfo.c_str());
-      PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
+      PQsetNoticeProcessor(
+          c, [](void*, const char*) {}, nullptr);
       for (const auto& n : names) PQclear(PQexec(c, ("DROP SCHEMA IF EXISTS \"" + n + "\" CASCADE").c_str()));
       PQfinish(c);
     }
