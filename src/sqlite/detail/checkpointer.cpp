@@ -38,9 +38,11 @@ int checkpointer::on_commit(void* self, sqlite3* db, const char* name, int pages
   auto& c = *static_cast<checkpointer*>(self);
   const auto n = static_cast<std::size_t>(pages < 0 ? 0 : pages);
   if (n >= 8 * c.pages_) {
-    // The background checkpoints do not let the log restart: do it here, as SQLite's own hook would. Its
-    // result does not concern the commit that just succeeded (a busy checkpoint is retried next time).
-    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    // The background checkpoints do not let the log restart (the writer keeps adding to it): checkpoint here,
+    // between two transactions, waiting (up to the busy timeout) for a running background checkpoint and for
+    // readers of the log, so that the next transaction starts the log again from its beginning. Its result
+    // does not concern the commit that just succeeded (a failure is retried after the next one).
+    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
     std::lock_guard lock(c.mutex_);
     ++c.inline_;
   } else if (n >= c.pages_) {

@@ -94,54 +94,64 @@ void group_commit::writer_loop() {
 }
 
 void group_commit::run_batch(connection& c, std::vector<std::unique_ptr<operation>>& batch) {
-  try {
-    c.begin();
-  } catch (...) {
-    for (auto& op : batch) op->fail(std::current_exception());
-    return;
-  }
-  // Operations whose writes are part of the transaction (they fail too if it does not commit).
-  std::vector<operation*> applied;
+  std::vector<operation*> pending;
+  pending.reserve(batch.size());
+  for (auto& op : batch) pending.push_back(op.get());
+  // Each round is one transaction. A round ends early only when the database rolled the whole transaction
+  // back under a write (disk full, I/O error): that write fails, and the others of the round — undone with
+  // it, or not run yet — go again in the next round. Every such round removes one write, so this ends.
+  std::vector<operation*> applied;  // writes in the current transaction (they fail too if it does not commit)
   applied.reserve(batch.size());
-  std::exception_ptr lost;  // set when the transaction is gone
-  for (auto& op : batch) {
-    if (lost) {
-      op->fail(lost);
-      continue;
-    }
-    if (op->cancelled()) {
-      op->fail(std::make_exception_ptr(boost::system::system_error(boost::asio::error::operation_aborted)));
-      continue;
-    }
+  while (!pending.empty()) {
     try {
-      c.prepare(savepoint).run();
-      op->execute(c);
-      c.prepare(release).run();
-      applied.push_back(op.get());
+      c.begin();
     } catch (...) {
-      op->fail(std::current_exception());
-      if (in_transaction(c)) {
-        try {
-          c.prepare(rollback_to).run();
-          c.prepare(release).run();
-        } catch (...) {
-          lost = std::current_exception();
+      for (auto* op : pending) op->fail(std::current_exception());
+      return;
+    }
+    applied.clear();
+    std::size_t i = 0;
+    bool lost = false;
+    for (; i < pending.size() && !lost; ++i) {
+      auto* op = pending[i];
+      if (op->cancelled()) {
+        op->fail(std::make_exception_ptr(boost::system::system_error(boost::asio::error::operation_aborted)));
+        continue;
+      }
+      try {
+        c.prepare(savepoint).run();
+        op->execute(c);
+        c.prepare(release).run();
+        applied.push_back(op);
+      } catch (...) {
+        op->fail(std::current_exception());
+        lost = !in_transaction(c);
+        if (!lost) {
+          try {
+            c.prepare(rollback_to).run();
+            c.prepare(release).run();
+          } catch (...) {
+            lost = true;
+          }
         }
-      } else {
-        lost = std::current_exception();
       }
     }
-  }
-  if (!lost) {
+    if (lost) {
+      c.rollback();  // a no-op when the database already rolled back
+      std::vector<operation*> again(applied);
+      again.insert(again.end(), pending.begin() + static_cast<std::ptrdiff_t>(i), pending.end());
+      pending = std::move(again);
+      continue;
+    }
     try {
       c.commit();
-      return;
     } catch (...) {
-      lost = std::current_exception();
+      const auto error = std::current_exception();
+      c.rollback();
+      for (auto* op : applied) op->fail(error);
     }
+    return;
   }
-  c.rollback();  // a no-op when the database already rolled back
-  for (auto* op : applied) op->fail(lost);
 }
 
 }  // namespace chatkit::store::sqlite_detail

@@ -2,8 +2,9 @@
 // connection; a write is queued, and the writer runs whatever is queued — up to `max_batch` operations — in
 // one BEGIN IMMEDIATE … COMMIT, so concurrent writes share one transaction and one sync of the log. Each
 // operation runs inside its own SAVEPOINT: one that fails is rolled back alone and fails only its caller,
-// the rest commit. When the COMMIT fails (or the database rolls the whole transaction back), every
-// operation of the batch that had succeeded fails with that error and nothing of the batch is written.
+// the rest commit (when the database itself rolls the whole transaction back under a failing write — disk
+// full, I/O error — that write fails and the others run again in a new transaction). When the COMMIT fails,
+// every operation of the batch that had succeeded fails with that error and nothing of the batch is written.
 // Every caller resumes on its own executor after the COMMIT returned, so what it wrote is durable by then
 // (with the store's synchronous setting). Private to the sqlite layer (it pulls in Asio: include it only
 // from .cpp files).
