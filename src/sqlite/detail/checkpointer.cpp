@@ -39,9 +39,11 @@ int checkpointer::on_commit(void* self, sqlite3* db, const char* name, int pages
   const auto n = static_cast<std::size_t>(pages < 0 ? 0 : pages);
   if (n >= 8 * c.pages_) {
     // The background checkpoints do not let the log restart (the writer keeps adding to it): checkpoint here,
-    // between two transactions, waiting (up to the busy timeout) for a running background checkpoint and for
-    // readers of the log, so that the next transaction starts the log again from its beginning. Its result
-    // does not concern the commit that just succeeded (a failure is retried after the next one).
+    // between two transactions — after the background checkpoint in progress, if any (SQLite would answer
+    // busy at once), and waiting up to the busy timeout for readers of the log — so that the next transaction
+    // starts the log again from its beginning. Its result does not concern the commit that just succeeded (a
+    // failure, e.g. another process checkpointing, is retried after the next commit).
+    std::lock_guard running(c.running_);
     sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
     std::lock_guard lock(c.mutex_);
     ++c.inline_;
@@ -67,7 +69,10 @@ void checkpointer::loop() {
     }
     // PASSIVE: copies what no reader still needs, never waits for a lock, never blocks the writer. A failure
     // (busy, I/O) leaves the log as it was; the next request retries.
-    sqlite3_wal_checkpoint_v2(connection_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    {
+      std::lock_guard running(running_);
+      sqlite3_wal_checkpoint_v2(connection_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    }
     std::lock_guard lock(mutex_);
     ++background_;
   }

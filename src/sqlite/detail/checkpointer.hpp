@@ -42,6 +42,7 @@ class checkpointer {
 
   std::unique_ptr<connection> connection_;
   std::size_t pages_;
+  std::mutex running_;  // held while a checkpoint runs (SQLite refuses a second one at once)
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool requested_ = false;
