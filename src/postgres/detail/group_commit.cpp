@@ -34,10 +34,15 @@ std::exception_ptr statement_error(pg_conn* conn, pg_result* r, const std::strin
   });
 }
 
+// A pipeline that does not read as expected: a lost connection (unavailable) or a protocol surprise.
+[[noreturn]] void pipeline_failed(connection& c, std::string_view what) {
+  if (PQstatus(c.handle()) != CONNECTION_OK) throw_pg(c.handle(), nullptr, what);
+  throw store_error(errc::database_error, "postgres: " + std::string(what));
+}
+
 // The empty result that ends each statement's results in pipeline mode.
 void expect_end(connection& c) {
-  if (c.next_result().get() != nullptr)
-    throw store_error(errc::database_error, "postgres: unexpected extra result in pipeline mode");
+  if (c.next_result().get() != nullptr) pipeline_failed(c, "unexpected extra result in pipeline mode");
 }
 
 }  // namespace
@@ -196,7 +201,7 @@ std::vector<group_commit::operation*> group_commit::run_round(const std::vector<
   {
     auto sync = connection_.next_result();
     if (status_of(sync) != PGRES_PIPELINE_SYNC)
-      throw store_error(errc::database_error, "postgres: the pipeline did not end with its sync");
+      pipeline_failed(connection_, "the pipeline did not end with its sync");
   }
   connection_.exit_pipeline();
 

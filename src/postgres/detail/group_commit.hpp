@@ -71,8 +71,8 @@ class group_commit {
     auto initiation = [this](auto handler, item_write iw, kind kk) {
       enqueue(std::make_unique<operation_for<decltype(handler)>>(std::move(handler), std::move(iw), kk));
     };
-    co_await async_initiate<const use_awaitable_t<>&, void(std::exception_ptr)>(std::move(initiation),
-                                                                                use_awaitable, std::move(w), k);
+    co_await async_initiate<const use_awaitable_t<>&, void(std::exception_ptr)>(
+        std::move(initiation), use_awaitable, std::move(w), k);
   }
 
   struct counters {
@@ -92,7 +92,8 @@ class group_commit {
     item_write write;
     kind what;
     std::exception_ptr error;
-    bool check_thread = false;  // add wrote nothing: thread_not_found or item_exists, found out after the batch
+    bool check_thread =
+        false;  // add wrote nothing: thread_not_found or item_exists, found out after the batch
 
    protected:
     std::shared_ptr<std::atomic<bool>> cancelled_ = std::make_shared<std::atomic<bool>>(false);
