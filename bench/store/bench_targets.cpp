@@ -21,7 +21,8 @@ std::vector<bench_target> bench_targets() {
   out.push_back({"sqlite-1", [](boost::asio::io_context&) { return make_sqlite_bench_store(true, 1); }});
 #endif
 #if CHATKIT_BENCH_HAVE_POSTGRES
-  out.push_back({"postgres", [](boost::asio::io_context&) { return make_postgres_bench_store(); }});
+  out.push_back({"postgres", [](boost::asio::io_context&) { return make_postgres_bench_store(256); }});
+  out.push_back({"postgres-1", [](boost::asio::io_context&) { return make_postgres_bench_store(1); }});
 #endif
   return out;
 }
