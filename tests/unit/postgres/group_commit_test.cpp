@@ -61,6 +61,11 @@ class row_lock {
   }
   ~row_lock() { PQfinish(conn_); }
   void release() { exec("COMMIT"); }
+  // The sessions waiting for this lock (only this test's writer waits for it).
+  std::string waiters() const {
+    return "SELECT pid FROM pg_stat_activity WHERE " + std::to_string(PQbackendPID(conn_)) +
+           " = ANY (pg_blocking_pids(pid))";
+  }
 
  private:
   void exec(const std::string& sql) {
@@ -72,12 +77,11 @@ class row_lock {
   PGconn* conn_;
 };
 
-// Waits (a generous bound only against a hang) until some session of the schema's writer waits for a lock.
-void wait_for_lock_wait(const std::string& conninfo) {
+// Waits (a generous bound only against a hang) until the writer waits for the row lock.
+void wait_for_lock_wait(const std::string& conninfo, const row_lock& lock) {
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < give_up) {
-    if (query_one(conninfo, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'") != "0")
-      return;
+    if (query_one(conninfo, "SELECT count(*) FROM (" + lock.waiters() + ") w") != "0") return;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   FAIL("the writer never waited for the row lock");
@@ -129,7 +133,7 @@ TEST_CASE("postgres group commit: queued item writes share one transaction; refu
   outcome held;
   spawn_write(ioc, gc, write_of("thr_held", "alice", "msg_held"), group_commit::kind::add, held);
   ioc.poll();
-  wait_for_lock_wait(*info);  // the writer is inside batch 1
+  wait_for_lock_wait(*info, lock);  // the writer is inside batch 1
 
   std::vector<outcome> out(12);
   std::vector<std::pair<item_write, group_commit::kind>> writes;
@@ -181,12 +185,9 @@ TEST_CASE("postgres group commit: a batch whose connection dies fails every writ
     spawn_write(ioc, gc, write_of("thr_a", "alice", "msg_" + std::to_string(i)), group_commit::kind::add,
                 out[i]);
   ioc.poll();
-  wait_for_lock_wait(*info);
+  wait_for_lock_wait(*info, lock);
   // The writer's session dies in the middle of its transaction (as on a server restart or a network cut).
-  CHECK(query_one(
-            *info,
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE wait_event_type = 'Lock'") ==
-        "1");
+  CHECK(query_one(*info, "SELECT count(pg_terminate_backend(pid)) FROM (" + lock.waiters() + ") w") == "1");
   ioc.restart();
   ioc.run_for(std::chrono::seconds(60));
   lock.release();
