@@ -1,19 +1,25 @@
 // bench_store — store throughput, printed as a table.
 //
-//   bench_store [--items N] [--page-loads N] [--only NAME]
+//   bench_store [--items N] [--page-loads N] [--writers W] [--seconds S] [--only NAME]
 //
 // For every store of bench_targets():
-//  * append: N items appended with add_thread_item (each writer to its own thread), by 1 writer and by
-//    8 concurrent writers (coroutines on an io_context run by 8 threads); reported as appends/s in total.
+//  * append: up to N items appended with add_thread_item (each writer to its own thread), by 1 writer, by
+//    8 and by W (default 256) concurrent writers — coroutines on an io_context run by up to 8 threads, each
+//    awaiting its append before the next, as the items of W conversations would be; reported as appends/s
+//    in total. A store call resumes its caller only once the write committed (for `sqlite`, durably:
+//    synchronous=FULL), so W concurrent writers are what lets a group commit share one sync among them.
 //  * page load: load_thread_items(limit 20, desc) — what opening a conversation costs — on a thread of
 //    1,000 items, by 1 and by 8 concurrent readers; reported as page loads/s in total.
-// Wall-clock time of the whole batch, after one warm-up batch; the figure is items (or pages) / seconds.
+// Every measurement stops after N items (pages) or S seconds (default 3), whichever comes first, after one
+// warm-up; the figure is items (or pages) / wall-clock seconds.
 #include "bench_targets.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -32,7 +38,18 @@ namespace {
 struct settings {
   std::size_t items = 20'000;       // appended per run, split across writers
   std::size_t page_loads = 20'000;  // per run, split across readers
+  std::size_t writers = 256;        // the "many writers" column
+  double seconds = 3;               // time box of one measurement
   std::string only;
+};
+
+using bench_clock = std::chrono::steady_clock;
+
+// What one measurement did: operations completed, stopping early at the deadline.
+struct tally {
+  bench_clock::time_point deadline;
+  std::atomic<std::size_t> done{0};
+  bool over() const { return bench_clock::now() >= deadline; }
 };
 
 protocol::thread_item make_item(const std::string& thread_id, std::size_t n, protocol::timestamp t) {
@@ -41,33 +58,41 @@ protocol::thread_item make_item(const std::string& thread_id, std::size_t n, pro
   m.thread_id = thread_id;
   m.created_at = t;
   protocol::output_text part;
-  part.text = "A typical assistant answer of a few sentences, about two hundred bytes long. It has some words, "
-              "a number (42) and punctuation; nothing fancy, but enough to cost a realistic copy.";
+  part.text =
+      "A typical assistant answer of a few sentences, about two hundred bytes long. It has some words, "
+      "a number (42) and punctuation; nothing fancy, but enough to cost a realistic copy.";
   m.content.push_back(std::move(part));
   return m;
 }
 
-asio::awaitable<void> append_run(store& s, std::string thread_id, std::size_t count, chatkit::request_context ctx) {
-  for (std::size_t i = 0; i < count; ++i)
+// Appends items first, first + 1, ... (their ids) until `count` are done or the tally's deadline passed.
+asio::awaitable<void> append_run(store& s, std::string thread_id, std::size_t first, std::size_t count,
+                                 chatkit::request_context ctx, tally* t) {
+  for (std::size_t i = first; i < first + count && !(t && t->over()); ++i) {
     co_await s.add_thread_item(thread_id, make_item(thread_id, i, protocol::timestamp::now()), ctx);
+    if (t) ++t->done;
+  }
 }
 
-asio::awaitable<void> load_run(store& s, std::string thread_id, std::size_t count, chatkit::request_context ctx) {
-  for (std::size_t i = 0; i < count; ++i)
+asio::awaitable<void> load_run(store& s, std::string thread_id, std::size_t count,
+                               chatkit::request_context ctx, tally& t) {
+  for (std::size_t i = 0; i < count && !t.over(); ++i) {
     (void)co_await s.load_thread_items(thread_id, std::nullopt, 20, protocol::sort_order::desc, ctx);
+    ++t.done;
+  }
 }
 
-// Runs the coroutines made by `make(worker)` for `workers` workers on `threads` threads; returns seconds.
+// Runs the coroutines made by `make(worker)` for `workers` workers on up to 8 threads; returns seconds.
 template <class Make>
 double timed(asio::io_context& ioc, std::size_t workers, Make&& make) {
   std::vector<std::future<void>> done;
   for (std::size_t w = 0; w < workers; ++w) done.push_back(asio::co_spawn(ioc, make(w), asio::use_future));
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = bench_clock::now();
   ioc.restart();
   std::vector<std::thread> pool;
-  for (std::size_t i = 0; i < workers; ++i) pool.emplace_back([&] { ioc.run(); });
+  for (std::size_t i = 0; i < std::min<std::size_t>(workers, 8); ++i) pool.emplace_back([&] { ioc.run(); });
   for (auto& t : pool) t.join();
-  const auto stop = std::chrono::steady_clock::now();
+  const auto stop = bench_clock::now();
   for (auto& d : done) d.get();
   return std::chrono::duration<double>(stop - start).count();
 }
@@ -83,7 +108,7 @@ void new_thread(asio::io_context& ioc, store& s, const std::string& id, const ch
 }
 
 double appends_per_second(const chatkit::bench::bench_target& target, std::size_t writers, std::size_t items,
-                          int round) {
+                          double seconds, int round) {
   asio::io_context ioc;
   auto s = target.make(ioc);
   chatkit::request_context ctx;
@@ -93,24 +118,33 @@ double appends_per_second(const chatkit::bench::bench_target& target, std::size_
     threads.push_back("thr_bench_" + std::to_string(round) + "_" + std::to_string(w));
     new_thread(ioc, *s, threads.back(), ctx);
   }
-  const std::size_t per_writer = items / writers;
+  const std::size_t per_writer = std::max<std::size_t>(items / writers, 1);
+  tally t;
+  t.deadline = bench_clock::now() +
+               std::chrono::duration_cast<bench_clock::duration>(std::chrono::duration<double>(seconds));
   const double secs =
-      timed(ioc, writers, [&](std::size_t w) { return append_run(*s, threads[w], per_writer, ctx); });
-  return static_cast<double>(per_writer * writers) / secs;
+      timed(ioc, writers, [&](std::size_t w) { return append_run(*s, threads[w], 0, per_writer, ctx, &t); });
+  return static_cast<double>(t.done.load()) / secs;
 }
 
-double page_loads_per_second(const chatkit::bench::bench_target& target, std::size_t readers, std::size_t loads,
-                             int round) {
+double page_loads_per_second(const chatkit::bench::bench_target& target, std::size_t readers,
+                             std::size_t loads, double seconds, int round) {
   asio::io_context ioc;
   auto s = target.make(ioc);
   chatkit::request_context ctx;
   ctx.user_id = "bench-user";
   const std::string thread_id = "thr_bench_pages_" + std::to_string(round);
   new_thread(ioc, *s, thread_id, ctx);
-  timed(ioc, 1, [&](std::size_t) { return append_run(*s, thread_id, 1000, ctx); });
+  // The 1,000 items come from 50 concurrent writers (a group-committing store takes them in few
+  // transactions).
+  timed(ioc, 50, [&](std::size_t w) { return append_run(*s, thread_id, w * 20, 20, ctx, nullptr); });
   const std::size_t per_reader = loads / readers;
-  const double secs = timed(ioc, readers, [&](std::size_t) { return load_run(*s, thread_id, per_reader, ctx); });
-  return static_cast<double>(per_reader * readers) / secs;
+  tally t;
+  t.deadline = bench_clock::now() +
+               std::chrono::duration_cast<bench_clock::duration>(std::chrono::duration<double>(seconds));
+  const double secs =
+      timed(ioc, readers, [&](std::size_t) { return load_run(*s, thread_id, per_reader, ctx, t); });
+  return static_cast<double>(t.done.load()) / secs;
 }
 
 }  // namespace
@@ -123,42 +157,55 @@ int main(int argc, char** argv) {
       cfg.items = std::strtoull(argv[++i], nullptr, 10);
     } else if (arg == "--page-loads" && i + 1 < argc) {
       cfg.page_loads = std::strtoull(argv[++i], nullptr, 10);
+    } else if (arg == "--writers" && i + 1 < argc) {
+      cfg.writers = std::strtoull(argv[++i], nullptr, 10);
+    } else if (arg == "--seconds" && i + 1 < argc) {
+      cfg.seconds = std::strtod(argv[++i], nullptr);
     } else if (arg == "--only" && i + 1 < argc) {
       cfg.only = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: %s [--items N] [--page-loads N] [--only STORE]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--items N] [--page-loads N] [--writers W] [--seconds S] [--only STORE]\n",
+                   argv[0]);
       return 2;
     }
   }
-  if (cfg.items < 8 || cfg.page_loads < 8) {
-    std::fprintf(stderr, "--items and --page-loads must be at least 8\n");
+  if (cfg.items < 8 || cfg.page_loads < 8 || cfg.writers < 1 || !(cfg.seconds > 0)) {
+    std::fprintf(stderr,
+                 "--items and --page-loads must be at least 8, --writers at least 1, --seconds > 0\n");
     return 2;
   }
 
-  std::printf("%-10s %16s %16s %18s %18s\n", "store", "appends/s (1)", "appends/s (8)", "page loads/s (1)",
-              "page loads/s (8)");
+  const std::string many = "appends/s (" + std::to_string(cfg.writers) + ")";
+  std::printf("%-14s %14s %14s %16s %17s %17s\n", "store", "appends/s (1)", "appends/s (8)", many.c_str(),
+              "page loads/s (1)", "page loads/s (8)");
   for (const auto& target : chatkit::bench::bench_targets()) {
     if (!cfg.only.empty() && cfg.only != target.name) continue;
     {
       asio::io_context probe;
       if (!target.make(probe)) {
-        std::printf("%-10s skipped (not configured)\n", target.name.c_str());
+        std::printf("%-14s skipped (not configured)\n", target.name.c_str());
         continue;
       }
     }
     try {
-      appends_per_second(target, 1, cfg.items / 10, 0);  // warm-up
-      const double a1 = appends_per_second(target, 1, cfg.items, 1);
-      const double a8 = appends_per_second(target, 8, cfg.items, 2);
-      page_loads_per_second(target, 1, cfg.page_loads / 10, 3);  // warm-up
-      const double p1 = page_loads_per_second(target, 1, cfg.page_loads, 4);
-      const double p8 = page_loads_per_second(target, 8, cfg.page_loads, 5);
-      std::printf("%-10s %16.0f %16.0f %18.0f %18.0f\n", target.name.c_str(), a1, a8, p1, p8);
+      const double warm = cfg.seconds / 5;
+      appends_per_second(target, 1, cfg.items / 10, warm, 0);  // warm-up
+      const double a1 = appends_per_second(target, 1, cfg.items, cfg.seconds, 1);
+      const double a8 = appends_per_second(target, 8, cfg.items, cfg.seconds, 2);
+      const double an = appends_per_second(target, cfg.writers, cfg.items, cfg.seconds, 3);
+      page_loads_per_second(target, 1, cfg.page_loads / 10, warm, 4);  // warm-up
+      const double p1 = page_loads_per_second(target, 1, cfg.page_loads, cfg.seconds, 5);
+      const double p8 = page_loads_per_second(target, 8, cfg.page_loads, cfg.seconds, 6);
+      std::printf("%-14s %14.0f %14.0f %16.0f %17.0f %17.0f\n", target.name.c_str(), a1, a8, an, p1, p8);
     } catch (const std::exception& e) {
-      std::printf("%-10s failed: %s\n", target.name.c_str(), e.what());
+      std::printf("%-14s failed: %s\n", target.name.c_str(), e.what());
     }
+    std::fflush(stdout);
   }
-  std::printf("(%zu appends and %zu page loads of 20 per measurement; %u hardware threads)\n", cfg.items,
-              cfg.page_loads, std::thread::hardware_concurrency());
+  std::printf(
+      "(at most %zu appends and %zu page loads of 20 per measurement, at most %.1f s each; %u hardware "
+      "threads)\n",
+      cfg.items, cfg.page_loads, cfg.seconds, std::thread::hardware_concurrency());
   return 0;
 }

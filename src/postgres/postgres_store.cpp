@@ -1,6 +1,7 @@
 #include <chatkit/postgres/postgres_store.hpp>
 
 #include "postgres/detail/connection.hpp"
+#include "postgres/detail/group_commit.hpp"
 #include "postgres/detail/notifications.hpp"
 #include "postgres/detail/schema.hpp"
 
@@ -131,24 +132,6 @@ auto writing_into(const std::string& thread_id, Write&& write) {
   }
 }
 
-// One item write (add_item or save_item): everything the statement needs, prepared on the caller's thread.
-struct item_write {
-  std::string thread_id;
-  std::string user;
-  detail::item_record row;
-  std::string channel;
-  std::string note;
-};
-
-// Runs add_item or save_item (the owner check and the write in one statement); true when a row was written.
-bool write_item(connection& c, std::string_view statement, const item_write& w) {
-  require_id(w.row.id, "item");
-  return writing_into(w.thread_id, [&] {
-    return c.run(statement, {w.thread_id, w.row.id, w.user, w.row.created_at, w.row.body, w.channel, w.note})
-               .rows() == 1;
-  });
-}
-
 }  // namespace
 
 struct postgres_store::impl {
@@ -156,8 +139,12 @@ struct postgres_store::impl {
   std::string origin = random_origin();
   std::unique_ptr<pg_detail::listener> listener;
   detail::connection_pool<connection> pool;
+  // add_thread_item and save_item: batched on their own connection (docs/stores.md#postgresql).
+  std::unique_ptr<pg_detail::group_commit> writer;
 
   explicit impl(postgres_store_options o) : options(std::move(o)), pool(open_pool(options)) {
+    writer = std::make_unique<pg_detail::group_commit>(options.conninfo, options.schema, sql::add_item,
+                                                       sql::save_item, sql::thread_seq, options.max_batch);
     if (options.on_change)
       listener =
           std::make_unique<pg_detail::listener>(options.conninfo, options.channel, origin, options.on_change);
@@ -186,10 +173,13 @@ struct postgres_store::impl {
     return detail::encode_item(item, options.max_record_bytes);
   }
 
-  item_write prepare_item_write(std::string thread_id, const protocol::thread_item& item,
-                                const request_context& ctx) const {
-    auto note = payload(change_kind::item_saved, ctx.user_id, thread_id, protocol::item_id(item));
-    return {std::move(thread_id), ctx.user_id, encode_item(item), options.channel, std::move(note)};
+  pg_detail::item_write prepare_item_write(std::string thread_id, const protocol::thread_item& item,
+                                           const request_context& ctx) const {
+    auto row = encode_item(item);
+    require_id(row.id, "item");
+    auto note = payload(change_kind::item_saved, ctx.user_id, thread_id, row.id);
+    return {std::move(thread_id), ctx.user_id,     std::move(row.id), row.created_at,
+            std::move(row.body),  options.channel, std::move(note)};
   }
 
   std::string payload(change_kind kind, const std::string& user, const std::string& thread_id,
@@ -202,6 +192,7 @@ postgres_store::postgres_store(postgres_store_options options)
     : impl_(std::make_unique<impl>(std::move(options))) {}
 
 postgres_store::~postgres_store() {
+  impl_->writer->join();
   impl_->pool.join();
   impl_->listener.reset();
 }
@@ -307,12 +298,9 @@ awaitable<void> postgres_store::add_thread_item(std::string thread_id, const pro
                                                 const request_context& ctx) {
   require_storable_user(ctx);
   if (!storable_text(thread_id)) throw_thread_not_found(thread_id);
-  auto op = impl_->run<void>([w = impl_->prepare_item_write(std::move(thread_id), item, ctx)](connection& c) {
-    if (write_item(c, sql::add_item, w)) return;
-    // Nothing inserted: either the thread is not the caller's, or the id is taken.
-    find_thread(c, w.thread_id, w.user);
-    throw_item_exists(w.thread_id, w.row.id);
-  });
+  // Batched with the other item writes; the statement checks the owner and inserts in one step.
+  auto op = impl_->writer->write(impl_->prepare_item_write(std::move(thread_id), item, ctx),
+                                 pg_detail::group_commit::kind::add);
   co_await std::move(op);
 }
 
@@ -352,9 +340,8 @@ awaitable<void> postgres_store::save_item(std::string thread_id, const protocol:
                                           const request_context& ctx) {
   require_storable_user(ctx);
   if (!storable_text(thread_id)) throw_thread_not_found(thread_id);
-  auto op = impl_->run<void>([w = impl_->prepare_item_write(std::move(thread_id), item, ctx)](connection& c) {
-    if (!write_item(c, sql::save_item, w)) throw_thread_not_found(w.thread_id);
-  });
+  auto op = impl_->writer->write(impl_->prepare_item_write(std::move(thread_id), item, ctx),
+                                 pg_detail::group_commit::kind::save);
   co_await std::move(op);
 }
 

@@ -1,6 +1,8 @@
 #include <chatkit/sqlite/sqlite_store.hpp>
 
+#include "sqlite/detail/checkpointer.hpp"
 #include "sqlite/detail/connection.hpp"
+#include "sqlite/detail/group_commit.hpp"
 #include "sqlite/detail/schema.hpp"
 
 #include "store/detail/body_codec.hpp"
@@ -18,7 +20,6 @@ namespace chatkit::store {
 
 using sqlite_detail::connection;
 using sqlite_detail::statement;
-using sqlite_detail::transaction;
 
 namespace {
 
@@ -66,10 +67,10 @@ std::int64_t find_thread(connection& c, std::string_view thread_id, std::string_
   return s.integer(0);
 }
 
-// Appends new items to a thread of `user` in one transaction: all or none (conflict if an id is taken).
+// Appends new items to a thread of `user`: all or none (conflict if an id is taken). Runs as one write of the
+// group commit, whose savepoint undoes the rows already added when a later one fails.
 void append_items(connection& c, const std::string& thread_id, const std::string& user,
                   std::span<const detail::item_record> rows) {
-  transaction tx(c);
   const auto thread = find_thread(c, thread_id, user);
   for (const auto& r : rows) {
     require_id(r.id, "item");
@@ -77,35 +78,72 @@ void append_items(connection& c, const std::string& thread_id, const std::string
     s.bind(1, thread).bind(2, r.id).bind(3, user).bind(4, r.created_at).bind(5, r.body).run();
     if (c.changes() == 0) throw_item_exists(thread_id, r.id);
   }
-  tx.commit();
 }
 
 }  // namespace
 
 struct sqlite_store::impl {
   sqlite_store_options options;
-  detail::connection_pool<connection> pool;
+  detail::connection_pool<connection> pool;  // readers
+  // A file database: WAL checkpoints off the writer's thread, and the writer's own connection (in memory,
+  // there is no log and the writer borrows the pool's only connection).
+  std::unique_ptr<sqlite_detail::checkpointer> checkpoints;
+  std::unique_ptr<connection> writer_connection;
+  sqlite_detail::group_commit writer;  // last: its thread stops before the connections close
 
-  explicit impl(sqlite_store_options o) : options(std::move(o)), pool(open_pool(options)) {}
+  explicit impl(sqlite_store_options o)
+      : options(std::move(o)),
+        pool(open_pool(options)),
+        checkpoints(in_memory(options)
+                        ? nullptr
+                        : std::make_unique<sqlite_detail::checkpointer>(open_connection(options))),
+        writer_connection(in_memory(options) ? nullptr : open_connection(options)),
+        writer((watch_writer(), lend_writer()), options.max_batch) {}
+
+  void watch_writer() {
+    if (checkpoints) checkpoints->watch(*writer_connection);
+  }
+
+  static bool in_memory(const sqlite_store_options& o) {
+    return o.path == ":memory:" || o.path.starts_with("file::memory:");
+  }
+
+  static std::unique_ptr<connection> open_connection(const sqlite_store_options& o) {
+    return std::make_unique<connection>(
+        o.path, sqlite_detail::connection_options{o.busy_timeout, o.synchronous_full});
+  }
+
+  // The write connection for one batch: the writer's own, or (in memory) the pool's only one.
+  sqlite_detail::group_commit::lender lend_writer() {
+    if (writer_connection)
+      return [c = writer_connection.get()](const std::function<void(connection&)>& fn) { fn(*c); };
+    return [this](const std::function<void(connection&)>& fn) {
+      detail::connection_pool<connection>::pooled c(pool);
+      fn(*c);
+    };
+  }
 
   static std::size_t connection_count(const sqlite_store_options& o) {
     if (o.path.empty())
       throw chatkit::error(chatkit::errc::invalid_request, "sqlite_store: no database path given");
     // An in-memory database is private to its connection, so it gets exactly one.
-    const bool in_memory = o.path == ":memory:" || o.path.starts_with("file::memory:");
-    return in_memory ? 1 : std::max<std::size_t>(o.threads, 1);
+    return in_memory(o) ? 1 : std::max<std::size_t>(o.threads, 1);
   }
 
   static detail::connection_pool<connection> open_pool(const sqlite_store_options& o) {
-    const sqlite_detail::connection_options copts{o.busy_timeout, o.synchronous_full};
     return detail::connection_pool<connection>(
-        connection_count(o), o.threads, [&] { return std::make_unique<connection>(o.path, copts); },
+        connection_count(o), o.threads, [&] { return open_connection(o); },
         [](connection& first) { sqlite_detail::migrate(first); });
   }
 
+  // Reads run on the pool; writes go through the group commit (docs/stores.md#group-commit).
   template <class R, class Fn>
   awaitable<R> run(Fn fn) {
     return pool.run<R>(std::move(fn));
+  }
+  template <class R, class Fn>
+  awaitable<R> write(Fn fn) {
+    return writer.run<R>(std::move(fn));
   }
 
   std::string encode(const auto& value, std::string_view what) const {
@@ -119,7 +157,8 @@ struct sqlite_store::impl {
 sqlite_store::sqlite_store(sqlite_store_options options)
     : impl_(std::make_unique<impl>(std::move(options))) {}
 
-// Statements still queued or running finish before the connections close (connection_pool's destructor).
+// Statements still queued or running finish before the connections close (group_commit's and
+// connection_pool's destructors).
 sqlite_store::~sqlite_store() = default;
 
 const sqlite_store_options& sqlite_store::options() const noexcept {
@@ -145,8 +184,8 @@ awaitable<void> sqlite_store::save_thread(const protocol::thread_metadata& threa
                                           const request_context& ctx) {
   require_user(ctx);
   require_id(thread.id, "thread");
-  auto op = impl_->run<void>([id = thread.id, user = ctx.user_id, created = thread.created_at.micros,
-                              body = impl_->encode(thread, "thread")](connection& c) {
+  auto op = impl_->write<void>([id = thread.id, user = ctx.user_id, created = thread.created_at.micros,
+                                body = impl_->encode(thread, "thread")](connection& c) {
     auto s = c.prepare(sql::save_thread);
     s.bind(1, id).bind(2, user).bind(3, created).bind(4, body).run();
     // No row written: the id belongs to another user, which must look like a missing thread.
@@ -181,7 +220,7 @@ awaitable<protocol::thread_page> sqlite_store::load_threads(std::size_t limit,
 
 awaitable<void> sqlite_store::delete_thread(std::string thread_id, const request_context& ctx) {
   require_user(ctx);
-  auto op = impl_->run<void>([id = std::move(thread_id), user = ctx.user_id](connection& c) {
+  auto op = impl_->write<void>([id = std::move(thread_id), user = ctx.user_id](connection& c) {
     // One statement: the thread row and (by ON DELETE CASCADE) its items go together or not at all.
     auto s = c.prepare(sql::delete_thread);
     s.bind(1, id).bind(2, user).run();
@@ -221,9 +260,10 @@ awaitable<protocol::item_page> sqlite_store::load_thread_items(std::string threa
 awaitable<void> sqlite_store::add_thread_item(std::string thread_id, const protocol::thread_item& item,
                                               const request_context& ctx) {
   require_user(ctx);
-  auto op =
-      impl_->run<void>([thread_id = std::move(thread_id), user = ctx.user_id, row = impl_->encode_item(item)](
-                           connection& c) { append_items(c, thread_id, user, std::span(&row, 1)); });
+  auto op = impl_->write<void>(
+      [thread_id = std::move(thread_id), user = ctx.user_id, row = impl_->encode_item(item)](connection& c) {
+        append_items(c, thread_id, user, std::span(&row, 1));
+      });
   co_await std::move(op);
 }
 
@@ -234,22 +274,20 @@ awaitable<void> sqlite_store::add_thread_items(std::string thread_id,
   std::vector<detail::item_record> rows;
   rows.reserve(items.size());
   for (const auto& item : items) rows.push_back(impl_->encode_item(item));
-  auto op = impl_->run<void>([thread_id = std::move(thread_id), user = ctx.user_id, rows = std::move(rows)](
-                                 connection& c) { append_items(c, thread_id, user, rows); });
+  auto op = impl_->write<void>([thread_id = std::move(thread_id), user = ctx.user_id, rows = std::move(rows)](
+                                   connection& c) { append_items(c, thread_id, user, rows); });
   co_await std::move(op);
 }
 
 awaitable<void> sqlite_store::save_item(std::string thread_id, const protocol::thread_item& item,
                                         const request_context& ctx) {
   require_user(ctx);
-  auto op = impl_->run<void>(
+  auto op = impl_->write<void>(
       [thread_id = std::move(thread_id), user = ctx.user_id, row = impl_->encode_item(item)](connection& c) {
-        transaction tx(c);
         const auto thread = find_thread(c, thread_id, user);
         require_id(row.id, "item");
         auto s = c.prepare(sql::save_item);
         s.bind(1, thread).bind(2, row.id).bind(3, user).bind(4, row.created_at).bind(5, row.body).run();
-        tx.commit();
       });
   co_await std::move(op);
 }
@@ -271,14 +309,12 @@ awaitable<protocol::thread_item> sqlite_store::load_item(std::string thread_id, 
 awaitable<void> sqlite_store::delete_thread_item(std::string thread_id, std::string item_id,
                                                  const request_context& ctx) {
   require_user(ctx);
-  auto op = impl_->run<void>(
+  auto op = impl_->write<void>(
       [thread_id = std::move(thread_id), id = std::move(item_id), user = ctx.user_id](connection& c) {
-        transaction tx(c);
         const auto thread = find_thread(c, thread_id, user);
         auto s = c.prepare(sql::delete_item);
         s.bind(1, thread).bind(2, id).bind(3, user).run();
         if (c.changes() == 0) throw_item_not_found(thread_id, id);
-        tx.commit();
       });
   co_await std::move(op);
 }
@@ -289,8 +325,8 @@ awaitable<void> sqlite_store::save_attachment(const protocol::attachment& attach
                                               const request_context& ctx) {
   require_user(ctx);
   require_id(attachment.id, "attachment");
-  auto op = impl_->run<void>([id = attachment.id, user = ctx.user_id,
-                              body = impl_->encode(attachment, "attachment")](connection& c) {
+  auto op = impl_->write<void>([id = attachment.id, user = ctx.user_id,
+                                body = impl_->encode(attachment, "attachment")](connection& c) {
     auto s = c.prepare(sql::save_attachment);
     s.bind(1, id).bind(2, user).bind(3, body).run();
     if (c.changes() == 0) throw_attachment_not_found(id);
@@ -313,7 +349,7 @@ awaitable<protocol::attachment> sqlite_store::load_attachment(std::string attach
 
 awaitable<void> sqlite_store::delete_attachment(std::string attachment_id, const request_context& ctx) {
   require_user(ctx);
-  auto op = impl_->run<void>([id = std::move(attachment_id), user = ctx.user_id](connection& c) {
+  auto op = impl_->write<void>([id = std::move(attachment_id), user = ctx.user_id](connection& c) {
     auto s = c.prepare(sql::delete_attachment);
     s.bind(1, id).bind(2, user).run();
     if (c.changes() == 0) throw_attachment_not_found(id);

@@ -53,6 +53,9 @@ struct postgres_store_options {
   std::string schema = "chatkit";
   // Pool size: connections, and worker threads running their statements.
   std::size_t connections = 4;
+  // Item writes (add_thread_item, save_item) go through one more connection and thread, which sends up to
+  // this many queued writes (at least 1) in one pipelined transaction (docs/stores.md#postgresql).
+  std::size_t max_batch = 256;
   // Largest accepted item/thread/attachment JSON; larger ones are payload_too_large.
   std::size_t max_record_bytes = 16 * 1024 * 1024;
   // NOTIFY/LISTEN channel.

@@ -5,9 +5,12 @@
 // The file is opened in WAL mode with a busy timeout and foreign keys on; its schema is created or migrated
 // on open (a version table records what was applied). Bodies are the protocol's storage JSON; ids, owners,
 // created_at and an insertion sequence are indexed columns used for lookups, isolation and ordering.
-// Every statement runs on the store's own worker threads (one connection each, prepared statements cached per
-// connection); a coroutine awaiting a store call resumes on its own executor. Every multi-row change runs in
-// one transaction, so a crash never leaves a half-written record. Several processes may share the file.
+// Every statement runs on the store's own threads (prepared statements cached per connection): reads on
+// worker threads with a connection each, writes on one writer thread that commits concurrent writes together
+// (group commit: one transaction and one sync for everything queued, each write in its own savepoint so a
+// failing one fails alone). A coroutine awaiting a store call resumes on its own executor — for a write,
+// after its transaction committed. A crash never leaves a half-written record. Several processes may share
+// the file.
 #pragma once
 
 #include <chatkit/store/store.hpp>
@@ -23,13 +26,17 @@ namespace chatkit::store {
 struct sqlite_store_options {
   // Database file, created when missing (its directory must exist).
   std::string path = {};
-  // Worker threads, each with its own connection (readers run in parallel in WAL mode; writers take turns).
+  // Reader threads, each with its own connection (readers run in parallel in WAL mode). Writes run on one
+  // more thread with its own connection (see max_batch).
   std::size_t threads = 2;
   // How long a statement waits for another connection's (or process's) write lock before unavailable.
   std::chrono::milliseconds busy_timeout{5000};
   // PRAGMA synchronous: false = NORMAL (durable against process crashes; a power loss may drop the last
   // commits), true = FULL (every commit survives power loss, slower).
   bool synchronous_full = false;
+  // Group commit: the writer runs up to this many queued writes (at least 1) in one transaction. It never
+  // waits for more: a batch holds what queued up while the previous one committed.
+  std::size_t max_batch = 512;
   // Largest accepted item/thread/attachment JSON; larger ones are payload_too_large.
   std::size_t max_record_bytes = 16 * 1024 * 1024;
 };

@@ -119,6 +119,15 @@ void connection::ensure_open() {
   setup();
 }
 
+void connection::reconnect() noexcept {
+  PQreset(conn_);
+  if (PQstatus(conn_) != CONNECTION_OK) return;
+  try {
+    setup();
+  } catch (...) {
+  }
+}
+
 namespace {
 // Throws unless the statement succeeded.
 result checked(pg_conn* conn, pg_result* raw, std::string_view doing) {
@@ -133,43 +142,86 @@ result connection::exec(const std::string& sql) {
   return checked(conn_, PQexec(conn_, sql.c_str()), sql);
 }
 
-result connection::run(std::string_view sql, std::initializer_list<param> params) {
-  if (params.size() > 64) throw store_error(errc::database_error, "postgres: too many parameters");
-  auto it = prepared_.find(sql);
-  if (it == prepared_.end()) {
-    std::string name = "chatkit_" + std::to_string(prepared_.size());
-    const std::string text(sql);
-    checked(conn_, PQprepare(conn_, name.c_str(), text.c_str(), static_cast<int>(params.size()), nullptr),
-            "preparing a statement");
-    it = prepared_.emplace(sql, std::move(name)).first;
-  }
-  // Binary parameters: text is its exact bytes, bigint is 8 big-endian bytes. Nothing is ever spliced into
-  // SQL.
+namespace {
+// Parameters in binary: text is its exact bytes, bigint is 8 big-endian bytes. Nothing is ever spliced into
+// SQL.
+struct binary_params {
   const char* values[64];
   int lengths[64];
   int formats[64];
   unsigned char integers[64][8];
   int n = 0;
-  for (const auto& p : params) {
-    if (const auto* t = std::get_if<std::string_view>(&p)) {
-      if (t->size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
-        throw store_error(errc::record_too_large, "postgres: a value is larger than 2 GiB");
-      values[n] = t->data() ? t->data() : "";
-      lengths[n] = static_cast<int>(t->size());
-    } else {
-      auto v = static_cast<std::uint64_t>(std::get<std::int64_t>(p));
-      for (int b = 7; b >= 0; --b) {
-        integers[n][b] = static_cast<unsigned char>(v & 0xFF);
-        v >>= 8;
+
+  explicit binary_params(std::initializer_list<param> params) {
+    if (params.size() > 64) throw store_error(errc::database_error, "postgres: too many parameters");
+    for (const auto& p : params) {
+      if (const auto* t = std::get_if<std::string_view>(&p)) {
+        if (t->size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+          throw store_error(errc::record_too_large, "postgres: a value is larger than 2 GiB");
+        values[n] = t->data() ? t->data() : "";
+        lengths[n] = static_cast<int>(t->size());
+      } else {
+        auto v = static_cast<std::uint64_t>(std::get<std::int64_t>(p));
+        for (int b = 7; b >= 0; --b) {
+          integers[n][b] = static_cast<unsigned char>(v & 0xFF);
+          v >>= 8;
+        }
+        values[n] = reinterpret_cast<const char*>(integers[n]);
+        lengths[n] = 8;
       }
-      values[n] = reinterpret_cast<const char*>(integers[n]);
-      lengths[n] = 8;
+      formats[n] = 1;
+      ++n;
     }
-    formats[n] = 1;
-    ++n;
   }
-  return checked(conn_, PQexecPrepared(conn_, it->second.c_str(), n, values, lengths, formats, 0),
+};
+}  // namespace
+
+const std::string& connection::prepare(std::string_view sql, int params) {
+  auto it = prepared_.find(sql);
+  if (it == prepared_.end()) {
+    std::string name = "chatkit_" + std::to_string(prepared_.size());
+    const std::string text(sql);
+    checked(conn_, PQprepare(conn_, name.c_str(), text.c_str(), params, nullptr), "preparing a statement");
+    it = prepared_.emplace(sql, std::move(name)).first;
+  }
+  return it->second;
+}
+
+result connection::run(std::string_view sql, std::initializer_list<param> params) {
+  binary_params p(params);
+  const auto& name = prepare(sql, p.n);
+  return checked(conn_, PQexecPrepared(conn_, name.c_str(), p.n, p.values, p.lengths, p.formats, 0),
                  "running a statement");
+}
+
+void connection::enter_pipeline() {
+  if (PQenterPipelineMode(conn_) != 1) throw_pg(conn_, nullptr, "entering pipeline mode");
+}
+
+void connection::exit_pipeline() {
+  if (PQexitPipelineMode(conn_) != 1) throw_pg(conn_, nullptr, "leaving pipeline mode");
+}
+
+void connection::send(std::string_view sql, std::initializer_list<param> params) {
+  binary_params p(params);
+  auto it = prepared_.find(sql);
+  if (it == prepared_.end())
+    throw store_error(errc::database_error, "postgres: a pipelined statement was not prepared");
+  if (PQsendQueryPrepared(conn_, it->second.c_str(), p.n, p.values, p.lengths, p.formats, 0) != 1)
+    throw_pg(conn_, nullptr, "sending a statement");
+}
+
+void connection::send(const char* sql) {
+  if (PQsendQueryParams(conn_, sql, 0, nullptr, nullptr, nullptr, nullptr, 0) != 1)
+    throw_pg(conn_, nullptr, "sending a statement");
+}
+
+void connection::sync() {
+  if (PQpipelineSync(conn_) != 1) throw_pg(conn_, nullptr, "sending a pipeline sync");
+}
+
+result connection::next_result() {
+  return result(PQgetResult(conn_));
 }
 
 void connection::begin() {

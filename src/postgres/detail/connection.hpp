@@ -74,10 +74,26 @@ class connection {
 
   // Reconnects when the connection was lost (a restarted server, a dropped socket).
   void ensure_open();
+  // Drops the connection and opens it again (after a failure left it in an unknown state); a failure to
+  // reconnect is left for ensure_open to report.
+  void reconnect() noexcept;
   // Runs SQL without parameters (DDL, BEGIN/COMMIT).
   result exec(const std::string& sql);
   // Runs a statement, preparing it on first use; `sql` must outlive the connection (string literals).
   result run(std::string_view sql, std::initializer_list<param> params);
+  // Prepares a statement of `params` parameters (once per connection); returns its name.
+  const std::string& prepare(std::string_view sql, int params);
+
+  // Pipeline mode (docs/stores.md#postgresql): statements are sent without waiting for their results, which
+  // are read afterwards in order — each one's result, then an empty result, and PGRES_PIPELINE_SYNC per sync.
+  void enter_pipeline();
+  void exit_pipeline();
+  // Sends a prepared statement (prepare() it first) or a statement without parameters (BEGIN, COMMIT).
+  void send(std::string_view sql, std::initializer_list<param> params);
+  void send(const char* sql);
+  void sync();
+  // The next result (get() is null between two statements' results).
+  result next_result();
   pg_conn* handle() const noexcept { return conn_; }
   // BEGIN, COMMIT, and a ROLLBACK that ignores errors (and a lost connection). Used through `transaction`.
   void begin();

@@ -1,0 +1,154 @@
+// Group commit of the PostgreSQL store's item writes (docs/stores.md#postgresql). add_thread_item and
+// save_item are queued; one writer thread with its own connection takes whatever is queued (up to
+// `max_batch` writes) and sends it in pipeline mode — BEGIN, one statement per write, COMMIT, sync — so a
+// batch costs one round trip and one commit. Each statement keeps its owner check (the same SQL as a single
+// write), so isolation is exactly as strict. A write refused by its statement (no row: another user's thread,
+// a taken id) fails alone; a statement that raises an error aborts the transaction, so that write fails and
+// the others go again in a new transaction; a failed COMMIT (or a lost connection) fails every write of the
+// batch. Each caller resumes on its own executor after the COMMIT. Private to the postgres layer (it pulls
+// in Asio: include it only from .cpp files).
+#pragma once
+
+#include "postgres/detail/connection.hpp"
+
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_type.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace chatkit::store::pg_detail {
+
+// One item write, prepared on the caller's thread: the statement's parameters.
+struct item_write {
+  std::string thread_id;
+  std::string user;
+  std::string id;
+  std::int64_t created_at = 0;
+  std::string body;
+  std::string channel;
+  std::string note;
+};
+
+class group_commit {
+ public:
+  enum class kind { add, save };  // add_thread_item (conflict on a taken id), save_item (upsert)
+
+  // `add_sql` and `save_sql` are the single-write statements (parameters: thread id, item id, user,
+  // created_at, body, channel, note; one row when written). `thread_sql` finds a thread of a user (thread
+  // id, user). All three must outlive the writer (string literals). Connects the writer's connection.
+  group_commit(std::string conninfo, std::string schema, std::string_view add_sql, std::string_view save_sql,
+               std::string_view thread_sql, std::size_t max_batch);
+  group_commit(const group_commit&) = delete;
+  group_commit& operator=(const group_commit&) = delete;
+  ~group_commit();  // join()
+
+  // Runs every queued write, then stops the writer thread.
+  void join();
+
+  // co_await write(w, kind): resumes once the write committed (or failed). A cancellation requested before
+  // the writer sent it skips it (operation_aborted); once sent it commits or fails with its batch.
+  // Bind the returned awaitable to a local before co_awaiting it (see connection_pool::run).
+  boost::asio::awaitable<void> write(item_write w, kind k) {
+    using namespace boost::asio;
+    auto initiation = [this](auto handler, item_write iw, kind kk) {
+      enqueue(std::make_unique<operation_for<decltype(handler)>>(std::move(handler), std::move(iw), kk));
+    };
+    co_await async_initiate<const use_awaitable_t<>&, void(std::exception_ptr)>(
+        std::move(initiation), use_awaitable, std::move(w), k);
+  }
+
+  struct counters {
+    std::uint64_t batches = 0;
+    std::uint64_t operations = 0;
+  };
+  counters stats() const;
+
+ private:
+  class operation {
+   public:
+    operation(item_write w, kind k) : write(std::move(w)), what(k) {}
+    virtual ~operation() = default;
+    virtual void complete() = 0;  // hands `error` (or success) to the caller's executor; called once, last
+    bool cancelled() const noexcept { return cancelled_->load(std::memory_order_relaxed); }
+
+    item_write write;
+    kind what;
+    std::exception_ptr error;
+    bool check_thread =
+        false;  // add wrote nothing: thread_not_found or item_exists, found out after the batch
+
+   protected:
+    std::shared_ptr<std::atomic<bool>> cancelled_ = std::make_shared<std::atomic<bool>>(false);
+  };
+
+  template <class Handler>
+  class operation_for final : public operation {
+   public:
+    operation_for(Handler handler, item_write w, kind k)
+        : operation(std::move(w), k),
+          handler_(std::move(handler)),
+          origin_(boost::asio::prefer(boost::asio::get_associated_executor(handler_),
+                                      boost::asio::execution::outstanding_work.tracked)) {
+      auto slot = boost::asio::get_associated_cancellation_slot(handler_);
+      if (slot.is_connected()) {
+        slot.assign([flag = cancelled_](boost::asio::cancellation_type type) {
+          if (type != boost::asio::cancellation_type::none) flag->store(true, std::memory_order_relaxed);
+        });
+      }
+    }
+
+    void complete() override {
+      boost::asio::post(origin_, [h = std::move(handler_), ep = error]() mutable {
+        auto slot = boost::asio::get_associated_cancellation_slot(h);
+        if (slot.is_connected()) slot.clear();
+        std::move(h)(ep);
+      });
+    }
+
+   private:
+    Handler handler_;
+    std::decay_t<decltype(boost::asio::prefer(std::declval<boost::asio::associated_executor_t<Handler>>(),
+                                              boost::asio::execution::outstanding_work.tracked))>
+        origin_;
+  };
+
+  void enqueue(std::unique_ptr<operation> op);
+  void writer_loop();
+  void run_batch(std::vector<std::unique_ptr<operation>>& batch);
+  // One transaction over `ops` in pipeline mode; returns the writes to run again (their transaction was
+  // aborted by another write's error). Fails what it decides.
+  std::vector<operation*> run_round(const std::vector<operation*>& ops);
+
+  connection connection_;
+  std::string_view add_sql_;
+  std::string_view save_sql_;
+  std::string_view thread_sql_;
+  std::size_t max_batch_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::unique_ptr<operation>> queue_;
+  bool stopping_ = false;
+  bool writer_waiting_ = false;
+  counters counters_;
+  std::thread writer_;  // last: started once everything above exists
+};
+
+}  // namespace chatkit::store::pg_detail

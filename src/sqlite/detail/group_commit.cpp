@@ -1,0 +1,157 @@
+#include "sqlite/detail/group_commit.hpp"
+
+#include <sqlite3.h>
+
+#include <boost/system/system_error.hpp>
+
+#include <algorithm>
+
+namespace chatkit::store::sqlite_detail {
+
+namespace {
+
+// Savepoints are prepared once per connection like every other statement (the text is the cache key).
+constexpr std::string_view savepoint = "SAVEPOINT chatkit_op";
+constexpr std::string_view release = "RELEASE chatkit_op";
+constexpr std::string_view rollback_to = "ROLLBACK TO chatkit_op";
+
+// True while the connection is inside a transaction: SQLite rolls the whole transaction back on some errors
+// (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM, SQLITE_BUSY), and then the savepoints are gone with it.
+bool in_transaction(connection& c) noexcept {
+  return sqlite3_get_autocommit(c.handle()) == 0;
+}
+
+}  // namespace
+
+group_commit::group_commit(lender lend, std::size_t max_batch)
+    : lend_(std::move(lend)),
+      max_batch_(std::max<std::size_t>(max_batch, 1)),
+      writer_([this] { writer_loop(); }) {}
+
+group_commit::~group_commit() {
+  join();
+}
+
+void group_commit::join() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (writer_.joinable()) writer_.join();
+}
+
+group_commit::counters group_commit::stats() const {
+  std::lock_guard lock(mutex_);
+  return counters_;
+}
+
+void group_commit::enqueue(std::unique_ptr<operation> op) {
+  {
+    std::unique_lock lock(mutex_);
+    if (!stopping_) {
+      queue_.push_back(std::move(op));
+      // A busy writer looks at the queue again when its batch is done: waking it costs a system call.
+      const bool wake = writer_waiting_;
+      lock.unlock();
+      if (wake) wake_.notify_one();
+      return;
+    }
+  }
+  op->fail(std::make_exception_ptr(store_error(errc::unavailable, "sqlite: the store is shutting down")));
+  op->complete();
+}
+
+void group_commit::writer_loop() {
+  std::vector<std::unique_ptr<operation>> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      writer_waiting_ = true;
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      writer_waiting_ = false;
+      if (queue_.empty()) return;  // stopping, and nothing left to run
+      const std::size_t n = std::min(queue_.size(), max_batch_);
+      for (std::size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    try {
+      lend_([&](connection& c) { run_batch(c, batch); });
+    } catch (...) {
+      // Only lending itself can throw here (run_batch never does); nothing ran.
+      for (auto& op : batch) op->fail(std::current_exception());
+    }
+    for (auto& op : batch) op->complete();
+    {
+      std::lock_guard lock(mutex_);
+      ++counters_.batches;
+      counters_.operations += batch.size();
+    }
+    batch.clear();
+  }
+}
+
+void group_commit::run_batch(connection& c, std::vector<std::unique_ptr<operation>>& batch) {
+  std::vector<operation*> pending;
+  pending.reserve(batch.size());
+  for (auto& op : batch) pending.push_back(op.get());
+  // Each round is one transaction. A round ends early only when the database rolled the whole transaction
+  // back under a write (disk full, I/O error): that write fails, and the others of the round — undone with
+  // it, or not run yet — go again in the next round. Every such round removes one write, so this ends.
+  std::vector<operation*> applied;  // writes in the current transaction (they fail too if it does not commit)
+  applied.reserve(batch.size());
+  while (!pending.empty()) {
+    try {
+      c.begin();
+    } catch (...) {
+      for (auto* op : pending) op->fail(std::current_exception());
+      return;
+    }
+    applied.clear();
+    std::size_t i = 0;
+    bool lost = false;
+    for (; i < pending.size() && !lost; ++i) {
+      auto* op = pending[i];
+      if (op->cancelled()) {
+        op->fail(std::make_exception_ptr(boost::system::system_error(boost::asio::error::operation_aborted)));
+        continue;
+      }
+      try {
+        c.prepare(savepoint).run();
+        op->execute(c);
+        c.prepare(release).run();
+        applied.push_back(op);
+      } catch (...) {
+        op->fail(std::current_exception());
+        lost = !in_transaction(c);
+        if (!lost) {
+          try {
+            c.prepare(rollback_to).run();
+            c.prepare(release).run();
+          } catch (...) {
+            lost = true;
+          }
+        }
+      }
+    }
+    if (lost) {
+      c.rollback();  // a no-op when the database already rolled back
+      std::vector<operation*> again(applied);
+      again.insert(again.end(), pending.begin() + static_cast<std::ptrdiff_t>(i), pending.end());
+      pending = std::move(again);
+      continue;
+    }
+    try {
+      c.commit();
+    } catch (...) {
+      const auto error = std::current_exception();
+      c.rollback();
+      for (auto* op : applied) op->fail(error);
+    }
+    return;
+  }
+}
+
+}  // namespace chatkit::store::sqlite_detail
