@@ -66,16 +66,17 @@ std::string b64_member(const json::object& jwk, std::string_view name) {
   return *bytes;
 }
 
-pkey_ptr from_params(const char* type, OSSL_PARAM_BLD* bld) {
+// `invalid` says what is wrong when OpenSSL refuses the parameters or the key fails its public check.
+pkey_ptr from_params(const char* type, OSSL_PARAM_BLD* bld, const std::string& invalid) {
   params_ptr params(OSSL_PARAM_BLD_to_param(bld), &OSSL_PARAM_free);
   pkey_ctx_ptr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr), &EVP_PKEY_CTX_free);
   EVP_PKEY* raw = nullptr;
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
       EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1 || raw == nullptr)
-    refuse("OpenSSL refused the key parameters");
+    refuse(invalid);
   pkey_ptr key(raw, &EVP_PKEY_free);
   pkey_ctx_ptr check(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr), &EVP_PKEY_CTX_free);
-  if (!check || EVP_PKEY_public_check(check.get()) != 1) refuse("the public key is not valid");
+  if (!check || EVP_PKEY_public_check(check.get()) != 1) refuse(invalid);
   return key;
 }
 
@@ -146,7 +147,9 @@ jwt_key jwt_key_from_jwk(const json::object& jwk) {
     if (!bn_n || !bn_e || !bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) != 1 ||
         OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get()) != 1)
       refuse("cannot build the RSA key");
-    auto key = from_params("RSA", bld.get());
+    // RFC 7518, section 3.3: keys below 2048 bits must not be used.
+    if (BN_num_bits(bn_n.get()) < 2048) refuse("RSA key below 2048 bits");
+    auto key = from_params("RSA", bld.get(), "the RSA public key is not valid");
     return jwt_key::from_pem(jwt_alg::rs256, to_pem(key.get()), kid);
   }
   if (kty == "EC") {
@@ -162,7 +165,7 @@ jwt_key jwt_key_from_jwk(const json::object& jwk) {
         OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) != 1 ||
         OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1)
       refuse("cannot build the EC key");
-    auto key = from_params("EC", bld.get());
+    auto key = from_params("EC", bld.get(), "the point (x, y) is not on the P-256 curve");
     return jwt_key::from_pem(jwt_alg::es256, to_pem(key.get()), kid);
   }
   refuse("unsupported kty \"" + kty + "\" (RSA and EC only)");
