@@ -1,6 +1,6 @@
 // auth.hpp: jwt_bearer_auth, dev_header_auth and custom authenticate hooks, through a running server.
-#include "doc_server.hpp"
 #include "server_fixture.hpp"
+#include "support/doc_server.hpp"
 
 #include "asio/detail/https_get.hpp"
 
@@ -17,6 +17,7 @@
 
 using namespace chatkit::http;
 using namespace chatkit::http::test;
+using chatkit::testing::doc_server;
 
 namespace {
 

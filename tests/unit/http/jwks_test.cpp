@@ -1,7 +1,7 @@
 // jwks.hpp: JWK parsing (RSA and EC P-256 keys made with OpenSSL here), and jwks_verifier against a JWKS
 // server on 127.0.0.1 that rotates its keys, goes down, answers slowly or sends broken documents.
-#include "doc_server.hpp"
 #include "server_fixture.hpp"
+#include "support/doc_server.hpp"
 
 #include "support/run_sync.hpp"
 
@@ -24,6 +24,7 @@
 
 using namespace chatkit::http;
 using namespace chatkit::http::test;
+using chatkit::testing::doc_server;
 using chatkit::testing::run_sync;
 namespace json = boost::json;
 

@@ -24,7 +24,7 @@
 #include <string>
 #include <thread>
 
-namespace chatkit::http::test {
+namespace chatkit::testing {
 
 class doc_server {
  public:
@@ -119,4 +119,4 @@ class doc_server {
   std::atomic<long long> delay_ms_{0};
 };
 
-}  // namespace chatkit::http::test
+}  // namespace chatkit::testing
