@@ -40,7 +40,8 @@ access_control::access_control(std::string jwt_secret, std::vector<std::string> 
   o.keys.push_back(key_);
   o.issuer = std::move(tokens.issuer);
   o.audience = std::move(tokens.audience);
-  if (tokens.jwks_url) jwks_ = std::make_shared<http::jwks_verifier>(http::jwks_options{.url = *tokens.jwks_url}, o);
+  if (tokens.jwks_url)
+    jwks_ = std::make_shared<http::jwks_verifier>(http::jwks_options{.url = *tokens.jwks_url}, o);
   verifier_ = std::make_shared<http::jwt_verifier>(std::move(o));
   for (auto& d : domain_allowlist)
     if (!d.empty()) allowlist_.push_back(lower_ascii(d));
@@ -56,7 +57,7 @@ void access_control::check_origin(const http::request& req) const {
 }
 
 boost::asio::awaitable<chatkit::request_context> access_control::authenticate(const http::request& req,
-                                                                             bool allow_query_token) const {
+                                                                              bool allow_query_token) const {
   check_origin(req);
   std::string token;
   const auto header = req[boost::beast::http::field::authorization];

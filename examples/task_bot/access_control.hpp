@@ -31,7 +31,8 @@ struct token_settings {
 class access_control {
  public:
   // Throws std::invalid_argument on an empty secret or a JWKS URL that is not https (loopback http is fine).
-  access_control(std::string jwt_secret, std::vector<std::string> domain_allowlist, token_settings tokens = {});
+  access_control(std::string jwt_secret, std::vector<std::string> domain_allowlist,
+                 token_settings tokens = {});
 
   // The caller of `req`: its bearer token (or, with `allow_query_token`, an `access_token` query parameter,
   // as EventSource cannot send headers). Throws chatkit::error: unauthorized (401) naming the reason,
@@ -51,7 +52,7 @@ class access_control {
   chatkit::http::jwt_key key_;
   std::shared_ptr<chatkit::http::jwt_verifier> verifier_;
   std::shared_ptr<chatkit::http::jwks_verifier> jwks_;  // with JWT_JWKS_URL; also holds the HS256 key
-  std::vector<std::string> allowlist_;  // lower case; empty: every origin
+  std::vector<std::string> allowlist_;                  // lower case; empty: every origin
 };
 
 // A random secret for demo mode without CHATKIT_JWT_SECRET (tokens die with the process).

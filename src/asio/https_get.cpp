@@ -59,7 +59,8 @@ std::string host_header(const https_url& u) {
 
 [[noreturn]] void fail(const std::string& url, const std::string& what, const boost::system::error_code& ec) {
   if (ec == asio::error::operation_aborted) throw boost::system::system_error(ec);
-  throw https_get_error(url + ": " + what + ": " + (ec == beast::error::timeout ? "timed out" : ec.message()));
+  throw https_get_error(url + ": " + what + ": " +
+                        (ec == beast::error::timeout ? "timed out" : ec.message()));
 }
 
 // Writes the request and reads the answer on a plain or TLS stream.
@@ -88,7 +89,8 @@ asio::awaitable<https_get_response> exchange(Stream& s, beast::tcp_stream& tcp, 
   if (rec) fail(url, "reading the answer", rec);
   https_get_response out;
   out.status = parser.get().result_int();
-  for (const auto& f : parser.get()) out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  for (const auto& f : parser.get())
+    out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
   out.body = std::move(parser.get().body());
   boost::system::error_code ignored;
   tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
@@ -151,7 +153,8 @@ std::optional<https_url> parse_https_url(std::string_view url, std::string& erro
   if (port.empty()) {
     u.port = u.tls ? "443" : "80";
   } else {
-    if (port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+    if (port.size() > 5 ||
+        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
         std::stoul(std::string(port)) == 0 || std::stoul(std::string(port)) > 65535) {
       error = "bad port";
       return std::nullopt;
@@ -208,7 +211,8 @@ asio::awaitable<https_get_response> https_get(std::string url, https_get_options
   SSL* ssl = tls.native_handle();
   const bool ip = is_ip_literal(u.host);
   // SNI (SSL_set_tlsext_host_name is a macro with a C cast), then name or address verification.
-  if (!ip) SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(u.host.c_str()));
+  if (!ip)
+    SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(u.host.c_str()));
   const int set = ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), u.host.c_str())
                      : SSL_set1_host(ssl, u.host.c_str());
   if (set != 1) throw https_get_error(url + ": cannot set up host name verification");

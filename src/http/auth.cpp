@@ -107,7 +107,8 @@ authenticate_fn jwt_bearer_auth(std::shared_ptr<const jwt_verifier> verifier, au
   };
 }
 
-async_authenticate_fn jwt_bearer_auth(std::shared_ptr<const jwks_verifier> verifier, auth_failure_fn on_failure) {
+async_authenticate_fn jwt_bearer_auth(std::shared_ptr<const jwks_verifier> verifier,
+                                      auth_failure_fn on_failure) {
   if (!verifier) throw std::invalid_argument("jwt_bearer_auth: null verifier");
   if (!on_failure) on_failure = log_to_stderr;
   return [verifier = std::move(verifier), on_failure = std::move(on_failure)](const request& req) {

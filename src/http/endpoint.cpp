@@ -165,7 +165,7 @@ std::size_t endpoint::active_requests() const noexcept {
 }
 
 std::optional<response> endpoint::impl::check_head(const request& head,
-                                                  std::optional<std::uint64_t> body_size) const {
+                                                   std::optional<std::uint64_t> body_size) const {
   if (body_size && *body_size > opts.limits.max_body_bytes)
     return make_error_response(errc::payload_too_large, "request body too large");
   const auto type = head[bhttp::field::content_type];
@@ -189,10 +189,8 @@ std::optional<response> endpoint::impl::authenticate_sync(const request& head,
   return std::nullopt;
 }
 
-asio::awaitable<std::optional<response>> endpoint::impl::authenticate_async(const request& head,
-                                                                           std::optional<request_context>& ctx,
-                                                                           beast::tcp_stream& stream,
-                                                                           bool& gone) const {
+asio::awaitable<std::optional<response>> endpoint::impl::authenticate_async(
+    const request& head, std::optional<request_context>& ctx, beast::tcp_stream& stream, bool& gone) const {
   using namespace asio::experimental::awaitable_operators;
   std::exception_ptr failed;
   auto run = [&]() -> asio::awaitable<void> {
@@ -251,7 +249,8 @@ asio::awaitable<bool> endpoint::handle(request_parser& parser, beast::tcp_stream
   std::optional<request_context> ctx;
   const auto length = parser.content_length();
   bool gone = false;
-  auto refused = self->check_head(parser.get(), length ? std::optional<std::uint64_t>(*length) : std::nullopt);
+  auto refused =
+      self->check_head(parser.get(), length ? std::optional<std::uint64_t>(*length) : std::nullopt);
   if (!refused && self->opts.authenticate.is_async())
     refused = co_await self->authenticate_async(parser.get(), ctx, stream, gone);
   else if (!refused)

@@ -109,7 +109,8 @@ std::optional<long long> max_age(std::string_view cache_control) {
     if (i < cc.size() && cc[i] == '"') ++i;
     long long v = 0;
     std::size_t digits = 0;
-    for (; i < cc.size() && cc[i] >= '0' && cc[i] <= '9' && digits < 12; ++i, ++digits) v = v * 10 + (cc[i] - '0');
+    for (; i < cc.size() && cc[i] >= '0' && cc[i] <= '9' && digits < 12; ++i, ++digits)
+      v = v * 10 + (cc[i] - '0');
     if (digits > 0) return v;
   }
   return std::nullopt;
@@ -130,7 +131,8 @@ jwt_key jwt_key_from_jwk(const json::object& jwk) {
   if (const json::value* ops = jwk.if_contains("key_ops")) {
     if (!ops->is_array()) refuse("\"key_ops\" is not an array");
     const auto& a = ops->get_array();
-    if (std::none_of(a.begin(), a.end(), [](const json::value& v) { return v.is_string() && v.get_string() == "verify"; }))
+    if (std::none_of(a.begin(), a.end(),
+                     [](const json::value& v) { return v.is_string() && v.get_string() == "verify"; }))
       refuse("\"key_ops\" does not allow \"verify\"");
   }
   if (kty == "RSA") {
@@ -139,10 +141,12 @@ jwt_key jwt_key_from_jwk(const json::object& jwk) {
     const std::string e = b64_member(jwk, "e");
     if (n.size() > 2048) refuse("the RSA modulus is larger than 16384 bits");
     if (e.size() > 8) refuse("the RSA exponent is too large");
-    bn_ptr bn_n(BN_bin2bn(reinterpret_cast<const unsigned char*>(n.data()), static_cast<int>(n.size()), nullptr),
-                &BN_free);
-    bn_ptr bn_e(BN_bin2bn(reinterpret_cast<const unsigned char*>(e.data()), static_cast<int>(e.size()), nullptr),
-                &BN_free);
+    bn_ptr bn_n(
+        BN_bin2bn(reinterpret_cast<const unsigned char*>(n.data()), static_cast<int>(n.size()), nullptr),
+        &BN_free);
+    bn_ptr bn_e(
+        BN_bin2bn(reinterpret_cast<const unsigned char*>(e.data()), static_cast<int>(e.size()), nullptr),
+        &BN_free);
     bld_ptr bld(OSSL_PARAM_BLD_new(), &OSSL_PARAM_BLD_free);
     if (!bn_n || !bn_e || !bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) != 1 ||
         OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get()) != 1)
@@ -155,7 +159,8 @@ jwt_key jwt_key_from_jwk(const json::object& jwk) {
   if (kty == "EC") {
     const std::string crv = string_member(jwk, "crv", true);
     if (crv != "P-256") refuse("unsupported curve \"" + crv + "\" (P-256 only)");
-    if (!alg.empty() && alg != "ES256") refuse("unsupported alg \"" + alg + "\" for a P-256 key (ES256 only)");
+    if (!alg.empty() && alg != "ES256")
+      refuse("unsupported alg \"" + alg + "\" for a P-256 key (ES256 only)");
     const std::string x = b64_member(jwk, "x");
     const std::string y = b64_member(jwk, "y");
     if (x.size() != 32 || y.size() != 32) refuse("\"x\" and \"y\" of a P-256 key must be 32 bytes each");

@@ -45,7 +45,9 @@ class doc_server {
   }
 
   std::uint16_t port() const { return port_; }
-  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
 
   void set(const std::string& path, doc d) {
     std::lock_guard lock(mu_);

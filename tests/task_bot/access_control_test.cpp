@@ -53,7 +53,8 @@ provider_key make_provider_key(const std::string& kid) {
 
 std::string provider_token(const provider_key& key, const std::string& user, const std::string& audience) {
   const auto now =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   return http::sign_jwt(
       {{"sub", user}, {"iss", "https://idp.test/"}, {"aud", audience}, {"iat", now}, {"exp", now + 600}},
       key.signer);
@@ -61,7 +62,8 @@ std::string provider_token(const provider_key& key, const std::string& user, con
 
 }  // namespace
 
-TEST_CASE("task bot: JWT_JWKS_URL, JWT_ISSUER and JWT_AUDIENCE from the environment", "[task_bot][config][jwks]") {
+TEST_CASE("task bot: JWT_JWKS_URL, JWT_ISSUER and JWT_AUDIENCE from the environment",
+          "[task_bot][config][jwks]") {
   std::map<std::string, std::string> env{{"JWT_JWKS_URL", "https://idp.test/.well-known/jwks.json"},
                                          {"JWT_ISSUER", "https://idp.test/"},
                                          {"JWT_AUDIENCE", "tasks"}};
@@ -95,18 +97,20 @@ TEST_CASE("task bot: tokens of an identity provider verified with its JWKS", "[t
   auto listed = task_bot_test::http_call(bot.port(), "GET", "/api/tasks", {}, alice);
   REQUIRE(listed.status == 200);
   CHECK(listed.json().at("tasks").as_array().size() == 1);
-  auto chat = task_bot_test::http_call(bot.port(), "POST", "/chatkit", R"({"type":"threads.list","params":{}})",
-                                       alice);
+  auto chat = task_bot_test::http_call(bot.port(), "POST", "/chatkit",
+                                       R"({"type":"threads.list","params":{}})", alice);
   CHECK(chat.status == 200);
   CHECK(idp.hits("/.well-known/jwks.json") == 1);  // fetched once, then cached
 
   // Another audience, and no token at all: the one 401 text.
-  auto other = task_bot_test::http_call(bot.port(), "GET", "/api/tasks", {}, provider_token(key, "alice", "billing"));
+  auto other =
+      task_bot_test::http_call(bot.port(), "GET", "/api/tasks", {}, provider_token(key, "alice", "billing"));
   CHECK(other.status == 401);
   CHECK(other.body.find(std::string(http::credentials_refused)) != std::string::npos);
   CHECK(task_bot_test::http_call(bot.port(), "GET", "/api/tasks").status == 401);
   // Bob sees none of Alice's tasks.
-  auto bobs = task_bot_test::http_call(bot.port(), "GET", "/api/tasks", {}, provider_token(key, "bob", "tasks"));
+  auto bobs =
+      task_bot_test::http_call(bot.port(), "GET", "/api/tasks", {}, provider_token(key, "bob", "tasks"));
   REQUIRE(bobs.status == 200);
   CHECK(bobs.json().at("tasks").as_array().empty());
 }

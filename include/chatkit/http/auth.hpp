@@ -33,21 +33,28 @@ using authenticate_fn = std::function<request_context(const request&)>;
 // for authenticate_fn. The request it gets stays valid until it completes.
 using async_authenticate_fn = std::function<boost::asio::awaitable<request_context>(const request&)>;
 
+class authenticator;
+
+// A callable of either form (a lambda, a function, a std::function).
+template <class F>
+concept sync_authenticate_callable = !std::same_as<std::remove_cvref_t<F>, authenticator> &&
+                                     std::is_invocable_r_v<request_context, F&, const request&>;
+template <class F>
+concept async_authenticate_callable =
+    !std::same_as<std::remove_cvref_t<F>, authenticator> && !sync_authenticate_callable<F> &&
+    std::is_invocable_r_v<boost::asio::awaitable<request_context>, F&, const request&>;
+
 // Either form, as endpoint_options::authenticate and mcp::http_options::authenticate take it: a plain
 // function or lambda returning request_context, or one returning awaitable<request_context>.
 class authenticator {
  public:
   authenticator() = default;
-  authenticator(authenticate_fn fn);        // NOLINT(google-explicit-constructor): either form converts
-  authenticator(async_authenticate_fn fn);  // NOLINT(google-explicit-constructor)
-  template <class F>
-    requires(!std::same_as<std::remove_cvref_t<F>, authenticator> &&
-             std::is_invocable_r_v<request_context, F&, const request&>)
+  // Implicit on purpose: either form converts.
+  authenticator(authenticate_fn fn);        // NOLINT
+  authenticator(async_authenticate_fn fn);  // NOLINT
+  template <sync_authenticate_callable F>
   authenticator(F f) : authenticator(authenticate_fn(std::move(f))) {}  // NOLINT
-  template <class F>
-    requires(!std::same_as<std::remove_cvref_t<F>, authenticator> &&
-             !std::is_invocable_r_v<request_context, F&, const request&> &&
-             std::is_invocable_r_v<boost::asio::awaitable<request_context>, F&, const request&>)
+  template <async_authenticate_callable F>
   authenticator(F f) : authenticator(async_authenticate_fn(std::move(f))) {}  // NOLINT
 
   explicit operator bool() const noexcept;

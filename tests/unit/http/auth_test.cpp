@@ -259,8 +259,9 @@ TEST_CASE("server: an asynchronous authenticate hook waits, then admits or refus
   {
     // A head announcing 1 MiB with Expect: 100-continue and bad credentials: 401, never 100 Continue.
     auto c = f.connect();
-    c.write("POST /chatkit HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            "Authorization: Bearer bad\r\nExpect: 100-continue\r\nContent-Length: 1048576\r\n\r\n");
+    c.write(
+        "POST /chatkit HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        "Authorization: Bearer bad\r\nExpect: 100-continue\r\nContent-Length: 1048576\r\n\r\n");
     auto r = c.read_response();
     CHECK(r.status == 401);
     CHECK(c.peer_closed());
@@ -268,9 +269,10 @@ TEST_CASE("server: an asynchronous authenticate hook waits, then admits or refus
   {
     // Good credentials: 100 Continue once the hook has admitted the caller, then the body.
     auto c = f.connect();
-    c.write("POST /chatkit HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            "Authorization: Bearer good\r\nExpect: 100-continue\r\nContent-Length: " +
-            std::to_string(json_request.size()) + "\r\n\r\n");
+    c.write(
+        "POST /chatkit HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        "Authorization: Bearer good\r\nExpect: 100-continue\r\nContent-Length: " +
+        std::to_string(json_request.size()) + "\r\n\r\n");
     CHECK(c.read_head().status == 100);
     c.write(json_request);
     CHECK(c.read_response().status == 200);
@@ -322,7 +324,8 @@ TEST_CASE("server: an asynchronous hook that fails otherwise is a 500 with the f
   CHECK(g.connect().request(post("/chatkit", json_request)).status == 401);
 }
 
-TEST_CASE("server: a client that disconnects during authentication cancels the hook", "[server][auth][async]") {
+TEST_CASE("server: a client that disconnects during authentication cancels the hook",
+          "[server][auth][async]") {
   flag started, cancelled;
   server_fixture f([&](server_options& o) {
     o.endpoint.authenticate = [&](const request&) -> ctx_task {
@@ -338,8 +341,9 @@ TEST_CASE("server: a client that disconnects during authentication cancels the h
   });
   {
     auto c = f.connect();
-    c.write("POST /chatkit HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            "Content-Length: 100\r\n\r\n");
+    c.write(
+        "POST /chatkit HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        "Content-Length: 100\r\n\r\n");
     REQUIRE(started.wait());
     c.close();
   }

@@ -54,8 +54,8 @@ std::string bn_bytes(EVP_PKEY* k, const char* name) {
 }
 
 test_key make_rsa(const std::string& kid) {
-  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> k(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{2048}),
-                                                        &EVP_PKEY_free);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> k(
+      EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{2048}), &EVP_PKEY_free);
   REQUIRE(k);
   json::object jwk{{"kty", "RSA"},
                    {"kid", kid},
@@ -107,8 +107,10 @@ using sys_clock = std::chrono::system_clock;
 const sys_clock::time_point t0 = sys_clock::time_point(std::chrono::seconds(2'000'000'000));
 
 std::string token_for(const test_key& k, const std::string& user = "user_1") {
-  const auto exp = std::chrono::duration_cast<std::chrono::seconds>(t0.time_since_epoch()).count() + 365 * 24 * 3600;
-  return sign_jwt({{"sub", user}, {"iss", "https://issuer.test"}, {"aud", "chatkit"}, {"exp", exp}}, k.signer);
+  const auto exp =
+      std::chrono::duration_cast<std::chrono::seconds>(t0.time_since_epoch()).count() + 365 * 24 * 3600;
+  return sign_jwt({{"sub", user}, {"iss", "https://issuer.test"}, {"aud", "chatkit"}, {"exp", exp}},
+                  k.signer);
 }
 
 jwt_options claims() {
@@ -149,7 +151,8 @@ jwks_options options_for(const doc_server& srv, const log_lines& log) {
   return o;
 }
 
-boost::system::result<verified_jwt> verify(const jwks_verifier& v, const std::string& token, sys_clock::time_point now) {
+boost::system::result<verified_jwt> verify(const jwks_verifier& v, const std::string& token,
+                                           sys_clock::time_point now) {
   boost::asio::io_context ioc;
   return run_sync(ioc, v.verify(token, now));
 }
@@ -232,7 +235,8 @@ TEST_CASE("jwks: unusable keys are left out with their reason; unusable document
   CHECK_THAT(parse_jwks(R"({"keys":{}})").error, Catch::Contains("no \"keys\" array"));
   CHECK_THAT(parse_jwks(R"([1,2])").error, Catch::Contains("no \"keys\" array"));
   CHECK_THAT(parse_jwks(R"({"keys":[]})").error, Catch::Contains("no usable key"));
-  CHECK_THAT(parse_jwks(jwks_of({&rsa_a(), &rsa_b(), &ec_c()}), 2).error, Catch::Contains("more than the limit of 2"));
+  CHECK_THAT(parse_jwks(jwks_of({&rsa_a(), &rsa_b(), &ec_c()}), 2).error,
+             Catch::Contains("more than the limit of 2"));
 }
 
 TEST_CASE("jwks_verifier: a URL must be https, or http on loopback", "[jwks]") {
@@ -291,8 +295,9 @@ TEST_CASE("jwks_verifier: concurrent verifications share one fetch", "[jwks]") {
   boost::asio::io_context ioc;
   std::vector<std::future<boost::system::result<verified_jwt>>> results;
   for (int i = 0; i < 8; ++i)
-    results.push_back(boost::asio::co_spawn(
-        ioc, v.verify(token_for(i % 2 ? rsa_a() : ec_c(), "u" + std::to_string(i)), t0), boost::asio::use_future));
+    results.push_back(
+        boost::asio::co_spawn(ioc, v.verify(token_for(i % 2 ? rsa_a() : ec_c(), "u" + std::to_string(i)), t0),
+                              boost::asio::use_future));
   ioc.run();
   for (int i = 0; i < 8; ++i) {
     auto r = results[static_cast<std::size_t>(i)].get();
@@ -412,16 +417,19 @@ TEST_CASE("jwks_verifier: behind jwt_bearer_auth every failure is the generic 40
       reasons.emplace_back(why);
     });
   });
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(sys_clock::now().time_since_epoch()).count();
+  const auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(sys_clock::now().time_since_epoch()).count();
   auto token = [&](const test_key& k) {
-    return sign_jwt({{"sub", "carol"}, {"iss", "https://issuer.test"}, {"aud", "chatkit"}, {"exp", now + 600}},
-                    k.signer);
+    return sign_jwt(
+        {{"sub", "carol"}, {"iss", "https://issuer.test"}, {"aud", "chatkit"}, {"exp", now + 600}}, k.signer);
   };
   auto c = f.connect();
-  auto ok = c.request(post("/chatkit", R"({"type":"json","params":{}})", {"Authorization: Bearer " + token(rsa_a())}));
+  auto ok = c.request(
+      post("/chatkit", R"({"type":"json","params":{}})", {"Authorization: Bearer " + token(rsa_a())}));
   CHECK(ok.status == 200);
   CHECK(json_of(ok.body).at("user").as_string() == "carol");
-  auto refused = c.request(post("/chatkit", R"({"type":"json","params":{}})", {"Authorization: Bearer " + token(ec_c())}));
+  auto refused = c.request(
+      post("/chatkit", R"({"type":"json","params":{}})", {"Authorization: Bearer " + token(ec_c())}));
   CHECK(refused.status == 401);
   CHECK(error_message(refused) == credentials_refused);
   auto none = c.request(post("/chatkit", R"({"type":"json","params":{}})"));
