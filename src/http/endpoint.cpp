@@ -115,8 +115,12 @@ asio::awaitable<void> watch_client_gone(beast::tcp_stream& stream) {
   if (ec == asio::error::operation_aborted) co_return;  // cancelled: the hook finished first
   if (!ec) {
     char byte = 0;
-    boost::system::error_code peek_ec;
+    boost::system::error_code peek_ec, ignored;
+    // Non-blocking, so that a spurious readiness never blocks the thread; the async reads do not care.
+    const bool was_non_blocking = sock.non_blocking();
+    sock.non_blocking(true, ignored);
     const auto n = sock.receive(asio::buffer(&byte, 1), asio::socket_base::message_peek, peek_ec);
+    sock.non_blocking(was_non_blocking, ignored);
     if (peek_ec == asio::error::would_block || (!peek_ec && n > 0)) {
       asio::steady_timer forever(sock.get_executor(), asio::steady_timer::time_point::max());
       co_await forever.async_wait(asio::as_tuple(asio::use_awaitable));
