@@ -33,10 +33,15 @@ std::string query_token(std::string_view target) {
 
 }  // namespace
 
-access_control::access_control(std::string jwt_secret, std::vector<std::string> domain_allowlist)
+access_control::access_control(std::string jwt_secret, std::vector<std::string> domain_allowlist,
+                               token_settings tokens)
     : key_(http::jwt_key::hmac(std::move(jwt_secret))) {
   http::jwt_options o;
   o.keys.push_back(key_);
+  o.issuer = std::move(tokens.issuer);
+  o.audience = std::move(tokens.audience);
+  if (tokens.jwks_url)
+    jwks_ = std::make_shared<http::jwks_verifier>(http::jwks_options{.url = *tokens.jwks_url}, o);
   verifier_ = std::make_shared<http::jwt_verifier>(std::move(o));
   for (auto& d : domain_allowlist)
     if (!d.empty()) allowlist_.push_back(lower_ascii(d));
@@ -51,8 +56,8 @@ void access_control::check_origin(const http::request& req) const {
     throw chatkit::error(chatkit::errc::forbidden, "origin not allowed");
 }
 
-chatkit::request_context access_control::authenticate(const http::request& req,
-                                                      bool allow_query_token) const {
+boost::asio::awaitable<chatkit::request_context> access_control::authenticate(const http::request& req,
+                                                                              bool allow_query_token) const {
   check_origin(req);
   std::string token;
   const auto header = req[boost::beast::http::field::authorization];
@@ -63,12 +68,12 @@ chatkit::request_context access_control::authenticate(const http::request& req,
     token = query_token(std::string_view(req.target().data(), req.target().size()));
   }
   if (token.empty()) refuse("missing bearer token");
-  auto verified = verifier_->verify(token);
+  auto verified = jwks_ ? co_await jwks_->verify(token) : verifier_->verify(token);
   if (!verified) refuse("invalid bearer token: " + verified.error().message());
   chatkit::request_context ctx;
   ctx.user_id = verified->user_id;
   ctx.claims = std::move(verified->claims);
-  return ctx;
+  co_return ctx;
 }
 
 std::string access_control::issue_token(const std::string& user_id, std::chrono::seconds ttl) const {
@@ -78,8 +83,9 @@ std::string access_control::issue_token(const std::string& user_id, std::chrono:
   return http::sign_jwt({{"sub", user_id}, {"iat", now}, {"exp", now + ttl.count()}}, key_);
 }
 
-http::authenticate_fn access_control::chatkit_auth() const {
-  return [self = this](const http::request& req) { return self->authenticate(req); };
+http::authenticator access_control::chatkit_auth() const {
+  return http::async_authenticate_fn(
+      [self = this](const http::request& req) { return self->authenticate(req); });
 }
 
 std::string random_secret() {

@@ -58,7 +58,7 @@ task_filter filter_from_query(std::string_view target) {
 
 awaitable<http::response> tasks_collection(const http::request& req, task_service& tasks,
                                            const access_control& access) {
-  const auto caller = access.authenticate(req);
+  const auto caller = co_await access.authenticate(req);
   if (req.method() == bhttp::verb::get) {
     json::array items;
     for (const auto& t : tasks.list(caller.user_id, filter_from_query(std::string_view(req.target()))))
@@ -73,7 +73,7 @@ awaitable<http::response> tasks_collection(const http::request& req, task_servic
 // /api/tasks/{id} and /api/tasks/{id}/complete
 awaitable<http::response> tasks_member(const http::request& req, task_service& tasks,
                                        const access_control& access) {
-  const auto caller = access.authenticate(req);
+  const auto caller = co_await access.authenticate(req);
   std::string_view rest = http::target_path(std::string_view(req.target()));
   rest.remove_prefix(std::string_view("/api/tasks/").size());
   bool complete = false;

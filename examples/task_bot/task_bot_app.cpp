@@ -91,7 +91,8 @@ task_bot_app::task_bot_app(task_bot_config config) : impl_(std::make_unique<impl
   m.db = open_stores(m.config.store);
   m.tasks = std::make_shared<task_service>(m.db.tasks, m.bus);
   m.access = std::make_shared<access_control>(
-      m.config.jwt_secret.empty() ? random_secret() : m.config.jwt_secret, m.config.domain_allowlist);
+      m.config.jwt_secret.empty() ? random_secret() : m.config.jwt_secret, m.config.domain_allowlist,
+      token_settings{m.config.jwt_jwks_url, m.config.jwt_issuer, m.config.jwt_audience});
 
   chatkit::openai::client_options openai;
   if (m.config.demo_model) {

@@ -54,8 +54,9 @@ std::string usage_text() {
          "                [--demo] [--demo-model] [--model NAME] [--openai-api responses|chat]\n"
          "                [--heartbeat-seconds N] [--threads N]\n"
          "                [--mcp-stdio \"CMD ARGS\"]... [--mcp-http URL]...\n"
-         "environment: PORT BIND DATABASE_URL CHATKIT_JWT_SECRET CORS_ORIGINS CHATKIT_DOMAIN_ALLOWLIST\n"
-         "             CHATKIT_DOMAIN_KEY OPENAI_API_KEY OPENAI_BASE_URL OPENAI_MODEL OPENAI_API\n"
+         "environment: PORT BIND DATABASE_URL CHATKIT_JWT_SECRET JWT_JWKS_URL JWT_ISSUER JWT_AUDIENCE\n"
+         "             CORS_ORIGINS CHATKIT_DOMAIN_ALLOWLIST CHATKIT_DOMAIN_KEY\n"
+         "             OPENAI_API_KEY OPENAI_BASE_URL OPENAI_MODEL OPENAI_API\n"
          "             MCP_STDIO MCP_HTTP MCP_HTTP_TOKEN\n";
 }
 
@@ -70,6 +71,9 @@ task_bot_config parse_config(int argc, const char* const* argv, const getenv_fn&
   if (auto v = env("BIND")) c.bind = *v;
   if (auto v = env("DATABASE_URL")) c.store = *v;
   if (auto v = env("CHATKIT_JWT_SECRET")) c.jwt_secret = *v;
+  c.jwt_jwks_url = env("JWT_JWKS_URL");
+  c.jwt_issuer = env("JWT_ISSUER");
+  c.jwt_audience = env("JWT_AUDIENCE");
   if (auto v = env("CORS_ORIGINS")) c.cors_origins = comma_list(*v);
   if (auto v = env("CHATKIT_DOMAIN_ALLOWLIST")) c.domain_allowlist = comma_list(*v);
   c.domain_key = env("CHATKIT_DOMAIN_KEY");
@@ -122,9 +126,9 @@ task_bot_config parse_config(int argc, const char* const* argv, const getenv_fn&
       throw std::invalid_argument(std::string(arg) + ": unknown flag");
   }
   if (!c.openai_api_key) c.demo_model = true;
-  if (c.jwt_secret.empty() && !c.demo)
+  if (c.jwt_secret.empty() && !c.demo && !c.jwt_jwks_url)
     throw std::invalid_argument(
-        "CHATKIT_JWT_SECRET is not set (set it, or start with --demo for a local demo)");
+        "CHATKIT_JWT_SECRET is not set (set it, or JWT_JWKS_URL, or start with --demo for a local demo)");
   if (!(c.store == "memory" || c.store.starts_with("sqlite:") || c.store.starts_with("postgresql://") ||
         c.store.starts_with("postgres://")))
     throw std::invalid_argument("--store/DATABASE_URL: use sqlite:PATH, memory or postgresql://...");

@@ -18,6 +18,10 @@ struct task_bot_config {
   std::string store =
       "sqlite:./task_bot.db";                 // --store / DATABASE_URL: sqlite:PATH, memory, postgresql://...
   std::string jwt_secret;                     // CHATKIT_JWT_SECRET; empty only in demo mode (then random)
+                                              // or with JWT_JWKS_URL
+  std::optional<std::string> jwt_jwks_url;    // JWT_JWKS_URL: an identity provider's keys (RS256/ES256)
+  std::optional<std::string> jwt_issuer;      // JWT_ISSUER: required `iss` of every token
+  std::optional<std::string> jwt_audience;    // JWT_AUDIENCE: required `aud` of every token
   bool demo = false;                          // --demo: demo sign-in, may run without a secret
   bool demo_model = false;                    // --demo-model, or no OPENAI_API_KEY
   std::vector<std::string> cors_origins;      // CORS_ORIGINS, comma separated

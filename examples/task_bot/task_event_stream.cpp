@@ -56,7 +56,7 @@ awaitable<bool> serve_events(http::request req, boost::beast::tcp_stream& stream
   std::optional<chatkit::error> refused;
   try {
     if (req.method() != bhttp::verb::get) throw chatkit::error(chatkit::errc::method_not_allowed, "use GET");
-    caller = access.authenticate(req, /*allow_query_token=*/true);
+    caller = co_await access.authenticate(req, /*allow_query_token=*/true);
   } catch (const chatkit::error& e) {
     refused = e;
   }

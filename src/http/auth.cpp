@@ -1,3 +1,7 @@
+// GCC 12 at -O3 misreports Asio's recycled coroutine-frame allocator (operator new paired with its own
+// aligned free) as -Wmismatched-new-delete; the pairing is correct.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
 #include <chatkit/http/auth.hpp>
 
 #include <cstdio>
@@ -20,6 +24,41 @@ bool iequals_prefix(std::string_view s, std::string_view prefix) noexcept {
 void log_to_stderr(std::string_view reason) {
   std::fprintf(stderr, "chatkit: authentication refused: %.*s\n", static_cast<int>(reason.size()),
                reason.data());
+}
+
+// The bearer token of `req`, or the reason there is none.
+std::string_view bearer_token(const request& req, std::string_view& reason) {
+  auto it = req.find(boost::beast::http::field::authorization);
+  if (it == req.end()) {
+    reason = "missing bearer token";
+    return {};
+  }
+  std::string_view value(it->value().data(), it->value().size());
+  if (!iequals_prefix(value, "bearer ")) {
+    reason = "the Authorization header is not a bearer token";
+    return {};
+  }
+  value.remove_prefix(7);
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  return value;
+}
+
+// The coroutine jwt_bearer_auth(jwks_verifier) returns; its parameters are copies, so that it does not
+// depend on the lifetime of the function object that started it.
+boost::asio::awaitable<request_context> verify_with_jwks(std::shared_ptr<const jwks_verifier> verifier,
+                                                         auth_failure_fn on_failure, const request& req) {
+  std::string_view reason;
+  const std::string token(bearer_token(req, reason));
+  if (reason.empty()) {
+    auto r = co_await verifier->verify(token);
+    if (r) co_return request_context{std::move(r->user_id), std::move(r->claims), nullptr};
+    const std::string why = "invalid bearer token: " + r.error().message();
+    on_failure(why);
+  } else {
+    on_failure(reason);
+  }
+  throw error(errc::unauthorized, std::string(credentials_refused));
 }
 
 // The function dev_header_auth returns. A named type, so that dev_header_auth_needs_loopback can recognise it
@@ -59,17 +98,40 @@ authenticate_fn jwt_bearer_auth(std::shared_ptr<const jwt_verifier> verifier, au
       on_failure(reason);
       throw error(errc::unauthorized, std::string(credentials_refused));
     };
-    auto it = req.find(boost::beast::http::field::authorization);
-    if (it == req.end()) return refuse("missing bearer token");
-    std::string_view value(it->value().data(), it->value().size());
-    if (!iequals_prefix(value, "bearer ")) return refuse("the Authorization header is not a bearer token");
-    value.remove_prefix(7);
-    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-    while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+    std::string_view reason;
+    const std::string_view value = bearer_token(req, reason);
+    if (!reason.empty()) return refuse(reason);
     auto r = verifier->verify(value);
     if (!r) return refuse("invalid bearer token: " + r.error().message());
     return request_context{std::move(r->user_id), std::move(r->claims), nullptr};
   };
+}
+
+async_authenticate_fn jwt_bearer_auth(std::shared_ptr<const jwks_verifier> verifier,
+                                      auth_failure_fn on_failure) {
+  if (!verifier) throw std::invalid_argument("jwt_bearer_auth: null verifier");
+  if (!on_failure) on_failure = log_to_stderr;
+  return [verifier = std::move(verifier), on_failure = std::move(on_failure)](const request& req) {
+    return verify_with_jwks(verifier, on_failure, req);
+  };
+}
+
+authenticator::authenticator(authenticate_fn fn) {
+  if (fn) fn_.emplace<1>(std::move(fn));
+}
+
+authenticator::authenticator(async_authenticate_fn fn) {
+  if (fn) fn_.emplace<2>(std::move(fn));
+}
+
+authenticator::operator bool() const noexcept {
+  return fn_.index() != 0;
+}
+
+boost::asio::awaitable<request_context> authenticator::operator()(const request& req) const {
+  if (const auto* f = sync_function()) co_return (*f)(req);
+  if (const auto* f = async_function()) co_return co_await (*f)(req);
+  throw std::logic_error("authenticator: empty");
 }
 
 authenticate_fn dev_header_auth(std::string header, bool quiet) {
@@ -90,8 +152,9 @@ authenticate_fn dev_header_auth(dev_header_options options) {
                                   options.allow_non_loopback};
 }
 
-bool dev_header_auth_needs_loopback(const authenticate_fn& auth) noexcept {
-  const auto* dev = auth.target<dev_header_authenticator>();
+bool dev_header_auth_needs_loopback(const authenticator& auth) noexcept {
+  const auto* fn = auth.sync_function();
+  const auto* dev = fn != nullptr ? fn->target<dev_header_authenticator>() : nullptr;
   return dev != nullptr && !dev->allow_non_loopback;
 }
 

@@ -19,6 +19,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <cstdio>
 #include <stdexcept>
 #include <string_view>
 
@@ -41,10 +42,17 @@ struct endpoint::impl {
                  .requests = opts.limits.max_requests_in_flight}) {}
 
   // The checks a POST passes on its head alone, before its body is read: the declared body size, the
-  // Content-Type, then the caller's identity (`ctx` on success): nothing about the request is processed for
-  // an unknown caller. Returns the error answer (exchange::send settles its version and keep-alive), or none.
-  std::optional<response> admit(const request& head, std::optional<std::uint64_t> body_size,
-                                std::optional<request_context>& ctx) const;
+  // Content-Type (check_head), then the caller's identity (`ctx` on success): nothing about the request is
+  // processed for an unknown caller. Each returns the error answer (exchange::send settles its version and
+  // keep-alive), or none. `gone` is set (and nothing answered) when the client disconnected while an
+  // asynchronous hook ran.
+  std::optional<response> check_head(const request& head, std::optional<std::uint64_t> body_size) const;
+  // The identity check alone; a synchronous hook runs in place, an asynchronous one under the
+  // disconnect watch and auth_timeout.
+  std::optional<response> authenticate_sync(const request& head, std::optional<request_context>& ctx) const;
+  asio::awaitable<std::optional<response>> authenticate_async(const request& head,
+                                                              std::optional<request_context>& ctx,
+                                                              beast::tcp_stream& stream, bool& gone) const;
 
   // endpoint::handle on the server's own stream or a host's mounted one.
   asio::awaitable<bool> handle_head(request_parser& parser, detail::stream_ref stream,
@@ -108,6 +116,28 @@ asio::awaitable<void> produce(server::event_stream& s, detail::sse_sink& sink) {
   sink.finish(error);
 }
 
+// Completes when the client is gone (EOF, reset) while an asynchronous authenticate hook runs. It reads
+// nothing: the body of a request not yet authenticated stays unread. Once body bytes are waiting, the
+// client is alive and there is nothing more to learn: it then waits until cancelled.
+asio::awaitable<void> watch_client_gone(beast::tcp_stream& stream) {
+  auto& sock = stream.socket();
+  auto [ec] = co_await sock.async_wait(asio::socket_base::wait_read, asio::as_tuple(asio::use_awaitable));
+  if (ec == asio::error::operation_aborted) co_return;  // cancelled: the hook finished first
+  if (!ec) {
+    char byte = 0;
+    boost::system::error_code peek_ec, ignored;
+    // Non-blocking, so that a spurious readiness never blocks the thread; the async reads do not care.
+    const bool was_non_blocking = sock.non_blocking();
+    sock.non_blocking(true, ignored);
+    const auto n = sock.receive(asio::buffer(&byte, 1), asio::socket_base::message_peek, peek_ec);
+    sock.non_blocking(was_non_blocking, ignored);
+    if (peek_ec == asio::error::would_block || (!peek_ec && n > 0)) {
+      asio::steady_timer forever(sock.get_executor(), asio::steady_timer::time_point::max());
+      co_await forever.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+  }
+}
+
 // A 503 of a load cap: the client may retry after `retry_after`.
 asio::awaitable<bool> send_busy(detail::exchange& x, std::string_view message,
                                 std::chrono::seconds retry_after) {
@@ -148,8 +178,8 @@ std::size_t endpoint::active_requests() const noexcept {
   return impl_->limiter.requests();
 }
 
-std::optional<response> endpoint::impl::admit(const request& head, std::optional<std::uint64_t> body_size,
-                                              std::optional<request_context>& ctx) const {
+std::optional<response> endpoint::impl::check_head(const request& head,
+                                                   std::optional<std::uint64_t> body_size) const {
   if (body_size && *body_size > opts.limits.max_body_bytes)
     return make_error_response(errc::payload_too_large, "request body too large");
   const auto type = head[bhttp::field::content_type];
@@ -157,8 +187,13 @@ std::optional<response> endpoint::impl::admit(const request& head, std::optional
     return make_error_response(bhttp::status::unsupported_media_type, "unsupported_media_type",
                                type.empty() ? "Content-Type missing: send application/json"
                                             : "unsupported Content-Type: send application/json");
+  return std::nullopt;
+}
+
+std::optional<response> endpoint::impl::authenticate_sync(const request& head,
+                                                          std::optional<request_context>& ctx) const {
   try {
-    ctx = opts.authenticate(head);
+    ctx = (*opts.authenticate.sync_function())(head);
     if (ctx->user_id.empty()) throw error(errc::unauthorized, "no user id");
   } catch (...) {
     ctx.reset();
@@ -166,6 +201,44 @@ std::optional<response> endpoint::impl::admit(const request& head, std::optional
     return make_error_response(f.code, f.message);
   }
   return std::nullopt;
+}
+
+asio::awaitable<std::optional<response>> endpoint::impl::authenticate_async(
+    const request& head, std::optional<request_context>& ctx, beast::tcp_stream& stream, bool& gone) const {
+  using namespace asio::experimental::awaitable_operators;
+  std::exception_ptr failed;
+  auto run = [&]() -> asio::awaitable<void> {
+    try {
+      ctx = co_await opts.authenticate(head);
+    } catch (...) {
+      failed = std::current_exception();
+    }
+  };
+  asio::steady_timer deadline(stream.get_executor(), opts.limits.auth_timeout);
+  auto r = co_await (run() || watch_client_gone(stream) ||
+                     deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
+  if (r.index() == 1) {
+    ctx.reset();
+    gone = true;
+    co_return std::nullopt;
+  }
+  if (r.index() == 2) {
+    ctx.reset();
+    std::fprintf(stderr, "chatkit: authentication refused: the authenticate hook took longer than %lld ms\n",
+                 static_cast<long long>(opts.limits.auth_timeout.count()));
+    auto res = make_error_response(errc::unavailable, "authentication timed out");
+    res.set(bhttp::field::retry_after, std::to_string(opts.limits.retry_after.count()));
+    co_return res;
+  }
+  try {
+    if (failed) std::rethrow_exception(failed);
+    if (!ctx || ctx->user_id.empty()) throw error(errc::unauthorized, "no user id");
+  } catch (...) {
+    ctx.reset();
+    auto f = detail::classify(std::current_exception());
+    co_return make_error_response(f.code, f.message);
+  }
+  co_return std::nullopt;
 }
 
 asio::awaitable<bool> endpoint::handle(request_parser& parser, beast::tcp_stream& stream,
@@ -213,10 +286,20 @@ asio::awaitable<bool> endpoint::impl::handle_head(request_parser& parser, detail
   // otherwise it closes (lingering) without reading or inviting the body.
   std::optional<request_context> ctx;
   const auto length = parser.content_length();
-  if (auto refused =
-          self->admit(parser.get(), length ? std::optional<std::uint64_t>(*length) : std::nullopt, ctx)) {
+  bool gone = false;
+  auto refused =
+      self->check_head(parser.get(), length ? std::optional<std::uint64_t>(*length) : std::nullopt);
+  if (!refused && self->opts.authenticate.is_async())
+    refused = co_await self->authenticate_async(parser.get(), ctx, stream, gone);
+  else if (!refused)
+    refused = self->authenticate_sync(parser.get(), ctx);
+  if (refused) {
     x.keep_alive = x.keep_alive && detail::skip_buffered_body(parser, buffer);
     co_return co_await x.send(std::move(*refused));
+  }
+  if (gone) {
+    x.log(499, 0, true);
+    co_return false;
   }
   x.user = ctx->user_id;
   auto admitted = self->limiter.try_admit();
@@ -255,9 +338,19 @@ asio::awaitable<bool> endpoint::impl::handle_request(request req, detail::stream
   }
 
   std::optional<request_context> ctx;
-  if (auto refused = self->admit(req, req.body().size(), ctx)) {
+  bool gone = false;
+  auto refused = self->check_head(req, req.body().size());
+  if (!refused && self->opts.authenticate.is_async())
+    refused = co_await self->authenticate_async(req, ctx, stream, gone);
+  else if (!refused)
+    refused = self->authenticate_sync(req, ctx);
+  if (refused) {
     if (refused->result() == bhttp::status::payload_too_large) x.keep_alive = false;
     co_return co_await x.send(std::move(*refused));
+  }
+  if (gone) {
+    x.log(499, 0, true);
+    co_return false;
   }
   x.user = ctx->user_id;
   auto admitted = self->limiter.try_admit();

@@ -35,6 +35,8 @@ class jwt_category_impl final : public boost::system::error_category {
         return "token has no user id claim";
       case jwt_errc::duplicate_member:
         return "token has a duplicate member name";
+      case jwt_errc::keys_unavailable:
+        return "no key set available (the JWKS URL could not be fetched)";
     }
     return "invalid token";
   }

@@ -125,7 +125,7 @@ asio::awaitable<http::response> http_handler::handle(http::request req) const {
 
   request_context caller;
   try {
-    caller = options_.authenticate(req);
+    caller = co_await options_.authenticate(req);
   } catch (const chatkit::error& e) {
     if (e.code_value() == chatkit::errc::forbidden)
       co_return rpc_failure(req, bhttp::status::forbidden, transport_refusal, "Forbidden");

@@ -54,6 +54,8 @@ struct limits_options {
   // then closes: a client that writes its whole body before reading gets the status, not a reset.
   std::chrono::milliseconds linger_timeout{std::chrono::seconds(10)};
   std::size_t linger_bytes = 128 * 1024 * 1024;
+  // Longest wait for an asynchronous authenticate hook (auth.hpp); past it the request is answered 503.
+  std::chrono::milliseconds auth_timeout{std::chrono::seconds(10)};
   // Frames buffered while the socket is busy before the producer is made to wait (back pressure).
   // Everything buffered goes out in one write: a fast bot never costs one syscall per frame.
   std::size_t stream_buffer_bytes = 256 * 1024;
@@ -61,8 +63,8 @@ struct limits_options {
 
 struct endpoint_options {
   std::string path = "/chatkit";
-  // Required: who is asking (see auth.hpp).
-  authenticate_fn authenticate;
+  // Required: who is asking (see auth.hpp), a plain function or a coroutine.
+  authenticator authenticate;
   // Cross-origin browser access; none when unset (same-origin deployments, or a proxy adds it).
   std::optional<cors_options> cors;
   limits_options limits;

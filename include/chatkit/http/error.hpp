@@ -27,6 +27,7 @@ enum class jwt_errc {
   wrong_audience,      // options.audience is not the aud string nor in the aud array
   missing_user_claim,  // the user-id claim is absent, not a string, or empty
   duplicate_member,    // a member name appears twice in one object of the header or the payload
+  keys_unavailable,    // jwks_verifier: no key set could be fetched and none is cached
 };
 
 const boost::system::error_category& jwt_category() noexcept;

@@ -28,7 +28,8 @@ struct http_options {
   std::string path = "/mcp";
   // Who is asking; empty: the ChatKit endpoint's authenticate function (mount) — required otherwise. A
   // request it refuses is answered 401 with `WWW-Authenticate: Bearer`.
-  http::authenticate_fn authenticate;
+  // A plain function or a coroutine (http::authenticator).
+  http::authenticator authenticate;
   // Browser origins allowed to call (scheme://host[:port], compared case-insensitively). A request without
   // an Origin header (a non-browser client) is allowed; any other Origin is answered 403.
   std::vector<std::string> allowed_origins;

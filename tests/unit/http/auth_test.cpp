@@ -1,5 +1,12 @@
 // auth.hpp: jwt_bearer_auth, dev_header_auth and custom authenticate hooks, through a running server.
 #include "server_fixture.hpp"
+#include "support/doc_server.hpp"
+
+#include "asio/detail/https_get.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <boost/json/parse.hpp>
 
@@ -10,6 +17,7 @@
 
 using namespace chatkit::http;
 using namespace chatkit::http::test;
+using chatkit::testing::doc_server;
 
 namespace {
 
@@ -207,4 +215,164 @@ TEST_CASE("server: dev-header auth refuses a non-loopback address unless forced"
   }
   CHECK(dev_header_auth_needs_loopback(dev_header_auth("X-User-Id", true)));
   CHECK_FALSE(dev_header_auth_needs_loopback([](const request&) { return chatkit::request_context{}; }));
+}
+
+namespace {
+
+namespace asio = boost::asio;
+using ctx_task = asio::awaitable<chatkit::request_context>;
+const std::string json_request = R"({"type":"json","params":{}})";
+
+asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
+  asio::steady_timer t(co_await asio::this_coro::executor, d);
+  co_await t.async_wait(asio::use_awaitable);
+}
+
+}  // namespace
+
+TEST_CASE("server: an asynchronous authenticate hook waits, then admits or refuses from the head",
+          "[server][auth][async]") {
+  std::atomic<int> calls{0};
+  std::atomic<bool> saw_body{false};
+  server_fixture f([&](server_options& o) {
+    o.endpoint.authenticate = [&](const request& head) -> ctx_task {
+      ++calls;
+      if (!head.body().empty()) saw_body = true;
+      co_await sleep_for(std::chrono::milliseconds(20));
+      if (head[boost::beast::http::field::authorization] != "Bearer good")
+        throw chatkit::error(chatkit::errc::unauthorized, "invalid token");
+      co_return chatkit::request_context{.user_id = "alice"};
+    };
+  });
+  CHECK(f.srv->chatkit_endpoint().options().authenticate.is_async());
+  {
+    auto c = f.connect();
+    auto ok = c.request(post("/chatkit", json_request, {"Authorization: Bearer good"}));
+    CHECK(ok.status == 200);
+    CHECK(json_of(ok.body).at("user").as_string() == "alice");
+    auto refused = c.request(post("/chatkit", json_request, {"Authorization: Bearer bad"}));
+    CHECK(refused.status == 401);
+    CHECK(error_message(refused) == "invalid token");
+    // The body of the refused request had arrived with its head: the connection stays usable.
+    CHECK(c.request(post("/chatkit", json_request, {"Authorization: Bearer good"})).status == 200);
+  }
+  {
+    // A head announcing 1 MiB with Expect: 100-continue and bad credentials: 401, never 100 Continue.
+    auto c = f.connect();
+    c.write(
+        "POST /chatkit HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        "Authorization: Bearer bad\r\nExpect: 100-continue\r\nContent-Length: 1048576\r\n\r\n");
+    auto r = c.read_response();
+    CHECK(r.status == 401);
+    CHECK(c.peer_closed());
+  }
+  {
+    // Good credentials: 100 Continue once the hook has admitted the caller, then the body.
+    auto c = f.connect();
+    c.write(
+        "POST /chatkit HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        "Authorization: Bearer good\r\nExpect: 100-continue\r\nContent-Length: " +
+        std::to_string(json_request.size()) + "\r\n\r\n");
+    CHECK(c.read_head().status == 100);
+    c.write(json_request);
+    CHECK(c.read_response().status == 200);
+  }
+  CHECK(calls == 5);
+  CHECK_FALSE(saw_body);  // the hook gets the head only
+}
+
+TEST_CASE("server: an asynchronous hook can look the session up over a socket", "[server][auth][async]") {
+  doc_server sessions;
+  sessions.set("/session/s-123", {R"({"user":"bob"})", ""});
+  server_fixture f([&](server_options& o) {
+    o.endpoint.authenticate = [&](const request& head) -> ctx_task {
+      const auto h = head[boost::beast::http::field::authorization];
+      const std::string token = h.starts_with("Bearer ") ? std::string(h.substr(7)) : std::string();
+      auto r = co_await chatkit::detail::https_get(sessions.url("/session/" + token), {});
+      if (r.status != 200) throw chatkit::error(chatkit::errc::unauthorized, "unknown session");
+      co_return chatkit::request_context{.user_id = std::string(json_of(r.body).at("user").as_string())};
+    };
+  });
+  auto c = f.connect();
+  auto ok = c.request(post("/chatkit", json_request, {"Authorization: Bearer s-123"}));
+  CHECK(ok.status == 200);
+  CHECK(json_of(ok.body).at("user").as_string() == "bob");
+  auto refused = c.request(post("/chatkit", json_request, {"Authorization: Bearer s-999"}));
+  CHECK(refused.status == 401);
+  CHECK(error_message(refused) == "unknown session");
+  CHECK(sessions.hits("/session/s-123") == 1);
+  CHECK(sessions.hits("/session/s-999") == 1);
+}
+
+TEST_CASE("server: an asynchronous hook that fails otherwise is a 500 with the fixed message",
+          "[server][auth][async]") {
+  server_fixture f([&](server_options& o) {
+    o.endpoint.authenticate = [](const request&) -> ctx_task {
+      co_await sleep_for(std::chrono::milliseconds(1));
+      throw std::runtime_error("session store password is hunter2");
+    };
+  });
+  auto c = f.connect();
+  auto r = c.request(post("/chatkit", json_request));
+  CHECK(r.status == 500);
+  CHECK(error_message(r) == "Internal server error");
+  CHECK(r.body.find("hunter2") == std::string::npos);
+  // A hook that returns no user id is refused like a synchronous one.
+  server_fixture g([&](server_options& o) {
+    o.endpoint.authenticate = [](const request&) -> ctx_task { co_return chatkit::request_context{}; };
+  });
+  CHECK(g.connect().request(post("/chatkit", json_request)).status == 401);
+}
+
+TEST_CASE("server: a client that disconnects during authentication cancels the hook",
+          "[server][auth][async]") {
+  flag started, cancelled;
+  server_fixture f([&](server_options& o) {
+    o.endpoint.authenticate = [&](const request&) -> ctx_task {
+      started.set();
+      try {
+        co_await sleep_for(std::chrono::seconds(60));
+      } catch (const boost::system::system_error& e) {
+        if (e.code() == asio::error::operation_aborted) cancelled.set();
+        throw;
+      }
+      co_return chatkit::request_context{.user_id = "never"};
+    };
+  });
+  {
+    auto c = f.connect();
+    c.write(
+        "POST /chatkit HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        "Content-Length: 100\r\n\r\n");
+    REQUIRE(started.wait());
+    c.close();
+  }
+  REQUIRE(cancelled.wait());
+  REQUIRE(f.log_written.wait());
+  auto log = f.log_copy();
+  REQUIRE(log.size() == 1);
+  CHECK(log[0].status == 499);
+  CHECK(log[0].cancelled);
+  CHECK(f.proc->process_calls == 0);
+}
+
+TEST_CASE("server: an asynchronous hook slower than auth_timeout is a 503", "[server][auth][async]") {
+  flag cancelled;
+  server_fixture f([&](server_options& o) {
+    o.endpoint.limits.auth_timeout = std::chrono::milliseconds(100);
+    o.endpoint.authenticate = [&](const request&) -> ctx_task {
+      try {
+        co_await sleep_for(std::chrono::seconds(60));
+      } catch (const boost::system::system_error&) {
+        cancelled.set();
+        throw;
+      }
+      co_return chatkit::request_context{.user_id = "never"};
+    };
+  });
+  auto r = f.connect().request(post("/chatkit", json_request));
+  CHECK(r.status == 503);
+  CHECK(error_message(r) == "authentication timed out");
+  CHECK(r.header("retry-after") == "1");
+  CHECK(cancelled.wait());
 }

@@ -273,3 +273,20 @@ TEST_CASE("streamable_http: notifications/cancelled from the same user ends a ru
   CHECK(answered.status == 202);  // no JSON-RPC response for a cancelled request
   CHECK(answered.body.empty());
 }
+
+TEST_CASE("streamable_http: an asynchronous authenticate hook guards the route", "[mcp][http][auth]") {
+  mcp::http_options o;
+  o.authenticate = [](const chatkit::http::request& req) -> asio::awaitable<chatkit::request_context> {
+    asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(5));
+    co_await t.async_wait(asio::use_awaitable);  // a session lookup would wait here
+    co_return token_auth(req);
+  };
+  running_server srv(std::move(o));
+  const std::string list = R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})";
+  auto ok = srv.post(list);
+  CHECK(ok.status == 200);
+  CHECK(ok.json().at("result").at("tools").as_array().size() > 0);
+  auto none = srv.post(list, {}, "");
+  CHECK(none.status == 401);
+  CHECK(none.has("WWW-Authenticate: Bearer"));
+}
