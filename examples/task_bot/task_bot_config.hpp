@@ -13,17 +13,18 @@
 namespace task_bot {
 
 struct task_bot_config {
-  std::string bind = "127.0.0.1";  // --bind / BIND
+  std::string bind = "127.0.0.1";  // --bind or --host / BIND
   std::uint16_t port = 8000;       // --port / PORT (0: an ephemeral port)
   std::string store =
-      "sqlite:./task_bot.db";                 // --store / DATABASE_URL: sqlite:PATH, memory, postgresql://...
-  std::string jwt_secret;                     // CHATKIT_JWT_SECRET; empty only in demo mode (then random)
-  bool demo = false;                          // --demo: demo sign-in, may run without a secret
-  bool demo_model = false;                    // --demo-model, or no OPENAI_API_KEY
-  std::vector<std::string> cors_origins;      // CORS_ORIGINS, comma separated
-  std::vector<std::string> domain_allowlist;  // CHATKIT_DOMAIN_ALLOWLIST, comma separated
-  std::optional<std::string> domain_key;      // CHATKIT_DOMAIN_KEY
-  std::optional<std::string> openai_api_key;  // OPENAI_API_KEY
+      "sqlite:./task_bot.db";  // --store / DATABASE_URL: sqlite:PATH, memory, postgresql://...
+  std::string jwt_secret;      // CHATKIT_JWT_SECRET; empty only in demo mode (then random)
+  bool demo = false;           // --demo: demo sign-in, may run without a secret
+  bool demo_model = false;     // --demo-model, or no OPENAI_API_KEY
+  // --cors-origin (repeatable) / CHATKIT_CORS_ORIGINS (or the older CORS_ORIGINS), comma separated
+  std::vector<std::string> cors_origins;
+  std::vector<std::string> domain_allowlist;   // CHATKIT_DOMAIN_ALLOWLIST, comma separated
+  std::optional<std::string> domain_key;       // CHATKIT_DOMAIN_KEY
+  std::optional<std::string> openai_api_key;   // OPENAI_API_KEY
   std::optional<std::string> openai_base_url;  // OPENAI_BASE_URL
   std::string openai_model = "gpt-4.1-mini";   // --model / OPENAI_MODEL
   // --openai-api / OPENAI_API: Chat Completions for servers that only speak it (the demo model: Responses)
