@@ -26,6 +26,8 @@
 #include <chatkit/postgres/postgres_store.hpp>
 #endif
 
+#include <boost/asio/ip/address.hpp>
+
 #include <stdexcept>
 
 namespace task_bot {
@@ -183,6 +185,13 @@ void task_bot_app::start() {
              impl_->config.store.starts_with("postgres") ? std::string("postgresql") : impl_->config.store},
             {"demo", impl_->config.demo},
             {"model", impl_->config.demo_model ? std::string("demo") : impl_->config.openai_model}});
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(impl_->config.bind, ec);
+  if (ec || !address.is_loopback())
+    log_json("warning",
+             "listening on an address that is not loopback: reachable from the network; put TLS in front "
+             "of it (docs/guide-reverse-proxy.md)",
+             {{"address", impl_->config.bind}, {"demo", impl_->config.demo}});
 }
 
 std::uint16_t task_bot_app::port() const noexcept {

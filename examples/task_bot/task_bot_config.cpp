@@ -50,12 +50,13 @@ long number(std::string_view s, std::string_view what, long lo, long hi) {
 }  // namespace
 
 std::string usage_text() {
-  return "usage: task_bot [--port N] [--bind ADDRESS] [--store sqlite:PATH|memory|postgresql://...]\n"
+  return "usage: task_bot [--port N] [--bind|--host ADDRESS] [--store sqlite:PATH|memory|postgresql://...]\n"
+         "                [--cors-origin ORIGIN]...\n"
          "                [--demo] [--demo-model] [--model NAME] [--openai-api responses|chat]\n"
          "                [--heartbeat-seconds N] [--threads N]\n"
          "                [--mcp-stdio \"CMD ARGS\"]... [--mcp-http URL]...\n"
          "environment: PORT BIND DATABASE_URL CHATKIT_JWT_SECRET JWT_JWKS_URL JWT_ISSUER JWT_AUDIENCE\n"
-         "             CORS_ORIGINS CHATKIT_DOMAIN_ALLOWLIST CHATKIT_DOMAIN_KEY\n"
+         "             CHATKIT_CORS_ORIGINS (or CORS_ORIGINS) CHATKIT_DOMAIN_ALLOWLIST CHATKIT_DOMAIN_KEY\n"
          "             OPENAI_API_KEY OPENAI_BASE_URL OPENAI_MODEL OPENAI_API\n"
          "             MCP_STDIO MCP_HTTP MCP_HTTP_TOKEN\n";
 }
@@ -75,6 +76,7 @@ task_bot_config parse_config(int argc, const char* const* argv, const getenv_fn&
   c.jwt_issuer = env("JWT_ISSUER");
   c.jwt_audience = env("JWT_AUDIENCE");
   if (auto v = env("CORS_ORIGINS")) c.cors_origins = comma_list(*v);
+  if (auto v = env("CHATKIT_CORS_ORIGINS")) c.cors_origins = comma_list(*v);  // the name the examples share
   if (auto v = env("CHATKIT_DOMAIN_ALLOWLIST")) c.domain_allowlist = comma_list(*v);
   c.domain_key = env("CHATKIT_DOMAIN_KEY");
   c.openai_api_key = env("OPENAI_API_KEY");
@@ -85,7 +87,8 @@ task_bot_config parse_config(int argc, const char* const* argv, const getenv_fn&
   if (auto v = env("MCP_HTTP")) c.mcp_http = comma_list(*v);
   c.mcp_http_token = env("MCP_HTTP_TOKEN");
 
-  bool mcp_stdio_flag = false, mcp_http_flag = false;  // the first flag replaces the environment's list
+  // The first flag of a list replaces the environment's list.
+  bool mcp_stdio_flag = false, mcp_http_flag = false, cors_flag = false;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--help" || arg == "-h") throw std::invalid_argument("help");
@@ -97,18 +100,30 @@ task_bot_config parse_config(int argc, const char* const* argv, const getenv_fn&
       c.demo_model = true;
       continue;
     }
-    static constexpr std::string_view with_value[] = {"--port",       "--bind",      "--store",
-                                                      "--model",      "--threads",   "--heartbeat-seconds",
-                                                      "--openai-api", "--mcp-stdio", "--mcp-http"};
+    static constexpr std::string_view with_value[] = {"--port",
+                                                      "--bind",
+                                                      "--host",
+                                                      "--store",
+                                                      "--model",
+                                                      "--threads",
+                                                      "--heartbeat-seconds",
+                                                      "--openai-api",
+                                                      "--mcp-stdio",
+                                                      "--mcp-http",
+                                                      "--cors-origin"};
     if (std::find(std::begin(with_value), std::end(with_value), arg) == std::end(with_value))
       throw std::invalid_argument(std::string(arg) + ": unknown flag");
     if (i + 1 >= argc) throw std::invalid_argument(std::string(arg) + ": missing value");
     const std::string_view value = argv[++i];
     if (arg == "--port")
       c.port = static_cast<std::uint16_t>(number(value, "--port", 0, 65535));
-    else if (arg == "--bind")
+    else if (arg == "--bind" || arg == "--host")
       c.bind = value;
-    else if (arg == "--store")
+    else if (arg == "--cors-origin") {
+      if (!std::exchange(cors_flag, true)) c.cors_origins.clear();
+      for (auto& origin : comma_list(value))
+        c.cors_origins.push_back(std::move(origin));  // trimmed as CORS_ORIGINS
+    } else if (arg == "--store")
       c.store = value;
     else if (arg == "--model")
       c.openai_model = value;

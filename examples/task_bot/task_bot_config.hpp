@@ -13,7 +13,7 @@
 namespace task_bot {
 
 struct task_bot_config {
-  std::string bind = "127.0.0.1";  // --bind / BIND
+  std::string bind = "127.0.0.1";  // --bind or --host / BIND
   std::uint16_t port = 8000;       // --port / PORT (0: an ephemeral port)
   std::string store =
       "sqlite:./task_bot.db";                 // --store / DATABASE_URL: sqlite:PATH, memory, postgresql://...
@@ -24,7 +24,8 @@ struct task_bot_config {
   std::optional<std::string> jwt_audience;    // JWT_AUDIENCE: required `aud` of every token
   bool demo = false;                          // --demo: demo sign-in, may run without a secret
   bool demo_model = false;                    // --demo-model, or no OPENAI_API_KEY
-  std::vector<std::string> cors_origins;      // CORS_ORIGINS, comma separated
+  // --cors-origin (repeatable) / CHATKIT_CORS_ORIGINS (or the older CORS_ORIGINS), comma separated
+  std::vector<std::string> cors_origins;
   std::vector<std::string> domain_allowlist;  // CHATKIT_DOMAIN_ALLOWLIST, comma separated
   std::optional<std::string> domain_key;      // CHATKIT_DOMAIN_KEY
   std::optional<std::string> openai_api_key;  // OPENAI_API_KEY

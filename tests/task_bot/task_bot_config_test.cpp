@@ -50,6 +50,27 @@ TEST_CASE("config: flags and environment", "[task_bot][config]") {
   CHECK_THROWS_WITH(task_bot::parse_config(3, bad_store, get), Catch::Contains("--store"));
 }
 
+TEST_CASE("config: --host and --cors-origin, CHATKIT_CORS_ORIGINS over CORS_ORIGINS", "[task_bot][config]") {
+  std::map<std::string, std::string> env{{"CHATKIT_JWT_SECRET", "s"},
+                                         {"CORS_ORIGINS", "https://old.example"}};
+  auto get = [&](const char* n) -> const char* {
+    auto it = env.find(n);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  const char* none[] = {"task_bot"};
+  CHECK(task_bot::parse_config(1, none, get).cors_origins == std::vector<std::string>{"https://old.example"});
+  env["CHATKIT_CORS_ORIGINS"] = "https://a.example,http://localhost:5173/";
+  CHECK(task_bot::parse_config(1, none, get).cors_origins ==
+        std::vector<std::string>{"https://a.example", "http://localhost:5173"});
+  // The first --cors-origin replaces the environment's list; more add to it.
+  const char* flags[] = {
+      "task_bot",          "--host", "::1", "--cors-origin", "https://x.example", "--cors-origin",
+      "https://y.example/"};
+  auto c = task_bot::parse_config(7, flags, get);
+  CHECK(c.bind == "::1");
+  CHECK(c.cors_origins == std::vector<std::string>{"https://x.example", "https://y.example"});
+}
+
 TEST_CASE("config: MCP servers from flags (repeatable) and the environment", "[task_bot][config][mcp]") {
   std::map<std::string, std::string> env{{"CHATKIT_JWT_SECRET", "s"},
                                          {"MCP_STDIO", "node a.js; python3 b.py --x"},
