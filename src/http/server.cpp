@@ -3,6 +3,7 @@
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
 #include <chatkit/http/server.hpp>
+#include <chatkit/log.hpp>
 
 #include "http/detail/connection_limiter.hpp"
 #include "http/detail/exchange.hpp"
@@ -28,7 +29,6 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <cstdio>
 #include <list>
 #include <map>
 #include <mutex>
@@ -107,7 +107,7 @@ struct server::impl {
       if (ec) {
         // Out of descriptors (EMFILE, ENFILE) and the like: the connection stays in the backlog; back off
         // briefly instead of spinning, and retry.
-        if (!reported) std::fprintf(stderr, "chatkit: accept failed (%s); retrying\n", ec.message().c_str());
+        if (!reported) log::error("http", "accept failed; retrying", {{"error", ec.message()}});
         reported = true;
         asio::steady_timer t(ioc, std::chrono::milliseconds(50));
         co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -238,7 +238,12 @@ struct server::impl {
 };
 
 server::server(std::shared_ptr<chatkit::server::request_processor> processor, server_options options)
-    : impl_(std::make_unique<impl>(std::move(processor), std::move(options))) {}
+    : impl_(std::make_unique<impl>(std::move(processor), std::move(options))) {
+  // docs/guide-operations.md#health-and-metrics
+  const auto& ops = impl_->opts.operations;
+  if (ops.healthz) add_route(ops.healthz_path, healthz_handler());
+  if (ops.metrics) add_route(ops.metrics_path, metrics_handler(ops.metrics_token));
+}
 
 server::~server() {
   stop(std::chrono::milliseconds(0));

@@ -10,6 +10,7 @@
 
 #include <chatkit/http/endpoint.hpp>
 #include <chatkit/http/message.hpp>
+#include <chatkit/http/operations.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -49,6 +50,8 @@ struct server_options {
   std::size_t max_connections_per_ip = 256;
   // In-flight requests get this long to finish on stop() before they are cancelled.
   std::chrono::milliseconds shutdown_grace{std::chrono::seconds(10)};
+  // GET /healthz and the Prometheus /metrics, added as routes when enabled (both off by default).
+  operations_options operations;
 };
 
 class server {
