@@ -1,7 +1,10 @@
 // echo_server — the deterministic echo bot (README.md beside this file) served over HTTP on 127.0.0.1.
 //
 //   echo_server [--port N] [--store memory|sqlite:PATH] [--auth dev-header|jwt] [--threads N]
+//               [--healthz] [--metrics]
 //
+// --healthz serves GET /healthz, --metrics GET /metrics in the Prometheus format (bearer token METRICS_TOKEN
+// when set; docs/guide-operations.md).
 // --auth jwt reads the HS256 secret (at least 32 bytes) from CHATKIT_JWT_SECRET; the user id is the token's
 // `sub`. --auth dev-header trusts the X-User-Id header: for local testing only. Without --auth, jwt when
 // CHATKIT_JWT_SECRET is set, else dev-header.
@@ -26,12 +29,14 @@ struct options {
   std::string store = "memory";
   std::string auth = chatkit::examples::default_auth_mode();
   unsigned threads = 1;
+  bool healthz = false;
+  bool metrics = false;
 };
 
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "echo_server: %s\nusage: echo_server [--port N] [--store memory|sqlite:PATH] "
-               "[--auth dev-header|jwt] [--threads N]\n",
+               "[--auth dev-header|jwt] [--threads N] [--healthz] [--metrics]\n",
                why);
   std::exit(2);
 }
@@ -56,6 +61,10 @@ options parse_args(int argc, char** argv) {
       const int t = std::atoi(value().c_str());
       if (t < 1 || t > 256) usage("bad --threads");
       o.threads = static_cast<unsigned>(t);
+    } else if (arg == "--healthz") {
+      o.healthz = true;
+    } else if (arg == "--metrics") {
+      o.metrics = true;
     } else if (arg == "--help" || arg == "-h") {
       usage("help");
     } else {
@@ -89,6 +98,9 @@ int main(int argc, char** argv) {
   server_opts.port = opts.port;
   server_opts.threads = opts.threads;
   server_opts.endpoint.authenticate = flag(chatkit::examples::make_auth, opts.auth);
+  server_opts.operations.healthz = opts.healthz;
+  server_opts.operations.metrics = opts.metrics;
+  if (const char* token = std::getenv("METRICS_TOKEN")) server_opts.operations.metrics_token = token;
   chatkit::http::server server(bot, std::move(server_opts));
   server.start();
   std::printf("echo_server: listening on http://127.0.0.1:%u/chatkit (store %s, auth %s)\n", server.port(),

@@ -52,11 +52,11 @@ long number(std::string_view s, std::string_view what, long lo, long hi) {
 std::string usage_text() {
   return "usage: task_bot [--port N] [--bind ADDRESS] [--store sqlite:PATH|memory|postgresql://...]\n"
          "                [--demo] [--demo-model] [--model NAME] [--openai-api responses|chat]\n"
-         "                [--heartbeat-seconds N] [--threads N]\n"
+         "                [--heartbeat-seconds N] [--threads N] [--metrics]\n"
          "                [--mcp-stdio \"CMD ARGS\"]... [--mcp-http URL]...\n"
          "environment: PORT BIND DATABASE_URL CHATKIT_JWT_SECRET CORS_ORIGINS CHATKIT_DOMAIN_ALLOWLIST\n"
          "             CHATKIT_DOMAIN_KEY OPENAI_API_KEY OPENAI_BASE_URL OPENAI_MODEL OPENAI_API\n"
-         "             MCP_STDIO MCP_HTTP MCP_HTTP_TOKEN\n";
+         "             MCP_STDIO MCP_HTTP MCP_HTTP_TOKEN METRICS METRICS_TOKEN\n";
 }
 
 task_bot_config parse_config(int argc, const char* const* argv, const getenv_fn& getenv) {
@@ -80,6 +80,8 @@ task_bot_config parse_config(int argc, const char* const* argv, const getenv_fn&
   if (auto v = env("MCP_STDIO")) c.mcp_stdio = separated(*v, ';');
   if (auto v = env("MCP_HTTP")) c.mcp_http = comma_list(*v);
   c.mcp_http_token = env("MCP_HTTP_TOKEN");
+  if (auto v = env("METRICS")) c.metrics = *v != "0";
+  c.metrics_token = env("METRICS_TOKEN");
 
   bool mcp_stdio_flag = false, mcp_http_flag = false;  // the first flag replaces the environment's list
   for (int i = 1; i < argc; ++i) {
@@ -91,6 +93,10 @@ task_bot_config parse_config(int argc, const char* const* argv, const getenv_fn&
     }
     if (arg == "--demo-model") {
       c.demo_model = true;
+      continue;
+    }
+    if (arg == "--metrics") {
+      c.metrics = true;
       continue;
     }
     static constexpr std::string_view with_value[] = {"--port",       "--bind",      "--store",

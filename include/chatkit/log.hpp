@@ -18,6 +18,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -29,6 +30,9 @@ enum class level : unsigned char { trace, debug, info, warn, error, off };
 
 // "trace", "debug", "info", "warn", "error", "off".
 std::string_view to_string(level l) noexcept;
+// The level of one of those names (also "warning"), without case; nullopt for anything else. For a
+// LOG_LEVEL setting: `if (auto l = parse_level(v)) set_level(*l);`
+std::optional<level> parse_level(std::string_view name) noexcept;
 
 // One key/value pair of a record. The value refers to the caller's data (no copy).
 struct field {

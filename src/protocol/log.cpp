@@ -66,6 +66,16 @@ std::string_view to_string(level l) noexcept {
   return "off";
 }
 
+std::optional<level> parse_level(std::string_view name) noexcept {
+  std::string lower;
+  for (char c : name.substr(0, 16)) lower.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  if (name.size() > 16) return std::nullopt;
+  for (auto l : {level::trace, level::debug, level::info, level::warn, level::error, level::off})
+    if (lower == to_string(l)) return l;
+  if (lower == "warning") return level::warn;
+  return std::nullopt;
+}
+
 sink set_sink(sink s) {
   std::shared_ptr<const sink> next = s ? std::make_shared<const sink>(std::move(s)) : nullptr;
   auto prev = detail::current().exchange(std::move(next), std::memory_order_acq_rel);

@@ -123,3 +123,15 @@ TEST_CASE(
   std::remove(path);
   CHECK(lines == 200);
 }
+
+TEST_CASE("log: level names") {
+  CHECK(lg::parse_level("debug") == lg::level::debug);
+  CHECK(lg::parse_level("WARN") == lg::level::warn);
+  CHECK(lg::parse_level("Warning") == lg::level::warn);
+  CHECK(lg::parse_level("off") == lg::level::off);
+  CHECK_FALSE(lg::parse_level("verbose"));
+  CHECK_FALSE(lg::parse_level(""));
+  CHECK_FALSE(lg::parse_level("errorerrorerrorerror"));
+  for (auto l : {lg::level::trace, lg::level::debug, lg::level::info, lg::level::warn, lg::level::error})
+    CHECK(lg::parse_level(lg::to_string(l)) == l);
+}
