@@ -644,12 +644,12 @@ TEST_CASE("requests are counted by type and outcome; streams and their events to
   const auto after = check_prometheus(chatkit::metrics::render_prometheus());
   for (const auto& e : after.errors) UNSCOPED_INFO(e);
   CHECK(after.errors.empty());
-  auto delta = [&](const std::string& key) { return after.value(key) - before.value(key); };
-  CHECK(delta(R"(chatkit_requests_total{type="threads.create",status="200"})") == 1);
-  CHECK(delta(R"(chatkit_requests_total{type="threads.list",status="200"})") == 1);
-  CHECK(delta(R"(chatkit_requests_total{type="threads.get_by_id",status="404"})") == 1);
-  CHECK(delta(R"(chatkit_requests_total{type="invalid",status="400"})") == 1);
-  CHECK(delta("chatkit_streams_total") == 1);
-  CHECK(delta("chatkit_events_sent_total") == static_cast<double>(sink.events.size()));
+  auto moved = [&](const std::string& key) { return after.value(key) - before.value(key); };
+  CHECK(moved(R"(chatkit_requests_total{type="threads.create",status="200"})") == 1);
+  CHECK(moved(R"(chatkit_requests_total{type="threads.list",status="200"})") == 1);
+  CHECK(moved(R"(chatkit_requests_total{type="threads.get_by_id",status="404"})") == 1);
+  CHECK(moved(R"(chatkit_requests_total{type="invalid",status="400"})") == 1);
+  CHECK(moved("chatkit_streams_total") == 1);
+  CHECK(moved("chatkit_events_sent_total") == static_cast<double>(sink.events.size()));
   CHECK(after.value("chatkit_open_streams") == before.value("chatkit_open_streams"));
 }
