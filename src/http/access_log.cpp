@@ -12,12 +12,9 @@ namespace chatkit::http {
 
 std::string format_access_log(const access_log_entry& e) {
   // Integer microseconds: Boost.JSON prints doubles in exponent form, which log tools read poorly.
-  boost::json::object o{{"method", e.method},
-                        {"path", e.path},
-                        {"status", e.status},
-                        {"user", e.user},
-                        {"duration_us", e.duration.count()},
-                        {"events", e.events}};
+  boost::json::object o{{"method", e.method}, {"path", e.path},
+                        {"status", e.status}, {"user", e.user},
+                        {"duration_us", e.duration.count()}, {"events", e.events}};
   if (e.cancelled) o["cancelled"] = true;
   return boost::json::serialize(o);
 }

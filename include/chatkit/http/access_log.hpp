@@ -14,7 +14,7 @@ struct access_log_entry {
   std::string_view method;
   std::string_view path;  // without the query string, which may carry secrets
   int status = 0;
-  std::string_view user;                  // empty when unauthenticated
+  std::string_view user;  // empty when unauthenticated
   std::chrono::microseconds duration{0};  // until the last byte (for streams: until the stream ended)
   std::size_t events = 0;                 // SSE frames sent (0 for JSON answers)
   bool cancelled = false;                 // a stream ended by a client disconnect or shutdown
