@@ -7,6 +7,7 @@ packages=(
   clang-16 libclang-rt-16-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   catch2 libssl-dev libsqlite3-dev sqlite3 libpq-dev postgresql
+  libspdlog-dev  # optional: only examples/operations' spdlog variant uses it
   nodejs npm chromium
 )
 

@@ -2,7 +2,7 @@
 // unless --host says otherwise.
 //
 //   echo_server [--host ADDRESS] [--port N] [--store memory|sqlite:PATH] [--auth dev-header|jwt]
-//               [--threads N] [--cors-origin ORIGIN]... [--max-connections-per-ip N]
+//               [--threads N] [--cors-origin ORIGIN]... [--max-connections-per-ip N] [--healthz] [--metrics]
 //
 // --host 0.0.0.0 (or any address that is not loopback) makes the server reachable from the network: it
 // says so at start-up, and dev-header auth is refused there. --cors-origin lets a page on that origin
@@ -10,6 +10,8 @@
 // (docs/guide-web-ui.md); repeat it for several origins. --max-connections-per-ip (default 256, 0: no cap):
 // behind a reverse proxy every connection comes from the proxy, so set 0 there and let the proxy limit
 // each client (docs/guide-reverse-proxy.md).
+// --healthz serves GET /healthz, --metrics GET /metrics in the Prometheus format (bearer token METRICS_TOKEN
+// when set; docs/guide-operations.md).
 // --auth jwt reads the HS256 secret (at least 32 bytes) from CHATKIT_JWT_SECRET; the user id is the token's
 // `sub`. --auth dev-header trusts the X-User-Id header: for local testing only. Without --auth, jwt when
 // CHATKIT_JWT_SECRET is set, else dev-header.
@@ -39,13 +41,15 @@ struct options {
   unsigned threads = 1;
   std::vector<std::string> cors_origins;
   std::size_t max_connections_per_ip = 256;
+  bool healthz = false;
+  bool metrics = false;
 };
 
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "echo_server: %s\nusage: echo_server [--host ADDRESS] [--port N] [--store memory|sqlite:PATH] "
                "[--auth dev-header|jwt] [--threads N] [--cors-origin ORIGIN]... "
-               "[--max-connections-per-ip N]\n",
+               "[--max-connections-per-ip N] [--healthz] [--metrics]\n",
                why);
   std::exit(2);
 }
@@ -78,6 +82,10 @@ options parse_args(int argc, char** argv) {
       const int n = std::atoi(value().c_str());
       if (n < 0) usage("bad --max-connections-per-ip");
       o.max_connections_per_ip = static_cast<std::size_t>(n);
+    } else if (arg == "--healthz") {
+      o.healthz = true;
+    } else if (arg == "--metrics") {
+      o.metrics = true;
     } else if (arg == "--help" || arg == "-h") {
       usage("help");
     } else {
@@ -115,6 +123,9 @@ int main(int argc, char** argv) {
   server_opts.endpoint.authenticate = flag(chatkit::examples::make_auth, opts.auth);
   if (!opts.cors_origins.empty())
     server_opts.endpoint.cors = flag(chatkit::examples::make_cors, opts.cors_origins);
+  server_opts.operations.healthz = opts.healthz;
+  server_opts.operations.metrics = opts.metrics;
+  if (const char* token = std::getenv("METRICS_TOKEN")) server_opts.operations.metrics_token = token;
   chatkit::http::server server(bot, std::move(server_opts));
   try {
     server.start();

@@ -2,9 +2,12 @@
 
 #include "task.hpp"
 
+#include <chatkit/log.hpp>
+
 #include <boost/json/serialize.hpp>
 
 #include <cstdio>
+#include <variant>
 
 namespace task_bot {
 
@@ -24,6 +27,14 @@ chatkit::http::access_log_fn json_access_log() {
     if (e.cancelled) f["cancelled"] = true;
     log_json("info", "request", std::move(f));
   };
+}
+
+void install_sdk_log_sink() {
+  chatkit::log::set_sink([](const chatkit::log::record& r) {
+    boost::json::object f{{"component", r.component}};
+    for (const auto& field : r.fields) std::visit([&](const auto& v) { f[field.key] = v; }, field.value);
+    log_json(chatkit::log::to_string(r.severity), r.message, std::move(f));
+  });
 }
 
 }  // namespace task_bot

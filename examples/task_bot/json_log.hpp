@@ -15,4 +15,8 @@ void log_json(std::string_view level, std::string_view msg, boost::json::object 
 // The HTTP access log in the same form ("msg":"request").
 chatkit::http::access_log_fn json_access_log();
 
+// The SDK's own records (store errors, MCP servers' stderr, refused tokens...) in the same form, with their
+// "component": installed with chatkit::log::set_sink at start-up (docs/guide-operations.md#logging).
+void install_sdk_log_sink();
+
 }  // namespace task_bot

@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
     return std::string_view(e.what()) == "help" ? 0 : 2;
   }
 
+  task_bot::install_sdk_log_sink();  // the SDK's records in the task bot's JSON lines
+
   // SIGINT/SIGTERM are blocked in every thread (the server's workers inherit the mask) and awaited here.
   sigset_t signals;
   sigemptyset(&signals);

@@ -74,9 +74,6 @@ void mount_page_routes(http::server& server, page_settings settings,
         co_return file_response(req, path);
       },
       http::route_match::prefix);
-  server.add_route("/healthz", [](http::request req) -> awaitable<http::response> {
-    co_return json_response(req, 200, R"({"status":"ok"})");
-  });
   const std::string config = json::serialize(json::object{
       {"demo_model", settings.demo_model},
       {"demo_auth", settings.demo_auth},

@@ -1,4 +1,4 @@
-// The routes around the API: the page and its files (/, /static/...), /healthz, /api/config and, in demo
+// The routes around the API: the page and its files (/, /static/...), /api/config and, in demo
 // mode only, POST /api/auth/demo-login (API.md#public-routes).
 #pragma once
 

@@ -147,6 +147,10 @@ task_bot_app::task_bot_app(task_bot_config config) : impl_(std::make_unique<impl
   so.endpoint.authenticate = m.access->chatkit_auth();
   if (!m.config.cors_origins.empty()) so.endpoint.cors = cors_for(m.config.cors_origins);
   so.endpoint.access_log = json_access_log();
+  // /healthz always (the platform's health check), /metrics when asked (docs/guide-operations.md).
+  so.operations.healthz = true;
+  so.operations.metrics = m.config.metrics;
+  so.operations.metrics_token = m.config.metrics_token.value_or("");
   m.server = std::make_unique<http::server>(m.bot, std::move(so));
   mount_task_api(*m.server, m.tasks, m.access);
   mount_task_events(*m.server, m.bus, m.access, m.config.heartbeat);

@@ -53,12 +53,12 @@ std::string usage_text() {
   return "usage: task_bot [--port N] [--bind|--host ADDRESS] [--store sqlite:PATH|memory|postgresql://...]\n"
          "                [--cors-origin ORIGIN]...\n"
          "                [--demo] [--demo-model] [--model NAME] [--openai-api responses|chat]\n"
-         "                [--heartbeat-seconds N] [--threads N]\n"
+         "                [--heartbeat-seconds N] [--threads N] [--metrics]\n"
          "                [--mcp-stdio \"CMD ARGS\"]... [--mcp-http URL]...\n"
          "environment: PORT BIND DATABASE_URL CHATKIT_JWT_SECRET JWT_JWKS_URL JWT_ISSUER JWT_AUDIENCE\n"
          "             CHATKIT_CORS_ORIGINS (or CORS_ORIGINS) CHATKIT_DOMAIN_ALLOWLIST CHATKIT_DOMAIN_KEY\n"
          "             OPENAI_API_KEY OPENAI_BASE_URL OPENAI_MODEL OPENAI_API\n"
-         "             MCP_STDIO MCP_HTTP MCP_HTTP_TOKEN\n";
+         "             MCP_STDIO MCP_HTTP MCP_HTTP_TOKEN METRICS METRICS_TOKEN\n";
 }
 
 task_bot_config parse_config(int argc, const char* const* argv, const getenv_fn& getenv) {
@@ -86,6 +86,8 @@ task_bot_config parse_config(int argc, const char* const* argv, const getenv_fn&
   if (auto v = env("MCP_STDIO")) c.mcp_stdio = separated(*v, ';');
   if (auto v = env("MCP_HTTP")) c.mcp_http = comma_list(*v);
   c.mcp_http_token = env("MCP_HTTP_TOKEN");
+  if (auto v = env("METRICS")) c.metrics = *v != "0";
+  c.metrics_token = env("METRICS_TOKEN");
 
   // The first flag of a list replaces the environment's list.
   bool mcp_stdio_flag = false, mcp_http_flag = false, cors_flag = false;
@@ -98,6 +100,10 @@ task_bot_config parse_config(int argc, const char* const* argv, const getenv_fn&
     }
     if (arg == "--demo-model") {
       c.demo_model = true;
+      continue;
+    }
+    if (arg == "--metrics") {
+      c.metrics = true;
       continue;
     }
     static constexpr std::string_view with_value[] = {"--port",

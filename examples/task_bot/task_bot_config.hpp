@@ -39,6 +39,10 @@ struct task_bot_config {
   std::vector<std::string> mcp_stdio;  // --mcp-stdio "CMD ARGS" (repeatable) / MCP_STDIO, ';' separated
   std::vector<std::string> mcp_http;   // --mcp-http URL (repeatable) / MCP_HTTP, comma separated
   std::optional<std::string> mcp_http_token;  // MCP_HTTP_TOKEN: bearer token for the --mcp-http servers
+  // GET /metrics in the Prometheus format (docs/guide-operations.md): --metrics / METRICS=1, protected by
+  // METRICS_TOKEN when set.
+  bool metrics = false;
+  std::optional<std::string> metrics_token;  // METRICS_TOKEN
 };
 
 using getenv_fn = std::function<const char*(const char*)>;

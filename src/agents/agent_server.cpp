@@ -1,4 +1,5 @@
 #include <chatkit/agents/agent_server.hpp>
+#include <chatkit/log.hpp>
 
 #include <chatkit/server/error.hpp>
 
@@ -48,7 +49,20 @@ awaitable<void> agent_server::respond(server::respond_args args, server::event_e
     failure = std::current_exception();
   }
   if (!failure) co_return;
-  if (options_.on_run_error && !server::is_cancellation(failure)) options_.on_run_error(args, failure);
+  if (!server::is_cancellation(failure)) {
+    if (options_.on_run_error) {
+      options_.on_run_error(args, failure);
+    } else if (log::enabled(log::level::error)) {
+      std::string what = "unknown exception";
+      try {
+        std::rethrow_exception(failure);
+      } catch (const std::exception& e) {
+        what = e.what();
+      } catch (...) {
+      }
+      log::error("agents", "run failed", {{"thread_id", args.thread.id}, {"error", what}});
+    }
+  }
   std::rethrow_exception(failure);
 }
 

@@ -1,8 +1,7 @@
-// run_context's out-of-line members, run usage accounting and the default binding-violation logger.
+// run_context's out-of-line members, run usage accounting and the default binding-violation logger
+// (docs/guide-operations.md#logging).
 #include <chatkit/agents/run_context.hpp>
-
-#include <iostream>
-#include <sstream>
+#include <chatkit/log.hpp>
 
 namespace chatkit::agents {
 
@@ -18,20 +17,19 @@ void run_usage::add(const std::optional<openai::usage>& u) {
   per_request.push_back(call);
 }
 
-void log_binding_violation_to_stderr(const binding_violation& v) {
-  // One line, built first so concurrent runs do not interleave inside it.
-  std::ostringstream line;
-  line << "chatkit: binding violation: the model tried to set bound parameter \"" << v.parameter
-       << "\" of tool \"" << v.tool << "\" (" << (v.overwritten ? "overwritten" : "refused")
-       << "), caller user_id \"" << v.caller.user_id << "\"\n";
-  std::cerr << line.str() << std::flush;
+void log_binding_violation(const binding_violation& v) {
+  log::warn("agents", "binding violation",
+            {{"tool", v.tool},
+             {"parameter", v.parameter},
+             {"action", v.overwritten ? "overwritten" : "refused"},
+             {"user_id", v.caller.user_id}});
 }
 
 void run_context::report(const binding_violation& v) const {
   if (on_binding_violation) {
     on_binding_violation(v);
   } else {
-    log_binding_violation_to_stderr(v);
+    log_binding_violation(v);
   }
 }
 

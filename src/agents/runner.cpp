@@ -6,6 +6,7 @@
 #include "agents/detail/turn_fsm.hpp"
 
 #include <chatkit/agents/runner.hpp>
+#include <chatkit/metrics.hpp>
 #include <chatkit/openai/error.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -19,6 +20,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <chrono>
 
 namespace chatkit::agents {
 
@@ -40,6 +42,31 @@ struct run_stream::impl {
   std::exception_ptr error;
   bool over = false;
   std::optional<asio::steady_timer> cancel_timer;
+
+  // The model call in progress, for the latency histograms (docs/guide-operations.md#metrics).
+  std::optional<std::chrono::steady_clock::time_point> model_started;
+  std::optional<std::chrono::nanoseconds> model_first_event;
+
+  void model_call_ended(bool ok) noexcept {
+    if (!model_started) return;
+    const auto total = std::chrono::steady_clock::now() - *model_started;
+    metrics::observe_model_call(total, model_first_event ? &*model_first_event : nullptr, ok);
+    model_started.reset();
+    model_first_event.reset();
+  }
+  // A failed model call counts as an error, unless it was cancelled (the client went away).
+  void model_call_failed(const std::exception_ptr& e) noexcept {
+    try {
+      std::rethrow_exception(e);
+    } catch (const boost::system::system_error& x) {
+      if (x.code() == asio::error::operation_aborted) {
+        model_started.reset();
+        return;
+      }
+    } catch (...) {
+    }
+    model_call_ended(false);
+  }
 
   impl(agent a, json::array input, run_context& c, run_options o)
       : ag(std::move(a)),
@@ -131,11 +158,28 @@ struct run_stream::impl {
     } else if (auto* h = std::get_if<actions::call_hook>(&action)) {
       co_await call_hook(h->point);
     } else if (auto* m = std::get_if<actions::call_model>(&action)) {
-      stream = co_await backend->stream(std::move(m->request));
+      model_started = std::chrono::steady_clock::now();
+      model_first_event.reset();
+      try {
+        stream = co_await backend->stream(std::move(m->request));
+      } catch (...) {
+        model_call_failed(std::current_exception());
+        throw;
+      }
     } else if (std::holds_alternative<actions::read_model>(action)) {
-      if (auto ev = co_await stream->next()) {
+      std::optional<openai::response_event> ev;
+      try {
+        ev = co_await stream->next();
+      } catch (...) {
+        model_call_failed(std::current_exception());
+        throw;
+      }
+      if (ev) {
+        if (model_started && !model_first_event)
+          model_first_event = std::chrono::steady_clock::now() - *model_started;
         pending = inputs::model_event{std::move(*ev), &stream->current()};
       } else {
+        model_call_ended(true);
         pending = inputs::model_finished{stream->current()};
         stream.reset();
       }

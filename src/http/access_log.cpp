@@ -1,9 +1,12 @@
 #include <chatkit/http/access_log.hpp>
+#include <chatkit/log.hpp>
 
 #include <chatkit/protocol/json_writer.hpp>
 
 #include <charconv>
+#include <cstdint>
 #include <cstdio>
+#include <iterator>
 
 namespace chatkit::http {
 
@@ -38,6 +41,21 @@ std::string format_access_log(const access_log_entry& e) {
   if (e.cancelled) line += R"(,"cancelled":true)";
   line += '}';
   return line;
+}
+
+access_log_fn structured_access_log() {
+  return [](const access_log_entry& e) {
+    if (!log::enabled(log::level::info)) return;
+    const log::field fields[] = {{"method", e.method},
+                                 {"path", e.path},
+                                 {"status", e.status},
+                                 {"user", e.user},
+                                 {"duration_us", static_cast<std::int64_t>(e.duration.count())},
+                                 {"events", e.events},
+                                 {"cancelled", true}};
+    log::write(log::level::info, "http", "request",
+               std::span<const log::field>(fields, e.cancelled ? std::size(fields) : std::size(fields) - 1));
+  };
 }
 
 access_log_fn stderr_access_log() {

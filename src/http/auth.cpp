@@ -3,9 +3,8 @@
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
 #include <chatkit/http/auth.hpp>
+#include <chatkit/log.hpp>
 
-#include <cstdio>
-#include <iostream>
 #include <stdexcept>
 
 namespace chatkit::http {
@@ -21,9 +20,8 @@ bool iequals_prefix(std::string_view s, std::string_view prefix) noexcept {
   return true;
 }
 
-void log_to_stderr(std::string_view reason) {
-  std::fprintf(stderr, "chatkit: authentication refused: %.*s\n", static_cast<int>(reason.size()),
-               reason.data());
+void log_refusal(std::string_view reason) {
+  log::warn("http", "authentication refused", {{"reason", reason}});
 }
 
 // The bearer token of `req`, or the reason there is none.
@@ -91,7 +89,7 @@ struct dev_header_authenticator {
 
 authenticate_fn jwt_bearer_auth(std::shared_ptr<const jwt_verifier> verifier, auth_failure_fn on_failure) {
   if (!verifier) throw std::invalid_argument("jwt_bearer_auth: null verifier");
-  if (!on_failure) on_failure = log_to_stderr;
+  if (!on_failure) on_failure = log_refusal;
   return [verifier = std::move(verifier), on_failure = std::move(on_failure)](const request& req) {
     // Clients learn only that their credentials were refused; which check failed is for the server's log.
     auto refuse = [&](std::string_view reason) -> request_context {
@@ -145,9 +143,11 @@ authenticate_fn dev_header_auth(dev_header_options options) {
   if (options.header.empty()) throw std::invalid_argument("dev_header_auth: empty header name");
   if (options.max_user_id_bytes == 0) throw std::invalid_argument("dev_header_auth: max_user_id_bytes is 0");
   if (!options.quiet)
-    std::cerr << "chatkit: WARNING: dev-header authentication trusts the '" << options.header
-              << "' request header as the user id. Anyone who can reach this server can act as any user;"
-                 " use it only for local development or behind a gateway that sets the header.\n";
+    log::warn("http",
+              "dev-header authentication trusts a request header as the user id: anyone who can reach this "
+              "server can act as any user; use it only for local development or behind a gateway that sets "
+              "the header",
+              {{"header", options.header}});
   return dev_header_authenticator{std::move(options.header), options.max_user_id_bytes,
                                   options.allow_non_loopback};
 }

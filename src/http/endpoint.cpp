@@ -153,7 +153,7 @@ endpoint::endpoint(std::shared_ptr<server::request_processor> processor, endpoin
   if (!options.authenticate) throw std::invalid_argument("endpoint: no authenticate function");
   if (options.path.empty() || options.path.front() != '/')
     throw std::invalid_argument("endpoint: path must start with '/'");
-  if (!options.access_log) options.access_log = stderr_access_log();
+  if (!options.access_log) options.access_log = structured_access_log();
   impl_ = std::make_shared<impl>(std::move(processor), std::move(options));
   if (impl_->opts.cors) impl_->cors.emplace(*impl_->opts.cors);
 }

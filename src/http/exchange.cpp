@@ -10,6 +10,9 @@
 #include <boost/beast/http/rfc7230.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <chatkit/log.hpp>
+#include <chatkit/metrics.hpp>
+
 #include <array>
 #include <charconv>
 #include <cstdio>
@@ -34,16 +37,16 @@ failure classify(const std::exception_ptr& error) {
     std::string msg = e.message();
     // The wire contract wants the offending JSON path named in a 400's message.
     if (!e.path().empty() && msg.find(e.path()) == std::string::npos) msg = e.path() + ": " + msg;
-    if (e.code_value() == errc::internal) std::fprintf(stderr, "chatkit: internal error: %s\n", msg.c_str());
+    if (e.code_value() == errc::internal) chatkit::log::error("http", "internal error", {{"error", msg}});
     return {e.code_value(), std::move(msg)};
   } catch (const boost::system::system_error& e) {
     if (e.code().category() == error_category())
       return {static_cast<errc>(e.code().value()), e.code().message()};
-    std::fprintf(stderr, "chatkit: internal error: %s\n", e.what());
+    chatkit::log::error("http", "internal error", {{"error", e.what()}});
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "chatkit: internal error: %s\n", e.what());
+    chatkit::log::error("http", "internal error", {{"error", e.what()}});
   } catch (...) {
-    std::fprintf(stderr, "chatkit: internal error: unknown exception\n");
+    chatkit::log::error("http", "internal error", {{"error", "unknown exception"}});
   }
   return {errc::internal, {}};
 }
@@ -72,6 +75,7 @@ std::optional<response> exchange::preflight(const request& req) {
 }
 
 void exchange::log(int status, std::size_t events, bool cancelled) const {
+  metrics::count_http_response(status);
   if (!options.access_log) return;
   access_log_entry e;
   e.method = method;

@@ -3,6 +3,7 @@
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
 #include <chatkit/http/server.hpp>
+#include <chatkit/log.hpp>
 
 #include "http/detail/connection_limiter.hpp"
 #include "http/detail/exchange.hpp"
@@ -29,7 +30,6 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <cstdio>
 #include <list>
 #include <map>
 #include <mutex>
@@ -133,7 +133,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
       if (ec) {
         // Out of descriptors (EMFILE, ENFILE) and the like: the connection stays in the backlog; back off
         // briefly instead of spinning, and retry.
-        if (!reported) std::fprintf(stderr, "chatkit: accept failed (%s); retrying\n", ec.message().c_str());
+        if (!reported) log::error("http", "accept failed; retrying", {{"error", ec.message()}});
         reported = true;
         asio::steady_timer t(acceptor.get_executor(), std::chrono::milliseconds(50));
         co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -320,11 +320,22 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
 };
 
 server::server(std::shared_ptr<chatkit::server::request_processor> processor, server_options options)
-    : impl_(std::make_shared<impl>(std::move(processor), std::move(options))) {}
+    : impl_(std::make_shared<impl>(std::move(processor), std::move(options))) {
+  mount_operations();
+}
 
 server::server(std::shared_ptr<chatkit::server::request_processor> processor, server_options options,
                asio::any_io_executor executor)
-    : impl_(std::make_shared<impl>(std::move(processor), std::move(options), std::move(executor))) {}
+    : impl_(std::make_shared<impl>(std::move(processor), std::move(options), std::move(executor))) {
+  mount_operations();
+}
+
+// docs/guide-operations.md#health-and-metrics
+void server::mount_operations() {
+  const auto& ops = impl_->opts.operations;
+  if (ops.healthz) add_route(ops.healthz_path, healthz_handler());
+  if (ops.metrics) add_route(ops.metrics_path, metrics_handler(ops.metrics_token));
+}
 
 server::~server() {
   stop(std::chrono::milliseconds(0));

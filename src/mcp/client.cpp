@@ -1,6 +1,7 @@
 // The MCP client session (docs/mcp.md#client): ids, pending requests with timeouts, cancellation and
 // progress, era detection and the two lifecycles, tools/list pagination, answers to server-initiated
 // requests.
+#include <chatkit/log.hpp>
 #include <chatkit/mcp/client.hpp>
 
 #include "mcp/detail/transport.hpp"
@@ -126,8 +127,21 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
   std::unordered_map<std::string, std::shared_ptr<pending>> pendings;     // by to_string(id)
   std::unordered_map<std::string, std::shared_ptr<pending>> by_progress;  // by progress token text
 
+  // The host's on_log, or the SDK's log sink (docs/guide-operations.md#logging): the server's stderr and log
+  // messages as info, the client's own diagnostics as warnings.
   void log(log_source src, std::string_view line) const {
-    if (options.on_log) options.on_log(src, line);
+    if (options.on_log) return options.on_log(src, line);
+    switch (src) {
+      case log_source::server_stderr:
+        chatkit::log::info("mcp", "server stderr", {{"line", line}});
+        break;
+      case log_source::server_log_message:
+        chatkit::log::info("mcp", "server log message", {{"line", line}});
+        break;
+      case log_source::client:
+        chatkit::log::warn("mcp", "client", {{"detail", line}});
+        break;
+    }
   }
 
   void attach(std::shared_ptr<detail::transport> t) {
@@ -228,7 +242,8 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
   }
 
   // One request, awaited on the strand. `modern` adds the _meta envelope.
-  // `renew_session`: an expired legacy HTTP session is replaced (initialize again) and the request sent once more.
+  // `renew_session`: an expired legacy HTTP session is replaced (initialize again) and the request sent once
+  // more.
   asio::awaitable<json::object> do_request(std::string method, json::object params, call_options opts,
                                            bool modern, bool renew_session = true) {
     co_await asio::this_coro::throw_if_cancelled(false);
@@ -267,8 +282,8 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     if (p->failure && p->failure->first == errc::session_expired && resend) {
       log(log_source::client, "the MCP server no longer knows the session; starting a new one");
       co_await initialize();
-      co_return co_await do_request(std::move(method), std::move(resend->first), std::move(resend->second), modern,
-                                    false);
+      co_return co_await do_request(std::move(method), std::move(resend->first), std::move(resend->second),
+                                    modern, false);
     }
     if (p->failure) throw mcp_error(p->failure->first, p->failure->second);
     // Neither answered nor failed: the caller cancelled us, or the time ran out. Tell the server.

@@ -1,4 +1,5 @@
 // The MCP stdio transport, server side (docs/mcp.md#serving-over-stdio).
+#include <chatkit/log.hpp>
 #include <chatkit/mcp/stdio_server.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -8,7 +9,6 @@
 
 #include <cerrno>
 #include <csignal>
-#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -47,7 +47,8 @@ struct stdio_connection {
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         write_failed = true;
-        std::fprintf(stderr, "mcp stdio: cannot write to the output: %s\n", std::strerror(errno));
+        chatkit::log::error("mcp", "stdio server cannot write to its output",
+                            {{"error", std::strerror(errno)}});
         return;
       }
       rest.remove_prefix(static_cast<std::size_t>(n));
@@ -77,7 +78,7 @@ struct stdio_connection {
         try {
           std::rethrow_exception(e);
         } catch (const std::exception& ex) {
-          std::fprintf(stderr, "mcp stdio: a request failed: %s\n", ex.what());
+          chatkit::log::error("mcp", "stdio request failed", {{"error", ex.what()}});
         } catch (...) {
         }
       }

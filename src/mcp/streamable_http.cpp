@@ -3,6 +3,7 @@
 
 #include <chatkit/error.hpp>
 #include <chatkit/http/server.hpp>
+#include <chatkit/log.hpp>
 
 #include "http/detail/content_type.hpp"
 
@@ -12,7 +13,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 #include <stdexcept>
 
 namespace chatkit::mcp {
@@ -48,7 +48,8 @@ std::vector<std::string> media_types(std::string_view header) {
   std::vector<std::string> out;
   while (!header.empty()) {
     const auto comma = header.find(',');
-    if (auto type = http::detail::media_type(header.substr(0, comma)); !type.empty()) out.push_back(std::move(type));
+    if (auto type = http::detail::media_type(header.substr(0, comma)); !type.empty())
+      out.push_back(std::move(type));
     if (comma == std::string_view::npos) break;
     header.remove_prefix(comma + 1);
   }
@@ -142,7 +143,7 @@ asio::awaitable<http::response> http_handler::handle(http::request req) const {
     res.set(bhttp::field::www_authenticate, challenge);
     co_return res;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "mcp: authenticate failed: %s\n", e.what());
+    chatkit::log::error("mcp", "authenticate failed", {{"error", e.what()}});
     co_return rpc_failure(req, bhttp::status::internal_server_error, rpc_code::internal_error,
                           "Internal error");
   }

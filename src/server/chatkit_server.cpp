@@ -3,6 +3,8 @@
 // persists and when, cancellation and error events are described in docs/server.md.
 #include "server/detail/base64.hpp"
 
+#include <chatkit/log.hpp>
+#include <chatkit/metrics.hpp>
 #include <chatkit/server/chatkit_server.hpp>
 
 #include <boost/asio/cancellation_state.hpp>
@@ -16,7 +18,6 @@
 #include <atomic>
 #include <cctype>
 #include <cstdint>
-#include <cstdio>
 
 namespace chatkit::server {
 
@@ -113,10 +114,32 @@ std::string error_reference() {
   }
   const std::string ref = error_reference();
   const std::string fixed = store::store_category().message(static_cast<int>(e.reason()));
-  std::fprintf(stderr, "chatkit: store error (reference %s, %s): %s\n", ref.c_str(), fixed.c_str(),
-               e.message().c_str());
+  log::error("server", "store error", {{"reference", ref}, {"reason", fixed}, {"detail", e.message()}});
   throw store::store_error(e.reason(), fixed + " (reference " + ref + ")");
 }
+
+// The HTTP status a failure of process() maps to, for chatkit_requests_total.
+int status_of(const std::exception_ptr& failure) noexcept {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const boost::system::system_error& e) {
+    return chatkit::http_status(e.code());
+  } catch (...) {
+    return 500;
+  }
+}
+
+// Counts a stream as open while it runs, and its frames once it ends (docs/guide-operations.md#metrics).
+struct stream_metrics {
+  const event_emitter& out;
+  explicit stream_metrics(const event_emitter& o) noexcept : out(o) { metrics::stream_opened(); }
+  ~stream_metrics() {
+    metrics::add_events_sent(out.events_sent());
+    metrics::stream_closed();
+  }
+  stream_metrics(const stream_metrics&) = delete;
+  stream_metrics& operator=(const stream_metrics&) = delete;
+};
 
 // The two request families, told apart by the request type's `streaming` flag (docs/server.md#requests).
 template <class R>
@@ -280,6 +303,7 @@ struct chatkit_server::impl {
     const body_fn steps = co_await prepare(s, r, *st);
     co_return event_stream{[&s, st, steps](event_sink& sink) -> awaitable<void> {
       event_emitter out(sink, *s.store_, st->thread, st->ctx);
+      const stream_metrics counted(out);
       std::exception_ptr failure;
       try {
         try {
@@ -560,7 +584,14 @@ chatkit_server::~chatkit_server() = default;
 
 awaitable<process_result> chatkit_server::process(std::string body, request_context ctx) {
   store::require_user(ctx);
-  co_return co_await process(cp::parse_request(body, options_.limits), std::move(ctx));
+  std::optional<cp::request> request;
+  try {
+    request.emplace(cp::parse_request(body, options_.limits));
+  } catch (...) {
+    metrics::count_request(metrics::request_type_count, status_of(std::current_exception()));
+    throw;
+  }
+  co_return co_await process(std::move(*request), std::move(ctx));
 }
 
 awaitable<process_result> chatkit_server::process(cp::request request, request_context ctx) {
@@ -568,16 +599,26 @@ awaitable<process_result> chatkit_server::process(cp::request request, request_c
   // One overload per request family; within a family, overload resolution on the request type picks the
   // handler (a request type without one does not compile). `request` lives in this frame while the handler
   // runs: they take the request by reference.
+  const std::size_t type_index = request.index();
+  std::exception_ptr failure;
   try {
-    co_return co_await std::visit(
-        overloaded{
-            [&]<streaming_request R>(R& r) { return impl::open_stream(*this, r, std::move(ctx)); },
-            [&]<json_request R>(R& r) { return impl::answer(*this, r, std::move(ctx)); },
-        },
-        request);
-  } catch (const store::store_error& e) {
-    rethrow_store_error_for_client(e);
+    try {
+      auto result = co_await std::visit(
+          overloaded{
+              [&]<streaming_request R>(R& r) { return impl::open_stream(*this, r, std::move(ctx)); },
+              [&]<json_request R>(R& r) { return impl::answer(*this, r, std::move(ctx)); },
+          },
+          request);
+      metrics::count_request(type_index, 200);
+      co_return result;
+    } catch (const store::store_error& e) {
+      rethrow_store_error_for_client(e);
+    }
+  } catch (...) {
+    failure = std::current_exception();
   }
+  metrics::count_request(type_index, status_of(failure));
+  std::rethrow_exception(failure);
 }
 
 // ---- default hooks ----

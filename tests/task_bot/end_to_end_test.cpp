@@ -3,6 +3,7 @@
 // database, and the change reaches that user's /api/tasks/events stream and no one else's.
 #include "running_task_bot.hpp"
 #include "sqlite_task_store.hpp"
+#include "support/prometheus_check.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -122,3 +123,34 @@ TEST_CASE("e2e: two task bots on one PostgreSQL see each other's changes", "[tas
   CHECK(on_two.received().find(R"("type":"task.created")") != std::string::npos);
 }
 #endif
+
+TEST_CASE("e2e: /metrics (with its token) counts a chat turn, its stream and its tool call",
+          "[task_bot][e2e][metrics]") {
+  auto config = test_config();
+  config.metrics = true;
+  config.metrics_token = "scrape-token-for-tests";
+  running_task_bot bot(std::move(config));
+  CHECK(http_call(bot.port(), "GET", "/healthz").status == 200);
+  CHECK(http_call(bot.port(), "GET", "/metrics").status == 401);
+  auto scrape = [&] {
+    auto r = http_call(bot.port(), "GET", "/metrics", {}, "scrape-token-for-tests");
+    REQUIRE(r.status == 200);
+    auto e = chatkit::testing::check_prometheus(r.body);
+    for (const auto& err : e.errors) UNSCOPED_INFO(err);
+    CHECK(e.errors.empty());
+    return e;
+  };
+  const auto before = scrape();
+  const auto alice = bot.sign_in("alice");
+  auto chat = http_call(bot.port(), "POST", "/chatkit", create_thread("add a task to buy bread"), alice);
+  REQUIRE(chat.status == 200);
+  const auto after = scrape();
+  auto delta = [&](const std::string& key) { return after.value(key) - before.value(key); };
+  CHECK(delta(R"(chatkit_requests_total{type="threads.create",status="200"})") == 1);
+  CHECK(delta("chatkit_streams_total") == 1);
+  CHECK(delta("chatkit_events_sent_total") > 3);
+  CHECK(delta(R"(chatkit_tool_calls_total{tool="add_task",outcome="ok"})") == 1);
+  CHECK(delta(R"(chatkit_model_calls_total{outcome="ok"})") >= 2);  // the tool call, then the answer
+  CHECK(delta("chatkit_model_first_event_seconds_count") >= 2);
+  for (const auto& [key, v] : after.samples) CHECK(key.find("alice") == std::string::npos);
+}

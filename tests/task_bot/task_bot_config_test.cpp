@@ -94,3 +94,25 @@ TEST_CASE("config: MCP servers from flags (repeatable) and the environment", "[t
         std::vector<std::string>{"node", "my server.js", "--port", "3"});
   CHECK_THROWS(task_bot::split_command(R"(node "open)"));
 }
+
+TEST_CASE("config: /metrics from --metrics or METRICS, its token from METRICS_TOKEN",
+          "[task_bot][config][metrics]") {
+  std::map<std::string, std::string> env{{"CHATKIT_JWT_SECRET", "s"}};
+  auto get = [&](const char* name) -> const char* {
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  const char* plain[] = {"task_bot"};
+  auto c = task_bot::parse_config(1, plain, get);
+  CHECK_FALSE(c.metrics);
+  CHECK_FALSE(c.metrics_token);
+  const char* flag[] = {"task_bot", "--metrics"};
+  CHECK(task_bot::parse_config(2, flag, get).metrics);
+  env["METRICS"] = "1";
+  env["METRICS_TOKEN"] = "t0ken";
+  c = task_bot::parse_config(1, plain, get);
+  CHECK(c.metrics);
+  CHECK(c.metrics_token == "t0ken");
+  env["METRICS"] = "0";
+  CHECK_FALSE(task_bot::parse_config(1, plain, get).metrics);
+}

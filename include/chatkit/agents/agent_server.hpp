@@ -32,11 +32,11 @@ struct agent_server_options {
   stream_agent_response_options stream_options;      // generated-image URLs, expected partial images
   server::server_options server;
   std::shared_ptr<store::attachment_store> attachments;
-  // Attempts of the model to set a bound tool parameter (empty: one line on stderr). They are refused either
-  // way.
+  // Attempts of the model to set a bound tool parameter (empty: log_binding_violation, through chatkit::log).
+  // They are refused either way.
   binding_violation_logger on_binding_violation;
   // A turn that failed (the client gets a generic stream.error): log it here. Not called for a client that
-  // went away.
+  // went away. Empty: an error record through chatkit::log ("agents", "run failed", thread_id, error).
   std::function<void(const server::respond_args&, std::exception_ptr)> on_run_error;
 };
 

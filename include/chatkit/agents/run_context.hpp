@@ -44,8 +44,13 @@ struct binding_violation {
   const request_context& caller;
 };
 using binding_violation_logger = std::function<void(const binding_violation&)>;
-// The default logger: one line on stderr naming the tool, the parameter and the caller's user id.
-void log_binding_violation_to_stderr(const binding_violation& v);
+// The default logger: a warn record through chatkit::log (chatkit/log.hpp), component "agents", message
+// "binding violation", with the fields tool, parameter, action ("refused" or "overwritten") and user_id.
+void log_binding_violation(const binding_violation& v);
+[[deprecated("use log_binding_violation (it logs through chatkit::log)")]] inline void
+log_binding_violation_to_stderr(const binding_violation& v) {
+  log_binding_violation(v);
+}
 
 class run_context {
  public:
@@ -72,7 +77,7 @@ class run_context {
     return static_cast<T*>(app_data.get());
   }
 
-  // Where binding violations go; empty = log_binding_violation_to_stderr.
+  // Where binding violations go; empty = log_binding_violation.
   binding_violation_logger on_binding_violation;
 
   void report(const binding_violation& v) const;

@@ -1,4 +1,5 @@
-// One structured line per request: method, path, status, user, duration, events sent.
+// One structured record per request: method, path, status, user, duration, events sent
+// (docs/http.md#access-log).
 #pragma once
 
 #include <chrono>
@@ -25,7 +26,12 @@ using access_log_fn = std::function<void(const access_log_entry&)>;
 // {"method":"POST","path":"/chatkit","status":200,"user":"u1","duration_us":1250,"events":7}
 std::string format_access_log(const access_log_entry& e);
 
-// Writes format_access_log lines to stderr (whole lines, safe from several threads).
+// The default: an info record through chatkit::log (chatkit/log.hpp), component "http", message "request",
+// with the fields method, path, status, user, duration_us, events and, for cancelled streams, cancelled.
+access_log_fn structured_access_log();
+
+// Writes format_access_log lines straight to stderr (whole lines, safe from several threads), bypassing the
+// log sink and its level.
 access_log_fn stderr_access_log();
 
 }  // namespace chatkit::http

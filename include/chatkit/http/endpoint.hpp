@@ -71,7 +71,7 @@ struct endpoint_options {
   // Media types a ChatKit POST may carry (compared without case, parameters such as charset ignored);
   // any other Content-Type, or none, is answered 415 before the body is read. Empty: any type.
   std::vector<std::string> accepted_content_types = {"application/json"};
-  // Defaults to stderr_access_log(); set a no-op function to disable.
+  // Defaults to structured_access_log() (through chatkit::log); set a no-op function to disable.
   access_log_fn access_log;
 };
 

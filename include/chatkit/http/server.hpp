@@ -16,6 +16,7 @@
 
 #include <chatkit/http/endpoint.hpp>
 #include <chatkit/http/message.hpp>
+#include <chatkit/http/operations.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -56,6 +57,8 @@ struct server_options {
   std::size_t max_connections_per_ip = 256;
   // In-flight requests get this long to finish on stop() before they are cancelled.
   std::chrono::milliseconds shutdown_grace{std::chrono::seconds(10)};
+  // GET /healthz and the Prometheus /metrics, added as routes when enabled (both off by default).
+  operations_options operations;
 };
 
 class server {
@@ -109,6 +112,7 @@ class server {
   endpoint& chatkit_endpoint() noexcept;
 
  private:
+  void mount_operations();  // /healthz and /metrics when server_options::operations asks for them
   struct impl;
   std::shared_ptr<impl> impl_;  // shared with the coroutines of a server on a host's executor
 };

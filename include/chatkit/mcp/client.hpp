@@ -74,7 +74,8 @@ struct client_options {
       16u * 1024u * 1024u;        // one message (line / SSE event); over it the connection is dropped
   std::size_t max_tools = 10000;  // list_tools stops with an error above this
   // Server stderr lines, `notifications/message` (rendered as "<level> [logger] <data>") and the client's own
-  // diagnostics. Called on the client's strand; empty = discarded.
+  // diagnostics. Called on the client's strand; empty = the SDK's log sink (chatkit/log.hpp, component
+  // "mcp").
   std::function<void(log_source, std::string_view)> on_log;
   // The server said its tool list changed (`notifications/tools/list_changed`); list_tools() again.
   std::function<void()> on_tools_changed;

@@ -1,7 +1,8 @@
 // The MCP stdio transport, server side (docs/mcp.md#serving-over-stdio): a tool_server answering
 // newline-delimited JSON-RPC on the process's stdin/stdout. stdout carries only MCP messages, written by a
-// single writer; the SDK logs to stderr; the function returns when stdin reaches end of file (after the calls
-// still running have answered).
+// single writer; the SDK logs through chatkit::log (chatkit/log.hpp), whose default sink writes to stderr (a
+// sink you install must not write to stdout); the function returns when stdin reaches end of file (after the
+// calls still running have answered).
 //
 //   int main() {
 //     chatkit::request_context me{.user_id = std::getenv("NOTES_USER")};   // the identity, from

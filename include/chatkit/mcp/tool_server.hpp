@@ -57,7 +57,7 @@ struct tool_server_options {
   // Modern era: how long a client may cache list and discover results (ttlMs); cacheScope is "private",
   // since the lists of bound tools depend on the caller.
   std::chrono::milliseconds list_ttl{0};
-  // Where an attempt to set a bound parameter is reported; empty: one line on stderr.
+  // Where an attempt to set a bound parameter is reported; empty: agents::log_binding_violation.
   agents::binding_violation_logger on_binding_violation;
 };
 

@@ -1,5 +1,6 @@
 #include "agents/detail/tool_execution.hpp"
 
+#include <chatkit/metrics.hpp>
 #include <chatkit/openai/json_text.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -60,10 +61,8 @@ std::string seconds_text(std::chrono::milliseconds d) {
   return buf;
 }
 
-}  // namespace
-
-asio::awaitable<call_outcome> execute_tool_call(const function_tool& tool, const openai::output_item& call,
-                                                run_context& ctx, const agent& a, const run_options& opts) {
+asio::awaitable<call_outcome> run_tool_call(const function_tool& tool, const openai::output_item& call,
+                                            run_context& ctx, const agent& a, const run_options& opts) {
   call_outcome out;
   auto fail = [&](tool_failure_kind k, std::string_view message) {
     out.failed = true;
@@ -145,6 +144,17 @@ asio::awaitable<call_outcome> execute_tool_call(const function_tool& tool, const
     }
   }
   if (opts.hooks) co_await opts.hooks->on_tool_end(ctx, a, tool, out.output);
+  co_return out;
+}
+
+}  // namespace
+
+asio::awaitable<call_outcome> execute_tool_call(const function_tool& tool, const openai::output_item& call,
+                                                run_context& ctx, const agent& a, const run_options& opts) {
+  auto out = co_await run_tool_call(tool, call, ctx, a, opts);
+  // By the registered tool's name only: the label set is bounded by the tools
+  // (docs/guide-operations.md#metrics).
+  metrics::count_tool_call(tool.name, !out.failed && !out.run_error);
   co_return out;
 }
 

@@ -23,7 +23,8 @@
 namespace chatkit::http::detail {
 
 // What went wrong before any response byte, as an error code and a client-safe message. Internal errors
-// (anything that is not a chatkit::error) are reported on stderr here; their details never reach a client.
+// (anything that is not a chatkit::error) are logged here (chatkit/log.hpp); their details never reach a
+// client.
 struct failure {
   errc code = errc::internal;
   std::string message;

@@ -1,6 +1,6 @@
-// Context binding (docs/tools.md#isolation-who-a-tool-acts-for): bound parameters are invisible to the model, refused or
-// overwritten when the model sends them anyway (and reported), computed from the caller of each call,
-// and a failing binder yields exactly "not authorized". Also the parameter builder, which binds through
+// Context binding (docs/tools.md#isolation-who-a-tool-acts-for): bound parameters are invisible to the model,
+// refused or overwritten when the model sends them anyway (and reported), computed from the caller of each
+// call, and a failing binder yields exactly "not authorized". Also the parameter builder, which binds through
 // the same bind_context.
 #include <catch2/catch.hpp>
 
@@ -14,8 +14,7 @@
 #include <boost/describe.hpp>
 #include <boost/json.hpp>
 
-#include <iostream>
-#include <sstream>
+#include "support/log_capture.hpp"
 
 namespace {
 
@@ -113,19 +112,20 @@ TEST_CASE("binding: a model-supplied bound parameter is refused and reported", "
   CHECK(seen.size() == 1);
 }
 
-TEST_CASE("binding: the default logger writes one line to stderr", "[agents][binding]") {
+TEST_CASE("binding: the default logger is a warning through the SDK's log sink", "[agents][binding][log]") {
+  chatkit::testing::log_capture cap;
   const auto tool = make_get_orders();
   const auto alice = user("alice");
   agents::run_context run(alice);
-  std::ostringstream captured;
-  auto* old = std::cerr.rdbuf(captured.rdbuf());
   const auto r = call_tool(tool, run, R"({"status":"open","limit":null,"user_id":"mallory"})");
-  std::cerr.rdbuf(old);
   CHECK(r.error_is_argument_error());
-  CHECK(
-      captured.str() ==
-      "chatkit: binding violation: the model tried to set bound parameter \"user_id\" of tool \"get_orders\" "
-      "(refused), caller user_id \"alice\"\n");
+  REQUIRE(cap.count("agents", "binding violation") == 1);
+  const auto rec = *cap.find("agents", "binding violation");
+  CHECK(rec.severity == chatkit::log::level::warn);
+  CHECK(rec.field("tool") == "get_orders");
+  CHECK(rec.field("parameter") == "user_id");
+  CHECK(rec.field("action") == "refused");
+  CHECK(rec.field("user_id") == "alice");
 }
 
 TEST_CASE("binding: the overwrite policy drops the model's value and reports it", "[agents][binding]") {

@@ -1,8 +1,10 @@
 // The run loop against the scripted OpenAI-compatible server (real client, real loopback sockets).
 #include "agent_support.hpp"
+#include "support/prometheus_check.hpp"
 
 #include <chatkit/agents/context_binding.hpp>
 #include <chatkit/agents/runner.hpp>
+#include <chatkit/metrics.hpp>
 #include <chatkit/openai/error.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -147,6 +149,28 @@ TEST_CASE("runner: T2 — a tool call, then the answer (fixture)", "[agents][run
   REQUIRE(history.size() == 4);
   CHECK(history[3].at("type") == "message");
   CHECK(history[3].at("id") == "msg_t2");
+}
+
+TEST_CASE("runner: tool calls and model calls are counted and timed (metrics)", "[agents][runner][metrics]") {
+  scripted_server server;
+  server.add(exchange::sse(sse_fixture("T2_tool_then_text_1.sse"), "req_t2a"));
+  server.add(exchange::sse(sse_fixture("T2_tool_then_text_2.sse"), "req_t2b"));
+  run_env env;
+  auto& [ioc, alice, ctx] = env;
+  const auto before = chatkit::testing::check_prometheus(chatkit::metrics::render_prometheus());
+  auto run = run_streamed(weather_agent(weather_tool()), "Weather in Paris?", ctx,
+                          {.model = model_for(ioc, server)});
+  auto c = run_sync(ioc, drain(run));
+  REQUIRE_FALSE(c.error);
+  const auto after = chatkit::testing::check_prometheus(chatkit::metrics::render_prometheus());
+  for (const auto& e : after.errors) UNSCOPED_INFO(e);
+  CHECK(after.errors.empty());
+  auto delta = [&](const std::string& key) { return after.value(key) - before.value(key); };
+  CHECK(delta(R"(chatkit_tool_calls_total{tool="get_weather",outcome="ok"})") == 1);
+  CHECK(delta(R"(chatkit_model_calls_total{outcome="ok"})") == 2);
+  CHECK(delta("chatkit_model_duration_seconds_count") == 2);
+  CHECK(delta("chatkit_model_first_event_seconds_count") == 2);
+  CHECK(delta("chatkit_model_duration_seconds_sum") >= delta("chatkit_model_first_event_seconds_sum"));
 }
 
 TEST_CASE("runner: parallel calls run concurrently; outputs keep call order", "[agents][runner]") {

@@ -4,6 +4,7 @@
 // process left behind.
 #include <chatkit/mcp/client.hpp>
 
+#include "support/log_capture.hpp"
 #include "support/run_sync.hpp"
 #include "unit/mcp/peers.hpp"
 
@@ -89,6 +90,27 @@ TEST_CASE("client: a server flooding stderr is drained and still answers", "[mcp
   CHECK(call_error("flood", options, nullptr, &answer).empty());
   CHECK(answer == "done after flood");
   CHECK(lines == 50000);
+}
+
+TEST_CASE("client: without on_log, the server's stderr and the client's diagnostics go to the SDK's log sink",
+          "[mcp][client][log]") {
+  chatkit::testing::log_capture cap(chatkit::log::level::info);
+  std::string answer;
+  CHECK(call_error("flood", {}, nullptr, &answer).empty());
+  CHECK(answer == "done after flood");
+  CHECK(cap.count("mcp", "server stderr") == 50000);
+  const auto line = cap.find("mcp", "server stderr");
+  REQUIRE(line);
+  CHECK(line->severity == chatkit::log::level::info);
+  CHECK(line->field("line").starts_with("log line 0 "));
+
+  CHECK(call_error("malformed", {}).find("invalid message") != std::string::npos);
+  bool reported = false;
+  for (const auto& r : cap.records())
+    if (r.component == "mcp" && r.message == "client" &&
+        r.field("detail").find("invalid message") != std::string::npos)
+      reported = r.severity == chatkit::log::level::warn;
+  CHECK(reported);
 }
 
 TEST_CASE("client: close stops a server that ignores stdin and SIGTERM", "[mcp][client][bad-input]") {

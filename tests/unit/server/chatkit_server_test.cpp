@@ -1,6 +1,11 @@
 // chatkit_server: every request against the echo bot. Streaming requests are checked by their full event
 // sequences and store contents, the others by their JSON answers; then isolation between users.
 #include "harness.hpp"
+#include "support/failing_store.hpp"
+#include "support/log_capture.hpp"
+#include "support/prometheus_check.hpp"
+
+#include <chatkit/metrics.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -598,4 +603,53 @@ TEST_CASE("a generated id that is already taken is replaced: no request fails, n
   CHECK(cp::item_id(items[0]) == "msg_same");
   CHECK(cp::item_id(items[2]) != "msg_same");
   CHECK(user_text(items[2]) == "again");
+}
+
+// ---- operations: the log and the metrics (docs/guide-operations.md) ----
+
+TEST_CASE(
+    "a store failure is logged with the reference the client gets, never the database text for the client",
+    "[server][log]") {
+  log_capture cap;
+  boost::asio::io_context ioc;
+  auto inner = std::make_shared<chatkit::store::memory_store>();
+  auto faulty = std::make_shared<failing_store>(inner);
+  chatkit::examples::echo_bot bot{faulty};
+  const chatkit::request_context alice{"alice", {}, {}};
+  faulty->arm(1, true);
+  std::string message;
+  try {
+    run_sync(ioc, bot.process(R"({"type":"threads.list","params":{}})", alice));
+  } catch (const chatkit::error& e) {
+    message = e.message();
+  }
+  REQUIRE(message.find("(reference ") != std::string::npos);
+  CHECK(message.find("injected") == std::string::npos);
+  const auto ref = message.substr(message.find("(reference ") + 11, 16);
+  const auto rec = cap.find("server", "store error");
+  REQUIRE(rec);
+  CHECK(rec->severity == chatkit::log::level::error);
+  CHECK(rec->field("reference") == ref);
+  CHECK(rec->field("detail").find("injected failure") != std::string::npos);
+  CHECK(rec->field("reason") == "the database is unavailable");
+}
+
+TEST_CASE("requests are counted by type and outcome; streams and their events too", "[server][metrics]") {
+  harness h;
+  const auto before = check_prometheus(chatkit::metrics::render_prometheus());
+  auto sink = h.stream(create_body("count me"));
+  (void)h.call(R"({"type":"threads.list","params":{}})");
+  (void)h.error_of(R"({"type":"threads.get_by_id","params":{"thread_id":"thr_nope"}})", h.alice);
+  (void)h.error_of(R"({"type":"no.such.request","params":{}})", h.alice);
+  const auto after = check_prometheus(chatkit::metrics::render_prometheus());
+  for (const auto& e : after.errors) UNSCOPED_INFO(e);
+  CHECK(after.errors.empty());
+  auto moved = [&](const std::string& key) { return after.value(key) - before.value(key); };
+  CHECK(moved(R"(chatkit_requests_total{type="threads.create",status="200"})") == 1);
+  CHECK(moved(R"(chatkit_requests_total{type="threads.list",status="200"})") == 1);
+  CHECK(moved(R"(chatkit_requests_total{type="threads.get_by_id",status="404"})") == 1);
+  CHECK(moved(R"(chatkit_requests_total{type="invalid",status="400"})") == 1);
+  CHECK(moved("chatkit_streams_total") == 1);
+  CHECK(moved("chatkit_events_sent_total") == static_cast<double>(sink.events.size()));
+  CHECK(after.value("chatkit_open_streams") == before.value("chatkit_open_streams"));
 }

@@ -1,0 +1,202 @@
+// /healthz and /metrics over real sockets (docs/guide-operations.md#health-and-metrics), and the access log
+// through the SDK's log sink.
+#include "server_fixture.hpp"
+#include "support/fixtures.hpp"
+#include "support/log_capture.hpp"
+#include "support/prometheus_check.hpp"
+
+#include <chatkit/http/operations.hpp>
+#include <chatkit/metrics.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <sstream>
+#include <thread>
+
+using namespace chatkit::http::test;
+using chatkit::testing::check_prometheus;
+
+namespace {
+
+chatkit::testing::exposition scrape(server_fixture& f, const std::vector<std::string>& extra = {}) {
+  auto c = f.connect();
+  auto r = c.request(get("/metrics", extra));
+  REQUIRE(r.status == 200);
+  CHECK(r.header("content-type") == "text/plain; version=0.0.4; charset=utf-8");
+  auto e = check_prometheus(r.body);
+  for (const auto& err : e.errors) UNSCOPED_INFO(err);
+  CHECK(e.errors.empty());
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("operations: /healthz and /metrics are off unless enabled", "[http][operations]") {
+  server_fixture f;
+  auto c = f.connect();
+  CHECK(c.request(get("/healthz")).status == 404);
+  CHECK(c.request(get("/metrics")).status == 404);
+}
+
+TEST_CASE("operations: /healthz answers 200 with a JSON body; other methods 405", "[http][operations]") {
+  server_fixture f([](chatkit::http::server_options& o) { o.operations.healthz = true; });
+  auto c = f.connect();
+  auto r = c.request(get("/healthz"));
+  CHECK(r.status == 200);
+  CHECK(r.header("content-type") == "application/json");
+  CHECK(json_of(r.body).at("status").as_string() == "ok");
+  CHECK(c.request(post("/healthz", "{}")).status == 405);
+  CHECK(c.request(get("/metrics")).status == 404);  // not enabled
+}
+
+TEST_CASE("operations: /metrics is valid exposition text and its counters move with a stream",
+          "[http][operations]") {
+  server_fixture f([](chatkit::http::server_options& o) { o.operations.metrics = true; });
+  const auto before = scrape(f);
+  auto c = f.connect();
+  auto s = c.request(post("/chatkit", R"({"type":"stream","params":{"n":4}})", as_user("alice")));
+  REQUIRE(s.status == 200);
+  CHECK(s.frames.size() == 4);
+  CHECK(c.request(post("/chatkit", R"({"type":"not_found"})", as_user("alice"))).status == 404);
+  CHECK(c.request(post("/chatkit", "{}")).status == 401);  // no identity
+  // A response is counted once written, which may be just after the client read it: scrape until the last
+  // one shows (a generous deadline only prevents a hang).
+  auto after = scrape(f);
+  auto delta = [&](const std::string& key) { return after.value(key) - before.value(key); };
+  for (int i = 0; i < 200 && delta(R"(chatkit_http_responses_total{status="401"})") < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    after = scrape(f);
+  }
+  CHECK(delta(R"(chatkit_http_responses_total{status="200"})") >= 2);  // the stream and the first scrape
+  CHECK(delta(R"(chatkit_http_responses_total{status="404"})") == 1);
+  CHECK(delta(R"(chatkit_http_responses_total{status="401"})") == 1);
+  for (const auto& [key, v] : after.samples) CHECK(key.find("alice") == std::string::npos);  // no user labels
+}
+
+TEST_CASE("operations: a metrics token is required when set", "[http][operations]") {
+  server_fixture f([](chatkit::http::server_options& o) {
+    o.operations.metrics = true;
+    o.operations.metrics_token = "s3cret-scrape-token";
+  });
+  auto c = f.connect();
+  auto none = c.request(get("/metrics"));
+  CHECK(none.status == 401);
+  CHECK(none.header("www-authenticate") == "Bearer");
+  CHECK(none.body.find("chatkit_") == std::string::npos);
+  CHECK(c.request(get("/metrics", {"Authorization: Bearer s3cret-scrape-tokem"})).status == 401);
+  CHECK(c.request(get("/metrics", {"Authorization: Bearer s3cret"})).status == 401);
+  CHECK(c.request(get("/metrics", {"Authorization: Basic s3cret-scrape-token"})).status == 401);
+  scrape(f, {"Authorization: bearer s3cret-scrape-token"});
+}
+
+TEST_CASE("operations: the default access log is a structured record through the log sink",
+          "[http][operations][log]") {
+  chatkit::testing::log_capture cap(chatkit::log::level::info);
+  {
+    chatkit::http::server_options o;
+    o.endpoint.authenticate = chatkit::http::dev_header_auth("X-User-Id", /*quiet=*/true);
+    chatkit::http::server srv(std::make_shared<test_processor>(), std::move(o));
+    srv.start();
+    sync_client c(srv.port());
+    CHECK(c.request(post("/chatkit?secret=1", R"({"type":"stream","params":{"n":2}})", as_user("bob")))
+              .status == 200);
+    srv.stop(std::chrono::seconds(2));
+  }
+  const auto rec = cap.find("http", "request");
+  REQUIRE(rec);
+  CHECK(rec->severity == chatkit::log::level::info);
+  CHECK(rec->field("method") == "POST");
+  CHECK(rec->field("path") == "/chatkit");
+  CHECK(rec->field("status") == "200");
+  CHECK(rec->field("user") == "bob");
+  CHECK(rec->field("events") == "2");
+  CHECK(rec->fields.count("duration_us") == 1);
+  CHECK(rec->fields.count("cancelled") == 0);
+
+  // Below the threshold, nothing is built or delivered.
+  chatkit::log::set_level(chatkit::log::level::warn);
+  chatkit::http::access_log_entry e;
+  e.method = "GET";
+  e.path = "/x";
+  chatkit::http::structured_access_log()(e);
+  CHECK(cap.count("http", "request") == 1);
+}
+
+TEST_CASE("operations: a refused token is logged through the sink; its reason never reaches the client",
+          "[http][operations][log]") {
+  chatkit::testing::log_capture cap(chatkit::log::level::info);
+  auto verifier = std::make_shared<chatkit::http::jwt_verifier>(
+      chatkit::http::jwt_options{.keys = {chatkit::http::jwt_key::hmac(std::string(32, 'k'), "k1")}});
+  server_fixture f([&](chatkit::http::server_options& o) {
+    o.endpoint.authenticate = chatkit::http::jwt_bearer_auth(verifier);
+  });
+  auto c = f.connect();
+  auto r = c.request(post("/chatkit", R"({"type":"json"})", {"Authorization: Bearer not.a.token"}));
+  CHECK(r.status == 401);
+  const auto rec = cap.find("http", "authentication refused");
+  REQUIRE(rec);
+  CHECK(rec->severity == chatkit::log::level::warn);
+  CHECK_FALSE(rec->field("reason").empty());
+  CHECK(r.body.find(rec->field("reason")) == std::string::npos);
+}
+
+namespace {
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+std::string trimmed(const std::string& s) {
+  const auto b = s.find_first_not_of(' ');
+  return b == std::string::npos ? std::string() : s.substr(b);
+}
+
+// The lines between the two "// [name]" markers of `file`, with their common indentation removed.
+std::string region(const std::string& file, const std::string& name) {
+  std::vector<std::string> body;
+  bool inside = false;
+  for (const auto& line : lines_of(chatkit::testing::read_file(file))) {
+    if (trimmed(line) == "// [" + name + "]") {
+      if (inside) break;
+      inside = true;
+      continue;
+    }
+    if (inside) body.push_back(line);
+  }
+  std::size_t indent = std::string::npos;
+  for (const auto& l : body)
+    if (!trimmed(l).empty()) indent = std::min(indent, l.size() - trimmed(l).size());
+  std::string out;
+  for (const auto& l : body) out += (l.size() >= indent ? l.substr(indent) : trimmed(l)) + "\n";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("docs/guide-operations.md: the snippets are the compiled example's", "[http][operations][docs]") {
+  const auto root = chatkit::testing::docs_dir().parent_path();
+  const auto doc =
+      lines_of(chatkit::testing::read_file(chatkit::testing::docs_dir() / "guide-operations.md"));
+  int checked = 0;
+  for (std::size_t i = 0; i + 1 < doc.size(); ++i) {
+    if (doc[i] != "```cpp" || !doc[i + 1].starts_with("// examples/")) continue;
+    const std::string header = doc[i + 1].substr(3);
+    const auto open = header.find(" [");
+    REQUIRE(open != std::string::npos);
+    const std::string path = header.substr(0, open);
+    const std::string name = header.substr(open + 2, header.size() - open - 3);
+    std::string block;
+    std::size_t j = i + 2;
+    for (; j < doc.size() && doc[j] != "```"; ++j) block += doc[j] + "\n";
+    INFO(path << " [" << name << "]");
+    const auto expected = region((root / path).string(), name);
+    CHECK_FALSE(expected.empty());
+    CHECK(block == expected);
+    ++checked;
+    i = j;
+  }
+  CHECK(checked == 4);
+}
