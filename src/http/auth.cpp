@@ -108,7 +108,7 @@ authenticate_fn jwt_bearer_auth(std::shared_ptr<const jwt_verifier> verifier, au
 async_authenticate_fn jwt_bearer_auth(std::shared_ptr<const jwks_verifier> verifier,
                                       auth_failure_fn on_failure) {
   if (!verifier) throw std::invalid_argument("jwt_bearer_auth: null verifier");
-  if (!on_failure) on_failure = log_to_stderr;
+  if (!on_failure) on_failure = log_refusal;
   return [verifier = std::move(verifier), on_failure = std::move(on_failure)](const request& req) {
     return verify_with_jwks(verifier, on_failure, req);
   };

@@ -3,6 +3,7 @@
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
 #include <chatkit/http/endpoint.hpp>
+#include <chatkit/log.hpp>
 
 #include "http/detail/content_type.hpp"
 #include "http/detail/exchange.hpp"
@@ -224,8 +225,8 @@ asio::awaitable<std::optional<response>> endpoint::impl::authenticate_async(
   }
   if (r.index() == 2) {
     ctx.reset();
-    std::fprintf(stderr, "chatkit: authentication refused: the authenticate hook took longer than %lld ms\n",
-                 static_cast<long long>(opts.limits.auth_timeout.count()));
+    log::warn("http", "authentication refused: the authenticate hook took too long",
+              {{"timeout_ms", static_cast<std::int64_t>(opts.limits.auth_timeout.count())}});
     auto res = make_error_response(errc::unavailable, "authentication timed out");
     res.set(bhttp::field::retry_after, std::to_string(opts.limits.retry_after.count()));
     co_return res;
@@ -290,7 +291,7 @@ asio::awaitable<bool> endpoint::impl::handle_head(request_parser& parser, detail
   auto refused =
       self->check_head(parser.get(), length ? std::optional<std::uint64_t>(*length) : std::nullopt);
   if (!refused && self->opts.authenticate.is_async())
-    refused = co_await self->authenticate_async(parser.get(), ctx, stream, gone);
+    refused = co_await self->authenticate_async(parser.get(), ctx, stream.lowest_layer(), gone);
   else if (!refused)
     refused = self->authenticate_sync(parser.get(), ctx);
   if (refused) {
@@ -341,7 +342,7 @@ asio::awaitable<bool> endpoint::impl::handle_request(request req, detail::stream
   bool gone = false;
   auto refused = self->check_head(req, req.body().size());
   if (!refused && self->opts.authenticate.is_async())
-    refused = co_await self->authenticate_async(req, ctx, stream, gone);
+    refused = co_await self->authenticate_async(req, ctx, stream.lowest_layer(), gone);
   else if (!refused)
     refused = self->authenticate_sync(req, ctx);
   if (refused) {

@@ -3,6 +3,7 @@
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
 #include <chatkit/http/jwks.hpp>
+#include <chatkit/log.hpp>
 
 #include "asio/detail/https_get.hpp"
 
@@ -116,8 +117,8 @@ std::optional<long long> max_age(std::string_view cache_control) {
   return std::nullopt;
 }
 
-void log_to_stderr(std::string_view message) {
-  std::fprintf(stderr, "chatkit: %.*s\n", static_cast<int>(message.size()), message.data());
+void log_to_stderr(std::string_view message) {  // the default on_error: the SDK's log (chatkit/log.hpp)
+  log::warn("http", "jwks", {{"reason", message}});
 }
 
 }  // namespace
@@ -254,14 +255,14 @@ struct jwks_verifier::state {
                                          clock::time_point now) {
     std::string problem;
     try {
-      detail::https_get_options g;
+      chatkit::detail::https_get_options g;
       g.timeout = st->opts.fetch_timeout;
       g.max_body_bytes = st->opts.max_document_bytes;
       g.allow_insecure_http = st->opts.allow_insecure_http;
       g.extra_ca_pem = st->opts.extra_ca_pem;
       g.use_system_ca_store = st->opts.use_system_ca_store;
       g.accept = "application/jwk-set+json, application/json";
-      auto res = co_await detail::https_get(st->opts.url, g);
+      auto res = co_await chatkit::detail::https_get(st->opts.url, g);
       if (res.status != 200) {
         problem = st->opts.url + ": HTTP status " + std::to_string(res.status);
       } else {
@@ -336,9 +337,9 @@ struct jwks_verifier::state {
 
 jwks_verifier::jwks_verifier(jwks_options options, jwt_options claims) : state_(std::make_shared<state>()) {
   std::string error;
-  auto url = detail::parse_https_url(options.url, error);
+  auto url = chatkit::detail::parse_https_url(options.url, error);
   if (!url) throw std::invalid_argument("jwks_verifier: url \"" + options.url + "\": " + error);
-  if (!url->tls && !options.allow_insecure_http && !detail::is_loopback_host(url->host))
+  if (!url->tls && !options.allow_insecure_http && !chatkit::detail::is_loopback_host(url->host))
     throw std::invalid_argument("jwks_verifier: url \"" + options.url +
                                 "\": http:// is only allowed for loopback hosts; use https://");
   if (options.min_cache_age > options.max_cache_age)
