@@ -18,16 +18,20 @@ foreach(target IN LISTS src_layers)
   get_property(sources GLOBAL PROPERTY CHATKIT_LAYER_SOURCES_${layer})
   get_property(deps GLOBAL PROPERTY CHATKIT_LAYER_DEPS_${layer})
   set(body "")
+  set(boost_impl "")
   foreach(source IN LISTS sources)
     list(APPEND src_install_files ${source})
-    if(source MATCHES "\\.cpp$")
+    if(source STREQUAL "asio/asio_impl.cpp")
+      set(boost_impl "#include <chatkit/impl/${source}>\n")
+    elseif(source MATCHES "\\.cpp$")
       string(APPEND body "#include <chatkit/impl/${source}>\n")
     endif()
   endforeach()
-  if(layer STREQUAL "asio")
-    # Asio and Beast are compiled here only when the program uses them separately compiled (as the libraries
-    # do); without BOOST_ASIO_SEPARATE_COMPILATION they are header-only in every translation unit.
-    set(body "#if defined(BOOST_ASIO_SEPARATE_COMPILATION) && defined(BOOST_BEAST_SEPARATE_COMPILATION)\n${body}#elif defined(BOOST_ASIO_SEPARATE_COMPILATION) || defined(BOOST_BEAST_SEPARATE_COMPILATION)\n#error \"define both BOOST_ASIO_SEPARATE_COMPILATION and BOOST_BEAST_SEPARATE_COMPILATION, or neither\"\n#endif\n")
+  if(boost_impl)
+    # Asio and Beast themselves are compiled here only when the program uses them separately compiled (as the
+    # libraries do); without BOOST_ASIO_SEPARATE_COMPILATION they are header-only in every translation unit.
+    # The layer's own sources (the HTTPS GET) are compiled either way.
+    string(PREPEND body "#if defined(BOOST_ASIO_SEPARATE_COMPILATION) && defined(BOOST_BEAST_SEPARATE_COMPILATION)\n${boost_impl}#elif defined(BOOST_ASIO_SEPARATE_COMPILATION) || defined(BOOST_BEAST_SEPARATE_COMPILATION)\n#error \"define both BOOST_ASIO_SEPARATE_COMPILATION and BOOST_BEAST_SEPARATE_COMPILATION, or neither\"\n#endif\n")
   endif()
   list(JOIN deps ", " deps_text)
   if(NOT deps_text)
