@@ -290,6 +290,10 @@ TEST_CASE("group commit: a write cancelled before the writer reaches it is skipp
       ioc, gc, [](connection& x) { insert(x, "kept"); }, kept);
   ioc.poll();
   cancel.emit(boost::asio::cancellation_type::terminal);
+  // co_spawn forwards the signal by dispatching onto the coroutine's executor: run it before the gate opens,
+  // else the writer may reach the operation first.
+  ioc.restart();
+  ioc.poll();
   g.opened.set_value();
   ioc.restart();
   ioc.run();
@@ -307,20 +311,30 @@ TEST_CASE("group commit: writes queued at shutdown still run; results come back 
   boost::asio::io_context ioc;
   constexpr int n = 50;
   std::vector<outcome> out(n);
+  outcome held;
   {
     group_commit gc(lend(*c), 8);
+    // The writer is held inside its first batch while the writes are queued, so no write can finish (and post
+    // its completion) while ioc.poll() is still running handlers on this thread.
+    gate g;
+    boost::asio::co_spawn(ioc, g.hold(gc), [&](std::exception_ptr ep) { held = ep ? "error" : ""; });
+    ioc.poll();
+    g.started.get_future().wait();
     for (int i = 0; i < n; ++i)
       spawn_write(
           ioc, gc, [i](connection& x) { insert(x, "k" + std::to_string(i)); }, out[i]);
-    ioc.poll();  // all queued
-    gc.join();   // runs them before it returns
-    CHECK(gc.stats().operations == n);
+    ioc.poll();  // all queued behind the gate
+    g.opened.set_value();
+    gc.join();  // runs them before it returns
+    CHECK(gc.stats().operations == n + 1);
     CHECK(gc.stats().batches >= n / 8);
+    CHECK(!held.has_value());
     for (const auto& o : out)
       CHECK(!o.has_value());  // not resumed yet: that is the caller's io_context's job
   }
   ioc.restart();
   ioc.run();
+  CHECK(held == std::optional<std::string>(""));
   for (const auto& o : out) CHECK(o == std::optional<std::string>(""));
-  CHECK(keys(path).size() == n);
+  CHECK(keys(path).size() == n + 1);
 }
