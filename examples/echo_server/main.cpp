@@ -3,6 +3,7 @@
 //
 //   echo_server [--host ADDRESS] [--port N] [--store memory|sqlite:PATH] [--auth dev-header|jwt]
 //               [--threads N] [--cors-origin ORIGIN]... [--max-connections-per-ip N] [--healthz] [--metrics]
+//               [--no-access-log]
 //
 // --host 0.0.0.0 (or any address that is not loopback) makes the server reachable from the network: it
 // says so at start-up, and dev-header auth is refused there. --cors-origin lets a page on that origin
@@ -12,6 +13,8 @@
 // each client (docs/guide-reverse-proxy.md).
 // --healthz serves GET /healthz, --metrics GET /metrics in the Prometheus format (bearer token METRICS_TOKEN
 // when set; docs/guide-operations.md).
+// --no-access-log drops the per-request access log line (JSON on stderr by default): the side-by-side
+// benchmark runs that way because the Node server it is compared with logs nothing (docs/benchmarks.md).
 // --auth jwt reads the HS256 secret (at least 32 bytes) from CHATKIT_JWT_SECRET; the user id is the token's
 // `sub`. --auth dev-header trusts the X-User-Id header: for local testing only. Without --auth, jwt when
 // CHATKIT_JWT_SECRET is set, else dev-header.
@@ -43,13 +46,14 @@ struct options {
   std::size_t max_connections_per_ip = 256;
   bool healthz = false;
   bool metrics = false;
+  bool access_log = true;
 };
 
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "echo_server: %s\nusage: echo_server [--host ADDRESS] [--port N] [--store memory|sqlite:PATH] "
                "[--auth dev-header|jwt] [--threads N] [--cors-origin ORIGIN]... "
-               "[--max-connections-per-ip N] [--healthz] [--metrics]\n",
+               "[--max-connections-per-ip N] [--healthz] [--metrics] [--no-access-log]\n",
                why);
   std::exit(2);
 }
@@ -86,6 +90,8 @@ options parse_args(int argc, char** argv) {
       o.healthz = true;
     } else if (arg == "--metrics") {
       o.metrics = true;
+    } else if (arg == "--no-access-log") {
+      o.access_log = false;
     } else if (arg == "--help" || arg == "-h") {
       usage("help");
     } else {
@@ -123,6 +129,7 @@ int main(int argc, char** argv) {
   server_opts.endpoint.authenticate = flag(chatkit::examples::make_auth, opts.auth);
   if (!opts.cors_origins.empty())
     server_opts.endpoint.cors = flag(chatkit::examples::make_cors, opts.cors_origins);
+  if (!opts.access_log) server_opts.endpoint.access_log = [](const chatkit::http::access_log_entry&) {};
   server_opts.operations.healthz = opts.healthz;
   server_opts.operations.metrics = opts.metrics;
   if (const char* token = std::getenv("METRICS_TOKEN")) server_opts.operations.metrics_token = token;

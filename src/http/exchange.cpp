@@ -16,6 +16,7 @@
 #include <array>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 
 namespace chatkit::http::detail {
 namespace asio = boost::asio;
@@ -105,26 +106,43 @@ asio::awaitable<bool> exchange::send(response res) {
 }
 
 asio::awaitable<bool> exchange::send_json(std::string body) {
-  std::string head;
-  head.reserve(160);
-  head += version == 10 ? "HTTP/1.0 200 OK\r\n" : "HTTP/1.1 200 OK\r\n";
-  head += "Content-Type: application/json\r\n";
+  // The head is assembled in the coroutine's frame (recycled by Asio) when it fits, as it does unless many
+  // CORS headers are sent: no allocation per answer for it.
+  std::array<char, 256> frame_head;
+  std::size_t frame_len = 0;
+  std::string heap_head;
+  bool in_frame = true;
+  const auto put = [&](std::string_view s) {
+    if (in_frame && frame_len + s.size() <= frame_head.size()) {
+      std::memcpy(frame_head.data() + frame_len, s.data(), s.size());
+      frame_len += s.size();
+      return;
+    }
+    if (in_frame) {
+      heap_head.assign(frame_head.data(), frame_len);
+      in_frame = false;
+    }
+    heap_head.append(s);
+  };
+  put(version == 10 ? "HTTP/1.0 200 OK\r\n" : "HTTP/1.1 200 OK\r\n");
+  put("Content-Type: application/json\r\n");
   // As Beast's keep_alive(): HTTP/1.0 keeps the connection only when asked, HTTP/1.1 unless told otherwise.
-  if (version == 10 && keep_alive) head += "Connection: keep-alive\r\n";
-  if (version != 10 && !keep_alive) head += "Connection: close\r\n";
-  head += "Content-Length: ";
+  if (version == 10 && keep_alive) put("Connection: keep-alive\r\n");
+  if (version != 10 && !keep_alive) put("Connection: close\r\n");
+  put("Content-Length: ");
   char digits[24];
   const auto r = std::to_chars(digits, digits + sizeof digits, body.size());
-  head.append(digits, r.ptr);
-  head += "\r\n";
+  put(std::string_view(digits, static_cast<std::size_t>(r.ptr - digits)));
+  put("\r\n");
   for (const auto& f : cors_headers) {
-    head += f.name;
-    head += ": ";
-    head += f.value;
-    head += "\r\n";
+    put(f.name);
+    put(": ");
+    put(f.value);
+    put("\r\n");
   }
-  head += "\r\n";
-  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
+  put("\r\n");
+  const auto head = in_frame ? asio::buffer(frame_head.data(), frame_len) : asio::buffer(heap_head);
+  const std::array<asio::const_buffer, 2> buffers{head, asio::buffer(body)};
   stream.expires_after(options.limits.write_timeout);
   auto [ec, n] = co_await asio::async_write(stream, buffers, asio::as_tuple(asio::use_awaitable));
   stream.expires_never();

@@ -42,19 +42,17 @@ inline bool needs_escape(std::uint64_t w) noexcept {
 }
 
 void append_json_string(std::string& out, std::string_view s) {
-  const std::size_t start = out.size();
-  out.resize(start + s.size() + 2);
-  char* dst = out.data() + start;
-  *dst++ = '"';
-  // Fast path: copy 8 clean bytes at a time; fall back to the escaping loop at the first byte that needs it.
+  // Fast path: find the first byte that needs escaping 8 bytes at a time, then copy everything before it in
+  // one append (no zero-filling resize, no copy while scanning).
   std::size_t i = 0;
   for (; i + 8 <= s.size(); i += 8) {
     std::uint64_t w;
     std::memcpy(&w, s.data() + i, 8);
     if (needs_escape(w)) break;
-    std::memcpy(dst + i, &w, 8);
   }
-  out.resize(start + 1 + i);
+  out.reserve(out.size() + s.size() + 2);
+  out.push_back('"');
+  out.append(s.data(), i);
   s.remove_prefix(i);
   const char* run = s.data();
   const char* const end = s.data() + s.size();
@@ -78,17 +76,26 @@ void append_json_string(std::string& out, std::string_view s) {
 }
 
 void json_writer::key(std::string_view name) {
-  // One size check for the whole `,"name":` (it runs for every member of every object written).
-  const std::size_t at = out_.size();
-  const std::size_t comma = need_comma_ ? 1 : 0;
-  out_.resize(at + comma + name.size() + 3);
-  char* p = out_.data() + at;
-  if (comma) *p++ = ',';
+  // `,"name":` assembled on the stack and appended at once (it runs for every member of every object
+  // written): one capacity check, and no zero-filling as a resize would do.
+  constexpr std::size_t room = 64;
+  if (name.size() + 4 > room) {
+    separator();
+    out_.push_back('"');
+    out_.append(name);
+    out_.append("\":", 2);
+    need_comma_ = false;
+    return;
+  }
+  char buf[room];
+  char* p = buf;
+  if (need_comma_) *p++ = ',';
   *p++ = '"';
   std::memcpy(p, name.data(), name.size());
   p += name.size();
-  p[0] = '"';
-  p[1] = ':';
+  *p++ = '"';
+  *p++ = ':';
+  out_.append(buf, static_cast<std::size_t>(p - buf));
   need_comma_ = false;
 }
 

@@ -109,22 +109,39 @@ struct memory_store::impl {
 
   protocol::thread_page load_threads(std::size_t limit, const std::optional<std::string>& after,
                                      protocol::sort_order order, const request_context& ctx) {
+    protocol::thread_page page;
+    auto end = visit_threads(limit, after, order, ctx, [&](std::size_t count, const thread_entry& t) {
+      if (page.data.empty()) page.data.reserve(count);
+      page.data.push_back(t.meta);
+    });
+    page.has_more = end.has_more;
+    page.after = std::move(end.after);
+    return page;
+  }
+
+  // Calls visit(page_capacity, entry) for each thread of the page, under the lock.
+  template <class Visit>
+  page_end visit_threads(std::size_t limit, const std::optional<std::string>& after,
+                         protocol::sort_order order, const request_context& ctx, Visit&& visit) {
     require_user(ctx);
     require_page_limit(limit);
     std::lock_guard lock(mutex);
-    protocol::thread_page page;
     const order_key* cursor = nullptr;
     if (after) cursor = &owned_cursor_thread(*after, ctx).key;
     auto listing = user_threads.find(ctx.user_id);
     if (listing == user_threads.end()) {
       if (cursor) throw_cursor_not_found(*after);  // unreachable: a cursor thread implies a listing
-      return page;
+      return {};
     }
-    page.data.reserve(std::min(limit, listing->second.size()));
-    page.has_more = page_of(listing->second, cursor, order, limit,
-                            [&](const thread_entry* t) { page.data.push_back(t->meta); });
-    if (page.has_more) page.after = page.data.back().id;
-    return page;
+    const std::size_t capacity = std::min(limit, listing->second.size());
+    const thread_entry* last = nullptr;
+    page_end end;
+    end.has_more = page_of(listing->second, cursor, order, limit, [&](const thread_entry* t) {
+      visit(capacity, *t);
+      last = t;
+    });
+    if (end.has_more && last) end.after = last->meta.id;
+    return end;
   }
 
   thread_entry& owned_cursor_thread(const std::string& after, const request_context& ctx) {
@@ -269,6 +286,13 @@ awaitable<protocol::thread_page> memory_store::load_threads(std::size_t limit,
                                                             protocol::sort_order order,
                                                             const request_context& ctx) {
   co_return impl_->load_threads(limit, after, order, ctx);
+}
+
+awaitable<page_end> memory_store::visit_threads(std::size_t limit, std::optional<std::string> after,
+                                                protocol::sort_order order, const request_context& ctx,
+                                                const thread_visitor& visit) {
+  co_return impl_->visit_threads(limit, after, order, ctx,
+                                 [&](std::size_t, const thread_entry& t) { visit(t.meta); });
 }
 
 awaitable<void> memory_store::delete_thread(std::string thread_id, const request_context& ctx) {

@@ -54,6 +54,14 @@ std::string store::generate_item_id(id_kind kind, const protocol::thread_metadat
   return default_id(kind);
 }
 
+awaitable<page_end> store::visit_threads(std::size_t limit, std::optional<std::string> after,
+                                         protocol::sort_order order, const request_context& ctx,
+                                         const thread_visitor& visit) {
+  auto page = co_await load_threads(limit, std::move(after), order, ctx);
+  for (const auto& t : page.data) visit(t);
+  co_return page_end{page.has_more, std::move(page.after)};
+}
+
 awaitable<void> store::insert_thread(const protocol::thread_metadata& thread, const request_context& ctx) {
   // Portable over any store: a thread of the caller's with this id is found by load_thread, and another
   // user's makes save_thread answer not_found (the isolation rule), so either way the id is taken. Any

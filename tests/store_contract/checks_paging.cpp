@@ -222,6 +222,43 @@ void pages_see_later_writes(check_context& c) {
   (void)a;
 }
 
+// visit_threads hands out the page load_threads returns: the same threads, equal field by field, in the same
+// order, with the same end of page and the same errors.
+void visit_threads_matches_load_threads(check_context& c) {
+  shuffled_threads(c, 7);
+  c.new_thread(c.bob);
+  auto visit = [&](std::size_t limit, const std::optional<std::string>& after, sort_order order,
+                   const request_context& who) {
+    protocol::thread_page page;
+    const thread_visitor collect = [&](const protocol::thread_metadata& t) { page.data.push_back(t); };
+    auto end = c.run(c.s->visit_threads(limit, after, order, who, collect));
+    page.has_more = end.has_more;
+    page.after = std::move(end.after);
+    return page;
+  };
+  for (auto order : {sort_order::asc, sort_order::desc}) {
+    for (std::size_t limit : {1u, 3u, 7u, 100u}) {
+      INFO("limit " << limit);
+      std::optional<std::string> after;
+      for (int pages = 0; pages < 10; ++pages) {
+        auto loaded = c.run(c.s->load_threads(limit, after, order, c.alice));
+        auto visited = visit(limit, after, order, c.alice);
+        CHECK(visited.data == loaded.data);
+        CHECK(visited.has_more == loaded.has_more);
+        CHECK(visited.after == loaded.after);
+        if (!loaded.has_more) break;
+        after = loaded.after;
+      }
+    }
+    CHECK(visit(5, std::nullopt, order, c.bob).data.size() == 1);  // only bob's own thread
+    expect_error(chatkit::errc::not_found, [&] { visit(5, c.id("thr"), order, c.alice); });
+    // Another user's thread is no cursor for alice.
+    const auto bobs = c.run(c.s->load_threads(5, std::nullopt, order, c.bob));
+    REQUIRE(bobs.data.size() == 1);
+    expect_error(chatkit::errc::not_found, [&] { visit(5, bobs.data.front().id, order, c.alice); });
+  }
+}
+
 }  // namespace
 
 void add_paging_checks(std::vector<check>& out) {
@@ -245,6 +282,8 @@ void add_paging_checks(std::vector<check>& out) {
   out.push_back({"an unknown cursor is not_found", "[paging]", unknown_cursor_is_not_found});
   out.push_back({"a cursor naming a deleted element is not_found", "[paging]", deleted_cursor_is_not_found});
   out.push_back({"cursors are ids: writes between pages are seen", "[paging]", pages_see_later_writes});
+  out.push_back({"visit_threads hands out the pages load_threads returns", "[paging]",
+                 visit_threads_matches_load_threads});
 }
 
 }  // namespace chatkit::store::testing::detail

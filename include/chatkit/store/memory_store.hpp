@@ -30,6 +30,10 @@ class memory_store final : public store {
   awaitable<protocol::thread_page> load_threads(std::size_t limit, std::optional<std::string> after,
                                                 protocol::sort_order order,
                                                 const request_context& ctx) override;
+  // Writes from the store's own records, under its lock: no copy of the threads.
+  awaitable<page_end> visit_threads(std::size_t limit, std::optional<std::string> after,
+                                    protocol::sort_order order, const request_context& ctx,
+                                    const thread_visitor& visit) override;
   awaitable<void> delete_thread(std::string thread_id, const request_context& ctx) override;
 
   awaitable<protocol::item_page> load_thread_items(std::string thread_id, std::optional<std::string> after,

@@ -22,6 +22,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,15 @@ namespace chatkit::store {
 
 template <class T>
 using awaitable = boost::asio::awaitable<T>;
+
+// Where a page ends: whether more follow and the cursor for the next one (the id of the page's last element).
+struct page_end {
+  bool has_more = false;
+  std::optional<std::string> after;
+};
+
+// Receives the threads of a page one by one (visit_threads). The reference is valid only during the call.
+using thread_visitor = std::function<void(const protocol::thread_metadata&)>;
 
 // What an id is generated for; each kind has its wire prefix (docs/stores.md#ids).
 enum class id_kind { thread, message, tool_call, task, workflow, attachment, sdk_hidden_context };
@@ -61,6 +71,14 @@ class store {
   virtual awaitable<protocol::thread_page> load_threads(std::size_t limit, std::optional<std::string> after,
                                                         protocol::sort_order order,
                                                         const request_context& ctx) = 0;
+  // The same page as load_threads (same order, limit, cursor and errors), handed to `visit` one thread at a
+  // time instead of being copied into a thread_page: the server writes the threads.list answer this way, so a
+  // store that can lend its own records saves a copy of every thread of every page. The default calls
+  // load_threads, so a store that does not override it (or wraps another store) stays consistent. `visit`
+  // runs before this completes, may be called while the store holds a lock, and must not call the store.
+  virtual awaitable<page_end> visit_threads(std::size_t limit, std::optional<std::string> after,
+                                            protocol::sort_order order, const request_context& ctx,
+                                            const thread_visitor& visit);
   // Inserts a brand-new thread: errc::id_taken (conflict) when any thread, of any user, already has its id.
   // The server creates threads with it and, on id_taken, retries with a fresh id, so a rare id collision
   // never fails a request nor merges two threads. The default checks with load_thread, then save_thread
