@@ -1,5 +1,7 @@
 #include <chatkit/protocol/timestamp.hpp>
 
+#include "protocol/detail/json_chars.hpp"
+
 #include <charconv>
 #include <chrono>
 #include <cstring>
@@ -86,7 +88,9 @@ timestamp timestamp::now() {
   return {micros + static_cast<std::int64_t>(local.tm_gmtoff) * micros_per_second};
 }
 
-void append_timestamp(std::string& out, timestamp t) {
+namespace detail {
+
+char* put_timestamp(char* p, timestamp t) noexcept {
   std::int64_t secs = t.micros / micros_per_second;
   std::int64_t frac = t.micros % micros_per_second;
   if (frac < 0) {
@@ -104,8 +108,6 @@ void append_timestamp(std::string& out, timestamp t) {
   thread_local std::int64_t cached_days = std::numeric_limits<std::int64_t>::min();
   thread_local char cached_date[24];
   thread_local std::size_t cached_len = 0;
-  char buf[40];
-  char* p = buf;
   if (days != cached_days) {
     const civil c = civil_from_days(days);
     char* d = cached_date;
@@ -148,7 +150,14 @@ void append_timestamp(std::string& out, timestamp t) {
     }
     p += 6;
   }
-  out.append(buf, static_cast<std::size_t>(p - buf));
+  return p;
+}
+
+}  // namespace detail
+
+void append_timestamp(std::string& out, timestamp t) {
+  char buf[detail::timestamp_room];
+  out.append(buf, static_cast<std::size_t>(detail::put_timestamp(buf, t) - buf));
 }
 
 std::string to_string(timestamp t) {

@@ -40,6 +40,17 @@ class json_writer {
   void object(const boost::json::object& o, bool strip_nulls = false);
   // Appends already-serialised JSON verbatim.
   void raw(std::string_view json);
+  // Appends one value written by `fill(char* first) -> char* last` into at most `room` bytes (separator and
+  // comma state handled): for hot paths that write a whole object with raw pointers and one size check.
+  template <class Fill>
+  void value_with(std::size_t room, Fill&& fill) {
+    separator();
+    const std::size_t at = out_.size();
+    out_.resize(at + room);
+    char* const last = fill(out_.data() + at);
+    out_.resize(static_cast<std::size_t>(last - out_.data()));
+    need_comma_ = true;
+  }
 
  private:
   void separator() {
