@@ -12,6 +12,7 @@
 
 #include <chatkit/log.hpp>
 #include <chatkit/metrics.hpp>
+#include <chatkit/server/answer_buffers.hpp>
 
 #include <array>
 #include <charconv>
@@ -146,6 +147,7 @@ asio::awaitable<bool> exchange::send_json(std::string body) {
   stream.expires_after(options.limits.write_timeout);
   auto [ec, n] = co_await asio::async_write(stream, buffers, asio::as_tuple(asio::use_awaitable));
   stream.expires_never();
+  server::recycle_answer_buffer(std::move(body));
   log(200, 0, false);
   co_return !ec && keep_alive;
 }

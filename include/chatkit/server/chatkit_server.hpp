@@ -1,5 +1,6 @@
-// chatkit_server — the ChatKit server core: every ChatKit request (docs/server.md#requests). Subclass it, implement respond(), and hand it to a
-// transport (chatkit::http::server, or your own framework through request_processor::process).
+// chatkit_server — the ChatKit server core: every ChatKit request (docs/server.md#requests). Subclass it,
+// implement respond(), and hand it to a transport (chatkit::http::server, or your own framework through
+// request_processor::process).
 //
 //   class my_bot : public chatkit::server::chatkit_server {
 //     using chatkit_server::chatkit_server;
@@ -11,9 +12,9 @@
 #include <chatkit/protocol/json_io.hpp>
 #include <chatkit/protocol/requests.hpp>
 #include <chatkit/request_context.hpp>
+#include <chatkit/server/error.hpp>
 #include <chatkit/server/event_emitter.hpp>
 #include <chatkit/server/request_processor.hpp>
-#include <chatkit/server/error.hpp>
 #include <chatkit/store/store.hpp>
 
 #include <boost/asio/awaitable.hpp>

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chatkit/request_context.hpp>
+#include <chatkit/server/answer_buffers.hpp>
 
 #include <boost/asio/awaitable.hpp>
 

@@ -1,6 +1,6 @@
-// Streaming widgets (docs/server.md#the-event-pipeline): successive widget roots become thread.item.added, then the smallest updates
-// (streaming_text.value_delta where only streaming text grew, else one widget.root.updated), then
-// thread.item.done with the final root.
+// Streaming widgets (docs/server.md#the-event-pipeline): successive widget roots become thread.item.added,
+// then the smallest updates (streaming_text.value_delta where only streaming text grew, else one
+// widget.root.updated), then thread.item.done with the final root.
 #pragma once
 
 #include <chatkit/protocol/events.hpp>
@@ -14,9 +14,9 @@
 
 namespace chatkit::server {
 
-// The updates that turn `before` into `after`. Throws chatkit::error(chatkit::errc::internal) for an invalid stream (a
-// streaming-text node whose new value does not extend the old one while nothing else changed is impossible
-// by construction; a streaming-text id that appears without a full replace is an error).
+// The updates that turn `before` into `after`. Throws chatkit::error(chatkit::errc::internal) for an invalid
+// stream (a streaming-text node whose new value does not extend the old one while nothing else changed is
+// impossible by construction; a streaming-text id that appears without a full replace is an error).
 std::vector<protocol::item_update> diff_widget(const protocol::widget_root& before,
                                                const protocol::widget_root& after);
 
