@@ -8,6 +8,7 @@
 #
 #   bash bench/peers/run.sh    # defaults: DURATION=5 CONNECTIONS="1 10 100" WORKLOADS="stream list" SERVER_CPU=0 CLIENT_CPU=1
 #   ECHO_SERVER=path/to/echo_server bash bench/peers/run.sh
+#   ACCESS_LOG=1 bash bench/peers/run.sh    # the echo server with its per-request access log
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -59,7 +60,11 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-taskset -c "$server_cpu" "$echo_server" --port "$cpp_port" --auth dev-header >/dev/null 2>&1 &
+# The Node server logs nothing per request; the echo server's access log (a JSON line per request on stderr)
+# is off so that both do the same work. ACCESS_LOG=1 keeps it (about 3 µs of CPU per request).
+cpp_flags=(--port "$cpp_port" --auth dev-header)
+[ "${ACCESS_LOG:-0}" = 1 ] || cpp_flags+=(--no-access-log)
+taskset -c "$server_cpu" "$echo_server" "${cpp_flags[@]}" >/dev/null 2>&1 &
 pids+=($!)
 cpp_pid=$!
 taskset -c "$server_cpu" node "$here/node_echo_server.mjs" "$node_port" >/dev/null 2>&1 &
