@@ -6,6 +6,10 @@
 
 #include <algorithm>
 
+#if defined(__linux__)
+#include <pthread.h>
+#endif
+
 namespace chatkit::store::sqlite_detail {
 
 namespace {
@@ -63,6 +67,9 @@ void group_commit::enqueue(std::unique_ptr<operation> op) {
 }
 
 void group_commit::writer_loop() {
+#if defined(__linux__)
+  pthread_setname_np(pthread_self(), "sqlite-writer");  // how profilers and debuggers name the thread
+#endif
   std::vector<std::unique_ptr<operation>> batch;
   for (;;) {
     {
