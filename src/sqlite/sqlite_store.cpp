@@ -20,6 +20,8 @@ namespace chatkit::store {
 
 using sqlite_detail::connection;
 using sqlite_detail::statement;
+constexpr auto one_statement = sqlite_detail::group_commit::writes::one_statement;
+constexpr auto several_statements = sqlite_detail::group_commit::writes::several;
 
 namespace {
 
@@ -68,7 +70,8 @@ std::int64_t find_thread(connection& c, std::string_view thread_id, std::string_
 }
 
 // Appends new items to a thread of `user`: all or none (conflict if an id is taken). Runs as one write of the
-// group commit, whose savepoint undoes the rows already added when a later one fails.
+// group commit, whose savepoint undoes the rows already added when a later one fails (one row is one
+// statement, which needs no savepoint: a taken id changes nothing).
 void append_items(connection& c, const std::string& thread_id, const std::string& user,
                   std::span<const detail::item_record> rows) {
   const auto thread = find_thread(c, thread_id, user);
@@ -141,9 +144,10 @@ struct sqlite_store::impl {
   awaitable<R> run(Fn fn) {
     return pool.run<R>(std::move(fn));
   }
+  // `w`: writes::one_statement when `fn` changes the database with one statement at most (see group_commit).
   template <class R, class Fn>
-  awaitable<R> write(Fn fn) {
-    return writer.run<R>(std::move(fn));
+  awaitable<R> write(Fn fn, sqlite_detail::group_commit::writes w) {
+    return writer.run<R>(std::move(fn), w);
   }
 
   std::string encode(const auto& value, std::string_view what) const {
@@ -184,13 +188,15 @@ awaitable<void> sqlite_store::save_thread(const protocol::thread_metadata& threa
                                           const request_context& ctx) {
   require_user(ctx);
   require_id(thread.id, "thread");
-  auto op = impl_->write<void>([id = thread.id, user = ctx.user_id, created = thread.created_at.micros,
-                                body = impl_->encode(thread, "thread")](connection& c) {
-    auto s = c.prepare(sql::save_thread);
-    s.bind(1, id).bind(2, user).bind(3, created).bind(4, body).run();
-    // No row written: the id belongs to another user, which must look like a missing thread.
-    if (c.changes() == 0) throw_thread_not_found(id);
-  });
+  auto op = impl_->write<void>(
+      [id = thread.id, user = ctx.user_id, created = thread.created_at.micros,
+       body = impl_->encode(thread, "thread")](connection& c) {
+        auto s = c.prepare(sql::save_thread);
+        s.bind(1, id).bind(2, user).bind(3, created).bind(4, body).run();
+        // No row written: the id belongs to another user, which must look like a missing thread.
+        if (c.changes() == 0) throw_thread_not_found(id);
+      },
+      one_statement);
   co_await std::move(op);
 }
 
@@ -220,12 +226,14 @@ awaitable<protocol::thread_page> sqlite_store::load_threads(std::size_t limit,
 
 awaitable<void> sqlite_store::delete_thread(std::string thread_id, const request_context& ctx) {
   require_user(ctx);
-  auto op = impl_->write<void>([id = std::move(thread_id), user = ctx.user_id](connection& c) {
-    // One statement: the thread row and (by ON DELETE CASCADE) its items go together or not at all.
-    auto s = c.prepare(sql::delete_thread);
-    s.bind(1, id).bind(2, user).run();
-    if (c.changes() == 0) throw_thread_not_found(id);
-  });
+  auto op = impl_->write<void>(
+      [id = std::move(thread_id), user = ctx.user_id](connection& c) {
+        // One statement: the thread row and (by ON DELETE CASCADE) its items go together or not at all.
+        auto s = c.prepare(sql::delete_thread);
+        s.bind(1, id).bind(2, user).run();
+        if (c.changes() == 0) throw_thread_not_found(id);
+      },
+      one_statement);
   co_await std::move(op);
 }
 
@@ -263,7 +271,8 @@ awaitable<void> sqlite_store::add_thread_item(std::string thread_id, const proto
   auto op = impl_->write<void>(
       [thread_id = std::move(thread_id), user = ctx.user_id, row = impl_->encode_item(item)](connection& c) {
         append_items(c, thread_id, user, std::span(&row, 1));
-      });
+      },
+      one_statement);
   co_await std::move(op);
 }
 
@@ -274,8 +283,10 @@ awaitable<void> sqlite_store::add_thread_items(std::string thread_id,
   std::vector<detail::item_record> rows;
   rows.reserve(items.size());
   for (const auto& item : items) rows.push_back(impl_->encode_item(item));
+  const auto w = rows.size() <= 1 ? one_statement : several_statements;
   auto op = impl_->write<void>([thread_id = std::move(thread_id), user = ctx.user_id, rows = std::move(rows)](
-                                   connection& c) { append_items(c, thread_id, user, rows); });
+                                   connection& c) { append_items(c, thread_id, user, rows); },
+                               w);
   co_await std::move(op);
 }
 
@@ -288,7 +299,8 @@ awaitable<void> sqlite_store::save_item(std::string thread_id, const protocol::t
         require_id(row.id, "item");
         auto s = c.prepare(sql::save_item);
         s.bind(1, thread).bind(2, row.id).bind(3, user).bind(4, row.created_at).bind(5, row.body).run();
-      });
+      },
+      one_statement);
   co_await std::move(op);
 }
 
@@ -315,7 +327,8 @@ awaitable<void> sqlite_store::delete_thread_item(std::string thread_id, std::str
         auto s = c.prepare(sql::delete_item);
         s.bind(1, thread).bind(2, id).bind(3, user).run();
         if (c.changes() == 0) throw_item_not_found(thread_id, id);
-      });
+      },
+      one_statement);
   co_await std::move(op);
 }
 
@@ -325,12 +338,14 @@ awaitable<void> sqlite_store::save_attachment(const protocol::attachment& attach
                                               const request_context& ctx) {
   require_user(ctx);
   require_id(attachment.id, "attachment");
-  auto op = impl_->write<void>([id = attachment.id, user = ctx.user_id,
-                                body = impl_->encode(attachment, "attachment")](connection& c) {
-    auto s = c.prepare(sql::save_attachment);
-    s.bind(1, id).bind(2, user).bind(3, body).run();
-    if (c.changes() == 0) throw_attachment_not_found(id);
-  });
+  auto op = impl_->write<void>(
+      [id = attachment.id, user = ctx.user_id,
+       body = impl_->encode(attachment, "attachment")](connection& c) {
+        auto s = c.prepare(sql::save_attachment);
+        s.bind(1, id).bind(2, user).bind(3, body).run();
+        if (c.changes() == 0) throw_attachment_not_found(id);
+      },
+      one_statement);
   co_await std::move(op);
 }
 
@@ -349,11 +364,13 @@ awaitable<protocol::attachment> sqlite_store::load_attachment(std::string attach
 
 awaitable<void> sqlite_store::delete_attachment(std::string attachment_id, const request_context& ctx) {
   require_user(ctx);
-  auto op = impl_->write<void>([id = std::move(attachment_id), user = ctx.user_id](connection& c) {
-    auto s = c.prepare(sql::delete_attachment);
-    s.bind(1, id).bind(2, user).run();
-    if (c.changes() == 0) throw_attachment_not_found(id);
-  });
+  auto op = impl_->write<void>(
+      [id = std::move(attachment_id), user = ctx.user_id](connection& c) {
+        auto s = c.prepare(sql::delete_attachment);
+        s.bind(1, id).bind(2, user).run();
+        if (c.changes() == 0) throw_attachment_not_found(id);
+      },
+      one_statement);
   co_await std::move(op);
 }
 
