@@ -127,13 +127,13 @@ void group_commit::writer_loop() {
       // Only lending itself can throw here (run_batch never does); nothing ran.
       for (auto& op : batch) op->fail(std::current_exception());
     }
-    const auto n = batch.size();
-    complete(batch);
     {
+      // Counted before any caller resumes, so that a caller that resumed finds its batch in stats().
       std::lock_guard lock(mutex_);
       ++counters_.batches;
-      counters_.operations += n;
+      counters_.operations += batch.size();
     }
+    complete(batch);
   }
 }
 

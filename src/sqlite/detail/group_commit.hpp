@@ -91,7 +91,8 @@ class group_commit {
     }
   }
 
-  // Committed (or failed) batches and the operations they held, since construction.
+  // Committed (or failed) batches and the operations they held, since construction (a batch is counted
+  // before its callers resume).
   struct counters {
     std::uint64_t batches = 0;
     std::uint64_t operations = 0;
