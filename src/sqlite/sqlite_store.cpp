@@ -100,7 +100,7 @@ struct sqlite_store::impl {
         checkpoints(in_memory(options)
                         ? nullptr
                         : std::make_unique<sqlite_detail::checkpointer>(open_connection(options))),
-        writer_connection(in_memory(options) ? nullptr : open_connection(options)),
+        writer_connection(in_memory(options) ? nullptr : open_connection(options, writer_cache_kib)),
         writer((watch_writer(), lend_writer()), options.max_batch) {}
 
   void watch_writer() {
@@ -111,9 +111,15 @@ struct sqlite_store::impl {
     return o.path == ":memory:" || o.path.starts_with("file::memory:");
   }
 
-  static std::unique_ptr<connection> open_connection(const sqlite_store_options& o) {
+  // The writer's page cache: a batch of hundreds of appends to different threads dirties a few hundred pages
+  // of the items' indexes; with SQLite's default 2 MiB the writer spills them to the log before the COMMIT
+  // and reads the indexes' pages again from the file (memory is taken as pages are used, up to this).
+  static constexpr std::size_t writer_cache_kib = 64 * 1024;
+
+  static std::unique_ptr<connection> open_connection(const sqlite_store_options& o,
+                                                     std::size_t cache_kib = 0) {
     return std::make_unique<connection>(
-        o.path, sqlite_detail::connection_options{o.busy_timeout, o.synchronous_full});
+        o.path, sqlite_detail::connection_options{o.busy_timeout, o.synchronous_full, cache_kib});
   }
 
   // The write connection for one batch: the writer's own, or (in memory) the pool's only one.

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <limits>
+#include <string>
 
 namespace chatkit::store::sqlite_detail {
 
@@ -96,6 +97,7 @@ connection::connection(const std::string& path, const connection_options& option
     exec("PRAGMA journal_mode = WAL");
     exec(options.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
     exec("PRAGMA foreign_keys = ON");
+    if (options.cache_kib > 0) exec(("PRAGMA cache_size = -" + std::to_string(options.cache_kib)).c_str());
   } catch (...) {
     for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
     sqlite3_close_v2(db_);

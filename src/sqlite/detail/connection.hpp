@@ -7,6 +7,7 @@
 #include <chatkit/store/error.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -51,6 +52,8 @@ class statement {
 struct connection_options {
   std::chrono::milliseconds busy_timeout{5000};
   bool synchronous_full = false;
+  // Page cache of the connection in KiB (PRAGMA cache_size); 0 keeps SQLite's default (2 MiB).
+  std::size_t cache_kib = 0;
 };
 
 class connection {
