@@ -39,6 +39,12 @@ constexpr std::string_view delete_thread = "DELETE FROM threads WHERE id = ?1 AN
 constexpr std::string_view thread_seq = "SELECT seq FROM threads WHERE id = ?1 AND user_id = ?2";
 constexpr std::string_view item_cursor =
     "SELECT created_at, seq FROM items WHERE thread_seq = ?1 AND id = ?2 AND user_id = ?3";
+// One new item: the thread's owner check and the row in one statement (no row when the thread is missing or
+// another user's, or when the id is taken).
+constexpr std::string_view append_item =
+    "INSERT INTO items (thread_seq, id, user_id, created_at, body) "
+    "SELECT seq, ?2, ?3, ?4, ?5 FROM threads WHERE id = ?1 AND user_id = ?3 "
+    "ON CONFLICT (thread_seq, id) DO NOTHING";
 constexpr std::string_view add_item =
     "INSERT INTO items (thread_seq, id, user_id, created_at, body) VALUES (?1, ?2, ?3, ?4, ?5) "
     "ON CONFLICT (thread_seq, id) DO NOTHING";
@@ -74,6 +80,19 @@ std::int64_t find_thread(connection& c, std::string_view thread_id, std::string_
 // statement, which needs no savepoint: a taken id changes nothing).
 void append_items(connection& c, const std::string& thread_id, const std::string& user,
                   std::span<const detail::item_record> rows) {
+  if (rows.size() == 1 && !rows.front().id.empty()) {
+    // The common case, one item: one statement; only when it added nothing is the reason looked up. The
+    // values live as long as the statement (they are the write's own).
+    const auto& r = rows.front();
+    {
+      auto s = c.prepare(sql::append_item);
+      s.bind_ref(1, thread_id).bind_ref(2, r.id).bind_ref(3, user).bind(4, r.created_at).bind_ref(5, r.body);
+      s.run();
+    }
+    if (c.changes() > 0) return;
+    find_thread(c, thread_id, user);  // not_found: missing, or another user's
+    throw_item_exists(thread_id, r.id);
+  }
   const auto thread = find_thread(c, thread_id, user);
   for (const auto& r : rows) {
     require_id(r.id, "item");

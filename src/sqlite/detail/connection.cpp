@@ -50,6 +50,16 @@ statement& statement::bind(int index, std::string_view text) {
   return *this;
 }
 
+statement& statement::bind_ref(int index, std::string_view text) {
+  if (text.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+    throw store_error(errc::record_too_large, "sqlite: a value is larger than 2 GiB");
+  // SQLITE_STATIC: SQLite reads the caller's bytes until the statement is reset (when the borrow ends).
+  const int rc = sqlite3_bind_text(stmt_, index, text.data() ? text.data() : "",
+                                   static_cast<int>(text.size()), SQLITE_STATIC);
+  if (rc != SQLITE_OK) throw_sqlite(db_, rc, "binding a parameter");
+  return *this;
+}
+
 statement& statement::bind(int index, std::int64_t value) {
   const int rc = sqlite3_bind_int64(stmt_, index, value);
   if (rc != SQLITE_OK) throw_sqlite(db_, rc, "binding a parameter");

@@ -35,6 +35,8 @@ class statement {
   ~statement();
 
   statement& bind(int index, std::string_view text);
+  // Binds text without copying it: `text` must stay valid and unchanged until the borrow ends.
+  statement& bind_ref(int index, std::string_view text);
   statement& bind(int index, std::int64_t value);
   // Steps once: true when a row is available, false when done.
   bool step();
