@@ -8,6 +8,9 @@
 //    awaiting its append before the next, as the items of W conversations would be; reported as appends/s
 //    in total. A store call resumes its caller only once the write committed (for `sqlite`, durably:
 //    synchronous=FULL), so W concurrent writers are what lets a group commit share one sync among them.
+//    With W writers the store's own threads' CPU time per append is printed too (the process's CPU time
+//    less the bench's client threads'): where one writer thread does every write, that is its cost per
+//    append, and unlike the wall-clock figure it barely moves when the machine is busy.
 //  * page load: load_thread_items(limit 20, desc) — what opening a conversation costs — on a thread of
 //    1,000 items, by 1 and by 8 concurrent readers; reported as page loads/s in total.
 // Every measurement stops after N items (pages) or S seconds (default 3), whichever comes first, after one
@@ -24,6 +27,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <future>
 #include <string>
 #include <thread>
@@ -82,20 +86,48 @@ asio::awaitable<void> load_run(store& s, std::string thread_id, std::size_t coun
   }
 }
 
-// Runs the coroutines made by `make(worker)` for `workers` workers on up to 8 threads; returns seconds.
+double cpu_seconds(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// What one timed run took: wall-clock seconds, and the CPU seconds of the store's own threads (the process's
+// CPU time over the run less that of the threads running the coroutines; the main thread only waits).
+struct timing {
+  double seconds = 0;
+  double store_cpu = 0;
+};
+
+// Runs the coroutines made by `make(worker)` for `workers` workers on up to 8 threads.
 template <class Make>
-double timed(asio::io_context& ioc, std::size_t workers, Make&& make) {
+timing timed(asio::io_context& ioc, std::size_t workers, Make&& make) {
   std::vector<std::future<void>> done;
   for (std::size_t w = 0; w < workers; ++w) done.push_back(asio::co_spawn(ioc, make(w), asio::use_future));
+  const double cpu_start = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
   const auto start = bench_clock::now();
   ioc.restart();
+  const std::size_t threads = std::min<std::size_t>(workers, 8);
+  std::vector<double> client_cpu(threads);
   std::vector<std::thread> pool;
-  for (std::size_t i = 0; i < std::min<std::size_t>(workers, 8); ++i) pool.emplace_back([&] { ioc.run(); });
+  for (std::size_t i = 0; i < threads; ++i)
+    pool.emplace_back([&, i] {
+      ioc.run();
+      client_cpu[i] = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
+    });
   for (auto& t : pool) t.join();
   const auto stop = bench_clock::now();
+  double store_cpu = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu_start;
+  for (double c : client_cpu) store_cpu -= c;
   for (auto& d : done) d.get();
-  return std::chrono::duration<double>(stop - start).count();
+  return {std::chrono::duration<double>(stop - start).count(), std::max(store_cpu, 0.0)};
 }
+
+// Appends per second, and the store threads' CPU microseconds per append.
+struct append_figures {
+  double per_second = 0;
+  double store_cpu_us = 0;
+};
 
 void new_thread(asio::io_context& ioc, store& s, const std::string& id, const chatkit::request_context& ctx) {
   protocol::thread_metadata t;
@@ -107,8 +139,8 @@ void new_thread(asio::io_context& ioc, store& s, const std::string& id, const ch
   f.get();
 }
 
-double appends_per_second(const chatkit::bench::bench_target& target, std::size_t writers, std::size_t items,
-                          double seconds, int round) {
+append_figures appends_per_second(const chatkit::bench::bench_target& target, std::size_t writers,
+                                  std::size_t items, double seconds, int round) {
   asio::io_context ioc;
   auto s = target.make(ioc);
   chatkit::request_context ctx;
@@ -122,9 +154,10 @@ double appends_per_second(const chatkit::bench::bench_target& target, std::size_
   tally t;
   t.deadline = bench_clock::now() +
                std::chrono::duration_cast<bench_clock::duration>(std::chrono::duration<double>(seconds));
-  const double secs =
+  const auto run =
       timed(ioc, writers, [&](std::size_t w) { return append_run(*s, threads[w], 0, per_writer, ctx, &t); });
-  return static_cast<double>(t.done.load()) / secs;
+  const auto n = static_cast<double>(std::max<std::size_t>(t.done.load(), 1));
+  return {static_cast<double>(t.done.load()) / run.seconds, run.store_cpu * 1e6 / n};
 }
 
 double page_loads_per_second(const chatkit::bench::bench_target& target, std::size_t readers,
@@ -142,9 +175,9 @@ double page_loads_per_second(const chatkit::bench::bench_target& target, std::si
   tally t;
   t.deadline = bench_clock::now() +
                std::chrono::duration_cast<bench_clock::duration>(std::chrono::duration<double>(seconds));
-  const double secs =
+  const auto run =
       timed(ioc, readers, [&](std::size_t) { return load_run(*s, thread_id, per_reader, ctx, t); });
-  return static_cast<double>(t.done.load()) / secs;
+  return static_cast<double>(t.done.load()) / run.seconds;
 }
 
 }  // namespace
@@ -177,8 +210,9 @@ int main(int argc, char** argv) {
   }
 
   const std::string many = "appends/s (" + std::to_string(cfg.writers) + ")";
-  std::printf("%-14s %14s %14s %16s %17s %17s\n", "store", "appends/s (1)", "appends/s (8)", many.c_str(),
-              "page loads/s (1)", "page loads/s (8)");
+  const std::string cpu = "store us/append (" + std::to_string(cfg.writers) + ")";
+  std::printf("%-14s %14s %14s %16s %22s %17s %17s\n", "store", "appends/s (1)", "appends/s (8)",
+              many.c_str(), cpu.c_str(), "page loads/s (1)", "page loads/s (8)");
   for (const auto& target : chatkit::bench::bench_targets()) {
     if (!cfg.only.empty() && cfg.only != target.name) continue;
     {
@@ -191,13 +225,14 @@ int main(int argc, char** argv) {
     try {
       const double warm = cfg.seconds / 5;
       appends_per_second(target, 1, cfg.items / 10, warm, 0);  // warm-up
-      const double a1 = appends_per_second(target, 1, cfg.items, cfg.seconds, 1);
-      const double a8 = appends_per_second(target, 8, cfg.items, cfg.seconds, 2);
-      const double an = appends_per_second(target, cfg.writers, cfg.items, cfg.seconds, 3);
+      const auto a1 = appends_per_second(target, 1, cfg.items, cfg.seconds, 1);
+      const auto a8 = appends_per_second(target, 8, cfg.items, cfg.seconds, 2);
+      const auto an = appends_per_second(target, cfg.writers, cfg.items, cfg.seconds, 3);
       page_loads_per_second(target, 1, cfg.page_loads / 10, warm, 4);  // warm-up
       const double p1 = page_loads_per_second(target, 1, cfg.page_loads, cfg.seconds, 5);
       const double p8 = page_loads_per_second(target, 8, cfg.page_loads, cfg.seconds, 6);
-      std::printf("%-14s %14.0f %14.0f %16.0f %17.0f %17.0f\n", target.name.c_str(), a1, a8, an, p1, p8);
+      std::printf("%-14s %14.0f %14.0f %16.0f %22.1f %17.0f %17.0f\n", target.name.c_str(), a1.per_second,
+                  a8.per_second, an.per_second, an.store_cpu_us, p1, p8);
     } catch (const std::exception& e) {
       std::printf("%-14s failed: %s\n", target.name.c_str(), e.what());
     }

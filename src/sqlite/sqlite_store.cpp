@@ -20,6 +20,8 @@ namespace chatkit::store {
 
 using sqlite_detail::connection;
 using sqlite_detail::statement;
+constexpr auto one_statement = sqlite_detail::group_commit::writes::one_statement;
+constexpr auto several_statements = sqlite_detail::group_commit::writes::several;
 
 namespace {
 
@@ -37,6 +39,12 @@ constexpr std::string_view delete_thread = "DELETE FROM threads WHERE id = ?1 AN
 constexpr std::string_view thread_seq = "SELECT seq FROM threads WHERE id = ?1 AND user_id = ?2";
 constexpr std::string_view item_cursor =
     "SELECT created_at, seq FROM items WHERE thread_seq = ?1 AND id = ?2 AND user_id = ?3";
+// One new item: the thread's owner check and the row in one statement (no row when the thread is missing or
+// another user's, or when the id is taken).
+constexpr std::string_view append_item =
+    "INSERT INTO items (thread_seq, id, user_id, created_at, body) "
+    "SELECT seq, ?2, ?3, ?4, ?5 FROM threads WHERE id = ?1 AND user_id = ?3 "
+    "ON CONFLICT (thread_seq, id) DO NOTHING";
 constexpr std::string_view add_item =
     "INSERT INTO items (thread_seq, id, user_id, created_at, body) VALUES (?1, ?2, ?3, ?4, ?5) "
     "ON CONFLICT (thread_seq, id) DO NOTHING";
@@ -68,9 +76,23 @@ std::int64_t find_thread(connection& c, std::string_view thread_id, std::string_
 }
 
 // Appends new items to a thread of `user`: all or none (conflict if an id is taken). Runs as one write of the
-// group commit, whose savepoint undoes the rows already added when a later one fails.
+// group commit, whose savepoint undoes the rows already added when a later one fails (one row is one
+// statement, which needs no savepoint: a taken id changes nothing).
 void append_items(connection& c, const std::string& thread_id, const std::string& user,
                   std::span<const detail::item_record> rows) {
+  if (rows.size() == 1 && !rows.front().id.empty()) {
+    // The common case, one item: one statement; only when it added nothing is the reason looked up. The
+    // values live as long as the statement (they are the write's own).
+    const auto& r = rows.front();
+    {
+      auto s = c.prepare(sql::append_item);
+      s.bind_ref(1, thread_id).bind_ref(2, r.id).bind_ref(3, user).bind(4, r.created_at).bind_ref(5, r.body);
+      s.run();
+    }
+    if (c.changes() > 0) return;
+    find_thread(c, thread_id, user);  // not_found: missing, or another user's
+    throw_item_exists(thread_id, r.id);
+  }
   const auto thread = find_thread(c, thread_id, user);
   for (const auto& r : rows) {
     require_id(r.id, "item");
@@ -97,7 +119,7 @@ struct sqlite_store::impl {
         checkpoints(in_memory(options)
                         ? nullptr
                         : std::make_unique<sqlite_detail::checkpointer>(open_connection(options))),
-        writer_connection(in_memory(options) ? nullptr : open_connection(options)),
+        writer_connection(in_memory(options) ? nullptr : open_connection(options, writer_cache_kib)),
         writer((watch_writer(), lend_writer()), options.max_batch) {}
 
   void watch_writer() {
@@ -108,9 +130,15 @@ struct sqlite_store::impl {
     return o.path == ":memory:" || o.path.starts_with("file::memory:");
   }
 
-  static std::unique_ptr<connection> open_connection(const sqlite_store_options& o) {
+  // The writer's page cache: a batch of hundreds of appends to different threads dirties a few hundred pages
+  // of the items' indexes; with SQLite's default 2 MiB the writer spills them to the log before the COMMIT
+  // and reads the indexes' pages again from the file (memory is taken as pages are used, up to this).
+  static constexpr std::size_t writer_cache_kib = 64 * 1024;
+
+  static std::unique_ptr<connection> open_connection(const sqlite_store_options& o,
+                                                     std::size_t cache_kib = 0) {
     return std::make_unique<connection>(
-        o.path, sqlite_detail::connection_options{o.busy_timeout, o.synchronous_full});
+        o.path, sqlite_detail::connection_options{o.busy_timeout, o.synchronous_full, cache_kib});
   }
 
   // The write connection for one batch: the writer's own, or (in memory) the pool's only one.
@@ -141,9 +169,10 @@ struct sqlite_store::impl {
   awaitable<R> run(Fn fn) {
     return pool.run<R>(std::move(fn));
   }
+  // `w`: writes::one_statement when `fn` changes the database with one statement at most (see group_commit).
   template <class R, class Fn>
-  awaitable<R> write(Fn fn) {
-    return writer.run<R>(std::move(fn));
+  awaitable<R> write(Fn fn, sqlite_detail::group_commit::writes w) {
+    return writer.run<R>(std::move(fn), w);
   }
 
   std::string encode(const auto& value, std::string_view what) const {
@@ -184,13 +213,15 @@ awaitable<void> sqlite_store::save_thread(const protocol::thread_metadata& threa
                                           const request_context& ctx) {
   require_user(ctx);
   require_id(thread.id, "thread");
-  auto op = impl_->write<void>([id = thread.id, user = ctx.user_id, created = thread.created_at.micros,
-                                body = impl_->encode(thread, "thread")](connection& c) {
-    auto s = c.prepare(sql::save_thread);
-    s.bind(1, id).bind(2, user).bind(3, created).bind(4, body).run();
-    // No row written: the id belongs to another user, which must look like a missing thread.
-    if (c.changes() == 0) throw_thread_not_found(id);
-  });
+  auto op = impl_->write<void>(
+      [id = thread.id, user = ctx.user_id, created = thread.created_at.micros,
+       body = impl_->encode(thread, "thread")](connection& c) {
+        auto s = c.prepare(sql::save_thread);
+        s.bind(1, id).bind(2, user).bind(3, created).bind(4, body).run();
+        // No row written: the id belongs to another user, which must look like a missing thread.
+        if (c.changes() == 0) throw_thread_not_found(id);
+      },
+      one_statement);
   co_await std::move(op);
 }
 
@@ -220,12 +251,14 @@ awaitable<protocol::thread_page> sqlite_store::load_threads(std::size_t limit,
 
 awaitable<void> sqlite_store::delete_thread(std::string thread_id, const request_context& ctx) {
   require_user(ctx);
-  auto op = impl_->write<void>([id = std::move(thread_id), user = ctx.user_id](connection& c) {
-    // One statement: the thread row and (by ON DELETE CASCADE) its items go together or not at all.
-    auto s = c.prepare(sql::delete_thread);
-    s.bind(1, id).bind(2, user).run();
-    if (c.changes() == 0) throw_thread_not_found(id);
-  });
+  auto op = impl_->write<void>(
+      [id = std::move(thread_id), user = ctx.user_id](connection& c) {
+        // One statement: the thread row and (by ON DELETE CASCADE) its items go together or not at all.
+        auto s = c.prepare(sql::delete_thread);
+        s.bind(1, id).bind(2, user).run();
+        if (c.changes() == 0) throw_thread_not_found(id);
+      },
+      one_statement);
   co_await std::move(op);
 }
 
@@ -263,7 +296,8 @@ awaitable<void> sqlite_store::add_thread_item(std::string thread_id, const proto
   auto op = impl_->write<void>(
       [thread_id = std::move(thread_id), user = ctx.user_id, row = impl_->encode_item(item)](connection& c) {
         append_items(c, thread_id, user, std::span(&row, 1));
-      });
+      },
+      one_statement);
   co_await std::move(op);
 }
 
@@ -274,8 +308,10 @@ awaitable<void> sqlite_store::add_thread_items(std::string thread_id,
   std::vector<detail::item_record> rows;
   rows.reserve(items.size());
   for (const auto& item : items) rows.push_back(impl_->encode_item(item));
+  const auto w = rows.size() <= 1 ? one_statement : several_statements;
   auto op = impl_->write<void>([thread_id = std::move(thread_id), user = ctx.user_id, rows = std::move(rows)](
-                                   connection& c) { append_items(c, thread_id, user, rows); });
+                                   connection& c) { append_items(c, thread_id, user, rows); },
+                               w);
   co_await std::move(op);
 }
 
@@ -288,7 +324,8 @@ awaitable<void> sqlite_store::save_item(std::string thread_id, const protocol::t
         require_id(row.id, "item");
         auto s = c.prepare(sql::save_item);
         s.bind(1, thread).bind(2, row.id).bind(3, user).bind(4, row.created_at).bind(5, row.body).run();
-      });
+      },
+      one_statement);
   co_await std::move(op);
 }
 
@@ -315,7 +352,8 @@ awaitable<void> sqlite_store::delete_thread_item(std::string thread_id, std::str
         auto s = c.prepare(sql::delete_item);
         s.bind(1, thread).bind(2, id).bind(3, user).run();
         if (c.changes() == 0) throw_item_not_found(thread_id, id);
-      });
+      },
+      one_statement);
   co_await std::move(op);
 }
 
@@ -325,12 +363,14 @@ awaitable<void> sqlite_store::save_attachment(const protocol::attachment& attach
                                               const request_context& ctx) {
   require_user(ctx);
   require_id(attachment.id, "attachment");
-  auto op = impl_->write<void>([id = attachment.id, user = ctx.user_id,
-                                body = impl_->encode(attachment, "attachment")](connection& c) {
-    auto s = c.prepare(sql::save_attachment);
-    s.bind(1, id).bind(2, user).bind(3, body).run();
-    if (c.changes() == 0) throw_attachment_not_found(id);
-  });
+  auto op = impl_->write<void>(
+      [id = attachment.id, user = ctx.user_id,
+       body = impl_->encode(attachment, "attachment")](connection& c) {
+        auto s = c.prepare(sql::save_attachment);
+        s.bind(1, id).bind(2, user).bind(3, body).run();
+        if (c.changes() == 0) throw_attachment_not_found(id);
+      },
+      one_statement);
   co_await std::move(op);
 }
 
@@ -349,11 +389,13 @@ awaitable<protocol::attachment> sqlite_store::load_attachment(std::string attach
 
 awaitable<void> sqlite_store::delete_attachment(std::string attachment_id, const request_context& ctx) {
   require_user(ctx);
-  auto op = impl_->write<void>([id = std::move(attachment_id), user = ctx.user_id](connection& c) {
-    auto s = c.prepare(sql::delete_attachment);
-    s.bind(1, id).bind(2, user).run();
-    if (c.changes() == 0) throw_attachment_not_found(id);
-  });
+  auto op = impl_->write<void>(
+      [id = std::move(attachment_id), user = ctx.user_id](connection& c) {
+        auto s = c.prepare(sql::delete_attachment);
+        s.bind(1, id).bind(2, user).run();
+        if (c.changes() == 0) throw_attachment_not_found(id);
+      },
+      one_statement);
   co_await std::move(op);
 }
 

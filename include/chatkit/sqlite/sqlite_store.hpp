@@ -7,10 +7,10 @@
 // created_at and an insertion sequence are indexed columns used for lookups, isolation and ordering.
 // Every statement runs on the store's own threads (prepared statements cached per connection): reads on
 // worker threads with a connection each, writes on one writer thread that commits concurrent writes together
-// (group commit: one transaction and one sync for everything queued, each write in its own savepoint so a
-// failing one fails alone). A coroutine awaiting a store call resumes on its own executor — for a write,
-// after its transaction committed. A crash never leaves a half-written record. Several processes may share
-// the file.
+// (group commit: one transaction and one sync for everything queued; a failing write is undone alone — by
+// SQLite for a one-statement write, by its own savepoint otherwise — and fails alone). A coroutine awaiting a
+// store call resumes on its own executor — for a write, after its transaction committed. A crash never
+// leaves a half-written record. Several processes may share the file.
 #pragma once
 
 #include <chatkit/store/store.hpp>

@@ -5,6 +5,10 @@
 #include <algorithm>
 #include <utility>
 
+#if defined(__linux__)
+#include <pthread.h>
+#endif
+
 namespace chatkit::store::sqlite_detail {
 
 checkpointer::checkpointer(std::unique_ptr<connection> own, std::size_t pages)
@@ -60,6 +64,9 @@ int checkpointer::on_commit(void* self, sqlite3* db, const char* name, int pages
 }
 
 void checkpointer::loop() {
+#if defined(__linux__)
+  pthread_setname_np(pthread_self(), "sqlite-ckpt");  // how profilers and debuggers name the thread
+#endif
   for (;;) {
     {
       std::unique_lock lock(mutex_);

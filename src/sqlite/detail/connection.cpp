@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <limits>
+#include <string>
 
 namespace chatkit::store::sqlite_detail {
 
@@ -45,6 +46,16 @@ statement& statement::bind(int index, std::string_view text) {
   // SQLITE_TRANSIENT: SQLite copies the bytes, so the caller's buffer may go away before step().
   const int rc =
       sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) throw_sqlite(db_, rc, "binding a parameter");
+  return *this;
+}
+
+statement& statement::bind_ref(int index, std::string_view text) {
+  if (text.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+    throw store_error(errc::record_too_large, "sqlite: a value is larger than 2 GiB");
+  // SQLITE_STATIC: SQLite reads the caller's bytes until the statement is reset (when the borrow ends).
+  const int rc = sqlite3_bind_text(stmt_, index, text.data() ? text.data() : "",
+                                   static_cast<int>(text.size()), SQLITE_STATIC);
   if (rc != SQLITE_OK) throw_sqlite(db_, rc, "binding a parameter");
   return *this;
 }
@@ -96,6 +107,7 @@ connection::connection(const std::string& path, const connection_options& option
     exec("PRAGMA journal_mode = WAL");
     exec(options.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
     exec("PRAGMA foreign_keys = ON");
+    if (options.cache_kib > 0) exec(("PRAGMA cache_size = -" + std::to_string(options.cache_kib)).c_str());
   } catch (...) {
     for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
     sqlite3_close_v2(db_);

@@ -7,6 +7,7 @@
 #include <chatkit/store/error.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -34,6 +35,8 @@ class statement {
   ~statement();
 
   statement& bind(int index, std::string_view text);
+  // Binds text without copying it: `text` must stay valid and unchanged until the borrow ends.
+  statement& bind_ref(int index, std::string_view text);
   statement& bind(int index, std::int64_t value);
   // Steps once: true when a row is available, false when done.
   bool step();
@@ -51,6 +54,8 @@ class statement {
 struct connection_options {
   std::chrono::milliseconds busy_timeout{5000};
   bool synchronous_full = false;
+  // Page cache of the connection in KiB (PRAGMA cache_size); 0 keeps SQLite's default (2 MiB).
+  std::size_t cache_kib = 0;
 };
 
 class connection {

@@ -5,6 +5,11 @@
 #include <boost/system/system_error.hpp>
 
 #include <algorithm>
+#include <iterator>
+
+#if defined(__linux__)
+#include <pthread.h>
+#endif
 
 namespace chatkit::store::sqlite_detail {
 
@@ -59,11 +64,50 @@ void group_commit::enqueue(std::unique_ptr<operation> op) {
     }
   }
   op->fail(std::make_exception_ptr(store_error(errc::unavailable, "sqlite: the store is shutting down")));
-  op->complete();
+  operations one;
+  one.push_back(std::move(op));
+  complete(one);
+}
+
+void group_commit::complete(operations& batch) {
+  // Up to this many callers are resumed by one posted function: one post (and at most one thread woken)
+  // per group rather than per write, while an executor run by several threads still gets several groups.
+  constexpr std::size_t group_size = 32;
+  for (std::size_t i = 0; i < batch.size();) {
+    operation* first = batch[i].get();
+    operations group;
+    group.reserve(std::min(group_size, batch.size() - i));
+    while (i < batch.size() && group.size() < group_size && batch[i]->origin() == first->origin())
+      group.push_back(std::move(batch[i++]));
+    boost::asio::post(first->origin(), [g = std::move(group)]() mutable { finish_all(std::move(g)); });
+  }
+  batch.clear();
+}
+
+void group_commit::finish_all(operations ops) {
+  // Every operation here has this executor: each caller resumes on its own executor, in queue order.
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    try {
+      ops[i]->finish();
+    } catch (...) {
+      // A caller's handler threw out of the executor: the callers after it still get their outcome (in a
+      // function posted again), and the exception goes on as it would from a handler posted alone.
+      operations rest(std::make_move_iterator(ops.begin() + static_cast<std::ptrdiff_t>(i) + 1),
+                      std::make_move_iterator(ops.end()));
+      if (!rest.empty()) {
+        const auto ex = rest.front()->origin();
+        boost::asio::post(ex, [r = std::move(rest)]() mutable { finish_all(std::move(r)); });
+      }
+      throw;
+    }
+  }
 }
 
 void group_commit::writer_loop() {
-  std::vector<std::unique_ptr<operation>> batch;
+#if defined(__linux__)
+  pthread_setname_np(pthread_self(), "sqlite-writer");  // how profilers and debuggers name the thread
+#endif
+  operations batch;
   for (;;) {
     {
       std::unique_lock lock(mutex_);
@@ -83,17 +127,17 @@ void group_commit::writer_loop() {
       // Only lending itself can throw here (run_batch never does); nothing ran.
       for (auto& op : batch) op->fail(std::current_exception());
     }
-    for (auto& op : batch) op->complete();
     {
+      // Counted before any caller resumes, so that a caller that resumed finds its batch in stats().
       std::lock_guard lock(mutex_);
       ++counters_.batches;
       counters_.operations += batch.size();
     }
-    batch.clear();
+    complete(batch);
   }
 }
 
-void group_commit::run_batch(connection& c, std::vector<std::unique_ptr<operation>>& batch) {
+void group_commit::run_batch(connection& c, operations& batch) {
   std::vector<operation*> pending;
   pending.reserve(batch.size());
   for (auto& op : batch) pending.push_back(op.get());
@@ -118,15 +162,18 @@ void group_commit::run_batch(connection& c, std::vector<std::unique_ptr<operatio
         op->fail(std::make_exception_ptr(boost::system::system_error(boost::asio::error::operation_aborted)));
         continue;
       }
+      const bool savepoint_needed = op->needs_savepoint();
       try {
-        c.prepare(savepoint).run();
+        if (savepoint_needed) c.prepare(savepoint).run();
         op->execute(c);
-        c.prepare(release).run();
+        if (savepoint_needed) c.prepare(release).run();
         applied.push_back(op);
       } catch (...) {
         op->fail(std::current_exception());
         lost = !in_transaction(c);
-        if (!lost) {
+        // Without a savepoint, SQLite has already undone the failing statement (and the write changed
+        // nothing else).
+        if (!lost && savepoint_needed) {
           try {
             c.prepare(rollback_to).run();
             c.prepare(release).run();

@@ -1,17 +1,20 @@
 // Group commit for the SQLite store's writes (docs/stores.md#group-commit). One writer thread owns the write
 // connection; a write is queued, and the writer runs whatever is queued — up to `max_batch` operations — in
-// one BEGIN IMMEDIATE … COMMIT, so concurrent writes share one transaction and one sync of the log. Each
-// operation runs inside its own SAVEPOINT: one that fails is rolled back alone and fails only its caller,
-// the rest commit (when the database itself rolls the whole transaction back under a failing write — disk
-// full, I/O error — that write fails and the others run again in a new transaction). When the COMMIT fails,
-// every operation of the batch that had succeeded fails with that error and nothing of the batch is written.
-// Every caller resumes on its own executor after the COMMIT returned, so what it wrote is durable by then
-// (with the store's synchronous setting). Private to the sqlite layer (it pulls in Asio: include it only
-// from .cpp files).
+// one BEGIN IMMEDIATE … COMMIT, so concurrent writes share one transaction and one sync of the log. A write
+// that fails is undone alone and fails only its caller, the rest commit: a write of several statements runs
+// inside its own SAVEPOINT (rolled back on failure); a write declared `one_statement` needs none, since
+// SQLite undoes a failing statement by itself. When the database itself rolls the whole transaction back
+// under a failing write (disk full, I/O error), that write fails and the others run again in a new
+// transaction. When the COMMIT fails, every operation of the batch that had succeeded fails with that error
+// and nothing of the batch is written. Callers resume on their own executors after the COMMIT returned, so
+// what they wrote is durable by then (with the store's synchronous setting); the callers of one batch that
+// share an executor are resumed by a few posted functions rather than one each. Private to the sqlite layer
+// (it pulls in Asio: include it only from .cpp files).
 #pragma once
 
 #include "sqlite/detail/connection.hpp"
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
@@ -55,19 +58,29 @@ class group_commit {
   // Runs every queued operation, then stops the writer thread (no new operations afterwards).
   void join();
 
-  // co_await run<R>(fn): R fn(connection&) runs on the writer thread inside the batch transaction (and its
-  // own savepoint); its result or exception reaches the caller on the caller's executor once the batch has
-  // committed. `fn` must not begin or end transactions itself.
+  // How a write is undone when it fails while the rest of its batch commits.
+  enum class writes {
+    // Any number of statements: the write runs inside its own savepoint.
+    several,
+    // At most one statement that changes the database (reads before it are fine). If it fails, SQLite has
+    // undone it (a failing statement never leaves a partial change); `fn` may throw after it only when it
+    // changed nothing. No savepoint: two statements fewer per write.
+    one_statement,
+  };
+
+  // co_await run<R>(fn, w): R fn(connection&) runs on the writer thread inside the batch transaction (and,
+  // for writes::several, its own savepoint); its result or exception reaches the caller on the caller's
+  // executor once the batch has committed. `fn` must not begin or end transactions itself.
   //
   // Cancellation: an operation whose cancellation was requested before the writer reached it is skipped
   // (boost::asio::error::operation_aborted, nothing written); one the writer has started commits or fails
   // with its batch — the caller always learns which, never a half-written record.
   // Callers bind the returned awaitable to a local before co_awaiting it (see connection_pool::run).
   template <class R, class Fn>
-  boost::asio::awaitable<R> run(Fn fn) {
+  boost::asio::awaitable<R> run(Fn fn, writes w = writes::several) {
     using namespace boost::asio;
-    auto initiation = [this](auto handler, Fn f) {
-      enqueue(std::make_unique<operation_for<R, decltype(handler), Fn>>(std::move(handler), std::move(f)));
+    auto initiation = [this, w](auto handler, Fn f) {
+      enqueue(std::make_unique<operation_for<R, decltype(handler), Fn>>(std::move(handler), std::move(f), w));
     };
     if constexpr (std::is_void_v<R>) {
       co_await async_initiate<const use_awaitable_t<>&, void(std::exception_ptr)>(
@@ -78,7 +91,8 @@ class group_commit {
     }
   }
 
-  // Committed (or failed) batches and the operations they held, since construction.
+  // Committed (or failed) batches and the operations they held, since construction (a batch is counted
+  // before its callers resume).
   struct counters {
     std::uint64_t batches = 0;
     std::uint64_t operations = 0;
@@ -94,21 +108,32 @@ class group_commit {
     virtual void execute(connection& c) = 0;
     // Records the failure the caller will get (replaces a result).
     virtual void fail(std::exception_ptr error) = 0;
-    // Hands the outcome to the caller's executor. Called once, last.
-    virtual void complete() = 0;
+    // Hands the outcome to the caller. Called once, last, on the caller's executor (origin()).
+    virtual void finish() = 0;
     bool cancelled() const noexcept { return cancelled_->load(std::memory_order_relaxed); }
+    bool needs_savepoint() const noexcept { return writes_ == writes::several; }
+    // The caller's executor, tracking work until the operation is destroyed.
+    const boost::asio::any_io_executor& origin() const noexcept { return origin_; }
 
    protected:
+    operation(boost::asio::any_io_executor origin, writes w) : origin_(std::move(origin)), writes_(w) {}
     std::shared_ptr<std::atomic<bool>> cancelled_ = std::make_shared<std::atomic<bool>>(false);
+
+   private:
+    boost::asio::any_io_executor origin_;
+    writes writes_;
   };
+
+  using operations = std::vector<std::unique_ptr<operation>>;
 
   template <class R, class Handler, class Fn>
   class operation_for final : public operation {
    public:
-    operation_for(Handler handler, Fn fn)
-        : handler_(std::move(handler)),
-          origin_(boost::asio::prefer(boost::asio::get_associated_executor(handler_),
-                                      boost::asio::execution::outstanding_work.tracked)),
+    operation_for(Handler handler, Fn fn, writes w)
+        : operation(boost::asio::prefer(boost::asio::get_associated_executor(handler),
+                                        boost::asio::execution::outstanding_work.tracked),
+                    w),
+          handler_(std::move(handler)),
           fn_(std::move(fn)) {
       auto slot = boost::asio::get_associated_cancellation_slot(handler_);
       if (slot.is_connected()) {
@@ -130,29 +155,19 @@ class group_commit {
       if constexpr (!std::is_void_v<R>) result_.reset();
     }
 
-    void complete() override {
-      if constexpr (std::is_void_v<R>) {
-        boost::asio::post(origin_, [h = std::move(handler_), ep = error_]() mutable {
-          auto slot = boost::asio::get_associated_cancellation_slot(h);
-          if (slot.is_connected()) slot.clear();
-          std::move(h)(ep);
-        });
-      } else {
-        boost::asio::post(origin_, [h = std::move(handler_), ep = error_, r = std::move(result_)]() mutable {
-          auto slot = boost::asio::get_associated_cancellation_slot(h);
-          if (slot.is_connected()) slot.clear();
-          std::move(h)(ep, r ? std::move(*r) : R{});
-        });
-      }
+    void finish() override {
+      auto slot = boost::asio::get_associated_cancellation_slot(handler_);
+      if (slot.is_connected()) slot.clear();
+      if constexpr (std::is_void_v<R>)
+        std::move(handler_)(std::move(error_));
+      else
+        std::move(handler_)(std::move(error_), result_ ? std::move(*result_) : R{});
     }
 
    private:
     struct nothing {};
     using result_type = std::optional<std::conditional_t<std::is_void_v<R>, nothing, R>>;
     Handler handler_;
-    std::decay_t<decltype(boost::asio::prefer(std::declval<boost::asio::associated_executor_t<Handler>>(),
-                                              boost::asio::execution::outstanding_work.tracked))>
-        origin_;
     Fn fn_;
     result_type result_;
     std::exception_ptr error_;
@@ -160,7 +175,13 @@ class group_commit {
 
   void enqueue(std::unique_ptr<operation> op);
   void writer_loop();
-  void run_batch(connection& c, std::vector<std::unique_ptr<operation>>& batch);
+  void run_batch(connection& c, operations& batch);
+  // Hands every operation of `batch` (emptied) to its caller's executor: consecutive ones with the same
+  // executor go in one posted function (a few dozen at most, so that an executor run by several threads
+  // still spreads them).
+  static void complete(operations& batch);
+  // Runs on the operations' (common) executor: finishes each in order.
+  static void finish_all(operations ops);
 
   lender lend_;
   std::size_t max_batch_;

@@ -23,6 +23,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace chatkit;
@@ -79,11 +80,11 @@ struct gate {
 using outcome = std::optional<std::string>;
 
 void spawn_write(boost::asio::io_context& ioc, group_commit& gc, std::function<void(connection&)> fn,
-                 outcome& out) {
+                 outcome& out, group_commit::writes w = group_commit::writes::several) {
   boost::asio::co_spawn(
       ioc,
-      [&gc, fn = std::move(fn)]() -> boost::asio::awaitable<void> {
-        auto op = gc.run<void>(fn);
+      [&gc, fn = std::move(fn), w]() -> boost::asio::awaitable<void> {
+        auto op = gc.run<void>(fn, w);
         co_await std::move(op);
       },
       [&out](std::exception_ptr ep) {
@@ -160,6 +161,83 @@ TEST_CASE("group commit: writes queued together share one transaction; a failing
   CHECK(stats.operations == n + 1);
 }
 
+TEST_CASE("group commit: one-statement writes (no savepoint) fail alone; SQLite undoes the failing statement",
+          "[sqlite][group_commit]") {
+  temp_dir dir;
+  const auto path = dir.file("gc.db");
+  auto c = open_test_db(path);
+  group_commit gc(lend(*c), 64);
+  boost::asio::io_context ioc;
+
+  gate g;
+  outcome held;
+  boost::asio::co_spawn(ioc, g.hold(gc), [&](std::exception_ptr ep) { held = ep ? "error" : ""; });
+  ioc.poll();
+  g.started.get_future().wait();  // the writer is inside batch 1
+
+  constexpr auto one = group_commit::writes::one_statement;
+  constexpr int n = 12;
+  std::vector<outcome> out(n);
+  for (int i = 0; i < n; ++i) {
+    const auto k = "k" + std::to_string(i);
+    if (i == 5) {
+      // A constraint violation: the key is taken by write 4 of the same batch.
+      spawn_write(
+          ioc, gc, [](connection& x) { insert(x, "k4"); }, out[i], one);
+    } else if (i == 7) {
+      // One statement of three rows whose last one is refused: SQLite undoes the first two with it.
+      spawn_write(
+          ioc, gc,
+          [](connection& x) { x.prepare("INSERT INTO t (k) VALUES ('multi_a'), ('multi_b'), ('k2')").run(); },
+          out[i], one);
+    } else if (i == 8) {
+      // A statement that changes nothing, then a refusal (as the store's owner checks do).
+      spawn_write(
+          ioc, gc,
+          [](connection& x) {
+            x.prepare("UPDATE t SET k = 'never' WHERE k = 'missing'").run();
+            if (x.changes() == 0) throw store::store_error(store::errc::thread_not_found, "write 8 refuses");
+          },
+          out[i], one);
+    } else if (i == 10) {
+      // A write of several statements in the same batch still gets its savepoint.
+      spawn_write(
+          ioc, gc,
+          [](connection& x) {
+            insert(x, "partial_a");
+            insert(x, "k0");  // taken by write 0
+          },
+          out[i]);
+    } else {
+      spawn_write(
+          ioc, gc, [k](connection& x) { insert(x, k); }, out[i], one);
+    }
+  }
+  ioc.poll();  // every write is queued behind the gate
+  g.opened.set_value();
+  ioc.restart();
+  ioc.run();
+
+  REQUIRE(held == std::optional<std::string>(""));
+  std::set<std::string> expected{"gate"};
+  for (int i = 0; i < n; ++i) {
+    INFO("write " << i);
+    REQUIRE(out[i].has_value());
+    if (i == 5 || i == 7 || i == 8 || i == 10) {
+      CHECK(!out[i]->empty());
+    } else {
+      CHECK(out[i]->empty());
+      expected.insert("k" + std::to_string(i));
+    }
+  }
+  CHECK(out[5]->find("UNIQUE") != std::string::npos);
+  CHECK(out[8]->find("write 8 refuses") != std::string::npos);
+  CHECK(keys(path) == expected);
+  const auto stats = gc.stats();
+  CHECK(stats.batches == 2);  // the gate's, then all of them together
+  CHECK(stats.operations == n + 1);
+}
+
 TEST_CASE("group commit: a failed COMMIT fails every write of the batch and writes none of it",
           "[sqlite][group_commit]") {
   temp_dir dir;
@@ -215,6 +293,8 @@ TEST_CASE("group commit: a failed COMMIT fails every write of the batch and writ
 
 TEST_CASE("group commit: a full database fails the writes it refuses and keeps every write it reported",
           "[sqlite][group_commit]") {
+  // With and without a savepoint per write: SQLITE_FULL rolls the whole transaction back either way.
+  const auto w = GENERATE(group_commit::writes::several, group_commit::writes::one_statement);
   temp_dir dir;
   const auto path = dir.file("gc.db");
   auto c = open_test_db(path);
@@ -233,7 +313,7 @@ TEST_CASE("group commit: a full database fails the writes it refuses and keeps e
     // Keys of 1,000 bytes: the limit is reached after some dozens of rows.
     const auto k = std::to_string(i) + std::string(1000, 'x');
     spawn_write(
-        ioc, gc, [k](connection& x) { insert(x, k); }, out[i]);
+        ioc, gc, [k](connection& x) { insert(x, k); }, out[i], w);
   }
   ioc.run();
 
@@ -337,4 +417,76 @@ TEST_CASE("group commit: writes queued at shutdown still run; results come back 
   CHECK(held == std::optional<std::string>(""));
   for (const auto& o : out) CHECK(o == std::optional<std::string>(""));
   CHECK(keys(path).size() == n + 1);
+}
+
+TEST_CASE("group commit: callers of one batch resume on their own executors, in queue order",
+          "[sqlite][group_commit]") {
+  temp_dir dir;
+  const auto path = dir.file("gc.db");
+  auto c = open_test_db(path);
+  boost::asio::io_context a;
+  boost::asio::io_context b;
+  // What each completion saw: the write's number, and whether it ran on its own io_context's thread.
+  std::vector<std::pair<int, bool>> resumed_a;
+  std::vector<std::pair<int, bool>> resumed_b;
+  // The coroutine records where it resumed right after its write (its completion handler would be moved to
+  // its executor by co_spawn anyway).
+  auto spawn_numbered = [&](boost::asio::io_context& ioc, std::vector<std::pair<int, bool>>& resumed,
+                            group_commit& gc, int i) {
+    boost::asio::co_spawn(
+        ioc,
+        [&gc, &ioc, &resumed, i]() -> boost::asio::awaitable<void> {
+          auto op = gc.run<void>([i](connection& x) { insert(x, "k" + std::to_string(i)); },
+                                 group_commit::writes::one_statement);
+          co_await std::move(op);
+          resumed.emplace_back(i, ioc.get_executor().running_in_this_thread());
+        },
+        [&resumed](std::exception_ptr ep) {
+          if (ep) resumed.emplace_back(-1, false);
+        });
+    ioc.restart();
+    ioc.poll();  // queued now: the writes reach the queue in the order of i
+  };
+
+  // Interleaved callers (groups of one or a few), then a long run of one executor's callers (several groups).
+  constexpr int interleaved = 40;
+  constexpr int run = 100;
+  {
+    group_commit gc(lend(*c), 512);
+    gate g;
+    outcome held;
+    boost::asio::co_spawn(a, g.hold(gc), [&](std::exception_ptr ep) { held = ep ? "error" : ""; });
+    a.poll();
+    g.started.get_future().wait();
+    for (int i = 0; i < interleaved + run; ++i) {
+      if (i < interleaved && i % 4 == 1)
+        spawn_numbered(b, resumed_b, gc, i);
+      else
+        spawn_numbered(a, resumed_a, gc, i);
+    }
+    g.opened.set_value();
+    gc.join();  // every write committed, every completion posted
+    CHECK(gc.stats().batches == 2);
+    CHECK(resumed_a.empty());
+    CHECK(resumed_b.empty());
+
+    a.restart();
+    a.run();
+    CHECK(held == std::optional<std::string>(""));
+    CHECK(resumed_b.empty());  // b's callers wait for b
+    b.restart();
+    b.run();
+  }
+
+  std::vector<std::pair<int, bool>> expected_a;
+  std::vector<std::pair<int, bool>> expected_b;
+  for (int i = 0; i < interleaved + run; ++i) {
+    if (i < interleaved && i % 4 == 1)
+      expected_b.emplace_back(i, true);
+    else
+      expected_a.emplace_back(i, true);
+  }
+  CHECK(resumed_a == expected_a);
+  CHECK(resumed_b == expected_b);
+  CHECK(keys(path).size() == interleaved + run + 1);
 }
