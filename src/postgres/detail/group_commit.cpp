@@ -6,10 +6,16 @@
 #include <boost/system/system_error.hpp>
 
 #include <algorithm>
+#include <set>
+#include <string_view>
+#include <utility>
 
 namespace chatkit::store::pg_detail {
 
 namespace {
+
+// A multi-row statement stops taking writes once it carries this many bytes of bodies and notes.
+constexpr std::size_t max_multi_row_bytes = std::size_t(8) << 20;
 
 // The exception a thrower raises, as an exception_ptr.
 template <class Throw>
@@ -47,13 +53,10 @@ void expect_end(connection& c) {
 
 }  // namespace
 
-group_commit::group_commit(std::string conninfo, std::string schema, std::string_view add_sql,
-                           std::string_view save_sql, std::string_view thread_sql, std::size_t max_batch)
+group_commit::group_commit(std::string conninfo, std::string schema, std::size_t max_batch, bool multi_row)
     : connection_(conninfo, schema),
-      add_sql_(add_sql),
-      save_sql_(save_sql),
-      thread_sql_(thread_sql),
       max_batch_(std::max<std::size_t>(max_batch, 1)),
+      multi_row_(multi_row),
       writer_([this] { writer_loop(); }) {}
 
 group_commit::~group_commit() {
@@ -118,10 +121,17 @@ void group_commit::writer_loop() {
 void group_commit::run_batch(std::vector<std::unique_ptr<operation>>& batch) {
   std::vector<operation*> pending;
   for (auto& op : batch) pending.push_back(op.get());
-  // Every round that runs again drops at least the write whose error aborted it, so this ends.
+  bool multi = multi_row_;
+  // Every round that runs again either turns the multi-row statements off or drops at least the write
+  // whose error aborted it, so this ends.
   while (!pending.empty()) {
     try {
-      pending = run_round(pending);
+      const bool was_multi = multi;
+      pending = run_round(pending, multi);
+      if (was_multi && !multi) {
+        std::lock_guard lock(mutex_);
+        ++counters_.fallbacks;
+      }
     } catch (...) {
       // The connection failed under the pipeline: whether the COMMIT happened is unknown to us, and to the
       // callers, who get the error (as a single write would). The connection is reopened for the next batch.
@@ -134,7 +144,8 @@ void group_commit::run_batch(std::vector<std::unique_ptr<operation>>& batch) {
   }
 }
 
-std::vector<group_commit::operation*> group_commit::run_round(const std::vector<operation*>& ops) {
+std::vector<group_commit::operation*> group_commit::run_round(const std::vector<operation*>& ops,
+                                                              bool& multi) {
   enum class state { sent, written, refused, failed, skipped };
   std::vector<operation*> live;
   for (auto* op : ops) {
@@ -146,15 +157,68 @@ std::vector<group_commit::operation*> group_commit::run_round(const std::vector<
   }
   if (live.empty()) return {};
 
+  // The statements: runs of consecutive writes of one kind (into distinct items) go as one multi-row
+  // statement each, the others one by one.
+  struct statement {
+    std::size_t first;
+    std::size_t count;
+  };
+  std::vector<statement> statements;
+  {
+    std::set<std::pair<std::string_view, std::string_view>> items;  // of the current run
+    std::size_t bytes = 0;
+    for (std::size_t i = 0; i < live.size(); ++i) {
+      const auto& w = live[i]->write;
+      if (multi && !statements.empty()) {
+        auto& run = statements.back();
+        const auto* first = live[run.first];
+        if (first->what == live[i]->what && first->write.channel == w.channel &&
+            bytes < max_multi_row_bytes && items.emplace(w.thread_id, w.id).second) {
+          ++run.count;
+          bytes += w.body.size() + w.note.size();
+          continue;
+        }
+      }
+      statements.push_back({i, 1});
+      items.clear();
+      items.emplace(w.thread_id, w.id);
+      bytes = w.body.size() + w.note.size();
+    }
+  }
+
   connection_.ensure_open();
-  connection_.prepare(add_sql_, 7);
-  connection_.prepare(save_sql_, 7);
+  connection_.prepare(item_sql::add, 7);
+  connection_.prepare(item_sql::save, 7);
+  if (multi) {
+    connection_.prepare(item_sql::add_many, 7);
+    connection_.prepare(item_sql::save_many, 7);
+  }
   connection_.enter_pipeline();
   connection_.send("BEGIN");
-  for (auto* op : live) {
-    const auto& w = op->write;
-    connection_.send(op->what == kind::add ? add_sql_ : save_sql_,
-                     {w.thread_id, w.id, w.user, w.created_at, w.body, w.channel, w.note});
+  for (const auto& st : statements) {
+    const auto* first = live[st.first];
+    if (st.count == 1) {
+      const auto& w = first->write;
+      connection_.send(first->what == kind::add ? item_sql::add : item_sql::save,
+                       {w.thread_id, w.id, w.user, w.created_at, w.body, w.channel, w.note});
+      continue;
+    }
+    using element = binary_array::element;
+    binary_array threads(element::text, st.count), ids(element::text, st.count),
+        users(element::text, st.count), created(element::bigint, st.count), bodies(element::text, st.count),
+        notes(element::text, st.count);
+    for (std::size_t i = st.first; i < st.first + st.count; ++i) {
+      const auto& w = live[i]->write;
+      threads.push(w.thread_id);
+      ids.push(w.id);
+      users.push(w.user);
+      created.push(w.created_at);
+      bodies.push(w.body);
+      notes.push(w.note);
+    }
+    connection_.send(first->what == kind::add ? item_sql::add_many : item_sql::save_many,
+                     {threads.bytes(), ids.bytes(), users.bytes(), created.bytes(), bodies.bytes(),
+                      first->write.channel, notes.bytes()});
   }
   connection_.send("COMMIT");
   connection_.sync();
@@ -166,27 +230,54 @@ std::vector<group_commit::operation*> group_commit::run_round(const std::vector<
     expect_end(connection_);
   }
   std::vector<state> states(live.size(), state::sent);
-  bool aborted = false;
-  for (std::size_t i = 0; i < live.size(); ++i) {
+  // A write its statement did not write: refused (another user's thread, or for an add a taken id).
+  auto refuse = [&](std::size_t i) {
     auto* op = live[i];
+    states[i] = state::refused;
+    if (op->what == kind::add)
+      op->check_thread = true;  // not the caller's thread, or a taken id: decided after the batch
+    else                        // save_item writes no row only into a thread that is not the caller's
+      op->error = caught([&] { throw_thread_not_found(op->write.thread_id); });
+  };
+  bool aborted = false;
+  bool multi_failed = false;
+  std::uint64_t multi_statements = 0;
+  for (const auto& st : statements) {
     auto r = connection_.next_result();
     const auto status = status_of(r);
     if (status == PGRES_TUPLES_OK) {
-      if (r.rows() == 1) {
-        states[i] = state::written;
-      } else if (op->what == kind::add) {
-        states[i] = state::refused;  // not the caller's thread, or a taken id: decided after the batch
-        op->check_thread = true;
+      if (st.count == 1) {
+        if (r.rows() == 1)
+          states[st.first] = state::written;
+        else
+          refuse(st.first);
       } else {
-        states[i] = state::refused;  // save_item writes no row only into a thread that is not the caller's
-        op->error = caught([&] { throw_thread_not_found(op->write.thread_id); });
+        ++multi_statements;
+        // The positions of the written writes, ascending; the others were refused.
+        std::size_t next = st.first;
+        for (int row = 0; row < r.rows(); ++row) {
+          const auto n = r.integer(row, 0);
+          if (n < 1 || static_cast<std::size_t>(n) > st.count ||
+              st.first + static_cast<std::size_t>(n) - 1 < next)
+            pipeline_failed(connection_, "a multi-row write returned an unexpected position");
+          const std::size_t at = st.first + static_cast<std::size_t>(n) - 1;
+          for (; next < at; ++next) refuse(next);
+          states[at] = state::written;
+          next = at + 1;
+        }
+        for (; next < st.first + st.count; ++next) refuse(next);
       }
     } else if (status == PGRES_PIPELINE_ABORTED) {
-      states[i] = state::skipped;
-    } else {
-      states[i] = state::failed;
-      op->error = statement_error(connection_.handle(), r.get(), op->write.thread_id);
+      for (std::size_t i = st.first; i < st.first + st.count; ++i) states[i] = state::skipped;
+    } else if (st.count == 1) {
+      states[st.first] = state::failed;
+      live[st.first]->error = statement_error(connection_.handle(), r.get(), live[st.first]->write.thread_id);
       aborted = true;
+    } else {
+      // Which write the server refused is not known: the batch goes again one statement per write.
+      for (std::size_t i = st.first; i < st.first + st.count; ++i) states[i] = state::skipped;
+      aborted = true;
+      multi_failed = true;
     }
     expect_end(connection_);
   }
@@ -209,6 +300,7 @@ std::vector<group_commit::operation*> group_commit::run_round(const std::vector<
     // The failed statement aborted the transaction: nothing of it was written. Everything but the failed
     // write goes again, in its order.
     connection_.rollback();
+    if (multi_failed) multi = false;
     std::vector<operation*> again;
     for (std::size_t i = 0; i < live.size(); ++i) {
       if (states[i] == state::failed) continue;
@@ -222,12 +314,16 @@ std::vector<group_commit::operation*> group_commit::run_round(const std::vector<
       if (states[i] == state::written) live[i]->error = commit_error;
     return {};
   }
+  if (multi_statements != 0) {
+    std::lock_guard lock(mutex_);
+    counters_.multi_row += multi_statements;
+  }
   // Committed. A refused add tells "not your thread" from "id taken" by looking the thread up, as a single
   // add_thread_item does.
   for (auto* op : live) {
     if (!op->check_thread) continue;
     op->error = caught([&] {
-      if (connection_.run(thread_sql_, {op->write.thread_id, op->write.user}).rows() == 0)
+      if (connection_.run(item_sql::thread, {op->write.thread_id, op->write.user}).rows() == 0)
         throw_thread_not_found(op->write.thread_id);
       throw_item_exists(op->write.thread_id, op->write.id);
     });

@@ -1,12 +1,14 @@
 // Group commit of the PostgreSQL store's item writes (docs/stores.md#postgresql). add_thread_item and
 // save_item are queued; one writer thread with its own connection takes whatever is queued (up to
-// `max_batch` writes) and sends it in pipeline mode — BEGIN, one statement per write, COMMIT, sync — so a
-// batch costs one round trip and one commit. Each statement keeps its owner check (the same SQL as a single
-// write), so isolation is exactly as strict. A write refused by its statement (no row: another user's thread,
-// a taken id) fails alone; a statement that raises an error aborts the transaction, so that write fails and
-// the others go again in a new transaction; a failed COMMIT (or a lost connection) fails every write of the
-// batch. Each caller resumes on its own executor after the COMMIT. Private to the postgres layer (it pulls
-// in Asio: include it only from .cpp files).
+// `max_batch` writes) and sends it in pipeline mode — BEGIN, the writes, COMMIT, sync — so a batch costs one
+// round trip and one commit. Consecutive writes of one kind go as one multi-row statement (the writes as
+// arrays, unnested by the server); a lone write goes as its single-write statement. Every statement keeps
+// the owner check of a single write (the thread must be the writing user's), so isolation is exactly as
+// strict. A write refused by its statement (no row: another user's thread, a taken id) fails alone; a
+// statement that raises an error aborts the transaction: a multi-row one sends the batch again one statement
+// per write, a single-write one fails its write and the others go again in a new transaction; a failed
+// COMMIT (or a lost connection) fails every write of the batch. Each caller resumes on its own executor
+// after the COMMIT. Private to the postgres layer (it pulls in Asio: include it only from .cpp files).
 #pragma once
 
 #include "postgres/detail/connection.hpp"
@@ -47,15 +49,60 @@ struct item_write {
   std::string note;
 };
 
+// The statements of item writes. Every one names the owner, so no write can cross users; the insert and the
+// owner check are one statement (no window in which the thread could change hands), and pg_notify runs once
+// per written row (delivered only when the transaction commits).
+namespace item_sql {
+// Single writes. Parameters: thread id, item id, user, created_at, body, channel, note; one row when written.
+inline constexpr std::string_view add =
+    "WITH ins AS (INSERT INTO items (thread_seq, id, user_id, created_at, body) "
+    "SELECT t.seq, $2::text, $3::text, $4::bigint, $5::text FROM threads t WHERE t.id = $1::text AND "
+    "t.user_id = $3::text "
+    "ON CONFLICT (thread_seq, id) DO NOTHING RETURNING 1) "
+    "SELECT pg_notify($6::text, $7::text) FROM ins";
+// An existing item keeps its row, hence its position (created_at and seq); only the body is replaced.
+inline constexpr std::string_view save =
+    "WITH up AS (INSERT INTO items (thread_seq, id, user_id, created_at, body) "
+    "SELECT t.seq, $2::text, $3::text, $4::bigint, $5::text FROM threads t WHERE t.id = $1::text AND "
+    "t.user_id = $3::text "
+    "ON CONFLICT (thread_seq, id) DO UPDATE SET body = EXCLUDED.body RETURNING 1) "
+    "SELECT pg_notify($6::text, $7::text) FROM up";
+// Several writes in one statement: the same parameters, each an array (element i is write i + 1) except the
+// channel ($6). Returns the position (1-based) of each written write, in order; the writes are inserted in
+// their order (so `seq` follows it). No two writes of one statement may name the same item of the same
+// thread (ON CONFLICT cannot touch a row twice in one statement).
+inline constexpr std::string_view add_many =
+    "WITH w AS MATERIALIZED (SELECT w.n, t.seq, w.id, w.user_id, w.created_at, w.body, w.note "
+    "FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $7::text[]) WITH ORDINALITY "
+    "AS w (thread_id, id, user_id, created_at, body, note, n) "
+    "JOIN threads t ON t.id = w.thread_id AND t.user_id = w.user_id), "
+    "ins AS (INSERT INTO items (thread_seq, id, user_id, created_at, body) "
+    "SELECT seq, id, user_id, created_at, body FROM w ORDER BY n "
+    "ON CONFLICT (thread_seq, id) DO NOTHING RETURNING thread_seq, id) "
+    "SELECT w.n, pg_notify($6::text, w.note) FROM ins JOIN w ON w.seq = ins.thread_seq AND w.id = ins.id "
+    "ORDER BY w.n";
+inline constexpr std::string_view save_many =
+    "WITH w AS MATERIALIZED (SELECT w.n, t.seq, w.id, w.user_id, w.created_at, w.body, w.note "
+    "FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $7::text[]) WITH ORDINALITY "
+    "AS w (thread_id, id, user_id, created_at, body, note, n) "
+    "JOIN threads t ON t.id = w.thread_id AND t.user_id = w.user_id), "
+    "ins AS (INSERT INTO items (thread_seq, id, user_id, created_at, body) "
+    "SELECT seq, id, user_id, created_at, body FROM w ORDER BY n "
+    "ON CONFLICT (thread_seq, id) DO UPDATE SET body = EXCLUDED.body RETURNING thread_seq, id) "
+    "SELECT w.n, pg_notify($6::text, w.note) FROM ins JOIN w ON w.seq = ins.thread_seq AND w.id = ins.id "
+    "ORDER BY w.n";
+// Finds a thread of a user (thread id, user): tells a refused add's "not your thread" from "id taken".
+inline constexpr std::string_view thread =
+    "SELECT seq FROM threads WHERE id = $1::text AND user_id = $2::text";
+}  // namespace item_sql
+
 class group_commit {
  public:
   enum class kind { add, save };  // add_thread_item (conflict on a taken id), save_item (upsert)
 
-  // `add_sql` and `save_sql` are the single-write statements (parameters: thread id, item id, user,
-  // created_at, body, channel, note; one row when written). `thread_sql` finds a thread of a user (thread
-  // id, user). All three must outlive the writer (string literals). Connects the writer's connection.
-  group_commit(std::string conninfo, std::string schema, std::string_view add_sql, std::string_view save_sql,
-               std::string_view thread_sql, std::size_t max_batch);
+  // Connects the writer's connection. `multi_row` false sends one statement per write (as after a
+  // multi-row statement failed), for comparison and tests.
+  group_commit(std::string conninfo, std::string schema, std::size_t max_batch, bool multi_row = true);
   group_commit(const group_commit&) = delete;
   group_commit& operator=(const group_commit&) = delete;
   ~group_commit();  // join()
@@ -78,6 +125,8 @@ class group_commit {
   struct counters {
     std::uint64_t batches = 0;
     std::uint64_t operations = 0;
+    std::uint64_t multi_row = 0;  // multi-row statements that committed
+    std::uint64_t fallbacks = 0;  // rounds sent again one statement per write after a multi-row one failed
   };
   counters stats() const;
 
@@ -133,15 +182,14 @@ class group_commit {
   void enqueue(std::unique_ptr<operation> op);
   void writer_loop();
   void run_batch(std::vector<std::unique_ptr<operation>>& batch);
-  // One transaction over `ops` in pipeline mode; returns the writes to run again (their transaction was
-  // aborted by another write's error). Fails what it decides.
-  std::vector<operation*> run_round(const std::vector<operation*>& ops);
+  // One transaction over `ops` in pipeline mode (multi-row statements when `multi`); returns the writes to
+  // run again (their transaction was aborted by an error). Fails what it decides; clears `multi` when a
+  // multi-row statement failed.
+  std::vector<operation*> run_round(const std::vector<operation*>& ops, bool& multi);
 
   connection connection_;
-  std::string_view add_sql_;
-  std::string_view save_sql_;
-  std::string_view thread_sql_;
   std::size_t max_batch_;
+  bool multi_row_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::unique_ptr<operation>> queue_;
