@@ -5,7 +5,12 @@
 #include <boost/asio/error.hpp>
 #include <boost/system/system_error.hpp>
 
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <set>
 #include <string_view>
 #include <utility>
@@ -53,14 +58,42 @@ void expect_end(connection& c) {
 
 }  // namespace
 
-group_commit::group_commit(std::string conninfo, std::string schema, std::size_t max_batch, bool multi_row)
+// A batch on the wire: its writes (the live ones in order), its statements, the results read so far.
+struct group_commit::flight {
+  struct statement {
+    std::size_t first;
+    std::size_t count;
+  };
+  batch writes;
+  std::vector<operation*> live;
+  std::vector<statement> statements;
+  std::vector<result> results;  // in order, with the empty results between statements
+  bool complete = false;        // the sync arrived
+};
+
+group_commit::group_commit(std::string conninfo, std::string schema, std::size_t max_batch,
+                           std::size_t max_flights, bool multi_row)
     : connection_(conninfo, schema),
       max_batch_(std::max<std::size_t>(max_batch, 1)),
-      multi_row_(multi_row),
-      writer_([this] { writer_loop(); }) {}
+      max_flights_(std::max<std::size_t>(max_flights, 1)),
+      multi_row_(multi_row) {
+  if (::pipe(wake_pipe_) != 0)
+    throw store_error(errc::unavailable, "postgres: cannot create the writer's wake-up pipe");
+  ::fcntl(wake_pipe_[0], F_SETFL, O_NONBLOCK);
+  ::fcntl(wake_pipe_[1], F_SETFL, O_NONBLOCK);
+  try {
+    writer_ = std::thread([this] { writer_loop(); });
+  } catch (...) {
+    ::close(wake_pipe_[0]);
+    ::close(wake_pipe_[1]);
+    throw;
+  }
+}
 
 group_commit::~group_commit() {
   join();
+  ::close(wake_pipe_[0]);
+  ::close(wake_pipe_[1]);
 }
 
 void group_commit::join() {
@@ -68,7 +101,7 @@ void group_commit::join() {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
-  wake_.notify_one();
+  wake_writer();
   if (writer_.joinable()) writer_.join();
 }
 
@@ -77,14 +110,19 @@ group_commit::counters group_commit::stats() const {
   return counters_;
 }
 
+void group_commit::wake_writer() noexcept {
+  const char byte = 1;
+  [[maybe_unused]] auto n = ::write(wake_pipe_[1], &byte, 1);  // a full pipe already wakes it
+}
+
 void group_commit::enqueue(std::unique_ptr<operation> op) {
   {
     std::unique_lock lock(mutex_);
     if (!stopping_) {
       queue_.push_back(std::move(op));
-      const bool wake = writer_waiting_;
+      const bool wake = std::exchange(writer_sleeping_, false);
       lock.unlock();
-      if (wake) wake_.notify_one();
+      if (wake) wake_writer();
       return;
     }
   }
@@ -92,85 +130,152 @@ void group_commit::enqueue(std::unique_ptr<operation> op) {
   op->complete();
 }
 
+void group_commit::finish(batch& b) {
+  for (auto& op : b) op->complete();
+  std::lock_guard lock(mutex_);
+  ++counters_.batches;
+  counters_.operations += b.size();
+}
+
+void group_commit::fail_all(batch& b, const std::exception_ptr& error) {
+  for (auto& op : b)
+    if (!op->error) op->error = error;
+  finish(b);
+}
+
 void group_commit::writer_loop() {
-  std::vector<std::unique_ptr<operation>> batch;
+  std::deque<flight> flights;
+  // A lost connection fails the writes of every batch in flight: whether their COMMIT happened is unknown to
+  // us, and to the callers, who get the error (as a single write would). The connection is reopened.
+  auto connection_lost = [&] {
+    const auto error = std::current_exception();
+    for (auto& f : flights) fail_all(f.writes, error);
+    flights.clear();
+    connection_.reconnect();
+  };
   for (;;) {
+    batch next;
     {
       std::unique_lock lock(mutex_);
-      writer_waiting_ = true;
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      writer_waiting_ = false;
-      if (queue_.empty()) return;
-      const std::size_t n = std::min(queue_.size(), max_batch_);
-      for (std::size_t i = 0; i < n; ++i) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
+      if (!queue_.empty() && flights.size() < max_flights_) {
+        const std::size_t n = std::min(queue_.size(), max_batch_);
+        for (std::size_t i = 0; i < n; ++i) {
+          next.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      } else if (flights.empty() && queue_.empty() && stopping_) {
+        return;
+      } else {
+        // Nothing to send (or no room): sleep until a write comes (when there is room) or results arrive.
+        writer_sleeping_ = flights.size() < max_flights_;
       }
     }
-    run_batch(batch);
-    for (auto& op : batch) op->complete();
-    {
-      std::lock_guard lock(mutex_);
-      ++counters_.batches;
-      counters_.operations += batch.size();
+    if (!next.empty()) {
+      if (!multi_row_) {
+        run_one_by_one(next);
+        finish(next);
+        continue;
+      }
+      flight f;
+      f.writes = std::move(next);
+      for (auto& op : f.writes) {
+        if (op->cancelled())
+          op->error =
+              std::make_exception_ptr(boost::system::system_error(boost::asio::error::operation_aborted));
+        else
+          f.live.push_back(op.get());
+      }
+      if (f.live.empty()) {
+        finish(f.writes);
+        continue;
+      }
+      try {
+        send(f);
+      } catch (...) {
+        flights.push_back(std::move(f));
+        connection_lost();
+        continue;
+      }
+      flights.push_back(std::move(f));
+      continue;  // more to send, while there is room, before reading
     }
-    batch.clear();
+
+    if (!flights.empty()) {
+      try {
+        if (!receive(flights.front(), false)) {
+          pollfd fds[2] = {{PQsocket(connection_.handle()), POLLIN, 0}, {wake_pipe_[0], POLLIN, 0}};
+          const bool writes_wake = flights.size() < max_flights_;
+          if (::poll(fds, writes_wake ? 2 : 1, -1) < 0 && errno != EINTR)
+            throw store_error(errc::unavailable, "postgres: the writer could not wait for its connection");
+          if (writes_wake) {
+            char bytes[64];
+            while (::read(wake_pipe_[0], bytes, sizeof bytes) > 0) {
+            }
+          }
+          std::lock_guard lock(mutex_);
+          writer_sleeping_ = false;
+          continue;
+        }
+        // The oldest batch is complete.
+        if (decide(flights.front())) {
+          finish(flights.front().writes);
+          flights.pop_front();
+          if (flights.empty()) connection_.exit_pipeline();
+          continue;
+        }
+        // Its transaction failed (and left the session in a failed transaction block, which fails every
+        // batch sent behind it): read the others out, then send again whatever failed, one write at a time.
+        std::vector<batch> again;
+        again.push_back(std::move(flights.front().writes));
+        flights.pop_front();
+        while (!flights.empty()) {
+          receive(flights.front(), true);
+          if (decide(flights.front()))
+            finish(flights.front().writes);
+          else
+            again.push_back(std::move(flights.front().writes));
+          flights.pop_front();
+        }
+        connection_.exit_pipeline();
+        connection_.rollback();
+        for (auto& b : again) {
+          {
+            std::lock_guard lock(mutex_);
+            ++counters_.fallbacks;
+          }
+          run_one_by_one(b);
+          finish(b);
+        }
+      } catch (...) {
+        connection_lost();
+      }
+      continue;
+    }
+
+    // Idle: wait for a write.
+    pollfd fd = {wake_pipe_[0], POLLIN, 0};
+    if (::poll(&fd, 1, -1) < 0 && errno != EINTR) {
+      // Cannot happen with a valid descriptor; do not spin.
+      std::this_thread::yield();
+    }
+    char bytes[64];
+    while (::read(wake_pipe_[0], bytes, sizeof bytes) > 0) {
+    }
+    std::lock_guard lock(mutex_);
+    writer_sleeping_ = false;
   }
 }
 
-void group_commit::run_batch(std::vector<std::unique_ptr<operation>>& batch) {
-  std::vector<operation*> pending;
-  for (auto& op : batch) pending.push_back(op.get());
-  bool multi = multi_row_;
-  // Every round that runs again either turns the multi-row statements off or drops at least the write
-  // whose error aborted it, so this ends.
-  while (!pending.empty()) {
-    try {
-      const bool was_multi = multi;
-      pending = run_round(pending, multi);
-      if (was_multi && !multi) {
-        std::lock_guard lock(mutex_);
-        ++counters_.fallbacks;
-      }
-    } catch (...) {
-      // The connection failed under the pipeline: whether the COMMIT happened is unknown to us, and to the
-      // callers, who get the error (as a single write would). The connection is reopened for the next batch.
-      const auto error = std::current_exception();
-      for (auto* op : pending)
-        if (!op->error) op->error = error;
-      connection_.reconnect();
-      return;
-    }
-  }
-}
-
-std::vector<group_commit::operation*> group_commit::run_round(const std::vector<operation*>& ops,
-                                                              bool& multi) {
-  enum class state { sent, written, refused, failed, skipped };
-  std::vector<operation*> live;
-  for (auto* op : ops) {
-    op->check_thread = false;
-    if (op->cancelled())
-      op->error = std::make_exception_ptr(boost::system::system_error(boost::asio::error::operation_aborted));
-    else
-      live.push_back(op);
-  }
-  if (live.empty()) return {};
-
-  // The statements: runs of consecutive writes of one kind (into distinct items) go as one multi-row
-  // statement each, the others one by one.
-  struct statement {
-    std::size_t first;
-    std::size_t count;
-  };
-  std::vector<statement> statements;
+void group_commit::send(flight& f) {
+  auto& live = f.live;
+  // The statements: runs of consecutive writes of one kind into distinct items, one statement each.
   {
     std::set<std::pair<std::string_view, std::string_view>> items;  // of the current run
     std::size_t bytes = 0;
     for (std::size_t i = 0; i < live.size(); ++i) {
       const auto& w = live[i]->write;
-      if (multi && !statements.empty()) {
-        auto& run = statements.back();
+      if (!f.statements.empty()) {
+        auto& run = f.statements.back();
         const auto* first = live[run.first];
         if (first->what == live[i]->what && first->write.channel == w.channel &&
             bytes < max_multi_row_bytes && items.emplace(w.thread_id, w.id).second) {
@@ -179,30 +284,23 @@ std::vector<group_commit::operation*> group_commit::run_round(const std::vector<
           continue;
         }
       }
-      statements.push_back({i, 1});
+      f.statements.push_back({i, 1});
       items.clear();
       items.emplace(w.thread_id, w.id);
       bytes = w.body.size() + w.note.size();
     }
   }
 
-  connection_.ensure_open();
-  connection_.prepare(item_sql::add, 7);
-  connection_.prepare(item_sql::save, 7);
-  if (multi) {
+  if (PQpipelineStatus(connection_.handle()) == PQ_PIPELINE_OFF) {
+    // Statements are prepared out of pipeline mode (once per connection).
+    connection_.ensure_open();
     connection_.prepare(item_sql::add_many, 7);
     connection_.prepare(item_sql::save_many, 7);
+    connection_.enter_pipeline();
   }
-  connection_.enter_pipeline();
   connection_.send("BEGIN");
-  for (const auto& st : statements) {
+  for (const auto& st : f.statements) {
     const auto* first = live[st.first];
-    if (st.count == 1) {
-      const auto& w = first->write;
-      connection_.send(first->what == kind::add ? item_sql::add : item_sql::save,
-                       {w.thread_id, w.id, w.user, w.created_at, w.body, w.channel, w.note});
-      continue;
-    }
     using element = binary_array::element;
     binary_array threads(element::text, st.count), ids(element::text, st.count),
         users(element::text, st.count), created(element::bigint, st.count), bodies(element::text, st.count),
@@ -222,6 +320,121 @@ std::vector<group_commit::operation*> group_commit::run_round(const std::vector<
   }
   connection_.send("COMMIT");
   connection_.sync();
+  std::lock_guard lock(mutex_);
+  ++counters_.sent;
+}
+
+bool group_commit::receive(flight& f, bool wait) {
+  pg_conn* conn = connection_.handle();
+  while (!f.complete) {
+    if (!wait) {
+      if (PQconsumeInput(conn) != 1) throw_pg(conn, nullptr, "reading results");
+      if (PQisBusy(conn)) return false;
+    }
+    result r(PQgetResult(conn));
+    if (r.get() && PQresultStatus(r.get()) == PGRES_PIPELINE_SYNC) f.complete = true;
+    // Every result of a batch is a few; more than that is a protocol surprise, not a reason to grow.
+    if (f.results.size() > 2 * f.statements.size() + 8) pipeline_failed(connection_, "too many results");
+    if (!r.get() && f.results.empty()) pipeline_failed(connection_, "no result where BEGIN's was expected");
+    f.results.push_back(std::move(r));
+  }
+  return true;
+}
+
+bool group_commit::decide(flight& f) {
+  // BEGIN, end, (statement, end) per statement, COMMIT, end, sync.
+  auto status = [&](std::size_t i) {
+    return f.results[i].get() ? PQresultStatus(f.results[i].get()) : PGRES_FATAL_ERROR;
+  };
+  const std::size_t statements = f.statements.size();
+  if (f.results.size() != 2 * statements + 5) {
+    if (PQstatus(connection_.handle()) != CONNECTION_OK) throw_pg(connection_.handle(), nullptr, "a batch");
+    return false;  // an error ended a statement's results early: the transaction failed
+  }
+  for (std::size_t i = 1; i < f.results.size() - 1; i += 2)
+    if (f.results[i].get() != nullptr) return false;
+  if (status(0) != PGRES_COMMAND_OK) return false;  // BEGIN failed (a failed transaction block before it)
+  for (std::size_t s = 0; s < statements; ++s)
+    if (status(2 + 2 * s) != PGRES_TUPLES_OK) return false;
+  auto& commit = f.results[2 + 2 * statements];
+  if (status(2 + 2 * statements) != PGRES_COMMAND_OK) {
+    // The COMMIT failed: nothing of the batch was written.
+    const auto error = caught([&] { throw_pg(connection_.handle(), commit.get(), "COMMIT"); });
+    for (auto* op : f.live) op->error = error;
+    return true;
+  }
+  // Committed: each write's row says whether it was written; no row, not the user's thread.
+  for (std::size_t s = 0; s < statements; ++s) {
+    const auto& st = f.statements[s];
+    const auto& r = f.results[2 + 2 * s];
+    std::vector<char> seen(st.count, 0), written(st.count, 0);
+    for (int row = 0; row < r.rows(); ++row) {
+      const auto n = r.integer(row, 0);
+      if (n < 1 || static_cast<std::size_t>(n) > st.count)
+        pipeline_failed(connection_, "a multi-row write returned an unexpected position");
+      seen[static_cast<std::size_t>(n) - 1] = 1;
+      written[static_cast<std::size_t>(n) - 1] = r.text(row, 1) == "t";
+    }
+    for (std::size_t i = 0; i < st.count; ++i) {
+      auto* op = f.live[st.first + i];
+      if (written[i]) continue;
+      op->error = caught([&] {
+        if (seen[i] && op->what == kind::add) throw_item_exists(op->write.thread_id, op->write.id);
+        throw_thread_not_found(op->write.thread_id);
+      });
+    }
+  }
+  std::lock_guard lock(mutex_);
+  counters_.multi_row += statements;
+  return true;
+}
+
+void group_commit::run_one_by_one(batch& b) {
+  std::vector<operation*> pending;
+  for (auto& op : b) {
+    op->error = nullptr;
+    pending.push_back(op.get());
+  }
+  // Every round that runs again drops at least the write whose error aborted it, so this ends.
+  while (!pending.empty()) {
+    try {
+      pending = run_round(pending);
+    } catch (...) {
+      // The connection failed under the pipeline: whether the COMMIT happened is unknown to us, and to the
+      // callers, who get the error (as a single write would). The connection is reopened for the next batch.
+      const auto error = std::current_exception();
+      for (auto* op : pending)
+        if (!op->error) op->error = error;
+      connection_.reconnect();
+      return;
+    }
+  }
+}
+
+std::vector<group_commit::operation*> group_commit::run_round(const std::vector<operation*>& ops) {
+  enum class state { sent, written, refused, failed, skipped };
+  std::vector<operation*> live;
+  for (auto* op : ops) {
+    op->check_thread = false;
+    if (op->cancelled())
+      op->error = std::make_exception_ptr(boost::system::system_error(boost::asio::error::operation_aborted));
+    else
+      live.push_back(op);
+  }
+  if (live.empty()) return {};
+
+  connection_.ensure_open();
+  connection_.prepare(item_sql::add, 7);
+  connection_.prepare(item_sql::save, 7);
+  connection_.enter_pipeline();
+  connection_.send("BEGIN");
+  for (auto* op : live) {
+    const auto& w = op->write;
+    connection_.send(op->what == kind::add ? item_sql::add : item_sql::save,
+                     {w.thread_id, w.id, w.user, w.created_at, w.body, w.channel, w.note});
+  }
+  connection_.send("COMMIT");
+  connection_.sync();
 
   auto status_of = [](const result& r) { return r.get() ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR; };
   {
@@ -230,54 +443,27 @@ std::vector<group_commit::operation*> group_commit::run_round(const std::vector<
     expect_end(connection_);
   }
   std::vector<state> states(live.size(), state::sent);
-  // A write its statement did not write: refused (another user's thread, or for an add a taken id).
-  auto refuse = [&](std::size_t i) {
-    auto* op = live[i];
-    states[i] = state::refused;
-    if (op->what == kind::add)
-      op->check_thread = true;  // not the caller's thread, or a taken id: decided after the batch
-    else                        // save_item writes no row only into a thread that is not the caller's
-      op->error = caught([&] { throw_thread_not_found(op->write.thread_id); });
-  };
   bool aborted = false;
-  bool multi_failed = false;
-  std::uint64_t multi_statements = 0;
-  for (const auto& st : statements) {
+  for (std::size_t i = 0; i < live.size(); ++i) {
+    auto* op = live[i];
     auto r = connection_.next_result();
     const auto status = status_of(r);
     if (status == PGRES_TUPLES_OK) {
-      if (st.count == 1) {
-        if (r.rows() == 1)
-          states[st.first] = state::written;
-        else
-          refuse(st.first);
+      if (r.rows() == 1) {
+        states[i] = state::written;
+      } else if (op->what == kind::add) {
+        states[i] = state::refused;  // not the caller's thread, or a taken id: decided after the batch
+        op->check_thread = true;
       } else {
-        ++multi_statements;
-        // The positions of the written writes, ascending; the others were refused.
-        std::size_t next = st.first;
-        for (int row = 0; row < r.rows(); ++row) {
-          const auto n = r.integer(row, 0);
-          if (n < 1 || static_cast<std::size_t>(n) > st.count ||
-              st.first + static_cast<std::size_t>(n) - 1 < next)
-            pipeline_failed(connection_, "a multi-row write returned an unexpected position");
-          const std::size_t at = st.first + static_cast<std::size_t>(n) - 1;
-          for (; next < at; ++next) refuse(next);
-          states[at] = state::written;
-          next = at + 1;
-        }
-        for (; next < st.first + st.count; ++next) refuse(next);
+        states[i] = state::refused;  // save_item writes no row only into a thread that is not the caller's
+        op->error = caught([&] { throw_thread_not_found(op->write.thread_id); });
       }
     } else if (status == PGRES_PIPELINE_ABORTED) {
-      for (std::size_t i = st.first; i < st.first + st.count; ++i) states[i] = state::skipped;
-    } else if (st.count == 1) {
-      states[st.first] = state::failed;
-      live[st.first]->error = statement_error(connection_.handle(), r.get(), live[st.first]->write.thread_id);
-      aborted = true;
+      states[i] = state::skipped;
     } else {
-      // Which write the server refused is not known: the batch goes again one statement per write.
-      for (std::size_t i = st.first; i < st.first + st.count; ++i) states[i] = state::skipped;
+      states[i] = state::failed;
+      op->error = statement_error(connection_.handle(), r.get(), op->write.thread_id);
       aborted = true;
-      multi_failed = true;
     }
     expect_end(connection_);
   }
@@ -300,7 +486,6 @@ std::vector<group_commit::operation*> group_commit::run_round(const std::vector<
     // The failed statement aborted the transaction: nothing of it was written. Everything but the failed
     // write goes again, in its order.
     connection_.rollback();
-    if (multi_failed) multi = false;
     std::vector<operation*> again;
     for (std::size_t i = 0; i < live.size(); ++i) {
       if (states[i] == state::failed) continue;
@@ -313,10 +498,6 @@ std::vector<group_commit::operation*> group_commit::run_round(const std::vector<
     for (std::size_t i = 0; i < live.size(); ++i)
       if (states[i] == state::written) live[i]->error = commit_error;
     return {};
-  }
-  if (multi_statements != 0) {
-    std::lock_guard lock(mutex_);
-    counters_.multi_row += multi_statements;
   }
   // Committed. A refused add tells "not your thread" from "id taken" by looking the thread up, as a single
   // add_thread_item does.
