@@ -131,10 +131,27 @@ void group_commit::enqueue(std::unique_ptr<operation> op) {
 }
 
 void group_commit::finish(batch& b) {
-  for (auto& op : b) op->complete();
-  std::lock_guard lock(mutex_);
-  ++counters_.batches;
-  counters_.operations += b.size();
+  {
+    std::lock_guard lock(mutex_);
+    ++counters_.batches;
+    counters_.operations += b.size();
+  }
+  // One hand-off per executor: the writes resuming on one executor resume one after another in one handler
+  // (waking one of its threads, not one per write), in their order.
+  while (!b.empty()) {
+    batch group;
+    batch rest;
+    group.push_back(std::move(b.front()));
+    for (std::size_t i = 1; i < b.size(); ++i) {
+      if (group.front()->same_origin(*b[i]))
+        group.push_back(std::move(b[i]));
+      else
+        rest.push_back(std::move(b[i]));
+    }
+    auto* first = group.front().get();
+    first->complete_all(std::move(group));
+    b = std::move(rest);
+  }
 }
 
 void group_commit::fail_all(batch& b, const std::exception_ptr& error) {
@@ -157,7 +174,10 @@ void group_commit::writer_loop() {
     batch next;
     {
       std::unique_lock lock(mutex_);
-      if (!queue_.empty() && flights.size() < max_flights_) {
+      // A batch goes behind one in flight only once it is as large: smaller ones would cost more
+      // transactions (hence server time) than the overlap saves.
+      if (!queue_.empty() && flights.size() < max_flights_ &&
+          (flights.empty() || queue_.size() >= std::min(flights.back().writes.size(), max_batch_))) {
         const std::size_t n = std::min(queue_.size(), max_batch_);
         for (std::size_t i = 0; i < n; ++i) {
           next.push_back(std::move(queue_.front()));

@@ -143,6 +143,11 @@ class group_commit {
     operation(item_write w, kind k) : write(std::move(w)), what(k) {}
     virtual ~operation() = default;
     virtual void complete() = 0;  // hands `error` (or success) to the caller's executor; called once, last
+    // Whether `other` resumes on the same executor as this one.
+    virtual bool same_origin(const operation& other) const = 0;
+    // Hands every write of `group` (this one first, all of the same origin) to that executor in one handler,
+    // which resumes them one after another: one wake-up for the lot. Ends each write, this one included.
+    virtual void complete_all(std::vector<std::unique_ptr<operation>> group) = 0;
     bool cancelled() const noexcept { return cancelled_->load(std::memory_order_relaxed); }
 
     item_write write;
@@ -152,6 +157,7 @@ class group_commit {
         false;  // add wrote nothing: thread_not_found or item_exists, found out after the batch
 
    protected:
+    virtual void resume() = 0;  // calls the handler, on its executor
     std::shared_ptr<std::atomic<bool>> cancelled_ = std::make_shared<std::atomic<bool>>(false);
   };
 
@@ -177,6 +183,26 @@ class group_commit {
         if (slot.is_connected()) slot.clear();
         std::move(h)(ep);
       });
+    }
+
+    bool same_origin(const operation& other) const override {
+      const auto* o = dynamic_cast<const operation_for*>(&other);
+      return o && o->origin_ == origin_;
+    }
+
+    void complete_all(std::vector<std::unique_ptr<operation>> group) override {
+      auto origin = origin_;  // `this` belongs to the handler, which may run before post returns
+      boost::asio::post(origin, [g = std::move(group)]() mutable {
+        for (auto& op : g) static_cast<operation_for&>(*op).resume();
+      });
+    }
+
+   protected:
+    void resume() override {
+      auto h = std::move(handler_);
+      auto slot = boost::asio::get_associated_cancellation_slot(h);
+      if (slot.is_connected()) slot.clear();
+      std::move(h)(error);
     }
 
    private:

@@ -37,15 +37,16 @@ item_write write_of(const std::string& thread_id, const std::string& user, const
   return {thread_id, user, id, 0, std::move(body), "chatkit_test_changes", "{}"};
 }
 
-// A session of its own, holding a thread's row lock until release().
+// A session of its own, holding a thread's row lock (or what `sql` locks, when `is_sql`) until release().
 class row_lock {
  public:
-  row_lock(const std::string& conninfo, const std::string& schema, const std::string& thread_id)
+  row_lock(const std::string& conninfo, const std::string& schema, const std::string& thread_id,
+           bool is_sql = false)
       : conn_(PQconnectdb(conninfo.c_str())) {
     REQUIRE(PQstatus(conn_) == CONNECTION_OK);
     exec("SET search_path TO \"" + schema + "\"");
     exec("BEGIN");
-    exec("SELECT 1 FROM threads WHERE id = '" + thread_id + "' FOR UPDATE");
+    exec(is_sql ? thread_id : "SELECT 1 FROM threads WHERE id = '" + thread_id + "' FOR UPDATE");
   }
   ~row_lock() { PQfinish(conn_); }
   void release() { exec("COMMIT"); }
@@ -399,4 +400,47 @@ TEST_CASE("postgres store: concurrent item writes of several users all land, eac
     REQUIRE(page.data.size() == writers * per_writer);
     for (const auto& item : page.data) CHECK(message_text(item) == protocol::item_id(item) + " saved");
   }
+}
+
+TEST_CASE("postgres group commit: a batch that fails in flight fails none of the batch sent behind it",
+          "[postgres][group_commit]") {
+  const auto info = conninfo();
+  if (!info) return;
+  scratch_schema schema(*info);
+  store::postgres_store s({.conninfo = *info, .schema = schema.name(), .connections = 1});
+  run_sync(s.save_thread(make_thread("thr_a"), user("alice")));
+  run_sync(s.save_thread(make_thread("thr_doomed"), user("alice")));
+
+  group_commit gc(*info, schema.name(), 64, 2);
+  boost::asio::io_context ioc;
+  // Another session deletes thr_doomed and holds its transaction open: batch 1's write into it waits for
+  // that session, then (the thread gone) fails its foreign key check, an error that aborts batch 1's
+  // transaction while batch 2 is already on the wire behind it.
+  row_lock deleting(*info, schema.name(), "DELETE FROM threads WHERE id = 'thr_doomed'", true);
+  outcome doomed;
+  spawn_write(ioc, gc, write_of("thr_doomed", "alice", "msg_doomed"), group_commit::kind::add, doomed);
+  ioc.poll();
+  wait_for_lock_wait(*info, deleting);
+  std::vector<outcome> out(3);
+  spawn_write(ioc, gc, write_of("thr_a", "alice", "msg_1"), group_commit::kind::add, out[0]);
+  spawn_write(ioc, gc, write_of("thr_a", "alice", "msg_2"), group_commit::kind::save, out[1]);
+  spawn_write(ioc, gc, write_of("thr_doomed", "alice", "msg_3"), group_commit::kind::add, out[2]);
+  ioc.poll();
+  // Waits (a generous bound only against a hang) until the writer sent a second batch.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (gc.stats().sent < 2 && std::chrono::steady_clock::now() < give_up)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  REQUIRE(gc.stats().sent >= 2);
+  deleting.release();
+  ioc.restart();
+  ioc.run();
+
+  CHECK(doomed == outcome(chatkit::errc::not_found));
+  CHECK(out[0] == outcome(chatkit::errc::ok));
+  CHECK(out[1] == outcome(chatkit::errc::ok));
+  CHECK(out[2] == outcome(chatkit::errc::not_found));
+  CHECK(count_items(*info, schema.name()) == "2");
+  const auto stats = gc.stats();
+  CHECK(stats.operations == 4);
+  CHECK(stats.fallbacks >= 1);
 }
