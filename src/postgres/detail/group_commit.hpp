@@ -1,8 +1,8 @@
 // Group commit of the PostgreSQL store's item writes (docs/stores.md#postgresql). add_thread_item and
 // save_item are queued; one writer thread with its own connection takes whatever is queued (up to
 // `max_batch` writes) and sends it in pipeline mode — BEGIN, the writes, COMMIT, sync — so a batch costs one
-// transaction and no round trip of its own: up to `max_flights` batches are on the wire at once (each its own
-// transaction), the next one sent while the server still runs the one before. Consecutive writes of one kind
+// transaction. Up to `max_flights` batches are on the wire at once, each its own transaction: the next one
+// goes behind the one the server still runs once as many writes are queued. Consecutive writes of one kind
 // go as one multi-row statement (the writes as arrays, unnested by the server) that checks the owner of each
 // write (the thread must be the writing user's) and reports, per write, whether it was written and whether
 // its thread was found. A write refused by its statement (another user's thread, a taken id) fails alone. A
@@ -10,8 +10,8 @@
 // again, after the others in flight were read, one statement per write and one batch at a time, where the
 // failing write fails alone and the others go again in a new transaction; a failed COMMIT (or a lost
 // connection) fails every write of the batch (of every batch in flight). Each caller resumes on its own
-// executor after its batch's COMMIT. Private to the postgres layer (it pulls in Asio: include it only from
-// .cpp files).
+// executor after its batch's COMMIT; the callers of one executor resume one after another in one handler.
+// Private to the postgres layer (it pulls in Asio: include it only from .cpp files).
 #pragma once
 
 #include "postgres/detail/connection.hpp"
@@ -34,6 +34,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
