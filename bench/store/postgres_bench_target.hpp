@@ -1,7 +1,7 @@
 // The PostgreSQL stores for bench_store: CHATKIT_BENCH_PG (or CHATKIT_TEST_PG) names the server; each run
 // gets a fresh schema, all dropped at exit. Without a server the benchmark reports the store as skipped.
-// `postgres` batches item writes (up to 256 per pipelined transaction); `postgres-1` sends each on its own
-// (max_batch = 1) — the ratio is what batching buys.
+// `postgres` batches item writes (up to 256 per pipelined transaction, multi-row statements); `postgres-1`
+// gives each its own transaction (max_batch = 1) — the ratio is what batching buys.
 #pragma once
 
 #include <chatkit/postgres/postgres_store.hpp>

@@ -45,25 +45,12 @@ constexpr std::string_view thread_seq = "SELECT seq FROM threads WHERE id = $1::
 constexpr std::string_view item_cursor =
     "SELECT created_at, seq FROM items WHERE thread_seq = $1::bigint AND id = $2::text AND user_id = "
     "$3::text";
-// The owner check and the insert are one statement: no window in which the thread could change hands.
-constexpr std::string_view add_item =
-    "WITH ins AS (INSERT INTO items (thread_seq, id, user_id, created_at, body) "
-    "SELECT t.seq, $2::text, $3::text, $4::bigint, $5::text FROM threads t WHERE t.id = $1::text AND "
-    "t.user_id = $3::text "
-    "ON CONFLICT (thread_seq, id) DO NOTHING RETURNING 1) "
-    "SELECT pg_notify($6::text, $7::text) FROM ins";
+// (add_thread_item and save_item: pg_detail::item_sql, sent by the writer of group_commit.hpp.)
 constexpr std::string_view add_item_to =
     "WITH ins AS (INSERT INTO items (thread_seq, id, user_id, created_at, body) "
     "VALUES ($1::bigint, $2::text, $3::text, $4::bigint, $5::text) "
     "ON CONFLICT (thread_seq, id) DO NOTHING RETURNING 1) "
     "SELECT pg_notify($6::text, $7::text) FROM ins";
-// An existing item keeps its row, hence its position (created_at and seq); only the body is replaced.
-constexpr std::string_view save_item =
-    "WITH up AS (INSERT INTO items (thread_seq, id, user_id, created_at, body) "
-    "SELECT t.seq, $2::text, $3::text, $4::bigint, $5::text FROM threads t WHERE t.id = $1::text AND "
-    "t.user_id = $3::text "
-    "ON CONFLICT (thread_seq, id) DO UPDATE SET body = EXCLUDED.body RETURNING 1) "
-    "SELECT pg_notify($6::text, $7::text) FROM up";
 constexpr std::string_view load_item =
     "SELECT i.body FROM items i JOIN threads t ON t.seq = i.thread_seq "
     "WHERE t.id = $1::text AND t.user_id = $2::text AND i.id = $3::text AND i.user_id = $2::text";
@@ -143,8 +130,7 @@ struct postgres_store::impl {
   std::unique_ptr<pg_detail::group_commit> writer;
 
   explicit impl(postgres_store_options o) : options(std::move(o)), pool(open_pool(options)) {
-    writer = std::make_unique<pg_detail::group_commit>(options.conninfo, options.schema, sql::add_item,
-                                                       sql::save_item, sql::thread_seq, options.max_batch);
+    writer = std::make_unique<pg_detail::group_commit>(options.conninfo, options.schema, options.max_batch);
     if (options.on_change)
       listener =
           std::make_unique<pg_detail::listener>(options.conninfo, options.channel, origin, options.on_change);

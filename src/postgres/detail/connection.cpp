@@ -176,6 +176,47 @@ struct binary_params {
 };
 }  // namespace
 
+namespace {
+void put32(std::string& out, std::uint32_t v) {
+  const char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+                     static_cast<char>(v)};
+  out.append(b, 4);
+}
+void put64(std::string& out, std::uint64_t v) {
+  put32(out, static_cast<std::uint32_t>(v >> 32));
+  put32(out, static_cast<std::uint32_t>(v));
+}
+constexpr std::size_t array_header = 20;  // ndim, has-nulls flag, element type, then size and lower bound
+}  // namespace
+
+binary_array::binary_array(element type, std::size_t expected) {
+  bytes_.reserve(array_header + expected * (type == element::bigint ? 12 : 64));
+  put32(bytes_, 1);                                // one dimension
+  put32(bytes_, 0);                                // no NULLs
+  put32(bytes_, type == element::text ? 25 : 20);  // the element type's oid: text, int8
+  put32(bytes_, 0);                                // the size, set by bytes()
+  put32(bytes_, 1);                                // lower bound
+}
+
+void binary_array::push(std::string_view text) {
+  if (text.size() > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
+    throw store_error(errc::record_too_large, "postgres: a value is larger than 2 GiB");
+  put32(bytes_, static_cast<std::uint32_t>(text.size()));
+  bytes_.append(text);
+  ++count_;
+}
+
+void binary_array::push(std::int64_t value) {
+  put32(bytes_, 8);
+  put64(bytes_, static_cast<std::uint64_t>(value));
+  ++count_;
+}
+
+std::string_view binary_array::bytes() {
+  for (int i = 0; i < 4; ++i) bytes_[12 + i] = static_cast<char>(count_ >> (24 - 8 * i));
+  return bytes_;
+}
+
 const std::string& connection::prepare(std::string_view sql, int params) {
   auto it = prepared_.find(sql);
   if (it == prepared_.end()) {

@@ -7,6 +7,7 @@
 
 #include <chatkit/store/error.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
@@ -63,6 +64,21 @@ class rows {
 
 // A statement parameter: text (sent as its exact bytes) or a bigint.
 using param = std::variant<std::string_view, std::int64_t>;
+
+// A one-dimensional array in PostgreSQL's binary format, built element by element: pass bytes() as the
+// parameter of a `$n::text[]` (text elements) or `$n::bigint[]` (bigint elements) placeholder.
+class binary_array {
+ public:
+  enum class element { text, bigint };
+  explicit binary_array(element type, std::size_t expected);
+  void push(std::string_view text);
+  void push(std::int64_t value);
+  std::string_view bytes();  // valid until the next push
+
+ private:
+  std::string bytes_;
+  std::uint32_t count_ = 0;
+};
 
 class connection {
  public:

@@ -5,11 +5,22 @@
 #include <boost/asio/error.hpp>
 #include <boost/system/system_error.hpp>
 
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <set>
+#include <string_view>
+#include <utility>
 
 namespace chatkit::store::pg_detail {
 
 namespace {
+
+// A multi-row statement stops taking writes once it carries this many bytes of bodies and notes.
+constexpr std::size_t max_multi_row_bytes = std::size_t(8) << 20;
 
 // The exception a thrower raises, as an exception_ptr.
 template <class Throw>
@@ -47,17 +58,42 @@ void expect_end(connection& c) {
 
 }  // namespace
 
-group_commit::group_commit(std::string conninfo, std::string schema, std::string_view add_sql,
-                           std::string_view save_sql, std::string_view thread_sql, std::size_t max_batch)
+// A batch on the wire: its writes (the live ones in order), its statements, the results read so far.
+struct group_commit::flight {
+  struct statement {
+    std::size_t first;
+    std::size_t count;
+  };
+  batch writes;
+  std::vector<operation*> live;
+  std::vector<statement> statements;
+  std::vector<result> results;  // in order, with the empty results between statements
+  bool complete = false;        // the sync arrived
+};
+
+group_commit::group_commit(std::string conninfo, std::string schema, std::size_t max_batch,
+                           std::size_t max_flights, bool multi_row)
     : connection_(conninfo, schema),
-      add_sql_(add_sql),
-      save_sql_(save_sql),
-      thread_sql_(thread_sql),
       max_batch_(std::max<std::size_t>(max_batch, 1)),
-      writer_([this] { writer_loop(); }) {}
+      max_flights_(std::max<std::size_t>(max_flights, 1)),
+      multi_row_(multi_row) {
+  if (::pipe(wake_pipe_) != 0)
+    throw store_error(errc::unavailable, "postgres: cannot create the writer's wake-up pipe");
+  ::fcntl(wake_pipe_[0], F_SETFL, O_NONBLOCK);
+  ::fcntl(wake_pipe_[1], F_SETFL, O_NONBLOCK);
+  try {
+    writer_ = std::thread([this] { writer_loop(); });
+  } catch (...) {
+    ::close(wake_pipe_[0]);
+    ::close(wake_pipe_[1]);
+    throw;
+  }
+}
 
 group_commit::~group_commit() {
   join();
+  ::close(wake_pipe_[0]);
+  ::close(wake_pipe_[1]);
 }
 
 void group_commit::join() {
@@ -65,7 +101,7 @@ void group_commit::join() {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
-  wake_.notify_one();
+  wake_writer();
   if (writer_.joinable()) writer_.join();
 }
 
@@ -74,14 +110,19 @@ group_commit::counters group_commit::stats() const {
   return counters_;
 }
 
+void group_commit::wake_writer() noexcept {
+  const char byte = 1;
+  [[maybe_unused]] auto n = ::write(wake_pipe_[1], &byte, 1);  // a full pipe already wakes it
+}
+
 void group_commit::enqueue(std::unique_ptr<operation> op) {
   {
     std::unique_lock lock(mutex_);
     if (!stopping_) {
       queue_.push_back(std::move(op));
-      const bool wake = writer_waiting_;
+      const bool wake = std::exchange(writer_sleeping_, false);
       lock.unlock();
-      if (wake) wake_.notify_one();
+      if (wake) wake_writer();
       return;
     }
   }
@@ -89,35 +130,291 @@ void group_commit::enqueue(std::unique_ptr<operation> op) {
   op->complete();
 }
 
-void group_commit::writer_loop() {
-  std::vector<std::unique_ptr<operation>> batch;
-  for (;;) {
-    {
-      std::unique_lock lock(mutex_);
-      writer_waiting_ = true;
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      writer_waiting_ = false;
-      if (queue_.empty()) return;
-      const std::size_t n = std::min(queue_.size(), max_batch_);
-      for (std::size_t i = 0; i < n; ++i) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
+void group_commit::finish(batch& b) {
+  {
+    std::lock_guard lock(mutex_);
+    ++counters_.batches;
+    counters_.operations += b.size();
+  }
+  // One hand-off per executor: the writes resuming on one executor resume one after another in one handler
+  // (waking one of its threads, not one per write), in their order.
+  while (!b.empty()) {
+    batch group;
+    batch rest;
+    group.push_back(std::move(b.front()));
+    for (std::size_t i = 1; i < b.size(); ++i) {
+      if (group.front()->same_origin(*b[i]))
+        group.push_back(std::move(b[i]));
+      else
+        rest.push_back(std::move(b[i]));
     }
-    run_batch(batch);
-    for (auto& op : batch) op->complete();
-    {
-      std::lock_guard lock(mutex_);
-      ++counters_.batches;
-      counters_.operations += batch.size();
-    }
-    batch.clear();
+    auto* first = group.front().get();
+    first->complete_all(std::move(group));
+    b = std::move(rest);
   }
 }
 
-void group_commit::run_batch(std::vector<std::unique_ptr<operation>>& batch) {
+void group_commit::fail_all(batch& b, const std::exception_ptr& error) {
+  for (auto& op : b)
+    if (!op->error) op->error = error;
+  finish(b);
+}
+
+void group_commit::writer_loop() {
+  std::deque<flight> flights;
+  // A lost connection fails the writes of every batch in flight: whether their COMMIT happened is unknown to
+  // us, and to the callers, who get the error (as a single write would). The connection is reopened.
+  auto connection_lost = [&] {
+    const auto error = std::current_exception();
+    for (auto& f : flights) fail_all(f.writes, error);
+    flights.clear();
+    connection_.reconnect();
+  };
+  for (;;) {
+    batch next;
+    {
+      std::unique_lock lock(mutex_);
+      // A batch goes behind one in flight only once it is as large: smaller ones would cost more
+      // transactions (hence server time) than the overlap saves.
+      if (!queue_.empty() && flights.size() < max_flights_ &&
+          (flights.empty() || queue_.size() >= std::min(flights.back().writes.size(), max_batch_))) {
+        const std::size_t n = std::min(queue_.size(), max_batch_);
+        for (std::size_t i = 0; i < n; ++i) {
+          next.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      } else if (flights.empty() && queue_.empty() && stopping_) {
+        return;
+      } else {
+        // Nothing to send (or no room): sleep until a write comes (when there is room) or results arrive.
+        writer_sleeping_ = flights.size() < max_flights_;
+      }
+    }
+    if (!next.empty()) {
+      if (!multi_row_) {
+        run_one_by_one(next);
+        finish(next);
+        continue;
+      }
+      flight f;
+      f.writes = std::move(next);
+      for (auto& op : f.writes) {
+        if (op->cancelled())
+          op->error =
+              std::make_exception_ptr(boost::system::system_error(boost::asio::error::operation_aborted));
+        else
+          f.live.push_back(op.get());
+      }
+      if (f.live.empty()) {
+        finish(f.writes);
+        continue;
+      }
+      try {
+        send(f);
+      } catch (...) {
+        flights.push_back(std::move(f));
+        connection_lost();
+        continue;
+      }
+      flights.push_back(std::move(f));
+      continue;  // more to send, while there is room, before reading
+    }
+
+    if (!flights.empty()) {
+      try {
+        if (!receive(flights.front(), false)) {
+          pollfd fds[2] = {{PQsocket(connection_.handle()), POLLIN, 0}, {wake_pipe_[0], POLLIN, 0}};
+          const bool writes_wake = flights.size() < max_flights_;
+          if (::poll(fds, writes_wake ? 2 : 1, -1) < 0 && errno != EINTR)
+            throw store_error(errc::unavailable, "postgres: the writer could not wait for its connection");
+          if (writes_wake) {
+            char bytes[64];
+            while (::read(wake_pipe_[0], bytes, sizeof bytes) > 0) {
+            }
+          }
+          std::lock_guard lock(mutex_);
+          writer_sleeping_ = false;
+          continue;
+        }
+        // The oldest batch is complete.
+        if (decide(flights.front())) {
+          finish(flights.front().writes);
+          flights.pop_front();
+          if (flights.empty()) connection_.exit_pipeline();
+          continue;
+        }
+        // Its transaction failed (and left the session in a failed transaction block, which fails every
+        // batch sent behind it): read the others out, then send again whatever failed, one write at a time.
+        std::vector<batch> again;
+        again.push_back(std::move(flights.front().writes));
+        flights.pop_front();
+        while (!flights.empty()) {
+          receive(flights.front(), true);
+          if (decide(flights.front()))
+            finish(flights.front().writes);
+          else
+            again.push_back(std::move(flights.front().writes));
+          flights.pop_front();
+        }
+        connection_.exit_pipeline();
+        connection_.rollback();
+        for (auto& b : again) {
+          {
+            std::lock_guard lock(mutex_);
+            ++counters_.fallbacks;
+          }
+          run_one_by_one(b);
+          finish(b);
+        }
+      } catch (...) {
+        connection_lost();
+      }
+      continue;
+    }
+
+    // Idle: wait for a write.
+    pollfd fd = {wake_pipe_[0], POLLIN, 0};
+    if (::poll(&fd, 1, -1) < 0 && errno != EINTR) {
+      // Cannot happen with a valid descriptor; do not spin.
+      std::this_thread::yield();
+    }
+    char bytes[64];
+    while (::read(wake_pipe_[0], bytes, sizeof bytes) > 0) {
+    }
+    std::lock_guard lock(mutex_);
+    writer_sleeping_ = false;
+  }
+}
+
+void group_commit::send(flight& f) {
+  auto& live = f.live;
+  // The statements: runs of consecutive writes of one kind into distinct items, one statement each.
+  {
+    std::set<std::pair<std::string_view, std::string_view>> items;  // of the current run
+    std::size_t bytes = 0;
+    for (std::size_t i = 0; i < live.size(); ++i) {
+      const auto& w = live[i]->write;
+      if (!f.statements.empty()) {
+        auto& run = f.statements.back();
+        const auto* first = live[run.first];
+        if (first->what == live[i]->what && first->write.channel == w.channel &&
+            bytes < max_multi_row_bytes && items.emplace(w.thread_id, w.id).second) {
+          ++run.count;
+          bytes += w.body.size() + w.note.size();
+          continue;
+        }
+      }
+      f.statements.push_back({i, 1});
+      items.clear();
+      items.emplace(w.thread_id, w.id);
+      bytes = w.body.size() + w.note.size();
+    }
+  }
+
+  if (PQpipelineStatus(connection_.handle()) == PQ_PIPELINE_OFF) {
+    // Statements are prepared out of pipeline mode (once per connection).
+    connection_.ensure_open();
+    connection_.prepare(item_sql::add_many, 7);
+    connection_.prepare(item_sql::save_many, 7);
+    connection_.enter_pipeline();
+  }
+  connection_.send("BEGIN");
+  for (const auto& st : f.statements) {
+    const auto* first = live[st.first];
+    using element = binary_array::element;
+    binary_array threads(element::text, st.count), ids(element::text, st.count),
+        users(element::text, st.count), created(element::bigint, st.count), bodies(element::text, st.count),
+        notes(element::text, st.count);
+    for (std::size_t i = st.first; i < st.first + st.count; ++i) {
+      const auto& w = live[i]->write;
+      threads.push(w.thread_id);
+      ids.push(w.id);
+      users.push(w.user);
+      created.push(w.created_at);
+      bodies.push(w.body);
+      notes.push(w.note);
+    }
+    connection_.send(first->what == kind::add ? item_sql::add_many : item_sql::save_many,
+                     {threads.bytes(), ids.bytes(), users.bytes(), created.bytes(), bodies.bytes(),
+                      first->write.channel, notes.bytes()});
+  }
+  connection_.send("COMMIT");
+  connection_.sync();
+  std::lock_guard lock(mutex_);
+  ++counters_.sent;
+}
+
+bool group_commit::receive(flight& f, bool wait) {
+  pg_conn* conn = connection_.handle();
+  while (!f.complete) {
+    if (!wait) {
+      if (PQconsumeInput(conn) != 1) throw_pg(conn, nullptr, "reading results");
+      if (PQisBusy(conn)) return false;
+    }
+    result r(PQgetResult(conn));
+    if (r.get() && PQresultStatus(r.get()) == PGRES_PIPELINE_SYNC) f.complete = true;
+    // Every result of a batch is a few; more than that is a protocol surprise, not a reason to grow.
+    if (f.results.size() > 2 * f.statements.size() + 8) pipeline_failed(connection_, "too many results");
+    if (!r.get() && f.results.empty()) pipeline_failed(connection_, "no result where BEGIN's was expected");
+    f.results.push_back(std::move(r));
+  }
+  return true;
+}
+
+bool group_commit::decide(flight& f) {
+  // BEGIN, end, (statement, end) per statement, COMMIT, end, sync.
+  auto status = [&](std::size_t i) {
+    return f.results[i].get() ? PQresultStatus(f.results[i].get()) : PGRES_FATAL_ERROR;
+  };
+  const std::size_t statements = f.statements.size();
+  if (f.results.size() != 2 * statements + 5) {
+    if (PQstatus(connection_.handle()) != CONNECTION_OK) throw_pg(connection_.handle(), nullptr, "a batch");
+    return false;  // an error ended a statement's results early: the transaction failed
+  }
+  for (std::size_t i = 1; i < f.results.size() - 1; i += 2)
+    if (f.results[i].get() != nullptr) return false;
+  if (status(0) != PGRES_COMMAND_OK) return false;  // BEGIN failed (a failed transaction block before it)
+  for (std::size_t s = 0; s < statements; ++s)
+    if (status(2 + 2 * s) != PGRES_TUPLES_OK) return false;
+  auto& commit = f.results[2 + 2 * statements];
+  if (status(2 + 2 * statements) != PGRES_COMMAND_OK) {
+    // The COMMIT failed: nothing of the batch was written.
+    const auto error = caught([&] { throw_pg(connection_.handle(), commit.get(), "COMMIT"); });
+    for (auto* op : f.live) op->error = error;
+    return true;
+  }
+  // Committed: each write's row says whether it was written; no row, not the user's thread.
+  for (std::size_t s = 0; s < statements; ++s) {
+    const auto& st = f.statements[s];
+    const auto& r = f.results[2 + 2 * s];
+    std::vector<char> seen(st.count, 0), written(st.count, 0);
+    for (int row = 0; row < r.rows(); ++row) {
+      const auto n = r.integer(row, 0);
+      if (n < 1 || static_cast<std::size_t>(n) > st.count)
+        pipeline_failed(connection_, "a multi-row write returned an unexpected position");
+      seen[static_cast<std::size_t>(n) - 1] = 1;
+      written[static_cast<std::size_t>(n) - 1] = r.text(row, 1) == "t";
+    }
+    for (std::size_t i = 0; i < st.count; ++i) {
+      auto* op = f.live[st.first + i];
+      if (written[i]) continue;
+      op->error = caught([&] {
+        if (seen[i] && op->what == kind::add) throw_item_exists(op->write.thread_id, op->write.id);
+        throw_thread_not_found(op->write.thread_id);
+      });
+    }
+  }
+  std::lock_guard lock(mutex_);
+  counters_.multi_row += statements;
+  return true;
+}
+
+void group_commit::run_one_by_one(batch& b) {
   std::vector<operation*> pending;
-  for (auto& op : batch) pending.push_back(op.get());
+  for (auto& op : b) {
+    op->error = nullptr;
+    pending.push_back(op.get());
+  }
   // Every round that runs again drops at least the write whose error aborted it, so this ends.
   while (!pending.empty()) {
     try {
@@ -147,13 +444,13 @@ std::vector<group_commit::operation*> group_commit::run_round(const std::vector<
   if (live.empty()) return {};
 
   connection_.ensure_open();
-  connection_.prepare(add_sql_, 7);
-  connection_.prepare(save_sql_, 7);
+  connection_.prepare(item_sql::add, 7);
+  connection_.prepare(item_sql::save, 7);
   connection_.enter_pipeline();
   connection_.send("BEGIN");
   for (auto* op : live) {
     const auto& w = op->write;
-    connection_.send(op->what == kind::add ? add_sql_ : save_sql_,
+    connection_.send(op->what == kind::add ? item_sql::add : item_sql::save,
                      {w.thread_id, w.id, w.user, w.created_at, w.body, w.channel, w.note});
   }
   connection_.send("COMMIT");
@@ -227,7 +524,7 @@ std::vector<group_commit::operation*> group_commit::run_round(const std::vector<
   for (auto* op : live) {
     if (!op->check_thread) continue;
     op->error = caught([&] {
-      if (connection_.run(thread_sql_, {op->write.thread_id, op->write.user}).rows() == 0)
+      if (connection_.run(item_sql::thread, {op->write.thread_id, op->write.user}).rows() == 0)
         throw_thread_not_found(op->write.thread_id);
       throw_item_exists(op->write.thread_id, op->write.id);
     });

@@ -1,12 +1,17 @@
 // Group commit of the PostgreSQL store's item writes (docs/stores.md#postgresql). add_thread_item and
 // save_item are queued; one writer thread with its own connection takes whatever is queued (up to
-// `max_batch` writes) and sends it in pipeline mode — BEGIN, one statement per write, COMMIT, sync — so a
-// batch costs one round trip and one commit. Each statement keeps its owner check (the same SQL as a single
-// write), so isolation is exactly as strict. A write refused by its statement (no row: another user's thread,
-// a taken id) fails alone; a statement that raises an error aborts the transaction, so that write fails and
-// the others go again in a new transaction; a failed COMMIT (or a lost connection) fails every write of the
-// batch. Each caller resumes on its own executor after the COMMIT. Private to the postgres layer (it pulls
-// in Asio: include it only from .cpp files).
+// `max_batch` writes) and sends it in pipeline mode — BEGIN, the writes, COMMIT, sync — so a batch costs one
+// transaction. Up to `max_flights` batches are on the wire at once, each its own transaction: the next one
+// goes behind the one the server still runs once as many writes are queued. Consecutive writes of one kind
+// go as one multi-row statement (the writes as arrays, unnested by the server) that checks the owner of each
+// write (the thread must be the writing user's) and reports, per write, whether it was written and whether
+// its thread was found. A write refused by its statement (another user's thread, a taken id) fails alone. A
+// statement that raises an error aborts its transaction: that batch (and any batch sent behind it) goes
+// again, after the others in flight were read, one statement per write and one batch at a time, where the
+// failing write fails alone and the others go again in a new transaction; a failed COMMIT (or a lost
+// connection) fails every write of the batch (of every batch in flight). Each caller resumes on its own
+// executor after its batch's COMMIT; the callers of one executor resume one after another in one handler.
+// Private to the postgres layer (it pulls in Asio: include it only from .cpp files).
 #pragma once
 
 #include "postgres/detail/connection.hpp"
@@ -22,7 +27,6 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <atomic>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -30,6 +34,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -47,15 +52,64 @@ struct item_write {
   std::string note;
 };
 
+// The statements of item writes. Every one names the owner, so no write can cross users; the insert and the
+// owner check are one statement (no window in which the thread could change hands), and pg_notify runs once
+// per written row (delivered only when the transaction commits).
+namespace item_sql {
+// Single writes. Parameters: thread id, item id, user, created_at, body, channel, note; one row when written.
+inline constexpr std::string_view add =
+    "WITH ins AS (INSERT INTO items (thread_seq, id, user_id, created_at, body) "
+    "SELECT t.seq, $2::text, $3::text, $4::bigint, $5::text FROM threads t WHERE t.id = $1::text AND "
+    "t.user_id = $3::text "
+    "ON CONFLICT (thread_seq, id) DO NOTHING RETURNING 1) "
+    "SELECT pg_notify($6::text, $7::text) FROM ins";
+// An existing item keeps its row, hence its position (created_at and seq); only the body is replaced.
+inline constexpr std::string_view save =
+    "WITH up AS (INSERT INTO items (thread_seq, id, user_id, created_at, body) "
+    "SELECT t.seq, $2::text, $3::text, $4::bigint, $5::text FROM threads t WHERE t.id = $1::text AND "
+    "t.user_id = $3::text "
+    "ON CONFLICT (thread_seq, id) DO UPDATE SET body = EXCLUDED.body RETURNING 1) "
+    "SELECT pg_notify($6::text, $7::text) FROM up";
+// Several writes in one statement: the same parameters, each an array (element i is write i + 1) except the
+// channel ($6). Returns one row per write whose thread is the writing user's, in order: its position
+// (1-based) and whether it was written (an add is not when its id is taken); a write without a row has no
+// thread of that user. The writes are inserted in their order (so `seq` follows it). No two writes of one
+// statement may name the same item of the same thread (ON CONFLICT cannot touch a row twice in one
+// statement).
+inline constexpr std::string_view add_many =
+    "WITH w AS MATERIALIZED (SELECT w.n, t.seq, w.id, w.user_id, w.created_at, w.body, w.note "
+    "FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $7::text[]) WITH ORDINALITY "
+    "AS w (thread_id, id, user_id, created_at, body, note, n) "
+    "JOIN threads t ON t.id = w.thread_id AND t.user_id = w.user_id), "
+    "ins AS (INSERT INTO items (thread_seq, id, user_id, created_at, body) "
+    "SELECT seq, id, user_id, created_at, body FROM w ORDER BY n "
+    "ON CONFLICT (thread_seq, id) DO NOTHING RETURNING thread_seq, id) "
+    "SELECT w.n, ins.id IS NOT NULL, CASE WHEN ins.id IS NOT NULL THEN pg_notify($6::text, w.note)::text END "
+    "FROM w LEFT JOIN ins ON ins.thread_seq = w.seq AND ins.id = w.id ORDER BY w.n";
+inline constexpr std::string_view save_many =
+    "WITH w AS MATERIALIZED (SELECT w.n, t.seq, w.id, w.user_id, w.created_at, w.body, w.note "
+    "FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $7::text[]) WITH ORDINALITY "
+    "AS w (thread_id, id, user_id, created_at, body, note, n) "
+    "JOIN threads t ON t.id = w.thread_id AND t.user_id = w.user_id), "
+    "ins AS (INSERT INTO items (thread_seq, id, user_id, created_at, body) "
+    "SELECT seq, id, user_id, created_at, body FROM w ORDER BY n "
+    "ON CONFLICT (thread_seq, id) DO UPDATE SET body = EXCLUDED.body RETURNING thread_seq, id) "
+    "SELECT w.n, ins.id IS NOT NULL, CASE WHEN ins.id IS NOT NULL THEN pg_notify($6::text, w.note)::text END "
+    "FROM w LEFT JOIN ins ON ins.thread_seq = w.seq AND ins.id = w.id ORDER BY w.n";
+// Finds a thread of a user (thread id, user): tells a refused add's "not your thread" from "id taken".
+inline constexpr std::string_view thread =
+    "SELECT seq FROM threads WHERE id = $1::text AND user_id = $2::text";
+}  // namespace item_sql
+
 class group_commit {
  public:
   enum class kind { add, save };  // add_thread_item (conflict on a taken id), save_item (upsert)
 
-  // `add_sql` and `save_sql` are the single-write statements (parameters: thread id, item id, user,
-  // created_at, body, channel, note; one row when written). `thread_sql` finds a thread of a user (thread
-  // id, user). All three must outlive the writer (string literals). Connects the writer's connection.
-  group_commit(std::string conninfo, std::string schema, std::string_view add_sql, std::string_view save_sql,
-               std::string_view thread_sql, std::size_t max_batch);
+  // Connects the writer's connection. `max_flights` (at least 1) bounds the batches on the wire at once;
+  // `multi_row` false sends one statement per write, one batch at a time (as after an error), for comparison
+  // and tests.
+  group_commit(std::string conninfo, std::string schema, std::size_t max_batch, std::size_t max_flights = 2,
+               bool multi_row = true);
   group_commit(const group_commit&) = delete;
   group_commit& operator=(const group_commit&) = delete;
   ~group_commit();  // join()
@@ -78,6 +132,9 @@ class group_commit {
   struct counters {
     std::uint64_t batches = 0;
     std::uint64_t operations = 0;
+    std::uint64_t sent = 0;       // batches sent in pipeline mode (a batch sent again is not counted)
+    std::uint64_t multi_row = 0;  // multi-row statements that committed
+    std::uint64_t fallbacks = 0;  // batches sent again one statement per write after an error
   };
   counters stats() const;
 
@@ -87,6 +144,11 @@ class group_commit {
     operation(item_write w, kind k) : write(std::move(w)), what(k) {}
     virtual ~operation() = default;
     virtual void complete() = 0;  // hands `error` (or success) to the caller's executor; called once, last
+    // Whether `other` resumes on the same executor as this one.
+    virtual bool same_origin(const operation& other) const = 0;
+    // Hands every write of `group` (this one first, all of the same origin) to that executor in one handler,
+    // which resumes them one after another: one wake-up for the lot. Ends each write, this one included.
+    virtual void complete_all(std::vector<std::unique_ptr<operation>> group) = 0;
     bool cancelled() const noexcept { return cancelled_->load(std::memory_order_relaxed); }
 
     item_write write;
@@ -96,6 +158,7 @@ class group_commit {
         false;  // add wrote nothing: thread_not_found or item_exists, found out after the batch
 
    protected:
+    virtual void resume() = 0;  // calls the handler, on its executor
     std::shared_ptr<std::atomic<bool>> cancelled_ = std::make_shared<std::atomic<bool>>(false);
   };
 
@@ -123,6 +186,26 @@ class group_commit {
       });
     }
 
+    bool same_origin(const operation& other) const override {
+      const auto* o = dynamic_cast<const operation_for*>(&other);
+      return o && o->origin_ == origin_;
+    }
+
+    void complete_all(std::vector<std::unique_ptr<operation>> group) override {
+      auto origin = origin_;  // `this` belongs to the handler, which may run before post returns
+      boost::asio::post(origin, [g = std::move(group)]() mutable {
+        for (auto& op : g) static_cast<operation_for&>(*op).resume();
+      });
+    }
+
+   protected:
+    void resume() override {
+      auto h = std::move(handler_);
+      auto slot = boost::asio::get_associated_cancellation_slot(h);
+      if (slot.is_connected()) slot.clear();
+      std::move(h)(error);
+    }
+
    private:
     Handler handler_;
     std::decay_t<decltype(boost::asio::prefer(std::declval<boost::asio::associated_executor_t<Handler>>(),
@@ -130,23 +213,36 @@ class group_commit {
         origin_;
   };
 
+  using batch = std::vector<std::unique_ptr<operation>>;
+  struct flight;  // a batch on the wire (group_commit.cpp)
+
   void enqueue(std::unique_ptr<operation> op);
+  void wake_writer() noexcept;
   void writer_loop();
-  void run_batch(std::vector<std::unique_ptr<operation>>& batch);
-  // One transaction over `ops` in pipeline mode; returns the writes to run again (their transaction was
-  // aborted by another write's error). Fails what it decides.
+  // Sends a batch as one transaction of multi-row statements.
+  void send(flight& f);
+  // Reads what has arrived of f's results without blocking (or, when `wait`, until all are there); true
+  // once all are.
+  bool receive(flight& f, bool wait);
+  // Decides f's writes from its results; false when its transaction failed (sent again one by one).
+  bool decide(flight& f);
+  void finish(batch& b);  // completes every write of b
+  // The path after an error: one statement per write, one transaction per round, out of pipeline mode.
+  void run_one_by_one(batch& b);
+  // One transaction over `ops`; returns the writes to run again (their transaction was aborted by another
+  // write's error). Fails what it decides.
   std::vector<operation*> run_round(const std::vector<operation*>& ops);
+  void fail_all(batch& b, const std::exception_ptr& error);
 
   connection connection_;
-  std::string_view add_sql_;
-  std::string_view save_sql_;
-  std::string_view thread_sql_;
   std::size_t max_batch_;
+  std::size_t max_flights_;
+  bool multi_row_;
+  int wake_pipe_[2] = {-1, -1};  // a byte wakes the writer from poll()
   mutable std::mutex mutex_;
-  std::condition_variable wake_;
   std::deque<std::unique_ptr<operation>> queue_;
   bool stopping_ = false;
-  bool writer_waiting_ = false;
+  bool writer_sleeping_ = false;  // the writer waits in poll() for a write (a byte on wake_pipe_)
   counters counters_;
   std::thread writer_;  // last: started once everything above exists
 };

@@ -31,33 +31,22 @@ using chatkit::store::pg_detail::item_write;
 
 namespace {
 
-constexpr std::string_view add_sql =
-    "WITH ins AS (INSERT INTO items (thread_seq, id, user_id, created_at, body) "
-    "SELECT t.seq, $2::text, $3::text, $4::bigint, $5::text FROM threads t WHERE t.id = $1::text AND "
-    "t.user_id = $3::text ON CONFLICT (thread_seq, id) DO NOTHING RETURNING 1) "
-    "SELECT pg_notify($6::text, $7::text) FROM ins";
-constexpr std::string_view save_sql =
-    "WITH up AS (INSERT INTO items (thread_seq, id, user_id, created_at, body) "
-    "SELECT t.seq, $2::text, $3::text, $4::bigint, $5::text FROM threads t WHERE t.id = $1::text AND "
-    "t.user_id = $3::text ON CONFLICT (thread_seq, id) DO UPDATE SET body = EXCLUDED.body RETURNING 1) "
-    "SELECT pg_notify($6::text, $7::text) FROM up";
-constexpr std::string_view thread_sql = "SELECT seq FROM threads WHERE id = $1::text AND user_id = $2::text";
-
 item_write write_of(const std::string& thread_id, const std::string& user, const std::string& id,
                     std::string body = "") {
   if (body.empty()) body = protocol::to_json(make_message(thread_id, id, id), protocol::audience::storage);
   return {thread_id, user, id, 0, std::move(body), "chatkit_test_changes", "{}"};
 }
 
-// A session of its own, holding a thread's row lock until release().
+// A session of its own, holding a thread's row lock (or what `sql` locks, when `is_sql`) until release().
 class row_lock {
  public:
-  row_lock(const std::string& conninfo, const std::string& schema, const std::string& thread_id)
+  row_lock(const std::string& conninfo, const std::string& schema, const std::string& thread_id,
+           bool is_sql = false)
       : conn_(PQconnectdb(conninfo.c_str())) {
     REQUIRE(PQstatus(conn_) == CONNECTION_OK);
     exec("SET search_path TO \"" + schema + "\"");
     exec("BEGIN");
-    exec("SELECT 1 FROM threads WHERE id = '" + thread_id + "' FOR UPDATE");
+    exec(is_sql ? thread_id : "SELECT 1 FROM threads WHERE id = '" + thread_id + "' FOR UPDATE");
   }
   ~row_lock() { PQfinish(conn_); }
   void release() { exec("COMMIT"); }
@@ -114,6 +103,34 @@ std::string count_items(const std::string& conninfo, const std::string& schema) 
   return query_one(conninfo, "SELECT count(*) FROM \"" + schema + "\".items");
 }
 
+using write_list = std::vector<std::pair<item_write, group_commit::kind>>;
+
+// Runs `writes` as one batch: a first write into `held` (alice's thread) waits for the row lock inside batch
+// 1 while the others queue up; they form batch 2 (max_batch permitting). Returns their outcomes.
+std::vector<outcome> run_as_one_batch(const std::string& conninfo, const std::string& schema,
+                                      group_commit& gc, write_list writes, const std::string& held) {
+  boost::asio::io_context ioc;
+  row_lock lock(conninfo, schema, held);
+  outcome first;
+  spawn_write(ioc, gc, write_of(held, "alice", "msg_held_" + std::to_string(gc.stats().operations)),
+              group_commit::kind::add, first);
+  ioc.poll();
+  wait_for_lock_wait(conninfo, lock);  // the writer is inside batch 1
+  std::vector<outcome> out(writes.size());
+  for (std::size_t i = 0; i < writes.size(); ++i)
+    spawn_write(ioc, gc, std::move(writes[i].first), writes[i].second, out[i]);
+  ioc.poll();
+  lock.release();
+  ioc.restart();
+  ioc.run();
+  CHECK(first == outcome(chatkit::errc::ok));
+  return out;
+}
+
+std::string body_of(const std::string& conninfo, const std::string& schema, const std::string& id) {
+  return query_one(conninfo, "SELECT body FROM \"" + schema + "\".items WHERE id = '" + id + "'");
+}
+
 }  // namespace
 
 TEST_CASE("postgres group commit: queued item writes share one transaction; refused ones fail alone",
@@ -127,7 +144,7 @@ TEST_CASE("postgres group commit: queued item writes share one transaction; refu
   run_sync(s.save_thread(make_thread("thr_b"), user("bob")));
   run_sync(s.add_thread_item("thr_a", make_message("thr_a", "msg_taken", "first"), user("alice")));
 
-  group_commit gc(*info, schema.name(), add_sql, save_sql, thread_sql, 64);
+  group_commit gc(*info, schema.name(), 64, 1);
   boost::asio::io_context ioc;
   row_lock lock(*info, schema.name(), "thr_held");
   outcome held;
@@ -165,6 +182,134 @@ TEST_CASE("postgres group commit: queued item writes share one transaction; refu
   const auto stats = gc.stats();
   CHECK(stats.batches == 2);
   CHECK(stats.operations == 13);
+  // The held write's statement committed; the NUL one's error sent batch 2 again, one write at a time.
+  CHECK(stats.sent == 2);
+  CHECK(stats.multi_row == 1);
+  CHECK(stats.fallbacks == 1);
+}
+
+TEST_CASE("postgres group commit: a multi-row statement writes its writes in order, refused ones fail alone",
+          "[postgres][group_commit]") {
+  const auto info = conninfo();
+  if (!info) return;
+  scratch_schema schema(*info);
+  store::postgres_store s({.conninfo = *info, .schema = schema.name(), .connections = 1});
+  run_sync(s.save_thread(make_thread("thr_a"), user("alice")));
+  run_sync(s.save_thread(make_thread("thr_c"), user("alice")));
+  run_sync(s.save_thread(make_thread("thr_held"), user("alice")));
+  run_sync(s.save_thread(make_thread("thr_b"), user("bob")));
+  run_sync(s.add_thread_item("thr_a", make_message("thr_a", "msg_taken", "first"), user("alice")));
+  run_sync(s.add_thread_item("thr_a", make_message("thr_a", "msg_old", "old"), user("alice")));
+
+  group_commit gc(*info, schema.name(), 64, 1);
+  using k = group_commit::kind;
+  write_list writes;
+  writes.emplace_back(write_of("thr_a", "alice", "msg_1"), k::add);      // 0
+  writes.emplace_back(write_of("thr_b", "alice", "msg_x"), k::add);      // 1: bob's thread
+  writes.emplace_back(write_of("thr_c", "alice", "msg_1"), k::add);      // 2: the same id, another thread
+  writes.emplace_back(write_of("thr_a", "alice", "msg_taken"), k::add);  // 3: taken id
+  writes.emplace_back(write_of("thr_nope", "alice", "msg_2"), k::add);   // 4: no such thread
+  writes.emplace_back(write_of("thr_a", "alice", "msg_1"), k::add);      // 5: taken by write 0
+  writes.emplace_back(write_of("thr_a", "alice", "msg_3"), k::add);      // 6
+  writes.emplace_back(write_of("thr_a", "alice", "msg_old", "{\"new\":1}"), k::save);  // 7: replaces
+  writes.emplace_back(write_of("thr_b", "alice", "msg_y"), k::save);                   // 8: bob's thread
+  writes.emplace_back(write_of("thr_a", "alice", "msg_4", "{\"new\":2}"), k::save);    // 9: new
+  writes.emplace_back(write_of("thr_a", "bob", "msg_5"), k::save);  // 10: bob writing into alice's thread
+  const auto out = run_as_one_batch(*info, schema.name(), gc, std::move(writes), "thr_held");
+
+  CHECK(out[0] == outcome(chatkit::errc::ok));
+  CHECK(out[1] == outcome(chatkit::errc::not_found));
+  CHECK(out[2] == outcome(chatkit::errc::ok));
+  CHECK(out[3] == outcome(chatkit::errc::conflict));
+  CHECK(out[4] == outcome(chatkit::errc::not_found));
+  CHECK(out[5] == outcome(chatkit::errc::conflict));
+  CHECK(out[6] == outcome(chatkit::errc::ok));
+  CHECK(out[7] == outcome(chatkit::errc::ok));
+  CHECK(out[8] == outcome(chatkit::errc::not_found));
+  CHECK(out[9] == outcome(chatkit::errc::ok));
+  CHECK(out[10] == outcome(chatkit::errc::not_found));
+  // 2 before, the held one, msg_1 (twice: two threads), msg_3, msg_4.
+  CHECK(count_items(*info, schema.name()) == "7");
+  CHECK(query_one(*info, "SELECT count(*) FROM \"" + schema.name() + "\".items WHERE user_id <> 'alice'") ==
+        "0");
+  CHECK(body_of(*info, schema.name(), "msg_old") == R"({"new":1})");
+  CHECK(body_of(*info, schema.name(), "msg_4") == R"({"new":2})");
+  // In their order: msg_1 of thr_a before msg_3.
+  CHECK(query_one(*info, "SELECT string_agg(id, ',' ORDER BY seq) FROM \"" + schema.name() +
+                             "\".items i WHERE i.id IN ('msg_1', 'msg_3') AND i.thread_seq = (SELECT seq "
+                             "FROM \"" +
+                             schema.name() + "\".threads WHERE id = 'thr_a')") == "msg_1,msg_3");
+  const auto stats = gc.stats();
+  CHECK(stats.batches == 2);
+  // The held one; then writes 0-4 (5 takes an id of the same statement: a new one), 5-6, 7-10.
+  CHECK(stats.multi_row == 4);
+  CHECK(stats.fallbacks == 0);
+}
+
+TEST_CASE(
+    "postgres group commit: an error in a multi-row statement sends its batch again one write at a time",
+    "[postgres][group_commit]") {
+  const auto info = conninfo();
+  if (!info) return;
+  scratch_schema schema(*info);
+  store::postgres_store s({.conninfo = *info, .schema = schema.name(), .connections = 1});
+  run_sync(s.save_thread(make_thread("thr_a"), user("alice")));
+  run_sync(s.save_thread(make_thread("thr_held"), user("alice")));
+  run_sync(s.save_thread(make_thread("thr_b"), user("bob")));
+  run_sync(s.add_thread_item("thr_a", make_message("thr_a", "msg_taken", "first"), user("alice")));
+
+  group_commit gc(*info, schema.name(), 64, 1);
+  using k = group_commit::kind;
+  write_list writes;
+  writes.emplace_back(write_of("thr_a", "alice", "msg_1"), k::add);  // 0
+  // 1: JSONB refuses NUL: the multi-row statement raises an error, which aborts the transaction.
+  writes.emplace_back(write_of("thr_a", "alice", "msg_nul", R"({"type":"x","id":"msg_nul","t":"\u0000"})"),
+                      k::add);
+  writes.emplace_back(write_of("thr_b", "alice", "msg_x"), k::add);      // 2: bob's thread
+  writes.emplace_back(write_of("thr_a", "alice", "msg_taken"), k::add);  // 3: taken id
+  writes.emplace_back(write_of("thr_a", "alice", "msg_2"), k::add);      // 4
+  // 5: not JSON: the stored JSONB form refuses it.
+  writes.emplace_back(write_of("thr_a", "alice", "msg_bad", "not json"), k::save);
+  writes.emplace_back(write_of("thr_a", "alice", "msg_3"), k::save);  // 6
+  const auto out = run_as_one_batch(*info, schema.name(), gc, std::move(writes), "thr_held");
+
+  CHECK(out[0] == outcome(chatkit::errc::ok));
+  CHECK(out[1] == outcome(chatkit::errc::invalid_request));
+  CHECK(out[2] == outcome(chatkit::errc::not_found));
+  CHECK(out[3] == outcome(chatkit::errc::conflict));
+  CHECK(out[4] == outcome(chatkit::errc::ok));
+  CHECK(out[5] == outcome(chatkit::errc::invalid_request));
+  CHECK(out[6] == outcome(chatkit::errc::ok));
+  // 1 before, the held one, msg_1, msg_2, msg_3.
+  CHECK(count_items(*info, schema.name()) == "5");
+  const auto stats = gc.stats();
+  CHECK(stats.batches == 2);
+  CHECK(stats.multi_row == 1);  // the held one
+  CHECK(stats.fallbacks == 1);
+}
+
+TEST_CASE("postgres group commit: without multi-row statements every write goes on its own statement",
+          "[postgres][group_commit]") {
+  const auto info = conninfo();
+  if (!info) return;
+  scratch_schema schema(*info);
+  store::postgres_store s({.conninfo = *info, .schema = schema.name(), .connections = 1});
+  run_sync(s.save_thread(make_thread("thr_a"), user("alice")));
+  run_sync(s.save_thread(make_thread("thr_held"), user("alice")));
+  run_sync(s.add_thread_item("thr_a", make_message("thr_a", "msg_taken", "first"), user("alice")));
+
+  group_commit gc(*info, schema.name(), 64, 1, false);
+  using k = group_commit::kind;
+  write_list writes;
+  writes.emplace_back(write_of("thr_a", "alice", "msg_1"), k::add);
+  writes.emplace_back(write_of("thr_a", "alice", "msg_taken"), k::add);
+  writes.emplace_back(write_of("thr_a", "alice", "msg_2"), k::add);
+  const auto out = run_as_one_batch(*info, schema.name(), gc, std::move(writes), "thr_held");
+  CHECK(out[0] == outcome(chatkit::errc::ok));
+  CHECK(out[1] == outcome(chatkit::errc::conflict));
+  CHECK(out[2] == outcome(chatkit::errc::ok));
+  CHECK(count_items(*info, schema.name()) == "4");
+  CHECK(gc.stats().multi_row == 0);
 }
 
 TEST_CASE("postgres group commit: a batch whose connection dies fails every write and writes none of them",
@@ -176,7 +321,7 @@ TEST_CASE("postgres group commit: a batch whose connection dies fails every writ
   run_sync(s.save_thread(make_thread("thr_a"), user("alice")));
   run_sync(s.save_thread(make_thread("thr_held"), user("alice")));
 
-  group_commit gc(*info, schema.name(), add_sql, save_sql, thread_sql, 64);
+  group_commit gc(*info, schema.name(), 64, 1);
   boost::asio::io_context ioc;
   row_lock lock(*info, schema.name(), "thr_held");
   std::vector<outcome> out(6);
@@ -255,4 +400,47 @@ TEST_CASE("postgres store: concurrent item writes of several users all land, eac
     REQUIRE(page.data.size() == writers * per_writer);
     for (const auto& item : page.data) CHECK(message_text(item) == protocol::item_id(item) + " saved");
   }
+}
+
+TEST_CASE("postgres group commit: a batch that fails in flight fails none of the batch sent behind it",
+          "[postgres][group_commit]") {
+  const auto info = conninfo();
+  if (!info) return;
+  scratch_schema schema(*info);
+  store::postgres_store s({.conninfo = *info, .schema = schema.name(), .connections = 1});
+  run_sync(s.save_thread(make_thread("thr_a"), user("alice")));
+  run_sync(s.save_thread(make_thread("thr_doomed"), user("alice")));
+
+  group_commit gc(*info, schema.name(), 64, 2);
+  boost::asio::io_context ioc;
+  // Another session deletes thr_doomed and holds its transaction open: batch 1's write into it waits for
+  // that session, then (the thread gone) fails its foreign key check, an error that aborts batch 1's
+  // transaction while batch 2 is already on the wire behind it.
+  row_lock deleting(*info, schema.name(), "DELETE FROM threads WHERE id = 'thr_doomed'", true);
+  outcome doomed;
+  spawn_write(ioc, gc, write_of("thr_doomed", "alice", "msg_doomed"), group_commit::kind::add, doomed);
+  ioc.poll();
+  wait_for_lock_wait(*info, deleting);
+  std::vector<outcome> out(3);
+  spawn_write(ioc, gc, write_of("thr_a", "alice", "msg_1"), group_commit::kind::add, out[0]);
+  spawn_write(ioc, gc, write_of("thr_a", "alice", "msg_2"), group_commit::kind::save, out[1]);
+  spawn_write(ioc, gc, write_of("thr_doomed", "alice", "msg_3"), group_commit::kind::add, out[2]);
+  ioc.poll();
+  // Waits (a generous bound only against a hang) until the writer sent a second batch.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (gc.stats().sent < 2 && std::chrono::steady_clock::now() < give_up)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  REQUIRE(gc.stats().sent >= 2);
+  deleting.release();
+  ioc.restart();
+  ioc.run();
+
+  CHECK(doomed == outcome(chatkit::errc::not_found));
+  CHECK(out[0] == outcome(chatkit::errc::ok));
+  CHECK(out[1] == outcome(chatkit::errc::ok));
+  CHECK(out[2] == outcome(chatkit::errc::not_found));
+  CHECK(count_items(*info, schema.name()) == "2");
+  const auto stats = gc.stats();
+  CHECK(stats.operations == 4);
+  CHECK(stats.fallbacks >= 1);
 }
