@@ -1,5 +1,6 @@
 // The process-wide log sink and the default JSON-lines format (docs/guide-operations.md#logging).
 #include <chatkit/log.hpp>
+#include <chatkit/protocol/json_writer.hpp>
 
 #include <atomic>
 #include <charconv>
@@ -68,7 +69,8 @@ std::string_view to_string(level l) noexcept {
 
 std::optional<level> parse_level(std::string_view name) noexcept {
   std::string lower;
-  for (char c : name.substr(0, 16)) lower.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  for (char c : name.substr(0, 16))
+    lower.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
   if (name.size() > 16) return std::nullopt;
   for (auto l : {level::trace, level::debug, level::info, level::warn, level::error, level::off})
     if (lower == to_string(l)) return l;
@@ -84,72 +86,9 @@ sink set_sink(sink s) {
 
 namespace {
 
-// Length of the valid UTF-8 sequence at s[i], or 0 when it is not one (overlong forms, surrogates and code
-// points above U+10FFFF included).
-std::size_t utf8_sequence(std::string_view s, std::size_t i) {
-  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  const unsigned char c = b(0);
-  const std::size_t left = s.size() - i;
-  const auto cont = [&](std::size_t k) { return k < left && (b(k) & 0xC0) == 0x80; };
-  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (!cont(1) || !cont(2)) return 0;
-    if (c == 0xE0 && b(1) < 0xA0) return 0;   // overlong
-    if (c == 0xED && b(1) >= 0xA0) return 0;  // UTF-16 surrogate
-    return 3;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (!cont(1) || !cont(2) || !cont(3)) return 0;
-    if (c == 0xF0 && b(1) < 0x90) return 0;   // overlong
-    if (c == 0xF4 && b(1) >= 0x90) return 0;  // above U+10FFFF
-    return 4;
-  }
-  return 0;
-}
-
+// Every string of a line: invalid UTF-8 becomes U+FFFD, so the line is valid JSON whatever a value holds.
 void append_string(std::string& out, std::string_view s) {
-  constexpr char hex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      if (const auto n = utf8_sequence(s, i)) {
-        out.append(s.substr(i, n));
-        i += n;
-      } else {
-        out += "\\ufffd";
-        ++i;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7F) {
-          out += "\\u00";
-          out.push_back(hex[c >> 4]);
-          out.push_back(hex[c & 0xF]);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-    ++i;
-  }
-  out.push_back('"');
+  protocol::append_json_string(out, s, protocol::invalid_utf8::replace);
 }
 
 template <class T>

@@ -71,7 +71,17 @@ class json_writer {
   bool need_comma_ = false;
 };
 
-// Appends `s` as a JSON string literal (quotes included). Non-ASCII UTF-8 is written as is.
-void append_json_string(std::string& out, std::string_view s);
+// What append_json_string does with bytes that are not valid UTF-8.
+enum class invalid_utf8 {
+  // Written as they are: for text already checked (every string a codec read was validated by the parser).
+  copy,
+  // Each byte that does not start a well-formed sequence (truncated, overlong, a surrogate, above U+10FFFF)
+  // becomes U+FFFD, and DEL is written as \u007f: the literal is valid JSON of printable characters whatever
+  // `s` holds (log lines, text from outside).
+  replace,
+};
+
+// Appends `s` as a JSON string literal (quotes included). Valid non-ASCII UTF-8 is written as is.
+void append_json_string(std::string& out, std::string_view s, invalid_utf8 policy = invalid_utf8::copy);
 
 }  // namespace chatkit::protocol

@@ -12,6 +12,28 @@ TEST_CASE("strings are escaped as JSON requires and UTF-8 passes through", "[pro
   CHECK(boost::json::parse(out).as_string() == "a\"b\\c\nd\te\x01 héllo ✓ 😀");
 }
 
+TEST_CASE("invalid_utf8::replace writes U+FFFD for each bad byte, on the fast and the slow path",
+          "[protocol][writer]") {
+  // Valid sequences of 2, 3 and 4 bytes pass; a stray continuation byte, a truncated sequence, an overlong
+  // form, a surrogate and a byte above F4 are each replaced; DEL is escaped.
+  const std::string text = std::string("clean ascii run ") + "\xc3\xa9\xe2\x9c\x93\xf0\x9f\x98\x80 " +
+                           "\x80|\xe2\x9c|\xc0\xaf|\xed\xa0\x80|\xf5\x7f\x01";
+  std::string out;
+  cp::append_json_string(out, text, cp::invalid_utf8::replace);
+  CHECK(out ==
+        "\"clean ascii run \xc3\xa9\xe2\x9c\x93\xf0\x9f\x98\x80 "
+        "\\ufffd|\\ufffd\\ufffd|\\ufffd\\ufffd|\\ufffd\\ufffd\\ufffd|\\ufffd\\u007f\\u0001\"");
+  CHECK(boost::json::parse(out).is_string());
+  // A long valid text is copied unchanged; the default policy copies bad bytes as they are.
+  const std::string long_valid = std::string(40, 'a') + "\xc3\xa9" + std::string(40, 'b');
+  out.clear();
+  cp::append_json_string(out, long_valid, cp::invalid_utf8::replace);
+  CHECK(out == '"' + long_valid + '"');
+  out.clear();
+  cp::append_json_string(out, "a\xff\x7f");
+  CHECK(out == "\"a\xff\x7f\"");
+}
+
 TEST_CASE("null fields are omitted, empty containers and false are kept", "[protocol][writer]") {
   cp::user_message_item item;
   item.id = "msg_1";

@@ -81,6 +81,14 @@ TEST_CASE("log: format_json escapes control characters and invalid UTF-8 into on
   CHECK(v.at("yes").as_bool() == false);
 }
 
+TEST_CASE("log: a bad UTF-8 byte and a control character in a field are written as escapes") {
+  const lg::field fields[] = {{"user", std::string_view("a\xff\x1b[2Jb")}};
+  lg::record r{lg::level::info, "http", "m", fields, std::chrono::system_clock::time_point{}};
+  const std::string line = lg::format_json(r);
+  CHECK(line.find(R"("user":"a\ufffd\u001b[2Jb")") != std::string::npos);
+  CHECK(boost::json::parse(line).as_object().at("user").as_string() == "a\xef\xbf\xbd\x1b[2Jb");
+}
+
 TEST_CASE(
     "log: the default sink writes one JSON line per record on stderr, whole lines from several threads") {
   // Point stderr at a file for the duration of the test.
