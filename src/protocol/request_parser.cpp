@@ -193,57 +193,21 @@ class single_pass {
     return value_done();
   }
 
-  bool on_key_part(sv s, std::size_t n, ec_t& ec) {
-    if (n > limits_.max_string_bytes) return decline(ec);
-    if (free_depth_)
-      free_.push_chars(s);
-    else if (!skip_depth_)
-      key_.append(s.data(), s.size());
-    return true;
-  }
-
+  bool on_key_part(sv s, std::size_t n, ec_t& ec) { return text_part(s, n, key_, ec); }
   bool on_key(sv s, std::size_t n, ec_t& ec) {
-    if (n > limits_.max_string_bytes) return decline(ec);
-    if (free_depth_) {
-      free_.push_key(s);
-      return true;
-    }
-    if (skip_depth_) return true;
-    std::string_view key(s.data(), s.size());
-    if (!key_.empty()) {
-      key_.append(s.data(), s.size());
-      key = key_;
-    }
-    const bool ok = on_member(key);
-    key_.clear();
-    return ok || decline(ec);
+    return text(
+        s, n, key_, ec, [this](sv k) { free_.push_key(k); },
+        [this](std::string_view key) { return on_member(key); });
   }
 
-  bool on_string_part(sv s, std::size_t n, ec_t& ec) {
-    if (n > limits_.max_string_bytes) return decline(ec);
-    if (free_depth_)
-      free_.push_chars(s);
-    else if (!skip_depth_)
-      string_.append(s.data(), s.size());
-    return true;
-  }
-
+  bool on_string_part(sv s, std::size_t n, ec_t& ec) { return text_part(s, n, string_, ec); }
   bool on_string(sv s, std::size_t n, ec_t& ec) {
-    if (n > limits_.max_string_bytes) return decline(ec);
-    if (free_depth_) {
-      free_.push_string(s);
-      return true;
-    }
-    if (skip_depth_) return true;
-    std::string_view str(s.data(), s.size());
-    if (!string_.empty()) {
-      string_.append(s.data(), s.size());
-      str = string_;
-    }
-    const slot t = take_slot();
-    const bool ok = !t.ops || t.ops->on_string(t.target, str, *this);
-    string_.clear();
-    return (ok && value_done()) || decline(ec);
+    return text(
+        s, n, string_, ec, [this](sv v) { free_.push_string(v); },
+        [this](std::string_view str) {
+          const slot t = take_slot();
+          return (!t.ops || t.ops->on_string(t.target, str, *this)) && value_done();
+        });
   }
 
   bool on_number_part(sv, ec_t&) { return true; }
@@ -327,6 +291,38 @@ class single_pass {
       return static_cast<const vector_ops*>(f.ops)->append(f.target);
     }
     return next_;
+  }
+
+  // A key or a string value arrives in parts when the parser's input splits it: the parts are gathered in
+  // `buffer` (free JSON takes them as they come; a skipped member drops them).
+  BOOST_FORCEINLINE bool text_part(sv s, std::size_t n, std::string& buffer, ec_t& ec) {
+    if (n > limits_.max_string_bytes) return decline(ec);
+    if (free_depth_)
+      free_.push_chars(s);
+    else if (!skip_depth_)
+      buffer.append(s.data(), s.size());
+    return true;
+  }
+
+  // The last part of a key or a string value: the whole text goes to free JSON (`push_free`) or, in a typed
+  // object, to `use` (false hands the body back).
+  template <class PushFree, class Use>
+  BOOST_FORCEINLINE bool text(sv s, std::size_t n, std::string& buffer, ec_t& ec, PushFree&& push_free,
+                              Use&& use) {
+    if (n > limits_.max_string_bytes) return decline(ec);
+    if (free_depth_) {
+      push_free(s);
+      return true;
+    }
+    if (skip_depth_) return true;
+    std::string_view whole(s.data(), s.size());
+    if (!buffer.empty()) {
+      buffer.append(s.data(), s.size());
+      whole = buffer;
+    }
+    const bool ok = use(whole);
+    buffer.clear();
+    return ok || decline(ec);
   }
 
   template <class F>
