@@ -266,19 +266,33 @@ asio::awaitable<std::size_t> read_stream(tcp::socket& s, std::string& buf, std::
   co_return events;
 }
 
-// Phase 1: opens an idle stream, waits for its first event, then holds it until `release` is cancelled.
-asio::awaitable<void> idle_stream(std::uint16_t port, std::string request, client_stats& st,
-                                  asio::steady_timer& release) {
-  tcp::socket s(co_await asio::this_coro::executor);
+// Connects `s` to the server and sends `request`; false (counted as a failure) when either fails.
+asio::awaitable<bool> send_request(tcp::socket& s, std::uint16_t port, const std::string& request,
+                                   client_stats& st) {
   auto [ec] = co_await s.async_connect({asio::ip::make_address("127.0.0.1"), port},
                                        asio::as_tuple(asio::use_awaitable));
   if (!ec)
     std::tie(ec, std::ignore) =
         co_await asio::async_write(s, asio::buffer(request), asio::as_tuple(asio::use_awaitable));
-  if (ec) {
-    ++st.failures;
-    co_return;
-  }
+  if (ec) ++st.failures;
+  co_return !ec;
+}
+
+// Spawns the clients make(0) … make(n - 1) and runs them all to their end; the seconds it took.
+template <class Make>
+double run_clients(asio::io_context& ioc, std::size_t n, Make make) {
+  const auto start = clock_type::now();
+  for (std::size_t i = 0; i < n; ++i) asio::co_spawn(ioc, make(i), asio::detached);
+  ioc.run();
+  ioc.restart();
+  return std::chrono::duration<double>(clock_type::now() - start).count();
+}
+
+// Phase 1: opens an idle stream, waits for its first event, then holds it until `release` is cancelled.
+asio::awaitable<void> idle_stream(std::uint16_t port, std::string request, client_stats& st,
+                                  asio::steady_timer& release) {
+  tcp::socket s(co_await asio::this_coro::executor);
+  if (!co_await send_request(s, port, request, st)) co_return;
   std::string got;
   char chunk[2048];
   // The head and the first frames (stream_options, thread.created, the user message, item.added).
@@ -305,15 +319,7 @@ asio::awaitable<void> idle_stream(std::uint16_t port, std::string request, clien
 asio::awaitable<void> active_stream(std::uint16_t port, std::string request, std::size_t expect,
                                     client_stats& st) {
   tcp::socket s(co_await asio::this_coro::executor);
-  auto [ec] = co_await s.async_connect({asio::ip::make_address("127.0.0.1"), port},
-                                       asio::as_tuple(asio::use_awaitable));
-  if (!ec)
-    std::tie(ec, std::ignore) =
-        co_await asio::async_write(s, asio::buffer(request), asio::as_tuple(asio::use_awaitable));
-  if (ec) {
-    ++st.failures;
-    co_return;
-  }
+  if (!co_await send_request(s, port, request, st)) co_return;
   std::string buf;
   const std::size_t n = co_await read_stream(s, buf, &st.gaps_ms);
   if (n != expect) {
@@ -398,11 +404,9 @@ int main(int argc, char** argv) {
   // Warm-up: a few streams, so that the allocator and the store have their first pages.
   {
     client_stats warm;
-    for (int i = 0; i < 50; ++i)
-      asio::co_spawn(ioc, active_stream(port, post("slow 5 1", "warm" + std::to_string(i)), 11, warm),
-                     asio::detached);
-    ioc.run();
-    ioc.restart();
+    run_clients(ioc, 50, [&](std::size_t i) {
+      return active_stream(port, post("slow 5 1", "warm" + std::to_string(i)), 11, warm);
+    });
   }
 
   // ---- 1. idle streams ----
@@ -452,13 +456,9 @@ int main(int argc, char** argv) {
     const std::string text = "slow " + std::to_string(active_deltas) + " " + std::to_string(interval_ms);
     const std::size_t expect =
         active_deltas + 6;  // + stream_options, thread.created/updated, 2 item.done, item.added
-    const auto start = clock_type::now();
-    for (std::size_t i = 0; i < active_n; ++i)
-      asio::co_spawn(ioc, active_stream(port, post(text, "u" + std::to_string(i % 1000)), expect, st),
-                     asio::detached);
-    ioc.run();
-    ioc.restart();
-    const double secs = std::chrono::duration<double>(clock_type::now() - start).count();
+    const double secs = run_clients(ioc, active_n, [&](std::size_t i) {
+      return active_stream(port, post(text, "u" + std::to_string(i % 1000)), expect, st);
+    });
     std::vector<double> late;
     late.reserve(st.gaps_ms.size());
     for (double g : st.gaps_ms) late.push_back(std::max(0.0, g - static_cast<double>(interval_ms)));
@@ -473,13 +473,9 @@ int main(int argc, char** argv) {
   // ---- 3. stream latency under load ----
   for (std::size_t clients : {std::size_t{100}, std::size_t{1000}}) {
     client_stats st;
-    const auto start = clock_type::now();
-    const auto until = start + std::chrono::seconds(load_seconds);
-    for (std::size_t i = 0; i < clients; ++i)
-      asio::co_spawn(ioc, load_client(port, static_cast<unsigned>(i), until, st), asio::detached);
-    ioc.run();
-    ioc.restart();
-    const double secs = std::chrono::duration<double>(clock_type::now() - start).count();
+    const auto until = clock_type::now() + std::chrono::seconds(load_seconds);
+    const double secs = run_clients(
+        ioc, clients, [&](std::size_t i) { return load_client(port, static_cast<unsigned>(i), until, st); });
     std::printf(
         "stream 100 with %4zu keep-alive connections: %.0f req/s, %.0f events/s, response p50 %.1f ms, "
         "p99 %.1f ms (%zu failed)\n",

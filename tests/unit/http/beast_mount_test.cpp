@@ -38,14 +38,6 @@ asio::awaitable<void> mounted_session(asio::ip::tcp::socket s, endpoint& ep) {
   stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
 }
 
-asio::awaitable<void> mounted_accept(asio::ip::tcp::acceptor& acc, endpoint& ep) {
-  for (;;) {
-    auto [ec, s] = co_await acc.async_accept(asio::as_tuple(asio::use_awaitable));
-    if (ec) co_return;
-    asio::co_spawn(acc.get_executor(), mounted_session(std::move(s), ep), asio::detached);
-  }
-}
-
 }  // namespace
 
 TEST_CASE(
@@ -53,17 +45,10 @@ TEST_CASE(
     "through a mounted stream",
     "[beast_mount]") {
   auto proc = std::make_shared<test_processor>();
-  endpoint_options o;
-  o.authenticate = dev_header_auth("X-User-Id", true);
-  o.access_log = [](const access_log_entry&) {};
-  endpoint ep(proc, o);
-
-  asio::io_context host_ioc;
-  asio::ip::tcp::acceptor acc(host_ioc, {asio::ip::make_address("127.0.0.1"), 0});
-  asio::co_spawn(host_ioc, mounted_accept(acc, ep), asio::detached);
-  std::thread host([&] { host_ioc.run(); });
+  endpoint ep(proc, host_endpoint_options());
+  host_server host(ep, mounted_session);
   {
-    sync_client c(acc.local_endpoint().port());
+    auto c = host.connect();
     auto j = c.request(post("/chatkit", R"({"type":"json","params":{}})", {"X-User-Id: mounted"}));
     CHECK(j.status == 200);
     CHECK(j.body == R"({"ok":true,"user":"mounted"})");
@@ -77,14 +62,11 @@ TEST_CASE(
     CHECK(c.request(post("/chatkit", R"({"type":"json","params":{}})")).status == 401);
 
     // The disconnect watch reads through the mounted stream.
-    sync_client d(acc.local_endpoint().port());
+    auto d = host.connect();
     d.write(post("/chatkit", R"({"type":"hang","params":{}})", {"X-User-Id: mounted"}));
     CHECK(d.read_head().status == 200);
     CHECK(d.next_frame().has_value());
     d.close();
     CHECK(proc->cancelled.wait());
   }
-  asio::post(host_ioc, [&] { acc.close(); });
-  host_ioc.stop();
-  host.join();
 }

@@ -41,31 +41,16 @@ asio::awaitable<void> host_session(asio::ip::tcp::socket s, endpoint& ep) {
   }
 }
 
-asio::awaitable<void> host_accept(asio::ip::tcp::acceptor& acc, endpoint& ep) {
-  for (;;) {
-    auto [ec, s] = co_await acc.async_accept(asio::as_tuple(asio::use_awaitable));
-    if (ec) co_return;
-    asio::co_spawn(acc.get_executor(), host_session(std::move(s), ep), asio::detached);
-  }
-}
-
 }  // namespace
 
 TEST_CASE("endpoint: mounted in a host's own Beast server", "[endpoint]") {
   auto proc = std::make_shared<test_processor>();
-  endpoint_options o;
+  endpoint_options o = host_endpoint_options();
   o.path = "/api/chatkit";
-  o.authenticate = dev_header_auth("X-User-Id", true);
-  o.access_log = [](const access_log_entry&) {};
   endpoint ep(proc, o);
-
-  asio::io_context host_ioc;
-  asio::ip::tcp::acceptor acc(host_ioc, {asio::ip::make_address("127.0.0.1"), 0});
-  asio::co_spawn(host_ioc, host_accept(acc, ep), asio::detached);
-  std::thread host([&] { host_ioc.run(); });
-
+  host_server host(ep, host_session);
   {
-    sync_client c(acc.local_endpoint().port());
+    auto c = host.connect();
     auto j = c.request(post("/api/chatkit", R"({"type":"json","params":{}})", {"X-User-Id: hosted"}));
     CHECK(j.status == 200);
     CHECK(j.body == R"({"ok":true,"user":"hosted"})");
@@ -77,16 +62,13 @@ TEST_CASE("endpoint: mounted in a host's own Beast server", "[endpoint]") {
     CHECK(c.request(get("/api/chatkit")).status == 405);
 
     // Disconnect detection works on the host's connection too.
-    sync_client d(acc.local_endpoint().port());
+    auto d = host.connect();
     d.write(post("/api/chatkit", R"({"type":"hang","params":{}})", {"X-User-Id: hosted"}));
     CHECK(d.read_head().status == 200);
     CHECK(d.next_frame().has_value());
     d.close();
     CHECK(proc->cancelled.wait());
   }
-  asio::post(host_ioc, [&] { acc.close(); });
-  host_ioc.stop();
-  host.join();
 }
 
 TEST_CASE("endpoint: options are validated", "[endpoint]") {
@@ -235,22 +217,13 @@ TEST_CASE("endpoint: the accepted content types are configurable", "[endpoint][c
 
 TEST_CASE("endpoint: a host's own server gets the same head checks", "[endpoint][content_type]") {
   auto proc = std::make_shared<test_processor>();
-  endpoint_options o;
-  o.authenticate = dev_header_auth("X-User-Id", true);
-  o.access_log = [](const access_log_entry&) {};
-  endpoint ep(proc, o);
-  asio::io_context host_ioc;
-  asio::ip::tcp::acceptor acc(host_ioc, {asio::ip::make_address("127.0.0.1"), 0});
-  asio::co_spawn(host_ioc, host_accept(acc, ep), asio::detached);
-  std::thread host([&] { host_ioc.run(); });
+  endpoint ep(proc, host_endpoint_options());
   {
-    sync_client c(acc.local_endpoint().port());
+    host_server host(ep, host_session);
+    auto c = host.connect();
     CHECK(c.request(chatkit_head(json_body.size(), {"Content-Type: text/plain", "X-User-Id: a"}) + json_body)
               .status == 415);
     CHECK(c.request(post("/chatkit", json_body, {"X-User-Id: a"})).status == 200);
   }
-  asio::post(host_ioc, [&] { acc.close(); });
-  host_ioc.stop();
-  host.join();
   CHECK(proc->process_calls == 1);
 }

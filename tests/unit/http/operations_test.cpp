@@ -1,6 +1,7 @@
 // /healthz and /metrics over real sockets (docs/guide-operations.md#health-and-metrics), and the access log
 // through the SDK's log sink.
 #include "server_fixture.hpp"
+#include "support/doc_snippets.hpp"
 #include "support/fixtures.hpp"
 #include "support/log_capture.hpp"
 #include "support/prometheus_check.hpp"
@@ -10,7 +11,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <sstream>
 #include <thread>
 
 using namespace chatkit::http::test;
@@ -140,63 +140,12 @@ TEST_CASE("operations: a refused token is logged through the sink; its reason ne
   CHECK(r.body.find(rec->field("reason")) == std::string::npos);
 }
 
-namespace {
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
-
-std::string trimmed(const std::string& s) {
-  const auto b = s.find_first_not_of(' ');
-  return b == std::string::npos ? std::string() : s.substr(b);
-}
-
-// The lines between the two "// [name]" markers of `file`, with their common indentation removed.
-std::string region(const std::string& file, const std::string& name) {
-  std::vector<std::string> body;
-  bool inside = false;
-  for (const auto& line : lines_of(chatkit::testing::read_file(file))) {
-    if (trimmed(line) == "// [" + name + "]") {
-      if (inside) break;
-      inside = true;
-      continue;
-    }
-    if (inside) body.push_back(line);
-  }
-  std::size_t indent = std::string::npos;
-  for (const auto& l : body)
-    if (!trimmed(l).empty()) indent = std::min(indent, l.size() - trimmed(l).size());
-  std::string out;
-  for (const auto& l : body) out += (l.size() >= indent ? l.substr(indent) : trimmed(l)) + "\n";
-  return out;
-}
-
-}  // namespace
-
 TEST_CASE("docs/guide-operations.md: the snippets are the compiled example's", "[http][operations][docs]") {
-  const auto root = chatkit::testing::docs_dir().parent_path();
-  const auto doc =
-      lines_of(chatkit::testing::read_file(chatkit::testing::docs_dir() / "guide-operations.md"));
-  int checked = 0;
-  for (std::size_t i = 0; i + 1 < doc.size(); ++i) {
-    if (doc[i] != "```cpp" || !doc[i + 1].starts_with("// examples/")) continue;
-    const std::string header = doc[i + 1].substr(3);
-    const auto open = header.find(" [");
-    REQUIRE(open != std::string::npos);
-    const std::string path = header.substr(0, open);
-    const std::string name = header.substr(open + 2, header.size() - open - 3);
-    std::string block;
-    std::size_t j = i + 2;
-    for (; j < doc.size() && doc[j] != "```"; ++j) block += doc[j] + "\n";
-    INFO(path << " [" << name << "]");
-    const auto expected = region((root / path).string(), name);
-    CHECK_FALSE(expected.empty());
-    CHECK(block == expected);
-    ++checked;
-    i = j;
+  const auto snippets = chatkit::testing::compiled_snippets("guide-operations.md");
+  for (const auto& s : snippets) {
+    INFO(s.path << " [" << s.name << "]");
+    CHECK_FALSE(s.expected.empty());
+    CHECK(s.block == s.expected);
   }
-  CHECK(checked == 4);
+  CHECK(snippets.size() == 4);
 }
