@@ -380,12 +380,22 @@ asio::awaitable<bool> endpoint::impl::serve(std::string body, request_context ct
   auto& es = std::get<server::event_stream>(*result);
   detail::stream_limiter::refusal why{};
   auto lease = limiter.try_acquire(x.user, why);
+  // The processor counts a stream when it runs, or under the status answered instead (event_stream::refused).
+  const auto refuse = [&es](int status) {
+    if (es.refused) es.refused(status);
+  };
   if (!lease) {
-    if (why == detail::stream_limiter::refusal::user_streams)
+    if (why == detail::stream_limiter::refusal::user_streams) {
+      refuse(429);
       co_return co_await x.send_error(errc::too_many_requests, "too many concurrent streams for this user");
+    }
+    refuse(503);
     co_return co_await send_busy(x, "server busy: too many concurrent streams", lim.retry_after);
   }
-  if (!es.run) co_return co_await x.send_error(errc::internal, "empty event stream");
+  if (!es.run) {
+    refuse(500);
+    co_return co_await x.send_error(errc::internal, "empty event stream");
+  }
 
   // The read buffer's room (up to 16 KB, kept between requests) is given back for the stream's lifetime: a
   // stream may stay open for hours, and watch_disconnect takes room only when bytes arrive.

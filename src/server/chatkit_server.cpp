@@ -42,6 +42,17 @@ json_response json_of(const T& value) {
   return json_body(std::move(body));
 }
 
+// chatkit_requests_total for a stream: 200 when the transport runs it (the call to `run`, which only creates
+// the coroutine), or the status the transport answers instead (event_stream::refused). Neither wrapper is a
+// coroutine: the stream's own coroutine is unchanged.
+void count_when_run(event_stream& stream, std::size_t type_index) {
+  stream.run = [run = std::move(stream.run), type_index](event_sink& sink) {
+    metrics::count_request(type_index, 200);
+    return run(sink);
+  };
+  stream.refused = [type_index](int status) { metrics::count_request(type_index, status); };
+}
+
 std::size_t page_size(std::optional<std::int64_t> limit, const server_options& options) {
   if (!limit || *limit == 0) return options.default_page_size;
   if (*limit < 0)
@@ -619,7 +630,12 @@ awaitable<process_result> chatkit_server::process(cp::request request, request_c
               [&]<json_request R>(R& r) { return impl::answer(*this, r, std::move(ctx)); },
           },
           request);
-      metrics::count_request(type_index, 200);
+      if (auto* stream = std::get_if<event_stream>(&result)) {
+        // A stream counts once the transport runs it, or under the status it answers instead.
+        count_when_run(*stream, type_index);
+      } else {
+        metrics::count_request(type_index, 200);
+      }
       co_return result;
     } catch (const store::store_error& e) {
       rethrow_store_error_for_client(e);

@@ -34,8 +34,13 @@ struct json_response {
 // If `run` throws before it wrote its first frame, nothing has been sent yet and the transport answers
 // with the error's HTTP status instead (a thread that does not exist → 404); afterwards an exception
 // simply ends the body. Cancel `run` (Asio per-operation cancellation) when the client disconnects.
+//
+// A transport that refuses the stream instead of running it (too many streams: 429, 503) calls `refused` with
+// the status it answers, when set: chatkit_server then counts the request under that status in
+// chatkit_requests_total, and under 200 only once `run` is called (docs/guide-operations.md#metrics).
 struct event_stream {
   std::function<boost::asio::awaitable<void>(event_sink&)> run;
+  std::function<void(int status)> refused = {};  // optional: a default so that event_stream{run} stays valid
 };
 
 using process_result = std::variant<json_response, event_stream>;

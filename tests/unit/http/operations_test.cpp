@@ -7,6 +7,7 @@
 #include "support/prometheus_check.hpp"
 
 #include <chatkit/http/operations.hpp>
+#include <chatkit/http/server.hpp>
 #include <chatkit/metrics.hpp>
 
 #include <catch2/catch.hpp>
@@ -18,8 +19,8 @@ using chatkit::testing::check_prometheus;
 
 namespace {
 
-chatkit::testing::exposition scrape(server_fixture& f, const std::vector<std::string>& extra = {}) {
-  auto c = f.connect();
+chatkit::testing::exposition scrape(std::uint16_t port, const std::vector<std::string>& extra = {}) {
+  sync_client c(port);
   auto r = c.request(get("/metrics", extra));
   REQUIRE(r.status == 200);
   CHECK(r.header("content-type") == "text/plain; version=0.0.4; charset=utf-8");
@@ -28,6 +29,24 @@ chatkit::testing::exposition scrape(server_fixture& f, const std::vector<std::st
   CHECK(e.errors.empty());
   return e;
 }
+
+chatkit::testing::exposition scrape(server_fixture& f, const std::vector<std::string>& extra = {}) {
+  return scrape(f.port(), extra);
+}
+
+// Counts each request in chatkit_requests_total as the server core does — status 200 for an answer or a
+// stream, as its last step before it returns — under the ChatKit type threads.create (alternative 0).
+class core_counting_processor final : public chatkit::server::request_processor {
+ public:
+  std::shared_ptr<test_processor> inner = std::make_shared<test_processor>();
+
+  boost::asio::awaitable<chatkit::server::process_result> process(std::string body,
+                                                                  chatkit::request_context ctx) override {
+    auto result = co_await inner->process(std::move(body), std::move(ctx));
+    chatkit::metrics::count_request(0, 200);
+    co_return result;
+  }
+};
 
 }  // namespace
 
@@ -71,6 +90,82 @@ TEST_CASE("operations: /metrics is valid exposition text and its counters move w
   CHECK(delta(R"(chatkit_http_responses_total{status="404"})") == 1);
   CHECK(delta(R"(chatkit_http_responses_total{status="401"})") == 1);
   for (const auto& [key, v] : after.samples) CHECK(key.find("alice") == std::string::npos);  // no user labels
+}
+
+TEST_CASE("operations: chatkit_requests_total counts a stream the HTTP layer refuses as 429 or 503",
+          "[http][operations]") {
+  // One stream per user, two in all: alice's second stream is refused for her (429), carol's for the server
+  // (503). The processor counted each of them as an opened stream (200) before the refusal.
+  auto proc = std::make_shared<core_counting_processor>();
+  chatkit::http::server_options o;
+  o.endpoint.authenticate = chatkit::http::dev_header_auth("X-User-Id", /*quiet=*/true);
+  o.endpoint.limits.max_streams_per_user = 1;
+  o.endpoint.limits.max_streams = 2;
+  o.operations.metrics = true;
+  chatkit::http::server srv(proc, std::move(o));
+  srv.start();
+  const auto before = scrape(srv.port());
+
+  const auto gated = [](const std::string& user) {
+    return post("/chatkit", R"({"type":"gated","params":{}})", as_user(user));
+  };
+  sync_client alice(srv.port()), bob(srv.port());
+  alice.write(gated("alice"));
+  CHECK(alice.read_head().status == 200);
+  CHECK(alice.next_frame().has_value());
+  CHECK(sync_client(srv.port()).request(gated("alice")).status == 429);
+  bob.write(gated("bob"));
+  CHECK(bob.read_head().status == 200);
+  CHECK(bob.next_frame().has_value());
+  CHECK(sync_client(srv.port()).request(gated("carol")).status == 503);
+
+  const auto after = scrape(srv.port());
+  const auto delta = [&](const std::string& status) {
+    const std::string key = R"(chatkit_requests_total{type="threads.create",status=")" + status + "\"}";
+    return after.value(key) - before.value(key);
+  };
+  CHECK(delta("200") == 2);
+  CHECK(delta("429") == 1);
+  CHECK(delta("503") == 1);
+
+  proc->inner->release.open();
+  CHECK(alice.read_response().frames.size() == 1);
+  CHECK(bob.read_response().frames.size() == 1);
+  srv.stop(std::chrono::seconds(2));
+}
+
+TEST_CASE("operations: requests refused while being read count in chatkit_http_responses_total",
+          "[http][operations]") {
+  server_fixture f([](chatkit::http::server_options& o) {
+    o.operations.metrics = true;
+    o.endpoint.limits.max_body_bytes = 1024;
+    o.endpoint.limits.max_header_bytes = 2048;
+  });
+  const auto before = scrape(f);
+  // Headers over the limit (431), a chunked body over the limit on the ChatKit path (413: found while the
+  // body is read, after the head was accepted), a malformed request (400).
+  CHECK(f.connect()
+            .request(post("/chatkit", "{}", as_user("alice", {"X-Pad: " + std::string(4000, 'h')})))
+            .status == 431);
+  const std::string chunked =
+      "POST /chatkit HTTP/1.1\r\nHost: x\r\nX-User-Id: alice\r\n"
+      "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n7d0\r\n" +
+      std::string(2000, ' ') + "\r\n0\r\n\r\n";
+  CHECK(f.connect().request(chunked).status == 413);
+  CHECK(f.connect().request("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: z\r\n\r\n").status == 400);
+
+  auto after = scrape(f);
+  const auto delta = [&](const std::string& status) {
+    const std::string key = R"(chatkit_http_responses_total{status=")" + status + "\"}";
+    return after.value(key) - before.value(key);
+  };
+  for (int i = 0; i < 200 && (delta("431") < 1 || delta("413") < 1 || delta("400") < 1); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    after = scrape(f);
+  }
+  CHECK(delta("431") == 1);
+  CHECK(delta("413") == 1);
+  CHECK(delta("400") == 1);
 }
 
 TEST_CASE("operations: a metrics token is required when set", "[http][operations]") {
