@@ -42,8 +42,15 @@ class core_counting_processor final : public chatkit::server::request_processor 
 
   boost::asio::awaitable<chatkit::server::process_result> process(std::string body,
                                                                   chatkit::request_context ctx) override {
+    // As chatkit_server counts: a stream under 200 when the transport runs it, or under the status the
+    // transport answers instead (event_stream::refused).
     auto result = co_await inner->process(std::move(body), std::move(ctx));
-    chatkit::metrics::count_request(0, 200);
+    auto& stream = std::get<chatkit::server::event_stream>(result);
+    stream.run = [run = std::move(stream.run)](chatkit::server::event_sink& sink) {
+      chatkit::metrics::count_request(0, 200);
+      return run(sink);
+    };
+    stream.refused = [](int status) { chatkit::metrics::count_request(0, status); };
     co_return result;
   }
 };
@@ -95,7 +102,7 @@ TEST_CASE("operations: /metrics is valid exposition text and its counters move w
 TEST_CASE("operations: chatkit_requests_total counts a stream the HTTP layer refuses as 429 or 503",
           "[http][operations]") {
   // One stream per user, two in all: alice's second stream is refused for her (429), carol's for the server
-  // (503). The processor counted each of them as an opened stream (200) before the refusal.
+  // (503). The HTTP layer runs the two admitted streams and tells the processor the status of the others.
   auto proc = std::make_shared<core_counting_processor>();
   chatkit::http::server_options o;
   o.endpoint.authenticate = chatkit::http::dev_header_auth("X-User-Id", /*quiet=*/true);

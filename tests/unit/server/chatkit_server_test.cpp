@@ -653,3 +653,26 @@ TEST_CASE("requests are counted by type and outcome; streams and their events to
   CHECK(moved("chatkit_events_sent_total") == static_cast<double>(sink.events.size()));
   CHECK(after.value("chatkit_open_streams") == before.value("chatkit_open_streams"));
 }
+
+TEST_CASE("a stream counts when the transport runs it, or under the status of its refusal",
+          "[server][metrics]") {
+  harness h;
+  const auto value = [](const std::string& status) {
+    return check_prometheus(chatkit::metrics::render_prometheus())
+        .value(R"(chatkit_requests_total{type="threads.create",status=")" + status + "\"}");
+  };
+  const double ok = value("200"), refused = value("429");
+  auto opened = h.process(create_body("not yet"), h.alice);
+  auto& stream = std::get<chatkit::server::event_stream>(opened);
+  CHECK(value("200") == ok);  // returned, not run: not counted yet
+  REQUIRE(stream.refused);
+  stream.refused(429);  // what http::server does when the user has too many streams
+  CHECK(value("429") == refused + 1);
+  CHECK(value("200") == ok);
+
+  auto second = h.process(create_body("run me"), h.alice);
+  collecting_sink sink;
+  run_sync(h.ioc, std::get<chatkit::server::event_stream>(second).run(sink));
+  CHECK(value("200") == ok + 1);
+  CHECK_FALSE(sink.events.empty());
+}
