@@ -77,10 +77,9 @@ group_commit::group_commit(std::string conninfo, std::string schema, std::size_t
       max_batch_(std::max<std::size_t>(max_batch, 1)),
       max_flights_(std::max<std::size_t>(max_flights, 1)),
       multi_row_(multi_row) {
-  if (::pipe(wake_pipe_) != 0)
+  // Close-on-exec: processes the host spawns (MCP stdio servers, ...) must not inherit the writer's pipe.
+  if (::pipe2(wake_pipe_, O_CLOEXEC | O_NONBLOCK) != 0)
     throw store_error(errc::unavailable, "postgres: cannot create the writer's wake-up pipe");
-  ::fcntl(wake_pipe_[0], F_SETFL, O_NONBLOCK);
-  ::fcntl(wake_pipe_[1], F_SETFL, O_NONBLOCK);
   try {
     writer_ = std::thread([this] { writer_loop(); });
   } catch (...) {
