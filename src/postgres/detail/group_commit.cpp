@@ -153,9 +153,28 @@ void group_commit::finish(batch& b) {
   }
 }
 
+namespace {
+
+// One failure shared by several writes becomes an exception object per write, built here and then owned by
+// that write alone, so that each is freed on its caller's thread. (An exception_ptr's count lives in the C++
+// runtime, which ThreadSanitizer does not see: a shared object released last by the writer after a caller
+// read it is reported as a race.) Other exception types are shared as they are.
+std::exception_ptr own_copy(const std::exception_ptr& error) {
+  if (!error) return error;
+  try {
+    std::rethrow_exception(error);
+  } catch (const store_error& e) {
+    return std::make_exception_ptr(store_error(e.reason(), std::string(e.message())));
+  } catch (...) {
+    return error;
+  }
+}
+
+}  // namespace
+
 void group_commit::fail_all(batch& b, const std::exception_ptr& error) {
   for (auto& op : b)
-    if (!op->error) op->error = error;
+    if (!op->error) op->error = own_copy(error);
   finish(b);
 }
 
@@ -379,7 +398,7 @@ bool group_commit::decide(flight& f) {
   if (status(2 + 2 * statements) != PGRES_COMMAND_OK) {
     // The COMMIT failed: nothing of the batch was written.
     const auto error = caught([&] { throw_pg(connection_.handle(), commit.get(), "COMMIT"); });
-    for (auto* op : f.live) op->error = error;
+    for (auto* op : f.live) op->error = own_copy(error);
     return true;
   }
   // Committed: each write's row says whether it was written; no row, not the user's thread.
@@ -423,7 +442,7 @@ void group_commit::run_one_by_one(batch& b) {
       // callers, who get the error (as a single write would). The connection is reopened for the next batch.
       const auto error = std::current_exception();
       for (auto* op : pending)
-        if (!op->error) op->error = error;
+        if (!op->error) op->error = own_copy(error);
       connection_.reconnect();
       return;
     }
@@ -515,7 +534,7 @@ std::vector<group_commit::operation*> group_commit::run_round(const std::vector<
   }
   if (commit_error) {
     for (std::size_t i = 0; i < live.size(); ++i)
-      if (states[i] == state::written) live[i]->error = commit_error;
+      if (states[i] == state::written) live[i]->error = own_copy(commit_error);
     return {};
   }
   // Committed. A refused add tells "not your thread" from "id taken" by looking the thread up, as a single
