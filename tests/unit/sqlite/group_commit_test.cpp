@@ -79,6 +79,14 @@ struct gate {
 // The outcome of one queued write: nullopt while running, then "" (success) or the error's message.
 using outcome = std::optional<std::string>;
 
+// Queues a write that holds the writer inside its batch (see gate) and returns once the writer is there;
+// `held` gets that write's outcome when the io_context runs it.
+void hold_writer(boost::asio::io_context& ioc, group_commit& gc, gate& g, outcome& held) {
+  boost::asio::co_spawn(ioc, g.hold(gc), [&held](std::exception_ptr ep) { held = ep ? "error" : ""; });
+  ioc.poll();
+  g.started.get_future().wait();
+}
+
 void spawn_write(boost::asio::io_context& ioc, group_commit& gc, std::function<void(connection&)> fn,
                  outcome& out, group_commit::writes w = group_commit::writes::several) {
   boost::asio::co_spawn(
@@ -110,9 +118,7 @@ TEST_CASE("group commit: writes queued together share one transaction; a failing
 
   gate g;
   outcome held;
-  boost::asio::co_spawn(ioc, g.hold(gc), [&](std::exception_ptr ep) { held = ep ? "error" : ""; });
-  ioc.poll();
-  g.started.get_future().wait();  // the writer is inside batch 1
+  hold_writer(ioc, gc, g, held);  // the writer is inside batch 1
 
   constexpr int n = 20;
   std::vector<outcome> out(n);
@@ -171,9 +177,7 @@ TEST_CASE("group commit: one-statement writes (no savepoint) fail alone; SQLite 
 
   gate g;
   outcome held;
-  boost::asio::co_spawn(ioc, g.hold(gc), [&](std::exception_ptr ep) { held = ep ? "error" : ""; });
-  ioc.poll();
-  g.started.get_future().wait();  // the writer is inside batch 1
+  hold_writer(ioc, gc, g, held);  // the writer is inside batch 1
 
   constexpr auto one = group_commit::writes::one_statement;
   constexpr int n = 12;
@@ -248,9 +252,7 @@ TEST_CASE("group commit: a failed COMMIT fails every write of the batch and writ
 
   gate g;
   outcome held;
-  boost::asio::co_spawn(ioc, g.hold(gc), [&](std::exception_ptr ep) { held = ep ? "error" : ""; });
-  ioc.poll();
-  g.started.get_future().wait();
+  hold_writer(ioc, gc, g, held);
 
   // A row whose parent does not exist passes its own statement (the foreign key is deferred) and makes the
   // COMMIT of its batch fail: a real COMMIT failure of SQLite on a real file.
@@ -343,9 +345,7 @@ TEST_CASE("group commit: a write cancelled before the writer reaches it is skipp
 
   gate g;
   outcome held;
-  boost::asio::co_spawn(ioc, g.hold(gc), [&](std::exception_ptr ep) { held = ep ? "error" : ""; });
-  ioc.poll();
-  g.started.get_future().wait();
+  hold_writer(ioc, gc, g, held);
 
   boost::asio::cancellation_signal cancel;
   std::optional<bool> aborted;
@@ -397,9 +397,7 @@ TEST_CASE("group commit: writes queued at shutdown still run; results come back 
     // The writer is held inside its first batch while the writes are queued, so no write can finish (and post
     // its completion) while ioc.poll() is still running handlers on this thread.
     gate g;
-    boost::asio::co_spawn(ioc, g.hold(gc), [&](std::exception_ptr ep) { held = ep ? "error" : ""; });
-    ioc.poll();
-    g.started.get_future().wait();
+    hold_writer(ioc, gc, g, held);
     for (int i = 0; i < n; ++i)
       spawn_write(
           ioc, gc, [i](connection& x) { insert(x, "k" + std::to_string(i)); }, out[i]);
