@@ -231,8 +231,7 @@ void read_value(const boost::json::value& v, attachment& out, const path_node& a
 
 namespace {
 
-// A status without a reason as one literal: every thread of a threads.list page has one, and the generic
-// member walk cost more than the rest of the thread.
+// A status without a reason as one literal, for write_plain_client_thread.
 std::string_view plain_status_json(thread_status_type type) {
   switch (type) {
     case thread_status_type::active:
@@ -255,10 +254,7 @@ void write_thread_fields(json_writer& w, const thread_metadata& v) {
   w.key("created_at");
   write_value(w, v.created_at);
   w.key("status");
-  if (const auto plain = plain_status_json(v.status.type); !v.status.reason && !plain.empty())
-    w.raw(plain);
-  else
-    write_value(w, v.status);
+  write_value(w, v.status);
   write_member(w, "allowed_image_domains", v.allowed_image_domains);
   w.key("metadata");
   // The stored metadata is never copied into responses (docs/protocol-reference.md#serialisation-rules).
