@@ -78,6 +78,21 @@ std::size_t utf8_sequence(const char* p, const char* end) noexcept {
   return 0;
 }
 
+// The escape sequence of byte `c` whose escape_table entry is `esc` (at most 6 bytes: \u00XX).
+char* put_escape(char* out, char c, char esc) noexcept {
+  *out++ = '\\';
+  *out++ = esc;
+  if (esc == 'u') {
+    constexpr char hex[] = "0123456789abcdef";
+    const auto b = static_cast<unsigned char>(c);
+    *out++ = '0';
+    *out++ = '0';
+    *out++ = hex[b >> 4];
+    *out++ = hex[b & 0xF];
+  }
+  return out;
+}
+
 template <invalid_utf8 Policy>
 void append_string(std::string& out, std::string_view s) {
   const std::size_t start = out.size();
@@ -112,15 +127,8 @@ void append_string(std::string& out, std::string_view s) {
       }
     }
     out.append(run, static_cast<std::size_t>(p - run));
-    out.push_back('\\');
-    out.push_back(esc);
-    if (esc == 'u') {
-      constexpr char hex[] = "0123456789abcdef";
-      const auto c = static_cast<unsigned char>(*p);
-      out.append("00", 2);
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 0xF]);
-    }
+    char escaped[6];
+    out.append(escaped, static_cast<std::size_t>(put_escape(escaped, *p, esc) - escaped));
     run = p + 1;
   }
   out.append(run, static_cast<std::size_t>(end - run));
@@ -155,16 +163,7 @@ char* put_json_string(char* out, std::string_view s) noexcept {
       *out++ = c;
       continue;
     }
-    *out++ = '\\';
-    *out++ = esc;
-    if (esc == 'u') {
-      constexpr char hex[] = "0123456789abcdef";
-      const auto b = static_cast<unsigned char>(c);
-      *out++ = '0';
-      *out++ = '0';
-      *out++ = hex[b >> 4];
-      *out++ = hex[b & 0xF];
-    }
+    out = put_escape(out, c, esc);
   }
   *out++ = '"';
   return out;
