@@ -251,3 +251,22 @@ TEST_CASE("example servers refuse a bad --host or --cors-origin, and dev-header 
     CHECK_THAT(p.stderr_text(), Catch::Contains("not a loopback address"));
   }
 }
+
+TEST_CASE("echo_server writes an access log line per request unless --no-access-log",
+          "[integration][access_log]") {
+  for (const bool quiet : {false, true}) {
+    INFO("--no-access-log: " << quiet);
+    std::vector<std::string> args{CHATKIT_ECHO_SERVER, "--port", "0", "--auth", "dev-header"};
+    if (quiet) args.push_back("--no-access-log");
+    program p(args);
+    const auto port = port_of(p.line_with("listening on"));
+    beast::http::request<beast::http::string_body> req{beast::http::verb::post, "/chatkit", 11};
+    req.set("X-User-Id", "alice");
+    req.set(beast::http::field::content_type, "application/json");
+    req.body() = R"({"type":"threads.list","params":{"limit":5}})";
+    CHECK(send(port, std::move(req)).result_int() == 200);
+    const auto log = p.stderr_text();  // what the server wrote so far (read until it has been quiet for 1 s)
+    CHECK((log.find(R"("message":"request")") != std::string::npos) == !quiet);
+    CHECK((log.find(R"("path":"/chatkit")") != std::string::npos) == !quiet);
+  }
+}
