@@ -23,17 +23,19 @@ void append_integer(std::string& out, Int v) {
 
 std::string format_access_log(const access_log_entry& e) {
   // Written directly (no JSON tree: one allocation per line). Integer microseconds: Boost.JSON prints doubles
-  // in exponent form, which log tools read poorly.
+  // in exponent form, which log tools read poorly. The strings come from the request line and the credentials,
+  // unchecked: bytes that are not UTF-8 become U+FFFD, so the line is always valid JSON.
+  constexpr auto policy = protocol::invalid_utf8::replace;
   std::string line;
   line.reserve(96 + e.user.size() + e.path.size());
   line += R"({"method":)";
-  protocol::append_json_string(line, e.method);
+  protocol::append_json_string(line, e.method, policy);
   line += R"(,"path":)";
-  protocol::append_json_string(line, e.path);
+  protocol::append_json_string(line, e.path, policy);
   line += R"(,"status":)";
   append_integer(line, e.status);
   line += R"(,"user":)";
-  protocol::append_json_string(line, e.user);
+  protocol::append_json_string(line, e.user, policy);
   line += R"(,"duration_us":)";
   append_integer(line, e.duration.count());
   line += R"(,"events":)";

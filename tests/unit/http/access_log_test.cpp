@@ -47,3 +47,18 @@ TEST_CASE("format_access_log escapes as Boost.JSON does and parses back", "[acce
   CHECK(v.at("path").as_string() == e.path);
   CHECK(v.at("status").as_int64() == 404);
 }
+
+TEST_CASE("format_access_log writes bytes that are not UTF-8 as U+FFFD, so the line stays JSON",
+          "[access_log]") {
+  access_log_entry e;
+  e.method = std::string_view("P\xffST", 4);
+  e.path = std::string_view("/a\xc3(b\x7f", 6);  // a truncated sequence and DEL
+  e.status = 404;
+  e.user = std::string_view("\xed\xa0\x80u", 4);  // an encoded surrogate
+  const std::string line = format_access_log(e);
+  const auto v = boost::json::parse(line).as_object();
+  CHECK(v.at("method").as_string() == "P\xef\xbf\xbdST");
+  CHECK(v.at("path").as_string() == "/a\xef\xbf\xbd(b\x7f");
+  CHECK(line.find(R"("path":"/a\ufffd(b\u007f")") != std::string::npos);  // printable ASCII only
+  CHECK(v.at("user").as_string() == "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdu");  // one U+FFFD per byte
+}
