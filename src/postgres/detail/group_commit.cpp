@@ -261,8 +261,9 @@ void group_commit::writer_loop() {
           if (flights.empty()) connection_.exit_pipeline();
           continue;
         }
-        // Its transaction failed (and left the session in a failed transaction block, which fails every
-        // batch sent behind it): read the others out, then send again whatever failed, one write at a time.
+        // Its transaction failed and was rolled back at its sync; the batches sent behind it are transactions
+        // of their own and commit without it. Read them out (pipeline mode must be left for the path after
+        // an error), then send again whatever failed, one write at a time.
         std::vector<batch> again;
         again.push_back(std::move(flights.front().writes));
         flights.pop_front();
@@ -275,7 +276,6 @@ void group_commit::writer_loop() {
           flights.pop_front();
         }
         connection_.exit_pipeline();
-        connection_.rollback();
         for (auto& b : again) {
           {
             std::lock_guard lock(mutex_);
@@ -336,7 +336,8 @@ void group_commit::send(flight& f) {
     connection_.prepare(item_sql::save_many, 7);
     connection_.enter_pipeline();
   }
-  connection_.send("BEGIN");
+  // No BEGIN/COMMIT: the statements up to the sync are one implicit transaction, which the sync commits (or,
+  // after an error, rolls back). Two statements fewer per batch for both sides.
   for (const auto& st : f.statements) {
     const auto* first = live[st.first];
     using element = binary_array::element;
@@ -356,7 +357,6 @@ void group_commit::send(flight& f) {
                      {threads.bytes(), ids.bytes(), users.bytes(), created.bytes(), bodies.bytes(),
                       first->write.channel, notes.bytes()});
   }
-  connection_.send("COMMIT");
   connection_.sync();
   std::lock_guard lock(mutex_);
   ++counters_.sent;
@@ -373,38 +373,40 @@ bool group_commit::receive(flight& f, bool wait) {
     if (r.get() && PQresultStatus(r.get()) == PGRES_PIPELINE_SYNC) f.complete = true;
     // Every result of a batch is a few; more than that is a protocol surprise, not a reason to grow.
     if (f.results.size() > 2 * f.statements.size() + 8) pipeline_failed(connection_, "too many results");
-    if (!r.get() && f.results.empty()) pipeline_failed(connection_, "no result where BEGIN's was expected");
+    if (!r.get() && f.results.empty())
+      pipeline_failed(connection_, "no result where the first statement's was expected");
     f.results.push_back(std::move(r));
   }
   return true;
 }
 
 bool group_commit::decide(flight& f) {
-  // BEGIN, end, (statement, end) per statement, COMMIT, end, sync.
+  // (statement, end) per statement, then the sync; an error at the sync (the implicit COMMIT failed) comes
+  // as one more result before it.
   auto status = [&](std::size_t i) {
     return f.results[i].get() ? PQresultStatus(f.results[i].get()) : PGRES_FATAL_ERROR;
   };
   const std::size_t statements = f.statements.size();
-  if (f.results.size() != 2 * statements + 5) {
+  if (f.results.size() < 2 * statements + 1) {
     if (PQstatus(connection_.handle()) != CONNECTION_OK) throw_pg(connection_.handle(), nullptr, "a batch");
     return false;  // an error ended a statement's results early: the transaction failed
   }
-  for (std::size_t i = 1; i < f.results.size() - 1; i += 2)
-    if (f.results[i].get() != nullptr) return false;
-  if (status(0) != PGRES_COMMAND_OK) return false;  // BEGIN failed (a failed transaction block before it)
-  for (std::size_t s = 0; s < statements; ++s)
-    if (status(2 + 2 * s) != PGRES_TUPLES_OK) return false;
-  auto& commit = f.results[2 + 2 * statements];
-  if (status(2 + 2 * statements) != PGRES_COMMAND_OK) {
-    // The COMMIT failed: nothing of the batch was written.
-    const auto error = caught([&] { throw_pg(connection_.handle(), commit.get(), "COMMIT"); });
+  for (std::size_t s = 0; s < statements; ++s) {
+    if (status(2 * s) != PGRES_TUPLES_OK) return false;  // the statement failed (or was skipped after one)
+    if (f.results[2 * s + 1].get() != nullptr) return false;
+  }
+  if (f.results.size() != 2 * statements + 1) {
+    // The statements ran but the commit at the sync failed: nothing of the batch was written.
+    if (PQstatus(connection_.handle()) != CONNECTION_OK) throw_pg(connection_.handle(), nullptr, "a batch");
+    const auto error =
+        caught([&] { throw_pg(connection_.handle(), f.results[2 * statements].get(), "COMMIT"); });
     for (auto* op : f.live) op->error = own_copy(error);
     return true;
   }
   // Committed: each write's row says whether it was written; no row, not the user's thread.
   for (std::size_t s = 0; s < statements; ++s) {
     const auto& st = f.statements[s];
-    const auto& r = f.results[2 + 2 * s];
+    const auto& r = f.results[2 * s];
     std::vector<char> seen(st.count, 0), written(st.count, 0);
     for (int row = 0; row < r.rows(); ++row) {
       const auto n = r.integer(row, 0);

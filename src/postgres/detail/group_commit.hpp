@@ -1,16 +1,17 @@
 // Group commit of the PostgreSQL store's item writes (docs/stores.md#postgresql). add_thread_item and
 // save_item are queued; one writer thread with its own connection takes whatever is queued (up to
-// `max_batch` writes) and sends it in pipeline mode — BEGIN, the writes, COMMIT, sync — so a batch costs one
-// transaction. Up to `max_flights` batches are on the wire at once, each its own transaction: the next one
-// goes behind the one the server still runs once as many writes are queued. Consecutive writes of one kind
-// go as one multi-row statement (the writes as arrays, unnested by the server) that checks the owner of each
-// write (the thread must be the writing user's) and reports, per write, whether it was written and whether
-// its thread was found. A write refused by its statement (another user's thread, a taken id) fails alone. A
-// statement that raises an error aborts its transaction: that batch (and any batch sent behind it) goes
-// again, after the others in flight were read, one statement per write and one batch at a time, where the
-// failing write fails alone and the others go again in a new transaction; a failed COMMIT (or a lost
-// connection) fails every write of the batch (of every batch in flight). Each caller resumes on its own
-// executor after its batch's COMMIT; the callers of one executor resume one after another in one handler.
+// `max_batch` writes) and sends it in pipeline mode — the writes, then a sync — so a batch costs one
+// transaction: the implicit one the server runs up to the sync, committed there (no BEGIN/COMMIT statements).
+// Up to `max_flights` batches are on the wire at once, each its own transaction: the next one goes behind
+// the one the server still runs once as many writes are queued. Consecutive writes of one kind go as one
+// multi-row statement (the writes as arrays, unnested by the server) that checks the owner of each write
+// (the thread must be the writing user's) and reports, per write, whether it was written and whether its
+// thread was found. A write refused by its statement (another user's thread, a taken id) fails alone. A
+// statement that raises an error rolls its batch back (the batches sent behind it commit on their own): that
+// batch goes again, after the others in flight were read, one statement per write, where the failing write
+// fails alone and the others go again in a new transaction; a failed commit fails every write of its batch,
+// a lost connection every write of every batch in flight. Each caller resumes on its own executor after its
+// batch committed; the callers of one executor resume one after another in one handler.
 // Private to the postgres layer (it pulls in Asio: include it only from .cpp files).
 #pragma once
 
