@@ -90,6 +90,7 @@ group_commit::group_commit(std::string conninfo, std::string schema, std::size_t
 }
 
 group_commit::~group_commit() {
+  gate_->detach();
   join();
   ::close(wake_pipe_[0]);
   ::close(wake_pipe_[1]);
@@ -119,7 +120,8 @@ void group_commit::enqueue(std::unique_ptr<operation> op) {
     std::unique_lock lock(mutex_);
     if (!stopping_) {
       queue_.push_back(std::move(op));
-      const bool wake = std::exchange(writer_sleeping_, false);
+      // While the gate is open, its closing wakes the writer (once, for all the writes queued meanwhile).
+      const bool wake = !gate_->is_open() && std::exchange(writer_sleeping_, false);
       lock.unlock();
       if (wake) wake_writer();
       return;
@@ -127,6 +129,15 @@ void group_commit::enqueue(std::unique_ptr<operation> op) {
   }
   op->error = std::make_exception_ptr(store_error(errc::unavailable, "postgres: the store is shutting down"));
   op->complete();
+}
+
+void group_commit::gate_closed() {
+  bool wake = false;
+  {
+    std::lock_guard lock(mutex_);
+    wake = !queue_.empty() && std::exchange(writer_sleeping_, false);
+  }
+  if (wake) wake_writer();
 }
 
 void group_commit::finish(batch& b) {
@@ -148,7 +159,7 @@ void group_commit::finish(batch& b) {
         rest.push_back(std::move(b[i]));
     }
     auto* first = group.front().get();
-    first->complete_all(std::move(group));
+    first->complete_all(std::move(group), gate_);
     b = std::move(rest);
   }
 }
@@ -188,14 +199,25 @@ void group_commit::writer_loop() {
     flights.clear();
     connection_.reconnect();
   };
+  // The writer waits for an open gate at most this long (a resumed caller that blocks its thread, waiting
+  // for another write, must not stall the writer): then it sends what is queued.
+  constexpr int gate_wait_ms = 1;
+  bool gate_expired = false;
   for (;;) {
     batch next;
+    bool held = false;  // writes wait for the gate only
     {
       std::unique_lock lock(mutex_);
       // A batch goes behind one in flight only once it is as large: smaller ones would cost more
-      // transactions (hence server time) than the overlap saves.
-      if (!queue_.empty() && flights.size() < max_flights_ &&
-          (flights.empty() || queue_.size() >= std::min(flights.back().writes.size(), max_batch_))) {
+      // transactions (hence server time) than the overlap saves. Nor while callers of a finished batch are
+      // being resumed (the gate is open): the writes they queue go together once they all are (unless a
+      // full batch is already there, or the store is stopping).
+      const bool room = flights.size() < max_flights_;
+      const bool ready =
+          !queue_.empty() && room &&
+          (flights.empty() || queue_.size() >= std::min(flights.back().writes.size(), max_batch_));
+      if (ready && (!gate_->is_open() || queue_.size() >= max_batch_ || stopping_ || gate_expired)) {
+        gate_expired = false;
         const std::size_t n = std::min(queue_.size(), max_batch_);
         for (std::size_t i = 0; i < n; ++i) {
           next.push_back(std::move(queue_.front()));
@@ -205,7 +227,8 @@ void group_commit::writer_loop() {
         return;
       } else {
         // Nothing to send (or no room): sleep until a write comes (when there is room) or results arrive.
-        writer_sleeping_ = flights.size() < max_flights_;
+        writer_sleeping_ = room;
+        held = ready;
       }
     }
     if (!next.empty()) {
@@ -243,8 +266,10 @@ void group_commit::writer_loop() {
         if (!receive(flights.front(), false)) {
           pollfd fds[2] = {{PQsocket(connection_.handle()), POLLIN, 0}, {wake_pipe_[0], POLLIN, 0}};
           const bool writes_wake = flights.size() < max_flights_;
-          if (::poll(fds, writes_wake ? 2 : 1, -1) < 0 && errno != EINTR)
+          const int polled = ::poll(fds, writes_wake ? 2 : 1, held ? gate_wait_ms : -1);
+          if (polled < 0 && errno != EINTR)
             throw store_error(errc::unavailable, "postgres: the writer could not wait for its connection");
+          gate_expired = held && polled == 0;
           if (writes_wake) {
             char bytes[64];
             while (::read(wake_pipe_[0], bytes, sizeof bytes) > 0) {
@@ -292,10 +317,12 @@ void group_commit::writer_loop() {
 
     // Idle: wait for a write.
     pollfd fd = {wake_pipe_[0], POLLIN, 0};
-    if (::poll(&fd, 1, -1) < 0 && errno != EINTR) {
+    const int polled = ::poll(&fd, 1, held ? gate_wait_ms : -1);
+    if (polled < 0 && errno != EINTR) {
       // Cannot happen with a valid descriptor; do not spin.
       std::this_thread::yield();
     }
+    gate_expired = held && polled == 0;
     char bytes[64];
     while (::read(wake_pipe_[0], bytes, sizeof bytes) > 0) {
     }

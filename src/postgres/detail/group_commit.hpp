@@ -140,6 +140,7 @@ class group_commit {
   counters stats() const;
 
  private:
+  class gate;  // below
   class operation {
    public:
     operation(item_write w, kind k) : write(std::move(w)), what(k) {}
@@ -149,7 +150,7 @@ class group_commit {
     virtual bool same_origin(const operation& other) const = 0;
     // Hands every write of `group` (this one first, all of the same origin) to that executor in one handler,
     // which resumes them one after another: one wake-up for the lot. Ends each write, this one included.
-    virtual void complete_all(std::vector<std::unique_ptr<operation>> group) = 0;
+    virtual void complete_all(std::vector<std::unique_ptr<operation>> group, std::shared_ptr<gate> g) = 0;
     bool cancelled() const noexcept { return cancelled_->load(std::memory_order_relaxed); }
 
     item_write write;
@@ -192,10 +193,12 @@ class group_commit {
       return o && o->origin_ == origin_;
     }
 
-    void complete_all(std::vector<std::unique_ptr<operation>> group) override {
+    void complete_all(std::vector<std::unique_ptr<operation>> group, std::shared_ptr<gate> g) override {
       auto origin = origin_;  // `this` belongs to the handler, which may run before post returns
-      boost::asio::post(origin, [g = std::move(group)]() mutable {
-        for (auto& op : g) static_cast<operation_for&>(*op).resume();
+      boost::asio::post(origin, [ops = std::move(group), g = std::move(g)]() mutable {
+        g->enter();
+        for (auto& op : ops) static_cast<operation_for&>(*op).resume();
+        g->leave();
       });
     }
 
@@ -214,10 +217,35 @@ class group_commit {
         origin_;
   };
 
+  // Open while callers of a finished batch are being resumed (a handler of complete_all runs): the writes
+  // they queue on the way wait for it to close and go as one batch, instead of the first going alone and
+  // the rest behind it. Shared with those handlers, which may outlive the group_commit (a resumed caller may
+  // destroy the store): `owner` is cleared first thing in the destructor.
+  class gate {
+   public:
+    explicit gate(group_commit* owner) : owner_(owner) {}
+    void enter() noexcept { open_.fetch_add(1, std::memory_order_acq_rel); }
+    void leave() {
+      std::lock_guard lock(mutex_);
+      if (open_.fetch_sub(1, std::memory_order_acq_rel) == 1 && owner_) owner_->gate_closed();
+    }
+    bool is_open() const noexcept { return open_.load(std::memory_order_acquire) > 0; }
+    void detach() {
+      std::lock_guard lock(mutex_);
+      owner_ = nullptr;
+    }
+
+   private:
+    std::atomic<int> open_{0};
+    std::mutex mutex_;
+    group_commit* owner_;
+  };
+
   using batch = std::vector<std::unique_ptr<operation>>;
   struct flight;  // a batch on the wire (group_commit.cpp)
 
   void enqueue(std::unique_ptr<operation> op);
+  void gate_closed();  // wakes the writer for what was queued while the gate was open
   void wake_writer() noexcept;
   void writer_loop();
   // Sends a batch as one transaction of multi-row statements.
@@ -245,6 +273,7 @@ class group_commit {
   bool stopping_ = false;
   bool writer_sleeping_ = false;  // the writer waits in poll() for a write (a byte on wake_pipe_)
   counters counters_;
+  std::shared_ptr<gate> gate_ = std::make_shared<gate>(this);
   std::thread writer_;  // last: started once everything above exists
 };
 
