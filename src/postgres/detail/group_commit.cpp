@@ -72,11 +72,12 @@ struct group_commit::flight {
 };
 
 group_commit::group_commit(std::string conninfo, std::string schema, std::size_t max_batch,
-                           std::size_t max_flights, bool multi_row)
+                           std::size_t max_flights, bool multi_row, int gate_wait_ms)
     : connection_(conninfo, schema),
       max_batch_(std::max<std::size_t>(max_batch, 1)),
       max_flights_(std::max<std::size_t>(max_flights, 1)),
-      multi_row_(multi_row) {
+      multi_row_(multi_row),
+      gate_wait_ms_(std::max(gate_wait_ms, 0)) {
   // Close-on-exec: processes the host spawns (MCP stdio servers, ...) must not inherit the writer's pipe.
   if (::pipe2(wake_pipe_, O_CLOEXEC | O_NONBLOCK) != 0)
     throw store_error(errc::unavailable, "postgres: cannot create the writer's wake-up pipe");
@@ -120,8 +121,9 @@ void group_commit::enqueue(std::unique_ptr<operation> op) {
     std::unique_lock lock(mutex_);
     if (!stopping_) {
       queue_.push_back(std::move(op));
-      // While the gate is open, its closing wakes the writer (once, for all the writes queued meanwhile).
-      const bool wake = !gate_->is_open() && std::exchange(writer_sleeping_, false);
+      // While the gate is open and the writer holds writes for it, its closing (or the end of the writer's
+      // wait) sends them: no wake-up per write.
+      const bool wake = !(writer_holding_ && gate_->is_open()) && std::exchange(writer_sleeping_, false);
       lock.unlock();
       if (wake) wake_writer();
       return;
@@ -199,9 +201,8 @@ void group_commit::writer_loop() {
     flights.clear();
     connection_.reconnect();
   };
-  // The writer waits for an open gate at most this long (a resumed caller that blocks its thread, waiting
-  // for another write, must not stall the writer): then it sends what is queued.
-  constexpr int gate_wait_ms = 1;
+  // The writer waits for an open gate at most gate_wait_ms_ (a resumed caller that blocks its thread,
+  // waiting for another write, must not stall the writer): then it sends what is queued.
   bool gate_expired = false;
   for (;;) {
     batch next;
@@ -230,6 +231,7 @@ void group_commit::writer_loop() {
         writer_sleeping_ = room;
         held = ready;
       }
+      writer_holding_ = held;
     }
     if (!next.empty()) {
       if (!multi_row_) {
@@ -266,7 +268,7 @@ void group_commit::writer_loop() {
         if (!receive(flights.front(), false)) {
           pollfd fds[2] = {{PQsocket(connection_.handle()), POLLIN, 0}, {wake_pipe_[0], POLLIN, 0}};
           const bool writes_wake = flights.size() < max_flights_;
-          const int polled = ::poll(fds, writes_wake ? 2 : 1, held ? gate_wait_ms : -1);
+          const int polled = ::poll(fds, writes_wake ? 2 : 1, held ? gate_wait_ms_ : -1);
           if (polled < 0 && errno != EINTR)
             throw store_error(errc::unavailable, "postgres: the writer could not wait for its connection");
           gate_expired = held && polled == 0;
@@ -317,7 +319,7 @@ void group_commit::writer_loop() {
 
     // Idle: wait for a write.
     pollfd fd = {wake_pipe_[0], POLLIN, 0};
-    const int polled = ::poll(&fd, 1, held ? gate_wait_ms : -1);
+    const int polled = ::poll(&fd, 1, held ? gate_wait_ms_ : -1);
     if (polled < 0 && errno != EINTR) {
       // Cannot happen with a valid descriptor; do not spin.
       std::this_thread::yield();

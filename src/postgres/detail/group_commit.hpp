@@ -108,9 +108,10 @@ class group_commit {
 
   // Connects the writer's connection. `max_flights` (at least 1) bounds the batches on the wire at once;
   // `multi_row` false sends one statement per write, one batch at a time (as after an error), for comparison
-  // and tests.
+  // and tests. `gate_wait_ms` bounds how long queued writes wait for the callers of a finished batch being
+  // resumed (see `gate`) before they go anyway.
   group_commit(std::string conninfo, std::string schema, std::size_t max_batch, std::size_t max_flights = 2,
-               bool multi_row = true);
+               bool multi_row = true, int gate_wait_ms = 1);
   group_commit(const group_commit&) = delete;
   group_commit& operator=(const group_commit&) = delete;
   ~group_commit();  // join()
@@ -267,11 +268,13 @@ class group_commit {
   std::size_t max_batch_;
   std::size_t max_flights_;
   bool multi_row_;
+  int gate_wait_ms_;
   int wake_pipe_[2] = {-1, -1};  // a byte wakes the writer from poll()
   mutable std::mutex mutex_;
   std::deque<std::unique_ptr<operation>> queue_;
   bool stopping_ = false;
   bool writer_sleeping_ = false;  // the writer waits in poll() for a write (a byte on wake_pipe_)
+  bool writer_holding_ = false;   // ... and holds queued writes for the open gate (a bounded wait)
   counters counters_;
   std::shared_ptr<gate> gate_ = std::make_shared<gate>(this);
   std::thread writer_;  // last: started once everything above exists
