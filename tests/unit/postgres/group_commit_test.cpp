@@ -450,6 +450,48 @@ TEST_CASE("postgres group commit: a batch that fails in flight fails none of the
   CHECK(stats.multi_row >= 3);
 }
 
+TEST_CASE("postgres group commit: a batch whose commit fails fails every write of it and writes none",
+          "[postgres][group_commit]") {
+  const auto info = conninfo();
+  if (!info) return;
+  scratch_schema schema(*info);
+  store::postgres_store s({.conninfo = *info, .schema = schema.name(), .connections = 1});
+  run_sync(s.save_thread(make_thread("thr_a"), user("alice")));
+  run_sync(s.save_thread(make_thread("thr_held"), user("alice")));
+  // A deferred constraint trigger refuses one item id at commit time: every statement of the batch runs,
+  // then the commit at its sync fails.
+  const std::string q = "\"" + schema.name() + "\".";
+  query_one(*info, "CREATE FUNCTION " + q +
+                       "refuse_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                       "IF NEW.id = 'msg_refused' THEN RAISE EXCEPTION 'refused at commit'; END IF; "
+                       "RETURN NULL; END $$; SELECT 1");
+  query_one(*info, "CREATE CONSTRAINT TRIGGER refuse_at_commit AFTER INSERT ON " + q +
+                       "items DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION " + q +
+                       "refuse_at_commit(); SELECT 1");
+
+  group_commit gc(*info, schema.name(), 64, 1);
+  write_list writes;
+  writes.emplace_back(write_of("thr_a", "alice", "msg_1"), group_commit::kind::add);
+  writes.emplace_back(write_of("thr_a", "alice", "msg_refused"), group_commit::kind::add);
+  writes.emplace_back(write_of("thr_a", "alice", "msg_2"), group_commit::kind::save);
+  const auto out = run_as_one_batch(*info, schema.name(), gc, std::move(writes), "thr_held");
+  for (const auto& o : out) {
+    REQUIRE(o.has_value());
+    CHECK(*o != chatkit::errc::ok);
+  }
+  // Only the held write of batch 1 is there; the writer goes on with the next batch.
+  CHECK(count_items(*info, schema.name()) == "1");
+  boost::asio::io_context ioc;
+  outcome after;
+  spawn_write(ioc, gc, write_of("thr_a", "alice", "msg_3"), group_commit::kind::add, after);
+  ioc.run();
+  CHECK(after == outcome(chatkit::errc::ok));
+  CHECK(count_items(*info, schema.name()) == "2");
+  const auto stats = gc.stats();
+  CHECK(stats.operations == 5);
+  CHECK(stats.fallbacks == 0);
+}
+
 TEST_CASE("postgres group commit: the writes of callers resumed together go as one batch",
           "[postgres][group_commit]") {
   const auto info = conninfo();
