@@ -198,8 +198,11 @@ class group_commit {
       auto origin = origin_;  // `this` belongs to the handler, which may run before post returns
       boost::asio::post(origin, [ops = std::move(group), g = std::move(g)]() mutable {
         g->enter();
+        struct closer {  // closes the gate even when a resumed handler throws
+          gate& target;
+          ~closer() { target.leave(); }
+        } close_gate{*g};
         for (auto& op : ops) static_cast<operation_for&>(*op).resume();
-        g->leave();
       });
     }
 
