@@ -121,9 +121,10 @@ void group_commit::enqueue(std::unique_ptr<operation> op) {
     std::unique_lock lock(mutex_);
     if (!stopping_) {
       queue_.push_back(std::move(op));
-      // While the gate is open and the writer holds writes for it, its closing (or the end of the writer's
-      // wait) sends them: no wake-up per write.
-      const bool wake = !(writer_holding_ && gate_->is_open()) && std::exchange(writer_sleeping_, false);
+      // Queued from the gate's handler, or while the writer holds writes for the open gate: its closing
+      // (or the end of the writer's wait) sends them, no wake-up per write.
+      const bool wake = gate::running_here != gate_.get() && !(writer_holding_ && gate_->is_open()) &&
+                        std::exchange(writer_sleeping_, false);
       lock.unlock();
       if (wake) wake_writer();
       return;
@@ -210,14 +211,16 @@ void group_commit::writer_loop() {
     {
       std::unique_lock lock(mutex_);
       // A batch goes behind one in flight only once it is as large: smaller ones would cost more
-      // transactions (hence server time) than the overlap saves. Nor while callers of a finished batch are
-      // being resumed (the gate is open): the writes they queue go together once they all are (unless a
-      // full batch is already there, or the store is stopping).
+      // transactions (hence server time) than the overlap saves. With nothing in flight, not while callers
+      // of a finished batch are being resumed (the gate is open): the writes they queue go together once
+      // they all are (unless a full batch is already there, or the store is stopping). With a batch in
+      // flight the rule above already makes full batches, and holding them would only delay them.
       const bool room = flights.size() < max_flights_;
       const bool ready =
           !queue_.empty() && room &&
           (flights.empty() || queue_.size() >= std::min(flights.back().writes.size(), max_batch_));
-      if (ready && (!gate_->is_open() || queue_.size() >= max_batch_ || stopping_ || gate_expired)) {
+      if (ready && (!flights.empty() || !gate_->is_open() || queue_.size() >= max_batch_ || stopping_ ||
+                    gate_expired)) {
         gate_expired = false;
         const std::size_t n = std::min(queue_.size(), max_batch_);
         for (std::size_t i = 0; i < n; ++i) {

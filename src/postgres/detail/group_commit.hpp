@@ -200,7 +200,11 @@ class group_commit {
         g->enter();
         struct closer {  // closes the gate even when a resumed handler throws
           gate& target;
-          ~closer() { target.leave(); }
+          const gate* previous = std::exchange(gate::running_here, &target);
+          ~closer() {
+            gate::running_here = previous;
+            target.leave();
+          }
         } close_gate{*g};
         for (auto& op : ops) static_cast<operation_for&>(*op).resume();
       });
@@ -234,6 +238,9 @@ class group_commit {
       if (open_.fetch_sub(1, std::memory_order_acq_rel) == 1 && owner_) owner_->gate_closed();
     }
     bool is_open() const noexcept { return open_.load(std::memory_order_acquire) > 0; }
+    // The gate whose handler runs on this thread, if any: a write it queues needs no wake-up of the writer
+    // (the gate's closing wakes it).
+    static inline thread_local const gate* running_here = nullptr;
     void detach() {
       std::lock_guard lock(mutex_);
       owner_ = nullptr;
