@@ -11,8 +11,9 @@
 // batch goes again, after the others in flight were read, one statement per write, where the failing write
 // fails alone and the others go again in a new transaction; a failed commit fails every write of its batch,
 // a lost connection every write of every batch in flight. Each caller resumes on its own executor after its
-// batch committed; the callers of one executor resume one after another in one handler.
-// Private to the postgres layer (it pulls in Asio: include it only from .cpp files).
+// batch committed; the callers of one executor resume one after another in one handler. With nothing in
+// flight, the writes queued while such a handler runs wait for it (at most `gate_wait_ms`) and go as one
+// batch. Private to the postgres layer (it pulls in Asio: include it only from .cpp files).
 #pragma once
 
 #include "postgres/detail/connection.hpp"
@@ -225,10 +226,11 @@ class group_commit {
         origin_;
   };
 
-  // Open while callers of a finished batch are being resumed (a handler of complete_all runs): the writes
-  // they queue on the way wait for it to close and go as one batch, instead of the first going alone and
-  // the rest behind it. Shared with those handlers, which may outlive the group_commit (a resumed caller may
-  // destroy the store): `owner` is cleared first thing in the destructor.
+  // Open while callers of a finished batch are being resumed (a handler of complete_all runs): with nothing
+  // in flight, the writes they queue on the way wait for it to close (at most gate_wait_ms) and go as one
+  // batch, instead of the first going alone and the rest behind it. Shared with those handlers, which may
+  // outlive the group_commit (a resumed caller may destroy the store): `owner` is cleared first thing in the
+  // destructor.
   class gate {
    public:
     explicit gate(group_commit* owner) : owner_(owner) {}
