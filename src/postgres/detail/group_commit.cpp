@@ -72,11 +72,12 @@ struct group_commit::flight {
 };
 
 group_commit::group_commit(std::string conninfo, std::string schema, std::size_t max_batch,
-                           std::size_t max_flights, bool multi_row)
+                           std::size_t max_flights, bool multi_row, int gate_wait_ms)
     : connection_(conninfo, schema),
       max_batch_(std::max<std::size_t>(max_batch, 1)),
       max_flights_(std::max<std::size_t>(max_flights, 1)),
-      multi_row_(multi_row) {
+      multi_row_(multi_row),
+      gate_wait_ms_(std::max(gate_wait_ms, 0)) {
   // Close-on-exec: processes the host spawns (MCP stdio servers, ...) must not inherit the writer's pipe.
   if (::pipe2(wake_pipe_, O_CLOEXEC | O_NONBLOCK) != 0)
     throw store_error(errc::unavailable, "postgres: cannot create the writer's wake-up pipe");
@@ -90,6 +91,7 @@ group_commit::group_commit(std::string conninfo, std::string schema, std::size_t
 }
 
 group_commit::~group_commit() {
+  gate_->detach();
   join();
   ::close(wake_pipe_[0]);
   ::close(wake_pipe_[1]);
@@ -119,7 +121,10 @@ void group_commit::enqueue(std::unique_ptr<operation> op) {
     std::unique_lock lock(mutex_);
     if (!stopping_) {
       queue_.push_back(std::move(op));
-      const bool wake = std::exchange(writer_sleeping_, false);
+      // Queued from the gate's handler, or while the writer holds writes for the open gate: its closing
+      // (or the end of the writer's wait) sends them, no wake-up per write.
+      const bool wake = gate::running_here != gate_.get() && !(writer_holding_ && gate_->is_open()) &&
+                        std::exchange(writer_sleeping_, false);
       lock.unlock();
       if (wake) wake_writer();
       return;
@@ -127,6 +132,15 @@ void group_commit::enqueue(std::unique_ptr<operation> op) {
   }
   op->error = std::make_exception_ptr(store_error(errc::unavailable, "postgres: the store is shutting down"));
   op->complete();
+}
+
+void group_commit::gate_closed() {
+  bool wake = false;
+  {
+    std::lock_guard lock(mutex_);
+    wake = !queue_.empty() && std::exchange(writer_sleeping_, false);
+  }
+  if (wake) wake_writer();
 }
 
 void group_commit::finish(batch& b) {
@@ -148,7 +162,7 @@ void group_commit::finish(batch& b) {
         rest.push_back(std::move(b[i]));
     }
     auto* first = group.front().get();
-    first->complete_all(std::move(group));
+    first->complete_all(std::move(group), gate_);
     b = std::move(rest);
   }
 }
@@ -188,14 +202,26 @@ void group_commit::writer_loop() {
     flights.clear();
     connection_.reconnect();
   };
+  // The writer waits for an open gate at most gate_wait_ms_ (a resumed caller that blocks its thread,
+  // waiting for another write, must not stall the writer): then it sends what is queued.
+  bool gate_expired = false;
   for (;;) {
     batch next;
+    bool held = false;  // writes wait for the gate only
     {
       std::unique_lock lock(mutex_);
       // A batch goes behind one in flight only once it is as large: smaller ones would cost more
-      // transactions (hence server time) than the overlap saves.
-      if (!queue_.empty() && flights.size() < max_flights_ &&
-          (flights.empty() || queue_.size() >= std::min(flights.back().writes.size(), max_batch_))) {
+      // transactions (hence server time) than the overlap saves. With nothing in flight, not while callers
+      // of a finished batch are being resumed (the gate is open): the writes they queue go together once
+      // they all are (unless a full batch is already there, or the store is stopping). With a batch in
+      // flight the rule above already makes full batches, and holding them would only delay them.
+      const bool room = flights.size() < max_flights_;
+      const bool ready =
+          !queue_.empty() && room &&
+          (flights.empty() || queue_.size() >= std::min(flights.back().writes.size(), max_batch_));
+      if (ready && (!flights.empty() || !gate_->is_open() || queue_.size() >= max_batch_ || stopping_ ||
+                    gate_expired)) {
+        gate_expired = false;
         const std::size_t n = std::min(queue_.size(), max_batch_);
         for (std::size_t i = 0; i < n; ++i) {
           next.push_back(std::move(queue_.front()));
@@ -205,8 +231,10 @@ void group_commit::writer_loop() {
         return;
       } else {
         // Nothing to send (or no room): sleep until a write comes (when there is room) or results arrive.
-        writer_sleeping_ = flights.size() < max_flights_;
+        writer_sleeping_ = room;
+        held = ready;
       }
+      writer_holding_ = held;
     }
     if (!next.empty()) {
       if (!multi_row_) {
@@ -243,8 +271,10 @@ void group_commit::writer_loop() {
         if (!receive(flights.front(), false)) {
           pollfd fds[2] = {{PQsocket(connection_.handle()), POLLIN, 0}, {wake_pipe_[0], POLLIN, 0}};
           const bool writes_wake = flights.size() < max_flights_;
-          if (::poll(fds, writes_wake ? 2 : 1, -1) < 0 && errno != EINTR)
+          const int polled = ::poll(fds, writes_wake ? 2 : 1, held ? gate_wait_ms_ : -1);
+          if (polled < 0 && errno != EINTR)
             throw store_error(errc::unavailable, "postgres: the writer could not wait for its connection");
+          gate_expired = held && polled == 0;
           if (writes_wake) {
             char bytes[64];
             while (::read(wake_pipe_[0], bytes, sizeof bytes) > 0) {
@@ -261,8 +291,9 @@ void group_commit::writer_loop() {
           if (flights.empty()) connection_.exit_pipeline();
           continue;
         }
-        // Its transaction failed (and left the session in a failed transaction block, which fails every
-        // batch sent behind it): read the others out, then send again whatever failed, one write at a time.
+        // Its transaction failed and was rolled back at its sync; the batches sent behind it are transactions
+        // of their own and commit without it. Read them out (pipeline mode must be left for the path after
+        // an error), then send again whatever failed, one write at a time.
         std::vector<batch> again;
         again.push_back(std::move(flights.front().writes));
         flights.pop_front();
@@ -275,7 +306,6 @@ void group_commit::writer_loop() {
           flights.pop_front();
         }
         connection_.exit_pipeline();
-        connection_.rollback();
         for (auto& b : again) {
           {
             std::lock_guard lock(mutex_);
@@ -292,10 +322,12 @@ void group_commit::writer_loop() {
 
     // Idle: wait for a write.
     pollfd fd = {wake_pipe_[0], POLLIN, 0};
-    if (::poll(&fd, 1, -1) < 0 && errno != EINTR) {
+    const int polled = ::poll(&fd, 1, held ? gate_wait_ms_ : -1);
+    if (polled < 0 && errno != EINTR) {
       // Cannot happen with a valid descriptor; do not spin.
       std::this_thread::yield();
     }
+    gate_expired = held && polled == 0;
     char bytes[64];
     while (::read(wake_pipe_[0], bytes, sizeof bytes) > 0) {
     }
@@ -336,7 +368,8 @@ void group_commit::send(flight& f) {
     connection_.prepare(item_sql::save_many, 7);
     connection_.enter_pipeline();
   }
-  connection_.send("BEGIN");
+  // No BEGIN/COMMIT: the statements up to the sync are one implicit transaction, which the sync commits (or,
+  // after an error, rolls back). Two statements fewer per batch for both sides.
   for (const auto& st : f.statements) {
     const auto* first = live[st.first];
     using element = binary_array::element;
@@ -356,7 +389,6 @@ void group_commit::send(flight& f) {
                      {threads.bytes(), ids.bytes(), users.bytes(), created.bytes(), bodies.bytes(),
                       first->write.channel, notes.bytes()});
   }
-  connection_.send("COMMIT");
   connection_.sync();
   std::lock_guard lock(mutex_);
   ++counters_.sent;
@@ -373,38 +405,40 @@ bool group_commit::receive(flight& f, bool wait) {
     if (r.get() && PQresultStatus(r.get()) == PGRES_PIPELINE_SYNC) f.complete = true;
     // Every result of a batch is a few; more than that is a protocol surprise, not a reason to grow.
     if (f.results.size() > 2 * f.statements.size() + 8) pipeline_failed(connection_, "too many results");
-    if (!r.get() && f.results.empty()) pipeline_failed(connection_, "no result where BEGIN's was expected");
+    if (!r.get() && f.results.empty())
+      pipeline_failed(connection_, "no result where the first statement's was expected");
     f.results.push_back(std::move(r));
   }
   return true;
 }
 
 bool group_commit::decide(flight& f) {
-  // BEGIN, end, (statement, end) per statement, COMMIT, end, sync.
+  // (statement, end) per statement, then the sync; an error at the sync (the implicit COMMIT failed) comes
+  // as one more result before it.
   auto status = [&](std::size_t i) {
     return f.results[i].get() ? PQresultStatus(f.results[i].get()) : PGRES_FATAL_ERROR;
   };
   const std::size_t statements = f.statements.size();
-  if (f.results.size() != 2 * statements + 5) {
+  if (f.results.size() < 2 * statements + 1) {
     if (PQstatus(connection_.handle()) != CONNECTION_OK) throw_pg(connection_.handle(), nullptr, "a batch");
     return false;  // an error ended a statement's results early: the transaction failed
   }
-  for (std::size_t i = 1; i < f.results.size() - 1; i += 2)
-    if (f.results[i].get() != nullptr) return false;
-  if (status(0) != PGRES_COMMAND_OK) return false;  // BEGIN failed (a failed transaction block before it)
-  for (std::size_t s = 0; s < statements; ++s)
-    if (status(2 + 2 * s) != PGRES_TUPLES_OK) return false;
-  auto& commit = f.results[2 + 2 * statements];
-  if (status(2 + 2 * statements) != PGRES_COMMAND_OK) {
-    // The COMMIT failed: nothing of the batch was written.
-    const auto error = caught([&] { throw_pg(connection_.handle(), commit.get(), "COMMIT"); });
+  for (std::size_t s = 0; s < statements; ++s) {
+    if (status(2 * s) != PGRES_TUPLES_OK) return false;  // the statement failed (or was skipped after one)
+    if (f.results[2 * s + 1].get() != nullptr) return false;
+  }
+  if (f.results.size() != 2 * statements + 1) {
+    // The statements ran but the commit at the sync failed: nothing of the batch was written.
+    if (PQstatus(connection_.handle()) != CONNECTION_OK) throw_pg(connection_.handle(), nullptr, "a batch");
+    const auto error =
+        caught([&] { throw_pg(connection_.handle(), f.results[2 * statements].get(), "COMMIT"); });
     for (auto* op : f.live) op->error = own_copy(error);
     return true;
   }
   // Committed: each write's row says whether it was written; no row, not the user's thread.
   for (std::size_t s = 0; s < statements; ++s) {
     const auto& st = f.statements[s];
-    const auto& r = f.results[2 + 2 * s];
+    const auto& r = f.results[2 * s];
     std::vector<char> seen(st.count, 0), written(st.count, 0);
     for (int row = 0; row < r.rows(); ++row) {
       const auto n = r.integer(row, 0);

@@ -1,17 +1,19 @@
 // Group commit of the PostgreSQL store's item writes (docs/stores.md#postgresql). add_thread_item and
 // save_item are queued; one writer thread with its own connection takes whatever is queued (up to
-// `max_batch` writes) and sends it in pipeline mode — BEGIN, the writes, COMMIT, sync — so a batch costs one
-// transaction. Up to `max_flights` batches are on the wire at once, each its own transaction: the next one
-// goes behind the one the server still runs once as many writes are queued. Consecutive writes of one kind
-// go as one multi-row statement (the writes as arrays, unnested by the server) that checks the owner of each
-// write (the thread must be the writing user's) and reports, per write, whether it was written and whether
-// its thread was found. A write refused by its statement (another user's thread, a taken id) fails alone. A
-// statement that raises an error aborts its transaction: that batch (and any batch sent behind it) goes
-// again, after the others in flight were read, one statement per write and one batch at a time, where the
-// failing write fails alone and the others go again in a new transaction; a failed COMMIT (or a lost
-// connection) fails every write of the batch (of every batch in flight). Each caller resumes on its own
-// executor after its batch's COMMIT; the callers of one executor resume one after another in one handler.
-// Private to the postgres layer (it pulls in Asio: include it only from .cpp files).
+// `max_batch` writes) and sends it in pipeline mode — the writes, then a sync — so a batch costs one
+// transaction: the implicit one the server runs up to the sync, committed there (no BEGIN/COMMIT statements).
+// Up to `max_flights` batches are on the wire at once, each its own transaction: the next one goes behind
+// the one the server still runs once as many writes are queued. Consecutive writes of one kind go as one
+// multi-row statement (the writes as arrays, unnested by the server) that checks the owner of each write
+// (the thread must be the writing user's) and reports, per write, whether it was written and whether its
+// thread was found. A write refused by its statement (another user's thread, a taken id) fails alone. A
+// statement that raises an error rolls its batch back (the batches sent behind it commit on their own): that
+// batch goes again, after the others in flight were read, one statement per write, where the failing write
+// fails alone and the others go again in a new transaction; a failed commit fails every write of its batch,
+// a lost connection every write of every batch in flight. Each caller resumes on its own executor after its
+// batch committed; the callers of one executor resume one after another in one handler. With nothing in
+// flight, the writes queued while such a handler runs wait for it (at most `gate_wait_ms`) and go as one
+// batch. Private to the postgres layer (it pulls in Asio: include it only from .cpp files).
 #pragma once
 
 #include "postgres/detail/connection.hpp"
@@ -107,9 +109,10 @@ class group_commit {
 
   // Connects the writer's connection. `max_flights` (at least 1) bounds the batches on the wire at once;
   // `multi_row` false sends one statement per write, one batch at a time (as after an error), for comparison
-  // and tests.
+  // and tests. `gate_wait_ms` bounds how long queued writes wait for the callers of a finished batch being
+  // resumed (see `gate`) before they go anyway.
   group_commit(std::string conninfo, std::string schema, std::size_t max_batch, std::size_t max_flights = 2,
-               bool multi_row = true);
+               bool multi_row = true, int gate_wait_ms = 1);
   group_commit(const group_commit&) = delete;
   group_commit& operator=(const group_commit&) = delete;
   ~group_commit();  // join()
@@ -139,6 +142,7 @@ class group_commit {
   counters stats() const;
 
  private:
+  class gate;  // below
   class operation {
    public:
     operation(item_write w, kind k) : write(std::move(w)), what(k) {}
@@ -148,7 +152,7 @@ class group_commit {
     virtual bool same_origin(const operation& other) const = 0;
     // Hands every write of `group` (this one first, all of the same origin) to that executor in one handler,
     // which resumes them one after another: one wake-up for the lot. Ends each write, this one included.
-    virtual void complete_all(std::vector<std::unique_ptr<operation>> group) = 0;
+    virtual void complete_all(std::vector<std::unique_ptr<operation>> group, std::shared_ptr<gate> g) = 0;
     bool cancelled() const noexcept { return cancelled_->load(std::memory_order_relaxed); }
 
     item_write write;
@@ -191,10 +195,19 @@ class group_commit {
       return o && o->origin_ == origin_;
     }
 
-    void complete_all(std::vector<std::unique_ptr<operation>> group) override {
+    void complete_all(std::vector<std::unique_ptr<operation>> group, std::shared_ptr<gate> g) override {
       auto origin = origin_;  // `this` belongs to the handler, which may run before post returns
-      boost::asio::post(origin, [g = std::move(group)]() mutable {
-        for (auto& op : g) static_cast<operation_for&>(*op).resume();
+      boost::asio::post(origin, [ops = std::move(group), g = std::move(g)]() mutable {
+        g->enter();
+        struct closer {  // closes the gate even when a resumed handler throws
+          gate& target;
+          const gate* previous = std::exchange(gate::running_here, &target);
+          ~closer() {
+            gate::running_here = previous;
+            target.leave();
+          }
+        } close_gate{*g};
+        for (auto& op : ops) static_cast<operation_for&>(*op).resume();
       });
     }
 
@@ -213,10 +226,39 @@ class group_commit {
         origin_;
   };
 
+  // Open while callers of a finished batch are being resumed (a handler of complete_all runs): with nothing
+  // in flight, the writes they queue on the way wait for it to close (at most gate_wait_ms) and go as one
+  // batch, instead of the first going alone and the rest behind it. Shared with those handlers, which may
+  // outlive the group_commit (a resumed caller may destroy the store): `owner` is cleared first thing in the
+  // destructor.
+  class gate {
+   public:
+    explicit gate(group_commit* owner) : owner_(owner) {}
+    void enter() noexcept { open_.fetch_add(1, std::memory_order_acq_rel); }
+    void leave() {
+      std::lock_guard lock(mutex_);
+      if (open_.fetch_sub(1, std::memory_order_acq_rel) == 1 && owner_) owner_->gate_closed();
+    }
+    bool is_open() const noexcept { return open_.load(std::memory_order_acquire) > 0; }
+    // The gate whose handler runs on this thread, if any: a write it queues needs no wake-up of the writer
+    // (the gate's closing wakes it).
+    static inline thread_local const gate* running_here = nullptr;
+    void detach() {
+      std::lock_guard lock(mutex_);
+      owner_ = nullptr;
+    }
+
+   private:
+    std::atomic<int> open_{0};
+    std::mutex mutex_;
+    group_commit* owner_;
+  };
+
   using batch = std::vector<std::unique_ptr<operation>>;
   struct flight;  // a batch on the wire (group_commit.cpp)
 
   void enqueue(std::unique_ptr<operation> op);
+  void gate_closed();  // wakes the writer for what was queued while the gate was open
   void wake_writer() noexcept;
   void writer_loop();
   // Sends a batch as one transaction of multi-row statements.
@@ -238,12 +280,15 @@ class group_commit {
   std::size_t max_batch_;
   std::size_t max_flights_;
   bool multi_row_;
+  int gate_wait_ms_;
   int wake_pipe_[2] = {-1, -1};  // a byte wakes the writer from poll()
   mutable std::mutex mutex_;
   std::deque<std::unique_ptr<operation>> queue_;
   bool stopping_ = false;
   bool writer_sleeping_ = false;  // the writer waits in poll() for a write (a byte on wake_pipe_)
+  bool writer_holding_ = false;   // ... and holds queued writes for the open gate (a bounded wait)
   counters counters_;
+  std::shared_ptr<gate> gate_ = std::make_shared<gate>(this);
   std::thread writer_;  // last: started once everything above exists
 };
 

@@ -10,7 +10,9 @@
 #include <chatkit/protocol/json_io.hpp>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
 
 #include <libpq-fe.h>
 
@@ -18,6 +20,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -442,5 +445,175 @@ TEST_CASE("postgres group commit: a batch that fails in flight fails none of the
   CHECK(count_items(*info, schema.name()) == "2");
   const auto stats = gc.stats();
   CHECK(stats.operations == 4);
-  CHECK(stats.fallbacks >= 1);
+  // Batch 1 went again one write at a time; batch 2, a transaction of its own, committed as it was sent.
+  CHECK(stats.fallbacks == 1);
+  CHECK(stats.multi_row >= 3);
+}
+
+TEST_CASE("postgres group commit: a batch whose commit fails fails every write of it and writes none",
+          "[postgres][group_commit]") {
+  const auto info = conninfo();
+  if (!info) return;
+  scratch_schema schema(*info);
+  store::postgres_store s({.conninfo = *info, .schema = schema.name(), .connections = 1});
+  run_sync(s.save_thread(make_thread("thr_a"), user("alice")));
+  run_sync(s.save_thread(make_thread("thr_held"), user("alice")));
+  // A deferred constraint trigger refuses one item id at commit time: every statement of the batch runs,
+  // then the commit at its sync fails.
+  const std::string q = "\"" + schema.name() + "\".";
+  query_one(*info, "CREATE FUNCTION " + q +
+                       "refuse_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                       "IF NEW.id = 'msg_refused' THEN RAISE EXCEPTION 'refused at commit'; END IF; "
+                       "RETURN NULL; END $$; SELECT 1");
+  query_one(*info, "CREATE CONSTRAINT TRIGGER refuse_at_commit AFTER INSERT ON " + q +
+                       "items DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION " + q +
+                       "refuse_at_commit(); SELECT 1");
+
+  group_commit gc(*info, schema.name(), 64, 1);
+  write_list writes;
+  writes.emplace_back(write_of("thr_a", "alice", "msg_1"), group_commit::kind::add);
+  writes.emplace_back(write_of("thr_a", "alice", "msg_refused"), group_commit::kind::add);
+  writes.emplace_back(write_of("thr_a", "alice", "msg_2"), group_commit::kind::save);
+  const auto out = run_as_one_batch(*info, schema.name(), gc, std::move(writes), "thr_held");
+  for (const auto& o : out) {
+    REQUIRE(o.has_value());
+    CHECK(*o != chatkit::errc::ok);
+  }
+  // Only the held write of batch 1 is there; the writer goes on with the next batch.
+  CHECK(count_items(*info, schema.name()) == "1");
+  boost::asio::io_context ioc;
+  outcome after;
+  spawn_write(ioc, gc, write_of("thr_a", "alice", "msg_3"), group_commit::kind::add, after);
+  ioc.run();
+  CHECK(after == outcome(chatkit::errc::ok));
+  CHECK(count_items(*info, schema.name()) == "2");
+  const auto stats = gc.stats();
+  CHECK(stats.operations == 5);
+  CHECK(stats.fallbacks == 0);
+}
+
+TEST_CASE("postgres group commit: the writes of callers resumed together go as one batch",
+          "[postgres][group_commit]") {
+  const auto info = conninfo();
+  if (!info) return;
+  scratch_schema schema(*info);
+  store::postgres_store s({.conninfo = *info, .schema = schema.name(), .connections = 1});
+  run_sync(s.save_thread(make_thread("thr_a"), user("alice")));
+  run_sync(s.save_thread(make_thread("thr_held"), user("alice")));
+
+  // One batch in flight at a time; queued writes wait for the gate as long as it takes.
+  group_commit gc(*info, schema.name(), 64, 1, true, 60'000);
+  boost::asio::io_context ioc;
+  row_lock lock(*info, schema.name(), "thr_held");
+  outcome held;
+  spawn_write(ioc, gc, write_of("thr_held", "alice", "msg_held"), group_commit::kind::add, held);
+  ioc.poll();
+  wait_for_lock_wait(*info, lock);  // the writer is inside batch 1
+  // Four callers, each writing twice in a row: their first writes queue up behind batch 1 (batch 2); when
+  // batch 2 commits they resume in one handler and each queues its second write on the way: batch 3 holds
+  // all four, not the first alone and the others behind it.
+  constexpr int callers = 4;
+  std::vector<outcome> out(callers);
+  for (int c = 0; c < callers; ++c) {
+    boost::asio::co_spawn(
+        ioc,
+        [&gc, c]() -> boost::asio::awaitable<void> {
+          const auto n = std::to_string(c);
+          auto first = gc.write(write_of("thr_a", "alice", "msg_first_" + n), group_commit::kind::add);
+          co_await std::move(first);
+          if (c == 1) {
+            // Caller 0's second write is queued: give a writer that would not wait for the others time to
+            // send it alone (this wait bounds nothing the test checks).
+            const auto sent = gc.stats().sent;
+            const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+            while (gc.stats().sent == sent && std::chrono::steady_clock::now() < until)
+              std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          }
+          auto second = gc.write(write_of("thr_a", "alice", "msg_second_" + n), group_commit::kind::add);
+          co_await std::move(second);
+        },
+        [&out, c](std::exception_ptr ep) { out[c] = ep ? chatkit::errc::internal : chatkit::errc::ok; });
+  }
+  ioc.poll();
+  lock.release();
+  ioc.restart();
+  ioc.run();
+
+  CHECK(held == outcome(chatkit::errc::ok));
+  for (const auto& o : out) CHECK(o == outcome(chatkit::errc::ok));
+  CHECK(count_items(*info, schema.name()) == "9");
+  const auto stats = gc.stats();
+  CHECK(stats.operations == 9);
+  CHECK(stats.batches == 3);
+}
+
+TEST_CASE("postgres group commit: a resumed caller that blocks its thread on another write does not stall it",
+          "[postgres][group_commit]") {
+  const auto info = conninfo();
+  if (!info) return;
+  scratch_schema schema(*info);
+  store::postgres_store s({.conninfo = *info, .schema = schema.name(), .connections = 1});
+  run_sync(s.save_thread(make_thread("thr_a"), user("alice")));
+
+  group_commit gc(*info, schema.name(), 64);
+  boost::asio::io_context ioc;
+  boost::asio::io_context other;
+  auto guard = boost::asio::make_work_guard(other);
+  std::thread other_thread([&] { other.run(); });
+  // The caller resumes after its first write (the gate is open while it runs), then writes from another
+  // thread and blocks its own until that write is done: the writer sends it once the gate's wait is over.
+  bool second_done = false;
+  outcome caller;
+  boost::asio::co_spawn(
+      ioc,
+      [&]() -> boost::asio::awaitable<void> {
+        auto first = gc.write(write_of("thr_a", "alice", "msg_1"), group_commit::kind::add);
+        co_await std::move(first);
+        auto done = boost::asio::co_spawn(
+            other,
+            [&]() -> boost::asio::awaitable<void> {
+              auto second = gc.write(write_of("thr_a", "alice", "msg_2"), group_commit::kind::add);
+              co_await std::move(second);
+            },
+            boost::asio::use_future);
+        // A generous bound only against a hang.
+        second_done = done.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
+        if (second_done) done.get();
+      },
+      [&caller](std::exception_ptr ep) { caller = ep ? chatkit::errc::internal : chatkit::errc::ok; });
+  ioc.run();
+  guard.reset();
+  other_thread.join();
+
+  CHECK(second_done);
+  CHECK(caller == outcome(chatkit::errc::ok));
+  CHECK(count_items(*info, schema.name()) == "2");
+}
+
+TEST_CASE("postgres group commit: a resumed caller may destroy the writer while others of its batch resume",
+          "[postgres][group_commit]") {
+  const auto info = conninfo();
+  if (!info) return;
+  scratch_schema schema(*info);
+  store::postgres_store s({.conninfo = *info, .schema = schema.name(), .connections = 1});
+  run_sync(s.save_thread(make_thread("thr_a"), user("alice")));
+
+  auto gc = std::make_unique<group_commit>(*info, schema.name(), 64);
+  boost::asio::io_context ioc;
+  std::vector<outcome> out(3);
+  for (int c = 0; c < 3; ++c) {
+    boost::asio::co_spawn(
+        ioc,
+        [&gc, c]() -> boost::asio::awaitable<void> {
+          auto w = gc->write(write_of("thr_a", "alice", "msg_" + std::to_string(c)), group_commit::kind::add);
+          co_await std::move(w);
+          if (c == 0) gc.reset();  // the others (of this batch or a later one) still resume
+        },
+        [&out, c](std::exception_ptr ep) { out[c] = ep ? chatkit::errc::internal : chatkit::errc::ok; });
+  }
+  ioc.run();
+
+  CHECK(gc == nullptr);
+  for (const auto& o : out) CHECK(o == outcome(chatkit::errc::ok));
+  CHECK(count_items(*info, schema.name()) == "3");
 }
