@@ -31,6 +31,10 @@ struct log_file {
   // The log header (offset 0) was written since the last sync: the next sync must run at once, so that the
   // new header is on disk before any frame written after it.
   bool header_unsynced;
+  // Frames were written since the last sync, run or deferred. A sync with nothing written since — a
+  // checkpoint's sync of the log right after a commit, from the WAL hook — must make the deferred frames
+  // durable before pages are copied from them, so it runs at once.
+  bool written;
 };
 
 constexpr std::size_t log_file_size = (sizeof(log_file) + alignof(std::max_align_t) - 1) /
@@ -56,6 +60,7 @@ int log_read(sqlite3_file* f, void* buf, int n, sqlite3_int64 offset) {
 }
 int log_write(sqlite3_file* f, const void* buf, int n, sqlite3_int64 offset) {
   if (offset == 0) as_log(f)->header_unsynced = true;
+  as_log(f)->written = true;
   return real(f)->pMethods->xWrite(real(f), buf, n, offset);
 }
 int log_truncate(sqlite3_file* f, sqlite3_int64 size) {
@@ -63,12 +68,13 @@ int log_truncate(sqlite3_file* f, sqlite3_int64 size) {
 }
 int log_sync(sqlite3_file* f, int flags) {
   auto* l = as_log(f);
-  if (current != nullptr && l->own_fd >= 0 && !l->header_unsynced) {
+  if (current != nullptr && l->own_fd >= 0 && l->written && !l->header_unsynced) {
     current->record(l->own_fd);
+    l->written = false;
     return SQLITE_OK;
   }
   const int rc = l->real->pMethods->xSync(l->real, flags);
-  if (rc == SQLITE_OK) l->header_unsynced = false;
+  if (rc == SQLITE_OK) l->header_unsynced = l->written = false;
   return rc;
 }
 int log_file_size_of(sqlite3_file* f, sqlite3_int64* size) {

@@ -7,7 +7,9 @@
 // other sync stays where SQLite puts it: the sync of a new log header (written when the log restarts, and
 // synced before any frame follows it so that frames of the previous log generation can never be taken for
 // new ones after a crash), the syncs of checkpoints (the log before pages are copied, the database after),
-// and any sync on a thread without a deferral. Private to the sqlite layer.
+// and any sync on a thread without a deferral. Only a sync that follows frames written since the previous
+// sync is deferred, so a checkpoint run from the WAL hook right after a commit (SQLite's automatic one, or
+// checkpointer's) syncs the log before it copies pages out of it. Private to the sqlite layer.
 //
 // Why this keeps synchronous=FULL's promise: the log's frames carry cumulative checksums and the salts of
 // their log generation, so recovery after a crash keeps only the longest valid prefix of whole committed
