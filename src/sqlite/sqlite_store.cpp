@@ -24,6 +24,8 @@ using sqlite_detail::statement;
 constexpr auto one_statement = sqlite_detail::group_commit::writes::one_statement;
 constexpr auto several_statements = sqlite_detail::group_commit::writes::several;
 
+static_assert(sqlite_store::schema_version == sqlite_detail::current_schema_version);
+
 namespace {
 
 // Every statement of the store. Each one names the owner, so no query can cross users.

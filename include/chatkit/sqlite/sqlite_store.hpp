@@ -44,7 +44,7 @@ struct sqlite_store_options {
 class sqlite_store final : public store {
  public:
   // The schema version this build creates and migrates to.
-  static constexpr int schema_version = 1;
+  static constexpr int schema_version = 2;
 
   // Opens (creating and migrating) the database. Blocking: call it at start-up, not on a network thread.
   // Throws store_error (unavailable) when the file cannot be opened or its schema is newer than ours.

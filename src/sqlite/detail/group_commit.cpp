@@ -51,7 +51,7 @@ void group_commit::join() {
   if (writer_.joinable()) writer_.join();
   // The writer has handed over its last batch: the syncer syncs it, resumes its callers, and stops.
   {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(sync_mutex_);
     syncer_stopping_ = true;
   }
   syncer_wake_.notify_one();
@@ -154,11 +154,14 @@ void group_commit::writer_loop() {
     if (sync_log_) {
       // Its callers resume once the log is synced past its COMMIT (even a batch that wrote nothing waits
       // for the batches before it: what it read may be theirs).
+      bool wake = false;
       {
-        std::lock_guard lock(mutex_);
+        std::lock_guard lock(sync_mutex_);
         committed_.push_back({std::move(batch), log});
+        wake = syncer_waiting_;
       }
-      syncer_wake_.notify_one();
+      // A syncing syncer looks at the queue again when its sync returns: waking it costs a system call.
+      if (wake) syncer_wake_.notify_one();
       batch.clear();
       continue;
     }
@@ -181,10 +184,15 @@ void group_commit::syncer_loop() {
   for (;;) {
     bool broken = false;
     {
-      std::unique_lock lock(mutex_);
+      std::unique_lock lock(sync_mutex_);
+      syncer_waiting_ = true;
       syncer_wake_.wait(lock, [&] { return syncer_stopping_ || !committed_.empty(); });
+      syncer_waiting_ = false;
       if (committed_.empty()) return;  // stopping, and every batch handed over is done
       work.swap(committed_);
+    }
+    {
+      std::lock_guard lock(mutex_);
       broken = !log_failure_.empty();
     }
     // One sync covers every batch committed before it began (in practice they all name the same log).

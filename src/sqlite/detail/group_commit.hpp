@@ -214,10 +214,12 @@ class group_commit {
     int log = -1;
   };
   bool sync_log_;
+  std::mutex sync_mutex_;  // guards the four below (the callers' enqueue and stats() take mutex_)
   std::deque<committed> committed_;
   std::condition_variable syncer_wake_;
   bool syncer_stopping_ = false;
-  std::string log_failure_;  // set once a log sync failed: every later write fails
+  bool syncer_waiting_ = false;  // the syncer sleeps on syncer_wake_ (else it looks again after its sync)
+  std::string log_failure_;      // set once a log sync failed: every later write fails
   std::thread syncer_;
   std::thread writer_;  // last: started once everything above exists
 };
