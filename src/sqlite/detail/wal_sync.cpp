@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstddef>
 #include <mutex>
@@ -16,6 +17,7 @@ namespace chatkit::store::sqlite_detail::wal_sync {
 namespace {
 
 thread_local deferral* current = nullptr;
+std::atomic<std::uint64_t> immediate_count{0};
 
 std::function<int(int)>& hook() {
   static std::function<int(int)> h;
@@ -73,6 +75,7 @@ int log_sync(sqlite3_file* f, int flags) {
     l->written = false;
     return SQLITE_OK;
   }
+  immediate_count.fetch_add(1, std::memory_order_relaxed);
   const int rc = l->real->pMethods->xSync(l->real, flags);
   if (rc == SQLITE_OK) l->header_unsynced = l->written = false;
   return rc;
@@ -181,6 +184,10 @@ immediate::immediate() noexcept : saved_(std::exchange(current, nullptr)) {}
 
 immediate::~immediate() {
   current = saved_;
+}
+
+std::uint64_t immediate_syncs() noexcept {
+  return immediate_count.load(std::memory_order_relaxed);
 }
 
 int sync(int fd) noexcept {

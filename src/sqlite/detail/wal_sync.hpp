@@ -19,6 +19,7 @@
 // them). Until then other connections may already read the commit, as with synchronous=NORMAL.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 
 namespace chatkit::store::sqlite_detail::wal_sync {
@@ -56,6 +57,10 @@ class immediate {
  private:
   deferral* saved_;
 };
+
+// Syncs of log files opened through the VFS that ran at once (not deferred), since the process started: what
+// tests observe of the rules above.
+std::uint64_t immediate_syncs() noexcept;
 
 // fdatasync(fd): 0, or the errno value of the failure.
 int sync(int fd) noexcept;
