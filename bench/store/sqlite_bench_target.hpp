@@ -1,8 +1,9 @@
 // The SQLite stores for bench_store: a fresh database file per run, in a temporary directory removed at exit.
 // `sqlite` is the durable configuration (synchronous=FULL: every write the store reports done survives a
 // power loss) with group commit; `sqlite-normal` the default synchronous=NORMAL (durable against a process
-// crash); `sqlite-1` synchronous=FULL with max_batch = 1 (every write its own transaction and sync, as before
-// group commit) — the ratio `sqlite` / `sqlite-1` is what group commit buys.
+// crash); `sqlite-1` synchronous=FULL with max_batch = 1 (every write its own transaction; concurrent
+// transactions still share the log syncs, which run off the writer thread) — the ratio `sqlite` / `sqlite-1`
+// is what sharing a transaction buys.
 #pragma once
 
 #include <chatkit/sqlite/sqlite_store.hpp>

@@ -4,6 +4,7 @@
 #include "sqlite/detail/connection.hpp"
 #include "sqlite/detail/group_commit.hpp"
 #include "sqlite/detail/schema.hpp"
+#include "sqlite/detail/wal_sync.hpp"
 
 #include "store/detail/body_codec.hpp"
 #include "store/detail/connection_pool.hpp"
@@ -22,6 +23,8 @@ using sqlite_detail::connection;
 using sqlite_detail::statement;
 constexpr auto one_statement = sqlite_detail::group_commit::writes::one_statement;
 constexpr auto several_statements = sqlite_detail::group_commit::writes::several;
+
+static_assert(sqlite_store::schema_version == sqlite_detail::current_schema_version);
 
 namespace {
 
@@ -119,8 +122,8 @@ struct sqlite_store::impl {
         checkpoints(in_memory(options)
                         ? nullptr
                         : std::make_unique<sqlite_detail::checkpointer>(open_connection(options))),
-        writer_connection(in_memory(options) ? nullptr : open_connection(options, writer_cache_kib)),
-        writer((watch_writer(), lend_writer()), options.max_batch) {}
+        writer_connection(in_memory(options) ? nullptr : open_writer_connection(options)),
+        writer((watch_writer(), lend_writer()), options.max_batch, syncs_log(options)) {}
 
   void watch_writer() {
     if (checkpoints) checkpoints->watch(*writer_connection);
@@ -135,10 +138,21 @@ struct sqlite_store::impl {
   // and reads the indexes' pages again from the file (memory is taken as pages are used, up to this).
   static constexpr std::size_t writer_cache_kib = 64 * 1024;
 
-  static std::unique_ptr<connection> open_connection(const sqlite_store_options& o,
-                                                     std::size_t cache_kib = 0) {
+  static std::unique_ptr<connection> open_connection(const sqlite_store_options& o) {
     return std::make_unique<connection>(
-        o.path, sqlite_detail::connection_options{o.busy_timeout, o.synchronous_full, cache_kib});
+        o.path, sqlite_detail::connection_options{o.busy_timeout, o.synchronous_full});
+  }
+
+  // With synchronous=FULL on a file, the writer's COMMITs leave the sync of the log to the group commit's
+  // syncer thread, which resumes a batch's callers once the log is synced past its COMMIT while the writer
+  // runs the next batch (docs/stores.md#group-commit, wal_sync.hpp). With NORMAL nothing syncs at COMMIT.
+  static bool syncs_log(const sqlite_store_options& o) { return o.synchronous_full && !in_memory(o); }
+
+  static std::unique_ptr<connection> open_writer_connection(const sqlite_store_options& o) {
+    return std::make_unique<connection>(
+        o.path,
+        sqlite_detail::connection_options{o.busy_timeout, o.synchronous_full, writer_cache_kib,
+                                          syncs_log(o) ? sqlite_detail::wal_sync::vfs_name() : nullptr});
   }
 
   // The write connection for one batch: the writer's own, or (in memory) the pool's only one.

@@ -32,7 +32,9 @@ struct sqlite_store_options {
   // How long a statement waits for another connection's (or process's) write lock before unavailable.
   std::chrono::milliseconds busy_timeout{5000};
   // PRAGMA synchronous: false = NORMAL (durable against process crashes; a power loss may drop the last
-  // commits), true = FULL (every commit survives power loss, slower).
+  // commits), true = FULL (every commit survives power loss, slower). With FULL a write returns only once the
+  // log is synced past its commit; the sync runs on a thread of its own, shared by the batches committed
+  // meanwhile, and a failed sync fails every later write (docs/stores.md#durability-with-synchronous_full).
   bool synchronous_full = false;
   // Group commit: the writer runs up to this many queued writes (at least 1) in one transaction. It never
   // waits for more: a batch holds what queued up while the previous one committed.
@@ -44,7 +46,7 @@ struct sqlite_store_options {
 class sqlite_store final : public store {
  public:
   // The schema version this build creates and migrates to.
-  static constexpr int schema_version = 1;
+  static constexpr int schema_version = 2;
 
   // Opens (creating and migrating) the database. Blocking: call it at start-up, not on a network thread.
   // Throws store_error (unavailable) when the file cannot be opened or its schema is newer than ours.

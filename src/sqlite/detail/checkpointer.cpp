@@ -1,5 +1,7 @@
 #include "sqlite/detail/checkpointer.hpp"
 
+#include "sqlite/detail/wal_sync.hpp"
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -47,6 +49,9 @@ int checkpointer::on_commit(void* self, sqlite3* db, const char* name, int pages
     // busy at once), and waiting up to the busy timeout for readers of the log — so that the next transaction
     // starts the log again from its beginning. Its result does not concern the commit that just succeeded (a
     // failure, e.g. another process checkpointing, is retried after the next commit).
+    // Its syncs run here even when the writer defers the sync of its commits (wal_sync.hpp): the log must be
+    // on disk before pages are copied from it, and the database before the log may start again.
+    wal_sync::immediate syncs_now;
     std::lock_guard running(c.running_);
     sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
     std::lock_guard lock(c.mutex_);

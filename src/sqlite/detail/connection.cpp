@@ -91,7 +91,7 @@ std::int64_t statement::integer(int column) const noexcept {
 connection::connection(const std::string& path, const connection_options& options) {
   // NOMUTEX: a connection is only ever used by one thread at a time (the store's connection pool).
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db_, flags, options.vfs);
   if (rc != SQLITE_OK) {
     std::string message =
         "sqlite: cannot open '" + path + "': " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));

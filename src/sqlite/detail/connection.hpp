@@ -56,6 +56,8 @@ struct connection_options {
   bool synchronous_full = false;
   // Page cache of the connection in KiB (PRAGMA cache_size); 0 keeps SQLite's default (2 MiB).
   std::size_t cache_kib = 0;
+  // The VFS to open the file with (sqlite3_open_v2's last argument); null for the default one.
+  const char* vfs = nullptr;
 };
 
 class connection {

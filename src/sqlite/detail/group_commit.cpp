@@ -1,11 +1,14 @@
 #include "sqlite/detail/group_commit.hpp"
 
+#include "sqlite/detail/wal_sync.hpp"
+
 #include <sqlite3.h>
 
 #include <boost/system/system_error.hpp>
 
 #include <algorithm>
 #include <iterator>
+#include <system_error>
 
 #if defined(__linux__)
 #include <pthread.h>
@@ -28,9 +31,11 @@ bool in_transaction(connection& c) noexcept {
 
 }  // namespace
 
-group_commit::group_commit(lender lend, std::size_t max_batch)
+group_commit::group_commit(lender lend, std::size_t max_batch, bool sync_log)
     : lend_(std::move(lend)),
       max_batch_(std::max<std::size_t>(max_batch, 1)),
+      sync_log_(sync_log),
+      syncer_(sync_log ? std::thread([this] { syncer_loop(); }) : std::thread()),
       writer_([this] { writer_loop(); }) {}
 
 group_commit::~group_commit() {
@@ -44,6 +49,18 @@ void group_commit::join() {
   }
   wake_.notify_one();
   if (writer_.joinable()) writer_.join();
+  // The writer has handed over its last batch: the syncer syncs it, resumes its callers, and stops.
+  {
+    std::lock_guard lock(sync_mutex_);
+    syncer_stopping_ = true;
+  }
+  syncer_wake_.notify_one();
+  if (syncer_.joinable()) syncer_.join();
+}
+
+std::exception_ptr group_commit::log_sync_failure() const {
+  std::lock_guard lock(mutex_);
+  return std::make_exception_ptr(store_error(errc::unavailable, log_failure_));
 }
 
 group_commit::counters group_commit::stats() const {
@@ -109,6 +126,7 @@ void group_commit::writer_loop() {
 #endif
   operations batch;
   for (;;) {
+    bool broken = false;  // a log sync failed: nothing more is written
     {
       std::unique_lock lock(mutex_);
       writer_waiting_ = true;
@@ -120,12 +138,32 @@ void group_commit::writer_loop() {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      broken = !log_failure_.empty();
     }
-    try {
-      lend_([&](connection& c) { run_batch(c, batch); });
-    } catch (...) {
-      // Only lending itself can throw here (run_batch never does); nothing ran.
-      for (auto& op : batch) op->fail(std::current_exception());
+    int log = -1;
+    if (broken) {
+      for (auto& op : batch) op->fail(log_sync_failure());
+    } else {
+      try {
+        lend_([&](connection& c) { log = run_batch(c, batch); });
+      } catch (...) {
+        // Only lending itself can throw here (run_batch never does); nothing ran.
+        for (auto& op : batch) op->fail(std::current_exception());
+      }
+    }
+    if (sync_log_) {
+      // Its callers resume once the log is synced past its COMMIT (even a batch that wrote nothing waits
+      // for the batches before it: what it read may be theirs).
+      bool wake = false;
+      {
+        std::lock_guard lock(sync_mutex_);
+        committed_.push_back({std::move(batch), log});
+        wake = syncer_waiting_;
+      }
+      // A syncing syncer looks at the queue again when its sync returns: waking it costs a system call.
+      if (wake) syncer_wake_.notify_one();
+      batch.clear();
+      continue;
     }
     {
       // Counted before any caller resumes, so that a caller that resumed finds its batch in stats().
@@ -137,7 +175,66 @@ void group_commit::writer_loop() {
   }
 }
 
-void group_commit::run_batch(connection& c, operations& batch) {
+void group_commit::syncer_loop() {
+#if defined(__linux__)
+  pthread_setname_np(pthread_self(), "sqlite-syncer");
+#endif
+  std::deque<committed> work;
+  std::vector<int> logs;
+  for (;;) {
+    bool broken = false;
+    {
+      std::unique_lock lock(sync_mutex_);
+      syncer_waiting_ = true;
+      syncer_wake_.wait(lock, [&] { return syncer_stopping_ || !committed_.empty(); });
+      syncer_waiting_ = false;
+      if (committed_.empty()) return;  // stopping, and every batch handed over is done
+      work.swap(committed_);
+    }
+    {
+      std::lock_guard lock(mutex_);
+      broken = !log_failure_.empty();
+    }
+    // One sync covers every batch committed before it began (in practice they all name the same log).
+    logs.clear();
+    for (const auto& w : work)
+      if (w.log >= 0 && std::find(logs.begin(), logs.end(), w.log) == logs.end()) logs.push_back(w.log);
+    std::uint64_t synced = 0;
+    std::string failure;
+    for (const int fd : logs) {
+      if (broken || !failure.empty()) break;
+      if (const int err = wal_sync::sync(fd); err != 0) {
+        failure = "sqlite: syncing the write-ahead log failed (" + std::generic_category().message(err) +
+                  "): the writes not yet confirmed may or may not be in the database, and the store takes "
+                  "no more writes (reopen it)";
+      } else {
+        ++synced;
+      }
+    }
+    std::size_t ops = 0;
+    for (const auto& w : work) ops += w.ops.size();
+    {
+      // Counted before any caller resumes, so that a caller that resumed finds its batch in stats().
+      std::lock_guard lock(mutex_);
+      if (!failure.empty() && log_failure_.empty()) log_failure_ = failure;
+      broken = !log_failure_.empty();
+      counters_.batches += work.size();
+      counters_.operations += ops;
+      counters_.log_syncs += synced;
+    }
+    for (auto& w : work) {
+      // After a failed sync nothing is confirmed, whatever was committed (the kernel may have dropped the
+      // log's pages, and every later commit builds on them).
+      if (broken)
+        for (auto& op : w.ops)
+          if (!op->failed()) op->fail(log_sync_failure());
+      complete(w.ops);
+    }
+    work.clear();
+  }
+}
+
+int group_commit::run_batch(connection& c, operations& batch) {
   std::vector<operation*> pending;
   pending.reserve(batch.size());
   for (auto& op : batch) pending.push_back(op.get());
@@ -151,7 +248,7 @@ void group_commit::run_batch(connection& c, operations& batch) {
       c.begin();
     } catch (...) {
       for (auto* op : pending) op->fail(std::current_exception());
-      return;
+      return -1;
     }
     applied.clear();
     std::size_t i = 0;
@@ -190,15 +287,23 @@ void group_commit::run_batch(connection& c, operations& batch) {
       pending = std::move(again);
       continue;
     }
+    int log = -1;
     try {
-      c.commit();
+      if (sync_log_) {
+        wal_sync::deferral deferred;  // the COMMIT writes its frames; the syncer syncs them
+        c.commit();
+        log = deferred.pending();
+      } else {
+        c.commit();
+      }
     } catch (...) {
       const auto error = std::current_exception();
       c.rollback();
       for (auto* op : applied) op->fail(error);
     }
-    return;
+    return log;
   }
+  return -1;
 }
 
 }  // namespace chatkit::store::sqlite_detail

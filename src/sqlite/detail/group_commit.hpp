@@ -6,10 +6,14 @@
 // SQLite undoes a failing statement by itself. When the database itself rolls the whole transaction back
 // under a failing write (disk full, I/O error), that write fails and the others run again in a new
 // transaction. When the COMMIT fails, every operation of the batch that had succeeded fails with that error
-// and nothing of the batch is written. Callers resume on their own executors after the COMMIT returned, so
-// what they wrote is durable by then (with the store's synchronous setting); the callers of one batch that
-// share an executor are resumed by a few posted functions rather than one each. Private to the sqlite layer
-// (it pulls in Asio: include it only from .cpp files).
+// and nothing of the batch is written. Callers resume on their own executors once what they wrote is
+// durable (with the store's synchronous setting): after the COMMIT returned or, when the writer's connection
+// defers its log syncs (`sync_log`, see wal_sync.hpp), after the syncer thread has synced the log past that
+// COMMIT — meanwhile the writer already runs the next batch, and batches committed during one sync share the
+// next. A failed log sync fails every write of the batches it covered, and the store takes no more writes
+// (what the kernel dropped cannot be told apart). The callers of one batch that share an executor are resumed
+// by a few posted functions rather than one each. Private to the sqlite layer (it pulls in Asio: include it
+// only from .cpp files).
 #pragma once
 
 #include "sqlite/detail/connection.hpp"
@@ -36,6 +40,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <type_traits>
 #include <utility>
@@ -50,7 +55,9 @@ class group_commit {
   using lender = std::function<void(const std::function<void(connection&)>&)>;
 
   // Starts the writer thread. `max_batch` (at least 1) bounds the operations of one transaction.
-  group_commit(lender lend, std::size_t max_batch);
+  // `sync_log`: the lent connection defers the log sync of its COMMITs (opened through wal_sync::vfs_name()
+  // with synchronous=FULL); a syncer thread then syncs the log before the batch's callers resume.
+  group_commit(lender lend, std::size_t max_batch, bool sync_log = false);
   group_commit(const group_commit&) = delete;
   group_commit& operator=(const group_commit&) = delete;
   ~group_commit();  // join()
@@ -96,6 +103,7 @@ class group_commit {
   struct counters {
     std::uint64_t batches = 0;
     std::uint64_t operations = 0;
+    std::uint64_t log_syncs = 0;  // syncs of the log by the syncer thread (with sync_log)
   };
   counters stats() const;
 
@@ -110,6 +118,8 @@ class group_commit {
     virtual void fail(std::exception_ptr error) = 0;
     // Hands the outcome to the caller. Called once, last, on the caller's executor (origin()).
     virtual void finish() = 0;
+    // True once fail() was called.
+    virtual bool failed() const noexcept = 0;
     bool cancelled() const noexcept { return cancelled_->load(std::memory_order_relaxed); }
     bool needs_savepoint() const noexcept { return writes_ == writes::several; }
     // The caller's executor, tracking work until the operation is destroyed.
@@ -155,6 +165,8 @@ class group_commit {
       if constexpr (!std::is_void_v<R>) result_.reset();
     }
 
+    bool failed() const noexcept override { return error_ != nullptr; }
+
     void finish() override {
       auto slot = boost::asio::get_associated_cancellation_slot(handler_);
       if (slot.is_connected()) slot.clear();
@@ -175,7 +187,12 @@ class group_commit {
 
   void enqueue(std::unique_ptr<operation> op);
   void writer_loop();
-  void run_batch(connection& c, operations& batch);
+  // Returns the descriptor of the log whose sync the COMMIT deferred, or -1.
+  int run_batch(connection& c, operations& batch);
+  // The syncer thread (sync_log): syncs the log for the committed batches, then resumes their callers.
+  void syncer_loop();
+  // The error a write gets once a log sync has failed (one exception object per caller).
+  std::exception_ptr log_sync_failure() const;
   // Hands every operation of `batch` (emptied) to its caller's executor: consecutive ones with the same
   // executor go in one posted function (a few dozen at most, so that an executor run by several threads
   // still spreads them).
@@ -191,6 +208,19 @@ class group_commit {
   bool stopping_ = false;
   bool writer_waiting_ = false;  // the writer sleeps on wake_ (else it rereads the queue after its batch)
   counters counters_;
+  // Committed batches waiting for the syncer, each with the log descriptor to sync (-1: none).
+  struct committed {
+    operations ops;
+    int log = -1;
+  };
+  bool sync_log_;
+  std::mutex sync_mutex_;  // guards the four below (the callers' enqueue and stats() take mutex_)
+  std::deque<committed> committed_;
+  std::condition_variable syncer_wake_;
+  bool syncer_stopping_ = false;
+  bool syncer_waiting_ = false;  // the syncer sleeps on syncer_wake_ (else it looks again after its sync)
+  std::string log_failure_;      // set once a log sync failed: every later write fails
+  std::thread syncer_;
   std::thread writer_;  // last: started once everything above exists
 };
 

@@ -41,6 +41,29 @@ CREATE TABLE attachments (
   body    TEXT NOT NULL
 );
 )sql",
+    // Version 2: items.seq without AUTOINCREMENT. AUTOINCREMENT made every insert also read and rewrite the
+    // items' row of sqlite_sequence (a second B-tree write per append). Without it SQLite gives a new row
+    // max(seq) + 1, so every new item still sorts after every existing one — all that seq is for (a tie
+    // breaker of created_at, read fresh from the anchor item on each page load, never kept between calls).
+    // What changes: the seq of the most recent items, once deleted, may be given again to later items.
+    // The table is rebuilt (SQLite cannot drop AUTOINCREMENT in place); seq values are kept.
+    R"sql(
+CREATE TABLE items_v2 (
+  seq        INTEGER PRIMARY KEY,
+  thread_seq INTEGER NOT NULL REFERENCES threads (seq) ON DELETE CASCADE,
+  id         TEXT    NOT NULL,
+  user_id    TEXT    NOT NULL,
+  created_at INTEGER NOT NULL,
+  body       TEXT    NOT NULL,
+  UNIQUE (thread_seq, id)
+);
+INSERT INTO items_v2 (seq, thread_seq, id, user_id, created_at, body)
+  SELECT seq, thread_seq, id, user_id, created_at, body FROM items;
+DROP TABLE items;
+ALTER TABLE items_v2 RENAME TO items;
+CREATE INDEX items_by_thread ON items (thread_seq, created_at, seq);
+DELETE FROM sqlite_sequence WHERE name = 'items';
+)sql",
 };
 static_assert(std::size(steps) == current_schema_version);
 

@@ -5,7 +5,7 @@
 
 namespace chatkit::store::sqlite_detail {
 
-inline constexpr int current_schema_version = 1;
+inline constexpr int current_schema_version = 2;
 
 // Creates or upgrades the schema; errc::unavailable when the file's version is newer than this build's.
 void migrate(connection& c);

@@ -55,6 +55,49 @@ TEST_CASE("sqlite store creates a WAL database with a versioned schema", "[sqlit
   CHECK(query_one(path, "SELECT count(*) FROM chatkit_schema") == "1");
 }
 
+TEST_CASE("sqlite store migrates a version 1 file: items keep their seq, order and bodies", "[sqlite]") {
+  temp_dir dir;
+  const auto path = dir.file("chat.db");
+  const auto alice = user("alice");
+  {
+    sqlite_store s({.path = path});
+    run_sync(s.save_thread(make_thread("thr_1"), alice));
+    for (int i = 1; i <= 5; ++i) {
+      const auto id = "msg_" + std::to_string(i);
+      run_sync(s.add_thread_item("thr_1", make_message("thr_1", id, id), alice));  // equal created_at
+    }
+    run_sync(s.delete_thread_item("thr_1", "msg_3", alice));
+  }
+  // Back to version 1's items table (seq AUTOINCREMENT, its row in sqlite_sequence).
+  exec(path,
+       "CREATE TABLE items_v1 (seq INTEGER PRIMARY KEY AUTOINCREMENT, thread_seq INTEGER NOT NULL "
+       "REFERENCES threads (seq) ON DELETE CASCADE, id TEXT NOT NULL, user_id TEXT NOT NULL, created_at "
+       "INTEGER NOT NULL, body TEXT NOT NULL, UNIQUE (thread_seq, id));"
+       "INSERT INTO items_v1 SELECT seq, thread_seq, id, user_id, created_at, body FROM items;"
+       "DROP TABLE items; ALTER TABLE items_v1 RENAME TO items;"
+       "CREATE INDEX items_by_thread ON items (thread_seq, created_at, seq);"
+       "UPDATE chatkit_schema SET version = 1;");
+  REQUIRE(query_one(path, "SELECT count(*) FROM sqlite_sequence WHERE name = 'items'") == "1");
+  REQUIRE(query_one(path, "SELECT group_concat(seq) FROM (SELECT seq FROM items ORDER BY seq)") == "1,2,4,5");
+
+  sqlite_store s({.path = path});
+  CHECK(query_one(path, "SELECT version FROM chatkit_schema") == "2");
+  CHECK(query_one(path, "SELECT instr(sql, 'AUTOINCREMENT') FROM sqlite_master WHERE name = 'items'") == "0");
+  CHECK(query_one(path, "SELECT count(*) FROM sqlite_sequence WHERE name = 'items'") == "0");
+  CHECK(query_one(path, "SELECT group_concat(seq) FROM (SELECT seq FROM items ORDER BY seq)") == "1,2,4,5");
+  CHECK(query_one(path, "SELECT count(*) FROM sqlite_master WHERE name = 'items_by_thread'") == "1");
+  // A new item sorts after every existing one (equal created_at: by seq).
+  run_sync(s.add_thread_item("thr_1", make_message("thr_1", "msg_6", "msg_6"), alice));
+  auto page = run_sync(s.load_thread_items("thr_1", std::nullopt, 10, protocol::sort_order::asc, alice));
+  std::vector<std::string> ids;
+  for (const auto& item : page.data) ids.emplace_back(protocol::item_id(item));
+  CHECK(ids == std::vector<std::string>{"msg_1", "msg_2", "msg_4", "msg_5", "msg_6"});
+  CHECK(message_text(page.data.front()) == "msg_1");
+  // Deleting the thread still cascades to its items.
+  run_sync(s.delete_thread("thr_1", alice));
+  CHECK(query_one(path, "SELECT count(*) FROM items") == "0");
+}
+
 TEST_CASE("sqlite store refuses a database from a newer schema", "[sqlite]") {
   temp_dir dir;
   const auto path = dir.file("chat.db");
