@@ -3,6 +3,7 @@
 // fails every write of its batch and leaves nothing of it; a write cancelled before the writer reached it is
 // skipped. To make a batch deterministic, a first write holds the writer (it waits on a gate) while the
 // others queue up behind it.
+#include "group_commit_test_util.hpp"
 #include "sqlite_test_util.hpp"
 
 #include "sqlite/detail/connection.hpp"
@@ -43,23 +44,6 @@ std::unique_ptr<connection> open_test_db(const std::string& path) {
   return c;
 }
 
-group_commit::lender lend(connection& c) {
-  return [&c](const std::function<void(connection&)>& fn) { fn(c); };
-}
-
-void insert(connection& c, const std::string& k) {
-  c.prepare("INSERT INTO t (k) VALUES (?1)").bind(1, k).run();
-}
-
-// Rows of t, read through a separate connection (what another reader sees).
-std::set<std::string> keys(const std::string& path) {
-  connection reader(path, store::sqlite_detail::connection_options{});
-  std::set<std::string> out;
-  auto s = reader.prepare("SELECT k FROM t");
-  while (s.step()) out.emplace(s.text(0));
-  return out;
-}
-
 // Holds the writer inside a batch until open() is called.
 struct gate {
   std::promise<void> started;
@@ -76,34 +60,12 @@ struct gate {
   }
 };
 
-// The outcome of one queued write: nullopt while running, then "" (success) or the error's message.
-using outcome = std::optional<std::string>;
-
 // Queues a write that holds the writer inside its batch (see gate) and returns once the writer is there;
 // `held` gets that write's outcome when the io_context runs it.
 void hold_writer(boost::asio::io_context& ioc, group_commit& gc, gate& g, outcome& held) {
   boost::asio::co_spawn(ioc, g.hold(gc), [&held](std::exception_ptr ep) { held = ep ? "error" : ""; });
   ioc.poll();
   g.started.get_future().wait();
-}
-
-void spawn_write(boost::asio::io_context& ioc, group_commit& gc, std::function<void(connection&)> fn,
-                 outcome& out, group_commit::writes w = group_commit::writes::several) {
-  boost::asio::co_spawn(
-      ioc,
-      [&gc, fn = std::move(fn), w]() -> boost::asio::awaitable<void> {
-        auto op = gc.run<void>(fn, w);
-        co_await std::move(op);
-      },
-      [&out](std::exception_ptr ep) {
-        out = "";
-        if (!ep) return;
-        try {
-          std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-          out = std::string(e.what()).empty() ? "error" : e.what();
-        }
-      });
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // already commits the next batch; a failed sync fails the callers it covered and every later write, and
 // loses nothing confirmed; checkpoints still run and the log still restarts; everything confirmed is in the
 // file when it is opened again. Syncs are counted (and made to block or fail) through wal_sync's test hook.
+#include "group_commit_test_util.hpp"
 #include "sqlite_test_util.hpp"
 
 #include "sqlite/detail/checkpointer.hpp"
@@ -103,40 +104,9 @@ std::unique_ptr<connection> open_deferring(const std::string& path) {
       path, connection_options{.synchronous_full = true, .vfs = wal_sync::vfs_name()});
 }
 
-group_commit::lender lend(connection& c) {
-  return [&c](const std::function<void(connection&)>& fn) { fn(c); };
-}
-
-void insert(connection& c, const std::string& k) {
-  c.prepare("INSERT INTO t (k) VALUES (?1)").bind(1, k).run();
-}
-
-std::set<std::string> keys(const std::string& path) {
-  connection reader(path, connection_options{});
-  std::set<std::string> out;
-  auto s = reader.prepare("SELECT k FROM t");
-  while (s.step()) out.emplace(s.text(0));
-  return out;
-}
-
-using outcome = std::optional<std::string>;
-
 void spawn_insert(boost::asio::io_context& ioc, group_commit& gc, std::string k, outcome& out) {
-  boost::asio::co_spawn(
-      ioc,
-      [&gc, k]() -> boost::asio::awaitable<void> {
-        auto op = gc.run<void>([k](connection& c) { insert(c, k); }, group_commit::writes::one_statement);
-        co_await std::move(op);
-      },
-      [&out](std::exception_ptr ep) {
-        out = "";
-        if (!ep) return;
-        try {
-          std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-          out = e.what();
-        }
-      });
+  spawn_write(
+      ioc, gc, [k = std::move(k)](connection& c) { insert(c, k); }, out, group_commit::writes::one_statement);
 }
 
 // Waits (up to a generous bound that only keeps a broken build from hanging) until `done` holds.
