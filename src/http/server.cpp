@@ -77,9 +77,12 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   // owns `ioc` and its worker threads.
   std::optional<asio::any_io_executor> host;
   asio::io_context ioc;
-  // On a host's executor the acceptor, the accept loop and the shutdown run on one strand of it.
-  tcp::acceptor acceptor{host ? asio::any_io_executor(asio::make_strand(*host))
-                              : asio::any_io_executor(ioc.get_executor())};
+  // The acceptor, the accept loop and the close posted by stop() run on one strand: of the host's executor,
+  // or of `ioc` when several of our threads run it (without it, a thread could close the acceptor while
+  // another resumes the accept loop and starts the next accept on it).
+  tcp::acceptor acceptor{host               ? asio::any_io_executor(asio::make_strand(*host))
+                         : opts.threads > 1 ? asio::any_io_executor(asio::make_strand(ioc))
+                                            : asio::any_io_executor(ioc.get_executor())};
   std::vector<std::thread> threads;
   std::uint16_t bound_port = 0;
   std::atomic<bool> stopping{false};
