@@ -56,9 +56,9 @@ struct tally {
   bool over() const { return bench_clock::now() >= deadline; }
 };
 
-protocol::thread_item make_item(const std::string& thread_id, std::size_t n, protocol::timestamp t) {
+protocol::thread_item make_item(std::string id, const std::string& thread_id, protocol::timestamp t) {
   protocol::assistant_message_item m;
-  m.id = "msg_" + thread_id + "_" + std::to_string(n);
+  m.id = std::move(id);
   m.thread_id = thread_id;
   m.created_at = t;
   protocol::output_text part;
@@ -69,11 +69,16 @@ protocol::thread_item make_item(const std::string& thread_id, std::size_t n, pro
   return m;
 }
 
-// Appends items first, first + 1, ... (their ids) until `count` are done or the tally's deadline passed.
-asio::awaitable<void> append_run(store& s, std::string thread_id, std::size_t first, std::size_t count,
+// Appends `count` items, or fewer if the tally's deadline passed first. Their ids come from the store's
+// generator, as a server's items' do.
+asio::awaitable<void> append_run(store& s, std::string thread_id, std::size_t count,
                                  chatkit::request_context ctx, tally* t) {
-  for (std::size_t i = first; i < first + count && !(t && t->over()); ++i) {
-    co_await s.add_thread_item(thread_id, make_item(thread_id, i, protocol::timestamp::now()), ctx);
+  protocol::thread_metadata thread;
+  thread.id = thread_id;
+  for (std::size_t i = 0; i < count && !(t && t->over()); ++i) {
+    auto id = s.generate_item_id(chatkit::store::id_kind::message, thread, ctx);
+    co_await s.add_thread_item(thread_id, make_item(std::move(id), thread_id, protocol::timestamp::now()),
+                               ctx);
     if (t) ++t->done;
   }
 }
@@ -155,7 +160,7 @@ append_figures appends_per_second(const chatkit::bench::bench_target& target, st
   t.deadline = bench_clock::now() +
                std::chrono::duration_cast<bench_clock::duration>(std::chrono::duration<double>(seconds));
   const auto run =
-      timed(ioc, writers, [&](std::size_t w) { return append_run(*s, threads[w], 0, per_writer, ctx, &t); });
+      timed(ioc, writers, [&](std::size_t w) { return append_run(*s, threads[w], per_writer, ctx, &t); });
   const auto n = static_cast<double>(std::max<std::size_t>(t.done.load(), 1));
   return {static_cast<double>(t.done.load()) / run.seconds, run.store_cpu * 1e6 / n};
 }
@@ -170,7 +175,7 @@ double page_loads_per_second(const chatkit::bench::bench_target& target, std::si
   new_thread(ioc, *s, thread_id, ctx);
   // The 1,000 items come from 50 concurrent writers (a group-committing store takes them in few
   // transactions).
-  timed(ioc, 50, [&](std::size_t w) { return append_run(*s, thread_id, w * 20, 20, ctx, nullptr); });
+  timed(ioc, 50, [&](std::size_t) { return append_run(*s, thread_id, 20, ctx, nullptr); });
   const std::size_t per_reader = loads / readers;
   tally t;
   t.deadline = bench_clock::now() +

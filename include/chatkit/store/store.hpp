@@ -47,7 +47,10 @@ enum class id_kind { thread, message, tool_call, task, workflow, attachment, sdk
 std::string_view id_prefix(id_kind kind) noexcept;  // "thr", "msg", "tc", "tsk", "wf", "atc", "shcx"
 // Random bytes in a default id: 96 bits, so ids are unguessable and collisions practically never happen.
 inline constexpr std::size_t default_id_random_bytes = 12;
-// `<prefix>_<24 lowercase hex digits>`: 96 bits from OpenSSL's CSPRNG (RAND_bytes).
+// Hex digits of the time that leads a default id (milliseconds since 1970: 48 bits, enough until year 10889).
+inline constexpr std::size_t default_id_time_digits = 12;
+// `<prefix>_<12 hex digits: the time in ms><24 hex digits: 96 bits from OpenSSL's CSPRNG (RAND_bytes)>`, all
+// lowercase. Ids of one kind made later sort after earlier ones (to the millisecond; docs/stores.md#ids).
 std::string default_id(id_kind kind);
 
 class store {

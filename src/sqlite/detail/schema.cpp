@@ -46,7 +46,13 @@ CREATE TABLE attachments (
     // max(seq) + 1, so every new item still sorts after every existing one — all that seq is for (a tie
     // breaker of created_at, read fresh from the anchor item on each page load, never kept between calls).
     // What changes: the seq of the most recent items, once deleted, may be given again to later items.
-    // The table is rebuilt (SQLite cannot drop AUTOINCREMENT in place); seq values are kept.
+    // The unique index of an item's id is keyed (id, thread_seq) instead of (thread_seq, id) — the same
+    // constraint, and the statements' ON CONFLICT (thread_seq, id) still names it — because ids that lead
+    // with their time (store::default_id) then make every new entry land at the index's end, where
+    // concurrent appends to many threads share a page; keyed by thread first, each append dirtied a page of
+    // its own, one more page to write to the log and sync per append.
+    // The table is rebuilt (SQLite cannot drop AUTOINCREMENT or change a constraint in place); seq values
+    // are kept.
     R"sql(
 CREATE TABLE items_v2 (
   seq        INTEGER PRIMARY KEY,
@@ -55,7 +61,7 @@ CREATE TABLE items_v2 (
   user_id    TEXT    NOT NULL,
   created_at INTEGER NOT NULL,
   body       TEXT    NOT NULL,
-  UNIQUE (thread_seq, id)
+  UNIQUE (id, thread_seq)
 );
 INSERT INTO items_v2 (seq, thread_seq, id, user_id, created_at, body)
   SELECT seq, thread_seq, id, user_id, created_at, body FROM items;

@@ -86,6 +86,13 @@ TEST_CASE("sqlite store migrates a version 1 file: items keep their seq, order a
   CHECK(query_one(path, "SELECT count(*) FROM sqlite_sequence WHERE name = 'items'") == "0");
   CHECK(query_one(path, "SELECT group_concat(seq) FROM (SELECT seq FROM items ORDER BY seq)") == "1,2,4,5");
   CHECK(query_one(path, "SELECT count(*) FROM sqlite_master WHERE name = 'items_by_thread'") == "1");
+  // The unique index of item ids is keyed by id first, and still refuses a taken id in the same thread.
+  CHECK(query_one(path,
+                  "SELECT group_concat(name) FROM (SELECT ii.name FROM pragma_index_list('items') il, "
+                  "pragma_index_info(il.name) ii WHERE il.\"unique\" = 1 ORDER BY ii.seqno)") ==
+        "id,thread_seq");
+  CHECK_THROWS(run_sync(s.add_thread_item("thr_1", make_message("thr_1", "msg_2", "again"), alice)));
+  CHECK(query_one(path, "SELECT body LIKE '%again%' FROM items WHERE id = 'msg_2'") == "0");
   // A new item sorts after every existing one (equal created_at: by seq).
   run_sync(s.add_thread_item("thr_1", make_message("thr_1", "msg_6", "msg_6"), alice));
   auto page = run_sync(s.load_thread_items("thr_1", std::nullopt, 10, protocol::sort_order::asc, alice));

@@ -3,7 +3,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <set>
+#include <string>
+#include <thread>
 
 using namespace chatkit::store;
 
@@ -17,11 +20,11 @@ TEST_CASE("id_prefix gives the documented prefix for every kind", "[ids]") {
   CHECK(id_prefix(id_kind::sdk_hidden_context) == "shcx");
 }
 
-TEST_CASE("default ids are <prefix>_<24 lowercase hex> (96 random bits) and do not repeat", "[ids]") {
+TEST_CASE("default ids are <prefix>_<12 hex: time><24 hex: 96 random bits> and do not repeat", "[ids]") {
   std::set<std::string> seen;
   for (int i = 0; i < 2000; ++i) {
     auto id = default_id(id_kind::message);
-    REQUIRE(id.size() == 4 + 24);
+    REQUIRE(id.size() == 4 + 12 + 24);
     CHECK(id.rfind("msg_", 0) == 0);
     for (char ch : id.substr(4)) CHECK(((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')));
     seen.insert(id);
@@ -29,13 +32,27 @@ TEST_CASE("default ids are <prefix>_<24 lowercase hex> (96 random bits) and do n
   CHECK(seen.size() == 2000);
 }
 
-TEST_CASE("default ids use every one of their 96 bits", "[ids]") {
-  // Each hex digit position takes many values over a few hundred ids: no position is fixed, as it would be
-  // with a 32-bit generator padded out.
+TEST_CASE("default ids lead with the time in milliseconds, so later ids sort after earlier ones", "[ids]") {
+  using namespace std::chrono;
+  const auto before = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  const auto first = default_id(id_kind::thread);
+  const auto after = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  const auto stamped = static_cast<long long>(std::stoull(first.substr(4, 12), nullptr, 16));
+  CHECK(stamped >= before);
+  CHECK(stamped <= after);
+  std::this_thread::sleep_for(milliseconds(2));
+  const auto second = default_id(id_kind::thread);
+  CHECK(second > first);
+  CHECK(second.substr(4, 12) > first.substr(4, 12));
+}
+
+TEST_CASE("default ids use every one of their 96 random bits", "[ids]") {
+  // Each random hex digit position takes many values over a few hundred ids: no position is fixed, as it
+  // would be with a 32-bit generator padded out.
   std::vector<std::set<char>> digits(24);
   for (int i = 0; i < 400; ++i) {
     const auto id = default_id(id_kind::thread);
-    for (std::size_t k = 0; k < 24; ++k) digits[k].insert(id[4 + k]);
+    for (std::size_t k = 0; k < 24; ++k) digits[k].insert(id[4 + 12 + k]);
   }
   for (const auto& d : digits) CHECK(d.size() >= 8);
 }
