@@ -109,6 +109,33 @@ void spawn_insert(boost::asio::io_context& ioc, group_commit& gc, std::string k,
       ioc, gc, [k = std::move(k)](connection& c) { insert(c, k); }, out, group_commit::writes::one_statement);
 }
 
+// A group commit of at most `max_batch` writes per batch on a deferring connection to a fresh file with table
+// t, every sync passing through `gate`, after a first write (the log's first sync may run in the COMMIT
+// itself, see wal_sync.hpp). Members are destroyed in reverse order: the gate opens before the group commit
+// goes, and the hook is removed after it.
+struct held_syncs {
+  temp_dir dir;
+  std::string path = dir.file("ws.db");
+  sync_gate gate;
+  hook_guard hook{[this](int fd) { return gate.pass(fd); }};
+  std::unique_ptr<connection> c;
+  std::optional<group_commit> gc;
+  gate_opener opener{gate};
+  boost::asio::io_context ioc;
+  std::uint64_t syncs_before = 0;
+
+  explicit held_syncs(std::size_t max_batch) {
+    connection(path, connection_options{}).exec("CREATE TABLE t (k TEXT PRIMARY KEY)");
+    c = open_deferring(path);
+    gc.emplace(lend(*c), max_batch, true);
+    outcome warm;
+    spawn_insert(ioc, *gc, "warm", warm);
+    ioc.run();
+    REQUIRE(warm == outcome(""));
+    syncs_before = gc->stats().log_syncs;
+  }
+};
+
 // Waits (up to a generous bound that only keeps a broken build from hanging) until `done` holds.
 template <class Pred>
 bool eventually(Pred done) {
@@ -172,23 +199,11 @@ TEST_CASE(
 
 TEST_CASE("deferred log sync: a caller resumes only after the sync covering its commit",
           "[sqlite][wal_sync][group_commit]") {
-  temp_dir dir;
-  const auto path = dir.file("ws.db");
-  connection(path, connection_options{}).exec("CREATE TABLE t (k TEXT PRIMARY KEY)");
-
-  sync_gate gate;
-  hook_guard hook([&](int fd) { return gate.pass(fd); });
-  auto c = open_deferring(path);
-  group_commit gc(lend(*c), 64, true);
-  gate_opener opener{gate};
-  boost::asio::io_context ioc;
-
-  // A first commit (the log's first sync may run in the COMMIT itself, see wal_sync.hpp).
-  outcome warm;
-  spawn_insert(ioc, gc, "warm", warm);
-  ioc.run();
-  REQUIRE(warm == outcome(""));
-  const auto syncs_before = gc.stats().log_syncs;
+  held_syncs h(64);
+  auto& gate = h.gate;
+  auto& gc = *h.gc;
+  auto& ioc = h.ioc;
+  const auto& path = h.path;
   gate.shut();
 
   outcome a;
@@ -216,27 +231,18 @@ TEST_CASE("deferred log sync: a caller resumes only after the sync covering its 
   CHECK(b == outcome(""));
   const auto stats = gc.stats();
   CHECK(stats.batches == 3);
-  CHECK(stats.log_syncs - syncs_before == 2);  // b committed after a's sync began: it needs its own
+  CHECK(stats.log_syncs - h.syncs_before == 2);  // b committed after a's sync began: it needs its own
   CHECK(keys(path) == std::set<std::string>{"warm", "a", "b"});
 }
 
 TEST_CASE("deferred log sync: batches committed during one sync share the next",
           "[sqlite][wal_sync][group_commit]") {
-  temp_dir dir;
-  const auto path = dir.file("ws.db");
-  connection(path, connection_options{}).exec("CREATE TABLE t (k TEXT PRIMARY KEY)");
   // A slow disk: the first deferred sync blocks until every write below has committed.
-  sync_gate gate;
-  hook_guard hook([&](int fd) { return gate.pass(fd); });
-  auto c = open_deferring(path);
-  group_commit gc(lend(*c), 1, true);  // one write per batch
-  gate_opener opener{gate};
-  boost::asio::io_context ioc;
-  outcome warm;
-  spawn_insert(ioc, gc, "warm", warm);  // the log's first sync may run in the COMMIT itself
-  ioc.run();
-  REQUIRE(warm == outcome(""));
-  const auto syncs_before = gc.stats().log_syncs;
+  held_syncs h(1);  // one write per batch
+  auto& gate = h.gate;
+  auto& gc = *h.gc;
+  auto& ioc = h.ioc;
+  const auto& path = h.path;
   gate.shut();
 
   constexpr int n = 200;
@@ -255,8 +261,8 @@ TEST_CASE("deferred log sync: batches committed during one sync share the next",
   const auto stats = gc.stats();
   CHECK(stats.batches == n + 1);
   // The held sync (it covered the batches queued when the syncer woke), then one for all the rest.
-  CHECK(stats.log_syncs - syncs_before >= 1);
-  CHECK(stats.log_syncs - syncs_before <= 2);
+  CHECK(stats.log_syncs - h.syncs_before >= 1);
+  CHECK(stats.log_syncs - h.syncs_before <= 2);
 }
 
 TEST_CASE(
