@@ -3,14 +3,15 @@
 //   bench_store [--items N] [--page-loads N] [--writers W] [--seconds S] [--only NAME]
 //
 // For every store of bench_targets():
-//  * append: up to N items appended with add_thread_item (each writer to its own thread), by 1 writer, by
-//    8 and by W (default 256) concurrent writers — coroutines on an io_context run by up to 8 threads, each
-//    awaiting its append before the next, as the items of W conversations would be; reported as appends/s
-//    in total. A store call resumes its caller only once the write committed (for `sqlite`, durably:
-//    synchronous=FULL), so W concurrent writers are what lets a group commit share one sync among them.
-//    With W writers the store's own threads' CPU time per append is printed too (the process's CPU time
-//    less the bench's client threads'): where one writer thread does every write, that is its cost per
-//    append, and unlike the wall-clock figure it barely moves when the machine is busy.
+//  * append: up to N (default 120,000) items appended with add_thread_item (each writer to its own thread,
+//    ids from the store's generate_item_id), by 1 writer, by 8 and by W (default 256) concurrent writers —
+//    coroutines on an io_context run by up to 8 threads, each awaiting its append before the next, as the
+//    items of W conversations would be; reported as appends/s in total. A store call resumes its caller only
+//    once the write committed (for `sqlite`, durably: synchronous=FULL), so W concurrent writers are what
+//    lets a group commit share one sync among them. With W writers the store's own threads' CPU time per
+//    append is printed too (the process's CPU time less the bench's client threads'): where one writer thread
+//    does every write, that is its cost per append, and unlike the wall-clock figure it barely moves when the
+//    machine is busy.
 //  * page load: load_thread_items(limit 20, desc) — what opening a conversation costs — on a thread of
 //    1,000 items, by 1 and by 8 concurrent readers; reported as page loads/s in total.
 // Every measurement stops after N items (pages) or S seconds (default 3), whichever comes first, after one
@@ -40,7 +41,9 @@ using chatkit::store::store;
 namespace {
 
 struct settings {
-  std::size_t items = 20'000;       // appended per run, split across writers
+  // Appended per run, split across writers. Large enough that with 256 writers every thread outgrows a shared
+  // index page: the steady state of a database of long conversations, not the first minutes of a new file.
+  std::size_t items = 120'000;
   std::size_t page_loads = 20'000;  // per run, split across readers
   std::size_t writers = 256;        // the "many writers" column
   double seconds = 3;               // time box of one measurement
