@@ -44,6 +44,22 @@ CREATE TABLE attachments (
   doc     jsonb GENERATED ALWAYS AS (body::jsonb) STORED
 );
 )sql",
+    // 2: items lose their foreign key to threads. Its per-row trigger ran a query for every item written
+    // (the largest single cost of an append). The same guarantees now come from the statements: every item
+    // write takes the lock that trigger took (FOR KEY SHARE on the thread's row) in the statement that finds
+    // the thread, and delete_thread locks the thread's row FOR UPDATE, then deletes the items, then the
+    // thread (see docs/stores.md#postgresql). Named by lookup: whatever name the constraint was given.
+    R"sql(
+DO $$
+DECLARE
+  fk name;
+BEGIN
+  FOR fk IN SELECT conname FROM pg_constraint
+            WHERE conrelid = 'items'::regclass AND confrelid = 'threads'::regclass AND contype = 'f' LOOP
+    EXECUTE format('ALTER TABLE items DROP CONSTRAINT %I', fk);
+  END LOOP;
+END $$;
+)sql",
 };
 static_assert(std::size(steps) == current_schema_version);
 
