@@ -401,7 +401,7 @@ TEST_CASE("postgres store: item writes racing thread deletes leave no orphan and
   scratch_schema schema(*info);
   postgres_store s({.conninfo = *info, .schema = schema.name(), .connections = 4});
   const auto alice = user("alice");
-  constexpr int threads = 16;
+  constexpr int threads = 32;
   constexpr int writers = 4;  // per thread
   constexpr int per_writer = 30;
   for (int t = 0; t < threads; ++t) run_sync(s.save_thread(make_thread("thr_" + std::to_string(t)), alice));
