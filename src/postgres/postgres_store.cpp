@@ -39,14 +39,10 @@ constexpr std::string_view save_thread =
     "SELECT pg_notify($5::text, $6::text) FROM up";
 constexpr std::string_view thread_cursor =
     "SELECT created_at, seq FROM threads WHERE id = $1::text AND user_id = $2::text";
-// delete_thread: the thread's row locked first (lock_thread), then its items and itself in a statement of
-// their own, whose snapshot is taken once every write holding the row's KEY SHARE lock has committed.
-constexpr std::string_view lock_thread =
-    "SELECT seq FROM threads WHERE id = $1::text AND user_id = $2::text FOR UPDATE";
+// The thread's items go with it (a trigger of the schema: docs/stores.md#postgresql).
 constexpr std::string_view delete_thread =
-    "WITH i AS (DELETE FROM items WHERE thread_seq = $1::bigint), "
-    "d AS (DELETE FROM threads WHERE seq = $1::bigint RETURNING 1) "
-    "SELECT pg_notify($2::text, $3::text) FROM d";
+    "WITH d AS (DELETE FROM threads WHERE id = $1::text AND user_id = $2::text RETURNING 1) "
+    "SELECT pg_notify($3::text, $4::text) FROM d";
 
 constexpr std::string_view thread_seq = "SELECT seq FROM threads WHERE id = $1::text AND user_id = $2::text";
 // Items have no foreign key (docs/stores.md#postgresql): a write by thread_seq holds the thread's row FOR KEY
@@ -112,7 +108,7 @@ std::string random_origin() {
   return out;
 }
 
-// The thread's seq; `query` may lock its row (thread_seq_for_write, lock_thread).
+// The thread's seq; `query` may lock its row (thread_seq_for_write).
 std::int64_t find_thread(connection& c, const std::string& thread_id, const std::string& user,
                          std::string_view query = sql::thread_seq) {
   auto r = c.run(query, {thread_id, user});
@@ -246,14 +242,11 @@ awaitable<void> postgres_store::delete_thread(std::string thread_id, const reque
   auto note = impl_->payload(change_kind::thread_deleted, ctx.user_id, thread_id, thread_id);
   auto op = impl_->run<void>([id = std::move(thread_id), user = ctx.user_id, channel = impl_->options.channel,
                               note = std::move(note)](connection& c) {
-    // One transaction: the thread and its items go together or not at all. Locking the row first waits for
-    // the item writes that hold it (FOR KEY SHARE) and makes later ones wait, then find no thread; the
-    // deleting statement, started after that, sees every committed item. (In one statement with the lock,
-    // its snapshot would predate a write that committed while it waited: that item would stay, orphaned.)
-    transaction tx(c);
-    const auto seq = find_thread(c, id, user, sql::lock_thread);
-    c.run(sql::delete_thread, {seq, channel, note});
-    tx.commit();
+    // One statement: the thread and (by the schema's trigger) its items go together or not at all. The
+    // delete waits for the item writes holding the thread's row (FOR KEY SHARE); its trigger then sees their
+    // items, and writes after it find no thread.
+    auto r = c.run(sql::delete_thread, {id, user, channel, note});
+    if (r.rows() == 0) throw_thread_not_found(id);
   });
   co_await std::move(op);
 }

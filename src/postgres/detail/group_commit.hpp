@@ -57,9 +57,9 @@ struct item_write {
 // The statements of item writes. Every one names the owner, so no write can cross users; the insert and the
 // owner check are one statement (no window in which the thread could change hands), and pg_notify runs once
 // per written row (delivered only when the transaction commits). Items have no foreign key: each statement
-// locks the thread's row FOR KEY SHARE where it finds it, until its transaction ends, so a delete_thread
-// (which locks that row FOR UPDATE before deleting the thread's items) either waits for the write and deletes
-// its item too, or runs first and the write finds no thread (docs/stores.md#postgresql).
+// locks the thread's row FOR KEY SHARE where it finds it, until its transaction ends, so the thread's delete
+// (whose trigger deletes its items) either waits for the write and deletes its item too, or runs first and
+// the write finds no thread (docs/stores.md#postgresql).
 namespace item_sql {
 // Single writes. Parameters: thread id, item id, user, created_at, body, channel, note; one row when written.
 inline constexpr std::string_view add =

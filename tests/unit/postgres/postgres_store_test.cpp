@@ -320,14 +320,18 @@ TEST_CASE("postgres store migrates a version-1 schema: items kept, no foreign ke
   postgres_store s({.conninfo = *info, .schema = schema.name(), .connections = 1});
   CHECK(query_one(*info, "SELECT version FROM " + q + ".chatkit_schema") == "2");
   CHECK(query_one(*info, foreign_keys) == "0");
+  CHECK(query_one(*info, "SELECT count(*) FROM " + q + ".items") == "3");
   const auto alice = user("alice");
   run_sync(s.add_thread_item("thr_1", make_message("thr_1", "msg_4", "msg_4", 4), alice));
   CHECK(
       item_ids(run_sync(s.load_thread_items("thr_1", std::nullopt, 10, protocol::sort_order::asc, alice))) ==
       std::vector<std::string>{"msg_1", "msg_2", "msg_4"});
-  // Without the cascade, delete_thread deletes the items itself.
+  // The items still go with their thread: the store's delete_thread, and a delete by SQL (from another
+  // search_path), through the schema's trigger.
   run_sync(s.delete_thread("thr_1", alice));
   CHECK(query_one(*info, "SELECT string_agg(id, ',') FROM " + q + ".items") == "msg_3");
+  query_one(*info, "DELETE FROM " + q + ".threads WHERE id = 'thr_2'");
+  CHECK(query_one(*info, "SELECT count(*) FROM " + q + ".items") == "0");
   CHECK(orphans(*info, schema.name()) == "0");
 }
 
@@ -341,7 +345,8 @@ TEST_CASE("postgres store: delete_thread waits for an item write holding the thr
   run_sync(s.save_thread(make_thread("thr_1"), alice));
   run_sync(s.add_thread_item("thr_1", make_message("thr_1", "msg_1", "one"), alice));
   // Another session writes an item as the store's writes do (the thread's row locked FOR KEY SHARE by the
-  // inserting statement) and keeps its transaction open: the delete must wait for it, then see its item.
+  // inserting statement) and keeps its transaction open: the delete must wait for it, then delete its item
+  // too (which a delete using a snapshot taken before that commit would not see).
   row_lock writing(*info, schema.name(),
                    "INSERT INTO items (thread_seq, id, user_id, created_at, body) SELECT t.seq, 'msg_late', "
                    "'alice', 0, '{}' FROM threads t WHERE t.id = 'thr_1' FOR KEY SHARE OF t",
