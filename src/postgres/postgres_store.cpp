@@ -22,6 +22,8 @@ using pg_detail::connection;
 using pg_detail::rows;
 using pg_detail::transaction;
 
+static_assert(postgres_store::schema_version == pg_detail::current_schema_version);
+
 namespace {
 
 // Every statement names the owner, so no query can cross users. Writes notify in the same statement:
@@ -37,11 +39,16 @@ constexpr std::string_view save_thread =
     "SELECT pg_notify($5::text, $6::text) FROM up";
 constexpr std::string_view thread_cursor =
     "SELECT created_at, seq FROM threads WHERE id = $1::text AND user_id = $2::text";
+// The thread's items go with it (a trigger of the schema: docs/stores.md#postgresql).
 constexpr std::string_view delete_thread =
     "WITH d AS (DELETE FROM threads WHERE id = $1::text AND user_id = $2::text RETURNING 1) "
     "SELECT pg_notify($3::text, $4::text) FROM d";
 
 constexpr std::string_view thread_seq = "SELECT seq FROM threads WHERE id = $1::text AND user_id = $2::text";
+// Items have no foreign key (docs/stores.md#postgresql): a write by thread_seq holds the thread's row FOR KEY
+// SHARE from this lookup until its transaction ends, so the thread cannot be deleted under it.
+constexpr std::string_view thread_seq_for_write =
+    "SELECT seq FROM threads WHERE id = $1::text AND user_id = $2::text FOR KEY SHARE";
 constexpr std::string_view item_cursor =
     "SELECT created_at, seq FROM items WHERE thread_seq = $1::bigint AND id = $2::text AND user_id = "
     "$3::text";
@@ -101,22 +108,12 @@ std::string random_origin() {
   return out;
 }
 
-std::int64_t find_thread(connection& c, const std::string& thread_id, const std::string& user) {
-  auto r = c.run(sql::thread_seq, {thread_id, user});
+// The thread's seq; `query` may lock its row (thread_seq_for_write).
+std::int64_t find_thread(connection& c, const std::string& thread_id, const std::string& user,
+                         std::string_view query = sql::thread_seq) {
+  auto r = c.run(query, {thread_id, user});
   if (r.rows() == 0) throw_thread_not_found(thread_id);
   return r.integer(0, 0);
-}
-
-// Runs a write into a thread. The thread's foreign key failing means the thread was deleted meanwhile, which
-// the caller hears as thread_not_found.
-template <class Write>
-auto writing_into(const std::string& thread_id, Write&& write) {
-  try {
-    return write();
-  } catch (const store_error& e) {
-    if (e.reason() == errc::missing_reference) throw_thread_not_found(thread_id);
-    throw;
-  }
 }
 
 }  // namespace
@@ -245,7 +242,9 @@ awaitable<void> postgres_store::delete_thread(std::string thread_id, const reque
   auto note = impl_->payload(change_kind::thread_deleted, ctx.user_id, thread_id, thread_id);
   auto op = impl_->run<void>([id = std::move(thread_id), user = ctx.user_id, channel = impl_->options.channel,
                               note = std::move(note)](connection& c) {
-    // One statement: the thread and (ON DELETE CASCADE) its items go together or not at all.
+    // One statement: the thread and (by the schema's trigger) its items go together or not at all. The
+    // delete waits for the item writes holding the thread's row (FOR KEY SHARE); its trigger then sees their
+    // items, and writes after it find no thread.
     auto r = c.run(sql::delete_thread, {id, user, channel, note});
     if (r.rows() == 0) throw_thread_not_found(id);
   });
@@ -307,16 +306,15 @@ awaitable<void> postgres_store::add_thread_items(std::string thread_id,
       impl_->run<void>([thread_id = std::move(thread_id), user = ctx.user_id, records = std::move(records),
                         notes = std::move(notes), channel = impl_->options.channel](connection& c) {
         transaction tx(c);
-        const auto thread = find_thread(c, thread_id, user);
+        // The thread stays locked against a delete until the commit.
+        const auto thread = find_thread(c, thread_id, user, sql::thread_seq_for_write);
         // A failure rolls the whole batch back.
-        writing_into(thread_id, [&] {
-          for (std::size_t i = 0; i < records.size(); ++i) {
-            const auto& r = records[i];
-            require_id(r.id, "item");
-            auto res = c.run(sql::add_item_to, {thread, r.id, user, r.created_at, r.body, channel, notes[i]});
-            if (res.rows() == 0) throw_item_exists(thread_id, r.id);
-          }
-        });
+        for (std::size_t i = 0; i < records.size(); ++i) {
+          const auto& r = records[i];
+          require_id(r.id, "item");
+          auto res = c.run(sql::add_item_to, {thread, r.id, user, r.created_at, r.body, channel, notes[i]});
+          if (res.rows() == 0) throw_item_exists(thread_id, r.id);
+        }
         tx.commit();
       });
   co_await std::move(op);

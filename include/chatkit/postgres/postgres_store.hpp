@@ -67,7 +67,7 @@ struct postgres_store_options {
 
 class postgres_store final : public store {
  public:
-  static constexpr int schema_version = 1;
+  static constexpr int schema_version = 2;
 
   // Connects the pool, creates or migrates the schema and, with on_change, starts listening (notifications of
   // writes committed after the constructor returns are delivered). Blocking: call it at start-up.

@@ -33,16 +33,9 @@ std::exception_ptr caught(Throw&& thrower) {
   return nullptr;
 }
 
-// A statement of a write failed: a foreign key that no longer holds means its thread was deleted meanwhile.
-std::exception_ptr statement_error(pg_conn* conn, pg_result* r, const std::string& thread_id) {
-  return caught([&] {
-    try {
-      throw_pg(conn, r, "running a statement");
-    } catch (const store_error& e) {
-      if (e.reason() == errc::missing_reference) throw_thread_not_found(thread_id);
-      throw;
-    }
-  });
+// A statement of a write failed. (A thread deleted meanwhile is no error: the statement finds no thread.)
+std::exception_ptr statement_error(pg_conn* conn, pg_result* r) {
+  return caught([&] { throw_pg(conn, r, "running a statement"); });
 }
 
 // A pipeline that does not read as expected: a lost connection (unavailable) or a protocol surprise.
@@ -534,7 +527,7 @@ std::vector<group_commit::operation*> group_commit::run_round(const std::vector<
       states[i] = state::skipped;
     } else {
       states[i] = state::failed;
-      op->error = statement_error(connection_.handle(), r.get(), op->write.thread_id);
+      op->error = statement_error(connection_.handle(), r.get());
       aborted = true;
     }
     expect_end(connection_);

@@ -56,21 +56,24 @@ struct item_write {
 
 // The statements of item writes. Every one names the owner, so no write can cross users; the insert and the
 // owner check are one statement (no window in which the thread could change hands), and pg_notify runs once
-// per written row (delivered only when the transaction commits).
+// per written row (delivered only when the transaction commits). Items have no foreign key: each statement
+// locks the thread's row FOR KEY SHARE where it finds it, until its transaction ends, so the thread's delete
+// (whose trigger deletes its items) either waits for the write and deletes its item too, or runs first and
+// the write finds no thread (docs/stores.md#postgresql).
 namespace item_sql {
 // Single writes. Parameters: thread id, item id, user, created_at, body, channel, note; one row when written.
 inline constexpr std::string_view add =
     "WITH ins AS (INSERT INTO items (thread_seq, id, user_id, created_at, body) "
     "SELECT t.seq, $2::text, $3::text, $4::bigint, $5::text FROM threads t WHERE t.id = $1::text AND "
     "t.user_id = $3::text "
-    "ON CONFLICT (thread_seq, id) DO NOTHING RETURNING 1) "
+    "FOR KEY SHARE OF t ON CONFLICT (thread_seq, id) DO NOTHING RETURNING 1) "
     "SELECT pg_notify($6::text, $7::text) FROM ins";
 // An existing item keeps its row, hence its position (created_at and seq); only the body is replaced.
 inline constexpr std::string_view save =
     "WITH up AS (INSERT INTO items (thread_seq, id, user_id, created_at, body) "
     "SELECT t.seq, $2::text, $3::text, $4::bigint, $5::text FROM threads t WHERE t.id = $1::text AND "
     "t.user_id = $3::text "
-    "ON CONFLICT (thread_seq, id) DO UPDATE SET body = EXCLUDED.body RETURNING 1) "
+    "FOR KEY SHARE OF t ON CONFLICT (thread_seq, id) DO UPDATE SET body = EXCLUDED.body RETURNING 1) "
     "SELECT pg_notify($6::text, $7::text) FROM up";
 // Several writes in one statement: the same parameters, each an array (element i is write i + 1) except the
 // channel ($6). Returns one row per write whose thread is the writing user's, in order: its position
@@ -82,7 +85,7 @@ inline constexpr std::string_view add_many =
     "WITH w AS MATERIALIZED (SELECT w.n, t.seq, w.id, w.user_id, w.created_at, w.body, w.note "
     "FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $7::text[]) WITH ORDINALITY "
     "AS w (thread_id, id, user_id, created_at, body, note, n) "
-    "JOIN threads t ON t.id = w.thread_id AND t.user_id = w.user_id), "
+    "JOIN threads t ON t.id = w.thread_id AND t.user_id = w.user_id FOR KEY SHARE OF t), "
     "ins AS (INSERT INTO items (thread_seq, id, user_id, created_at, body) "
     "SELECT seq, id, user_id, created_at, body FROM w ORDER BY n "
     "ON CONFLICT (thread_seq, id) DO NOTHING RETURNING thread_seq, id) "
@@ -92,7 +95,7 @@ inline constexpr std::string_view save_many =
     "WITH w AS MATERIALIZED (SELECT w.n, t.seq, w.id, w.user_id, w.created_at, w.body, w.note "
     "FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $7::text[]) WITH ORDINALITY "
     "AS w (thread_id, id, user_id, created_at, body, note, n) "
-    "JOIN threads t ON t.id = w.thread_id AND t.user_id = w.user_id), "
+    "JOIN threads t ON t.id = w.thread_id AND t.user_id = w.user_id FOR KEY SHARE OF t), "
     "ins AS (INSERT INTO items (thread_seq, id, user_id, created_at, body) "
     "SELECT seq, id, user_id, created_at, body FROM w ORDER BY n "
     "ON CONFLICT (thread_seq, id) DO UPDATE SET body = EXCLUDED.body RETURNING thread_seq, id) "

@@ -44,6 +44,36 @@ CREATE TABLE attachments (
   doc     jsonb GENERATED ALWAYS AS (body::jsonb) STORED
 );
 )sql",
+    // 2: items lose their foreign key to threads. Its per-row trigger ran a query for every item written,
+    // the largest single cost of an append. The same guarantees now come from the statements and a trigger on
+    // deletes only:
+    //  * every item write locks its thread's row FOR KEY SHARE (the lock the foreign key's check took) in the
+    //    statement that finds the thread, so the thread cannot be deleted before the write commits, and a
+    //    write that waited for a delete finds no thread (not_found);
+    //  * deleting threads (the store's delete_thread, or anyone's SQL) deletes their items in a trigger that
+    //    runs once the rows are deleted, i.e. after every write that held a KEY SHARE lock on them committed.
+    //    Its statement takes a fresh snapshot (a volatile function's statements do, at READ COMMITTED), so it
+    //    sees those writes' items; later writes wait for the delete and then find no thread.
+    // The foreign key is found by lookup, whatever name it was given.
+    R"sql(
+CREATE FUNCTION chatkit_delete_thread_items() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  EXECUTE format('DELETE FROM %I.items i USING deleted_threads d WHERE i.thread_seq = d.seq', TG_TABLE_SCHEMA);
+  RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER threads_delete_items AFTER DELETE ON threads REFERENCING OLD TABLE AS deleted_threads
+  FOR EACH STATEMENT EXECUTE FUNCTION chatkit_delete_thread_items();
+DO $$
+DECLARE
+  fk name;
+BEGIN
+  FOR fk IN SELECT conname FROM pg_constraint
+            WHERE conrelid = 'items'::regclass AND confrelid = 'threads'::regclass AND contype = 'f' LOOP
+    EXECUTE format('ALTER TABLE items DROP CONSTRAINT %I', fk);
+  END LOOP;
+END $$;
+)sql",
 };
 static_assert(std::size(steps) == current_schema_version);
 

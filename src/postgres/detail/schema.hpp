@@ -6,7 +6,7 @@
 
 namespace chatkit::store::pg_detail {
 
-inline constexpr int current_schema_version = 1;
+inline constexpr int current_schema_version = 2;
 
 // Creates the schema (namespace) when missing and upgrades its tables to current_schema_version;
 // errc::unavailable when the database's version is newer than this build's.

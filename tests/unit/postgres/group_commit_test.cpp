@@ -40,45 +40,6 @@ item_write write_of(const std::string& thread_id, const std::string& user, const
   return {thread_id, user, id, 0, std::move(body), "chatkit_test_changes", "{}"};
 }
 
-// A session of its own, holding a thread's row lock (or what `sql` locks, when `is_sql`) until release().
-class row_lock {
- public:
-  row_lock(const std::string& conninfo, const std::string& schema, const std::string& thread_id,
-           bool is_sql = false)
-      : conn_(PQconnectdb(conninfo.c_str())) {
-    REQUIRE(PQstatus(conn_) == CONNECTION_OK);
-    exec("SET search_path TO \"" + schema + "\"");
-    exec("BEGIN");
-    exec(is_sql ? thread_id : "SELECT 1 FROM threads WHERE id = '" + thread_id + "' FOR UPDATE");
-  }
-  ~row_lock() { PQfinish(conn_); }
-  void release() { exec("COMMIT"); }
-  // The sessions waiting for this lock (only this test's writer waits for it).
-  std::string waiters() const {
-    return "SELECT pid FROM pg_stat_activity WHERE " + std::to_string(PQbackendPID(conn_)) +
-           " = ANY (pg_blocking_pids(pid))";
-  }
-
- private:
-  void exec(const std::string& sql) {
-    PGresult* r = PQexec(conn_, sql.c_str());
-    const auto status = PQresultStatus(r);
-    PQclear(r);
-    REQUIRE((status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK));
-  }
-  PGconn* conn_;
-};
-
-// Waits (a generous bound only against a hang) until the writer waits for the row lock.
-void wait_for_lock_wait(const std::string& conninfo, const row_lock& lock) {
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (std::chrono::steady_clock::now() < give_up) {
-    if (query_one(conninfo, "SELECT count(*) FROM (" + lock.waiters() + ") w") != "0") return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  FAIL("the writer never waited for the row lock");
-}
-
 using outcome = std::optional<chatkit::errc>;
 
 void spawn_write(boost::asio::io_context& ioc, group_commit& gc, item_write w, group_commit::kind k,
@@ -412,33 +373,34 @@ TEST_CASE("postgres group commit: a batch that fails in flight fails none of the
   scratch_schema schema(*info);
   store::postgres_store s({.conninfo = *info, .schema = schema.name(), .connections = 1});
   run_sync(s.save_thread(make_thread("thr_a"), user("alice")));
-  run_sync(s.save_thread(make_thread("thr_doomed"), user("alice")));
+  run_sync(s.save_thread(make_thread("thr_held"), user("alice")));
 
   group_commit gc(*info, schema.name(), 64, 2);
   boost::asio::io_context ioc;
-  // Another session deletes thr_doomed and holds its transaction open: batch 1's write into it waits for
-  // that session, then (the thread gone) fails its foreign key check, an error that aborts batch 1's
-  // transaction while batch 2 is already on the wire behind it.
-  row_lock deleting(*info, schema.name(), "DELETE FROM threads WHERE id = 'thr_doomed'", true);
+  // Another session holds thr_held's row: batch 1's write into it waits for that session, then raises an
+  // error (JSONB refuses NUL) that aborts batch 1's transaction while batch 2 is already on the wire behind
+  // it.
+  row_lock lock(*info, schema.name(), "thr_held");
   outcome doomed;
-  spawn_write(ioc, gc, write_of("thr_doomed", "alice", "msg_doomed"), group_commit::kind::add, doomed);
+  spawn_write(ioc, gc, write_of("thr_held", "alice", "msg_doomed", R"({"type":"x","t":"\u0000"})"),
+              group_commit::kind::add, doomed);
   ioc.poll();
-  wait_for_lock_wait(*info, deleting);
+  wait_for_lock_wait(*info, lock);
   std::vector<outcome> out(3);
   spawn_write(ioc, gc, write_of("thr_a", "alice", "msg_1"), group_commit::kind::add, out[0]);
   spawn_write(ioc, gc, write_of("thr_a", "alice", "msg_2"), group_commit::kind::save, out[1]);
-  spawn_write(ioc, gc, write_of("thr_doomed", "alice", "msg_3"), group_commit::kind::add, out[2]);
+  spawn_write(ioc, gc, write_of("thr_nope", "alice", "msg_3"), group_commit::kind::add, out[2]);
   ioc.poll();
   // Waits (a generous bound only against a hang) until the writer sent a second batch.
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (gc.stats().sent < 2 && std::chrono::steady_clock::now() < give_up)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   REQUIRE(gc.stats().sent >= 2);
-  deleting.release();
+  lock.release();
   ioc.restart();
   ioc.run();
 
-  CHECK(doomed == outcome(chatkit::errc::not_found));
+  CHECK(doomed == outcome(chatkit::errc::invalid_request));
   CHECK(out[0] == outcome(chatkit::errc::ok));
   CHECK(out[1] == outcome(chatkit::errc::ok));
   CHECK(out[2] == outcome(chatkit::errc::not_found));

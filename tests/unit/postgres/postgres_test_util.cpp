@@ -4,8 +4,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cstdlib>
 #include <random>
+#include <thread>
 
 namespace chatkit::postgres_test {
 
@@ -61,6 +63,46 @@ std::string query_one(const std::string& info, const std::string& sql) {
   INFO(error);
   REQUIRE((status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK));
   return out;
+}
+
+row_lock::row_lock(const std::string& conninfo, const std::string& schema, const std::string& thread_id,
+                   bool is_sql)
+    : conn_(PQconnectdb(conninfo.c_str())) {
+  REQUIRE(PQstatus(conn_) == CONNECTION_OK);
+  exec("SET search_path TO \"" + schema + "\"");
+  exec("BEGIN");
+  exec(is_sql ? thread_id : "SELECT 1 FROM threads WHERE id = '" + thread_id + "' FOR UPDATE");
+}
+
+row_lock::~row_lock() {
+  PQfinish(conn_);
+}
+
+void row_lock::release() {
+  exec("COMMIT");
+}
+
+std::string row_lock::waiters() const {
+  return "SELECT pid FROM pg_stat_activity WHERE " + std::to_string(PQbackendPID(conn_)) +
+         " = ANY (pg_blocking_pids(pid))";
+}
+
+void row_lock::exec(const std::string& sql) {
+  PGresult* r = PQexec(conn_, sql.c_str());
+  const auto status = PQresultStatus(r);
+  const std::string error = PQresultErrorMessage(r);
+  PQclear(r);
+  INFO(error);
+  REQUIRE((status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK));
+}
+
+void wait_for_lock_wait(const std::string& conninfo, const row_lock& lock, int count) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < give_up) {
+    if (std::stoi(query_one(conninfo, "SELECT count(*) FROM (" + lock.waiters() + ") w")) >= count) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  FAIL("the sessions never waited for the lock");
 }
 
 }  // namespace chatkit::postgres_test

@@ -6,6 +6,8 @@
 
 #include "support/sql_store_testing.hpp"
 
+#include <libpq-fe.h>
+
 #include <optional>
 #include <string>
 
@@ -38,5 +40,26 @@ class scratch_schema {
   std::string conninfo_;
   std::string name_;
 };
+
+// A session of its own, holding a thread's row lock (or what `sql` locks, when `is_sql`: one or more
+// statements) in an open transaction until release().
+class row_lock {
+ public:
+  row_lock(const std::string& conninfo, const std::string& schema, const std::string& thread_id,
+           bool is_sql = false);
+  row_lock(const row_lock&) = delete;
+  row_lock& operator=(const row_lock&) = delete;
+  ~row_lock();
+  void release();  // commits
+  // The sessions waiting for this one's locks (a query returning their pids).
+  std::string waiters() const;
+
+ private:
+  void exec(const std::string& sql);
+  PGconn* conn_;
+};
+
+// Waits (a generous bound only against a hang) until at least `count` sessions wait for `lock`.
+void wait_for_lock_wait(const std::string& conninfo, const row_lock& lock, int count = 1);
 
 }  // namespace chatkit::postgres_test
