@@ -12,8 +12,10 @@
 // fails alone and the others go again in a new transaction; a failed commit fails every write of its batch,
 // a lost connection every write of every batch in flight. Each caller resumes on its own executor after its
 // batch committed; the callers of one executor resume one after another in one handler. With nothing in
-// flight, the writes queued while such a handler runs wait for it (at most `gate_wait_ms`) and go as one
-// batch. Private to the postgres layer (it pulls in Asio: include it only from .cpp files).
+// flight, the writes queued while such a handler runs wait for it (at most `gate_wait_ms`); then, with room
+// for two batches, they go as two sent back to back (halves), so that the server runs one while the callers
+// of the other are resumed. Private to the postgres layer (it pulls in Asio: include it only from .cpp
+// files).
 #pragma once
 
 #include "postgres/detail/connection.hpp"
@@ -141,6 +143,7 @@ class group_commit {
     std::uint64_t sent = 0;       // batches sent in pipeline mode (a batch sent again is not counted)
     std::uint64_t multi_row = 0;  // multi-row statements that committed
     std::uint64_t fallbacks = 0;  // batches sent again one statement per write after an error
+    std::uint64_t halved = 0;     // times the writes queued with nothing in flight went as two batches
   };
   counters stats() const;
 

@@ -509,6 +509,52 @@ TEST_CASE("postgres group commit: the writes of callers resumed together go as o
   CHECK(stats.batches == 3);
 }
 
+TEST_CASE("postgres group commit: writes queued with nothing in flight go as two batches, back to back",
+          "[postgres][group_commit]") {
+  const auto info = conninfo();
+  if (!info) return;
+  scratch_schema schema(*info);
+  store::postgres_store s({.conninfo = *info, .schema = schema.name(), .connections = 1});
+  run_sync(s.save_thread(make_thread("thr_a"), user("alice")));
+
+  // Room for two batches on the wire. A first write goes alone; its caller, resumed in the writer's handler,
+  // queues eight more (polling a second io_context runs their coroutines up to their queuing, on this
+  // thread): they wait for the handler to return, and then, with nothing in flight, go as two batches of
+  // four, the second sent right behind the first.
+  group_commit gc(*info, schema.name(), 64, 2, true, 60'000);
+  boost::asio::io_context ioc;
+  boost::asio::io_context others;
+  constexpr int n = 8;
+  std::vector<outcome> out(n);
+  outcome first;
+  boost::asio::co_spawn(
+      ioc,
+      [&]() -> boost::asio::awaitable<void> {
+        auto w = gc.write(write_of("thr_a", "alice", "msg_first"), group_commit::kind::add);
+        co_await std::move(w);
+        for (int i = 0; i < n; ++i)
+          spawn_write(others, gc, write_of("thr_a", "alice", "msg_" + std::to_string(i)),
+                      group_commit::kind::add, out[i]);
+        others.poll();
+      },
+      [&first](std::exception_ptr ep) { first = ep ? chatkit::errc::internal : chatkit::errc::ok; });
+  ioc.run();
+  others.restart();
+  others.run();
+
+  CHECK(first == outcome(chatkit::errc::ok));
+  for (const auto& o : out) CHECK(o == outcome(chatkit::errc::ok));
+  CHECK(count_items(*info, schema.name()) == std::to_string(n + 1));
+  const auto stats = gc.stats();
+  CHECK(stats.operations == n + 1);
+  CHECK(stats.batches == 3);
+  CHECK(stats.sent == 3);
+  CHECK(stats.halved == 1);
+  // Written in the order queued: the first half, then the second.
+  CHECK(query_one(*info, "SELECT string_agg(id, ',' ORDER BY seq) FROM \"" + schema.name() + "\".items") ==
+        "msg_first,msg_0,msg_1,msg_2,msg_3,msg_4,msg_5,msg_6,msg_7");
+}
+
 TEST_CASE("postgres group commit: a resumed caller that blocks its thread on another write does not stall it",
           "[postgres][group_commit]") {
   const auto info = conninfo();
