@@ -36,9 +36,9 @@ std::string default_id(id_kind kind) {
   std::array<unsigned char, default_id_random_bytes> bytes{};
   if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
     throw std::runtime_error("default_id: the system's random generator failed");
-  // Led by the time in milliseconds, so that new ids sort after older ones: an index keyed by id (the SQL
-  // stores' item index) then grows at its end, where concurrent appends to different threads share pages,
-  // instead of at a random place per append.
+  // Led by the time in milliseconds, so that new ids sort after older ones: an index keyed by id (the SQLite
+  // store's index of item ids) then grows at its end, where concurrent appends to different threads share
+  // pages, instead of at a random place per append.
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::system_clock::now().time_since_epoch())
                       .count();
