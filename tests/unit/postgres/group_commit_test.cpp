@@ -353,9 +353,7 @@ TEST_CASE("postgres store: concurrent item writes of several users all land, eac
           });
     }
   }
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) threads.emplace_back([&] { ioc.run(); });
-  for (auto& t : threads) t.join();
+  run_on_threads(ioc, 4);
   REQUIRE(problems == 0);
   for (int u = 0; u < users; ++u) {
     const auto thread_id = "thr_u" + std::to_string(u);

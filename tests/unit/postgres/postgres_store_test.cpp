@@ -444,9 +444,7 @@ TEST_CASE("postgres store: item writes racing thread deletes leave no orphan and
           });
     }
   }
-  std::vector<std::thread> runners;
-  for (int r = 0; r < 4; ++r) runners.emplace_back([&] { ioc.run(); });
-  for (auto& r : runners) r.join();
+  run_on_threads(ioc, 4);
 
   REQUIRE(problems == 0);
   CHECK(orphans(*info, schema.name()) == "0");

@@ -46,9 +46,7 @@ TEST_CASE("sqlite store: concurrent writers through two instances lose nothing",
           if (ep) ++failures;
         });
   }
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) threads.emplace_back([&] { ioc.run(); });
-  for (auto& t : threads) t.join();
+  run_on_threads(ioc, 4);
   REQUIRE(failures == 0);
 
   // Walk every page through the other instance.
@@ -129,9 +127,7 @@ TEST_CASE("sqlite store: concurrent appends of several users all land, each read
           });
     }
   }
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) threads.emplace_back([&] { ioc.run(); });
-  for (auto& t : threads) t.join();
+  run_on_threads(ioc, 4);
   REQUIRE(failures == 0);
   CHECK(invisible == 0);
   CHECK(wrongly_accepted == 0);

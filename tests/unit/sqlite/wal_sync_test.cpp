@@ -385,9 +385,7 @@ TEST_CASE("deferred log sync: a store reopened after many concurrent appends has
             if (ep) ++failures;
           });
     }
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 2; ++t) threads.emplace_back([&] { ioc.run(); });
-    for (auto& t : threads) t.join();
+    run_on_threads(ioc, 2);
   }
   CHECK(failures == 0);
   REQUIRE(confirmed == writers * per_writer);
