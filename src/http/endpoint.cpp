@@ -86,7 +86,11 @@ std::string sse_head(unsigned version, bool keep_alive, const std::vector<header
 
 // Watches the socket while a stream runs: the only way to learn that a client went away while the bot is
 // thinking and nothing is being written. Bytes that do arrive (a pipelined request) are kept for later.
-asio::awaitable<void> watch_disconnect(detail::stream_ref stream, beast::flat_buffer& buffer) {
+// `read_ended` is set when the watch's read ends in EOF or an error: Asio reports an EOF only once (a later
+// read waits for a readiness edge that never comes), so when the stream wins the race against a watch that
+// had already seen EOF, the connection must not go back to waiting for a next request.
+asio::awaitable<void> watch_disconnect(detail::stream_ref stream, beast::flat_buffer& buffer,
+                                       bool& read_ended) {
   // A buffer already full of pipelined bytes takes no more: the watch then waits for EOF only (a byte read
   // elsewhere would be lost). Otherwise it waits for the socket to become readable before it gives the buffer
   // any room: an idle stream holds no read buffer (docs/http.md#limits).
@@ -96,7 +100,10 @@ asio::awaitable<void> watch_disconnect(detail::stream_ref stream, beast::flat_bu
     if (wec) co_return;
     auto [ec, n] = co_await stream.async_watch_read(detail::prepare_up_to(buffer, 4096),
                                                     asio::as_tuple(asio::use_awaitable));
-    if (ec) co_return;  // EOF, reset, or closed by shutdown: the client is gone
+    if (ec) {  // EOF, reset, or closed by shutdown: the client is gone
+      read_ended = true;
+      co_return;
+    }
     buffer.commit(n);
   } else {
     auto [ec] = co_await stream.socket().async_wait(asio::socket_base::wait_error,
@@ -406,8 +413,9 @@ asio::awaitable<bool> endpoint::impl::serve(std::string body, request_context ct
   detail::sse_sink sink(stream, sse_head(x.version, keep, x.cors_headers), chunked, lim.write_timeout,
                         lim.stream_buffer_bytes);
   bool client_gone = false;
+  bool read_ended = false;
   try {
-    auto r = co_await ((produce(es, sink) && sink.writer()) || watch_disconnect(stream, buffer));
+    auto r = co_await ((produce(es, sink) && sink.writer()) || watch_disconnect(stream, buffer, read_ended));
     client_gone = r.index() == 1;
   } catch (const boost::system::system_error&) {
     client_gone = true;  // a write failed or timed out
@@ -419,7 +427,7 @@ asio::awaitable<bool> endpoint::impl::serve(std::string body, request_context ct
   }
   if (sink.error() && !sink.started()) co_return co_await x.send_failure(sink.error());
   x.log(200, sink.events(), false);
-  co_return keep;
+  co_return keep && !read_ended;
 }
 
 }  // namespace chatkit::http

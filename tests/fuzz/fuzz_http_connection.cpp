@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -77,6 +78,39 @@ fixture& the_server() {
   std::abort();
 }
 
+// libFuzzer's timeout watchdog is a SIGALRM installed without SA_RESTART, so any of the blocking calls below
+// can return EINTR. An interrupted connect() goes on in the background: wait for it and read its outcome
+// rather than calling connect() again (which would answer EALREADY).
+void connect_to(int fd, const sockaddr_in& addr) {
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) return;
+  if (errno != EINTR) fail("connect");
+  pollfd p{fd, POLLOUT, 0};
+  int ready = 0;
+  while ((ready = ::poll(&p, 1, 10'000)) < 0 && errno == EINTR) {
+  }
+  if (ready <= 0) fail("connect (wait after EINTR)");
+  int error = 0;
+  socklen_t len = sizeof error;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0 || error != 0) {
+    errno = error;
+    fail("connect (after EINTR)");
+  }
+}
+
+ssize_t send_some(int fd, const std::uint8_t* data, std::size_t size) {
+  ssize_t n = 0;
+  while ((n = ::send(fd, data, size, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
+  }
+  return n;
+}
+
+ssize_t recv_some(int fd, char* buf, std::size_t size) {
+  ssize_t n = 0;
+  while ((n = ::recv(fd, buf, size, 0)) < 0 && errno == EINTR) {
+  }
+  return n;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -92,12 +126,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) fail("connect");
+  connect_to(fd, addr);
 
   // The server may answer and close early (an oversize head, say): a failed write is a normal outcome.
   std::size_t sent = 0;
   while (sent < size) {
-    const auto n = ::send(fd, data + sent, size - sent, MSG_NOSIGNAL);
+    const auto n = send_some(fd, data + sent, size - sent);
     if (n <= 0) break;
     sent += static_cast<std::size_t>(n);
   }
@@ -106,7 +140,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string received;
   char buf[16 * 1024];
   for (;;) {
-    const auto n = ::recv(fd, buf, sizeof buf, 0);
+    const auto n = recv_some(fd, buf, sizeof buf);
     if (n > 0) {
       received.append(buf, static_cast<std::size_t>(n));
       continue;

@@ -257,6 +257,21 @@ TEST_CASE("server: a disconnect before the first frame cancels the run too", "[s
   REQUIRE(f.proc->cancelled.wait());
 }
 
+// The FIN arrives with the request, so the disconnect watch reads EOF while the short stream is still being
+// written; the stream then wins the race and the connection would go back to waiting for a next request.
+// Asio reports an EOF once: a later read waits for a readiness edge that never comes, here an hour.
+TEST_CASE("server: a client that half-closes after a short stream's request gets the stream and a close",
+          "[server][cancel]") {
+  server_fixture f([](server_options& o) { o.endpoint.limits.idle_timeout = std::chrono::hours(1); });
+  auto c = f.connect();
+  c.write(post("/chatkit", R"({"type":"burst","params":{"n":2}})", as_user("alice")));
+  c.shutdown_send();
+  const auto r = c.read_response();
+  CHECK(r.status == 200);
+  CHECK(r.frames.size() == 2);
+  CHECK(c.peer_closed());  // before the fix: the watchdog fired, the server held the connection for the hour
+}
+
 TEST_CASE("server: the access log has one line per request", "[server][log]") {
   server_fixture f([](server_options& o) { o.endpoint.limits.max_body_bytes = 64; },
                    [](server& s) {

@@ -105,6 +105,11 @@ asio::awaitable<bool> client::peer_closed() {
   co_return ec == asio::error::eof || ec == asio::error::connection_reset;
 }
 
+void client::shutdown_send() {
+  boost::system::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+}
+
 void client::close() {
   boost::system::error_code ignored;
   socket_.close(ignored);

@@ -54,6 +54,8 @@ class client {
   boost::asio::awaitable<full_response> read_response();
   // True when the server closed the connection (EOF or reset) before sending anything more.
   boost::asio::awaitable<bool> peer_closed();
+  // Half-close: the server sees EOF, this side can still read.
+  void shutdown_send();
   void close();
 
  private:
@@ -87,6 +89,7 @@ class sync_client {
     return read_response();
   }
   bool peer_closed();
+  void shutdown_send() { c_.shutdown_send(); }
   void close() { c_.close(); }
 
  private:
