@@ -425,7 +425,10 @@ asio::awaitable<bool> endpoint::impl::serve(std::string body, request_context ct
     x.log(sink.started() ? 200 : 499, sink.events(), true);
     co_return false;
   }
-  if (sink.error() && !sink.started()) co_return co_await x.send_failure(sink.error());
+  if (sink.error() && !sink.started()) {
+    x.keep_alive = x.keep_alive && !read_ended;  // the error answer then says Connection: close
+    co_return co_await x.send_failure(sink.error());
+  }
   x.log(200, sink.events(), false);
   co_return keep && !read_ended;
 }

@@ -2,11 +2,22 @@
 // errors, limits, extra routes, the access log, disconnects, timeouts and graceful shutdown.
 #include "server_fixture.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/local/connect_pair.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/json/parse.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 using namespace chatkit::http;
@@ -255,21 +266,6 @@ TEST_CASE("server: a disconnect before the first frame cancels the run too", "[s
     c.close();
   }
   REQUIRE(f.proc->cancelled.wait());
-}
-
-// The FIN arrives with the request, so the disconnect watch reads EOF while the short stream is still being
-// written; the stream then wins the race and the connection would go back to waiting for a next request.
-// Asio reports an EOF once: a later read waits for a readiness edge that never comes, here an hour.
-TEST_CASE("server: a client that half-closes after a short stream's request gets the stream and a close",
-          "[server][cancel]") {
-  server_fixture f([](server_options& o) { o.endpoint.limits.idle_timeout = std::chrono::hours(1); });
-  auto c = f.connect();
-  c.write(post("/chatkit", R"({"type":"burst","params":{"n":2}})", as_user("alice")));
-  c.shutdown_send();
-  const auto r = c.read_response();
-  CHECK(r.status == 200);
-  CHECK(r.frames.size() == 2);
-  CHECK(c.peer_closed());  // before the fix: the watchdog fired, the server held the connection for the hour
 }
 
 TEST_CASE("server: the access log has one line per request", "[server][log]") {
@@ -598,11 +594,107 @@ server_options host_options() {
   return o;
 }
 
+// A stream of one frame that ends at once, or one that waits for a byte on a local socket pair and then fails
+// before its first frame: the test decides when it wakes, relative to the client's FIN.
+class wake_processor final : public chatkit::server::request_processor {
+ public:
+  wake_processor(asio::local::stream_protocol::socket& wake, bool fail) : wake_(wake), fail_(fail) {}
+  bool waiting = false;
+
+  asio::awaitable<chatkit::server::process_result> process(std::string, chatkit::request_context) override {
+    chatkit::server::event_stream s;
+    s.run = [this](chatkit::server::event_sink& sink) -> asio::awaitable<void> {
+      if (!fail_) {
+        co_await sink.write("data: {\"i\":0}\n\n");
+        co_return;
+      }
+      waiting = true;
+      co_await wake_.async_wait(asio::socket_base::wait_read, asio::as_tuple(asio::use_awaitable));
+      if (fail_) throw std::runtime_error("the model failed before the first event");
+    };
+    co_return s;
+  }
+
+ private:
+  asio::local::stream_protocol::socket& wake_;
+  bool fail_;
+};
+
+// The disconnect watch reads the client's EOF while the stream wins the race: the FIN comes with the request
+// of a stream that ends at once, or (`fail`) it comes in the same poll of the one server thread as the
+// wake-up of a stream that then fails. Asio reports an EOF once (a later read waits for a readiness edge that
+// never comes), so a connection put back to wait for a next request would sit there for the hour of
+// idle_timeout. Returns what the client received before the server closed; throws when it did not close
+// within 10 s.
+std::string half_close_as_the_stream_wakes(bool fail) {
+  asio::io_context ioc(1);
+  asio::local::stream_protocol::socket wake(ioc), waker(ioc);
+  asio::local::connect_pair(wake, waker);
+  auto proc = std::make_shared<wake_processor>(wake, fail);
+  server_options o;
+  o.endpoint.authenticate = dev_header_auth("X-User-Id", /*quiet=*/true);
+  o.endpoint.access_log = [](const access_log_entry&) {};
+  o.endpoint.limits.idle_timeout = std::chrono::hours(1);
+  server srv(proc, o, ioc.get_executor());
+  srv.start();
+
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  timeval tv{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(srv.port());
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0);
+  const std::string req = post("/chatkit", R"({"type":"any","params":{}})", as_user("alice"));
+  REQUIRE(::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size()));
+
+  if (fail) {
+    // The server thread is this one: run it until the stream waits and the watch is parked on the socket.
+    for (int i = 0; i < 10000 && !proc->waiting; ++i) ioc.run_one_for(std::chrono::milliseconds(10));
+    REQUIRE(proc->waiting);
+    ioc.poll();
+    const char byte = 1;
+    REQUIRE(::write(waker.native_handle(), &byte, 1) == 1);
+  }
+  REQUIRE(::shutdown(fd, SHUT_WR) == 0);
+
+  std::thread io([&] { ioc.run(); });
+  std::string got;
+  char buf[4096];
+  ssize_t n = 0;
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) got.append(buf, static_cast<std::size_t>(n));
+  const bool timed_out = n < 0;
+  ::close(fd);
+  srv.stop(std::chrono::milliseconds(0));
+  ioc.stop();
+  io.join();
+  if (timed_out) throw std::runtime_error("the server kept the connection after the client's FIN: " + got);
+  return got;
+}
+
 }  // namespace
 
-TEST_CASE("server on a host's io_context: one host thread serves, the host's timers run beside it, "
-          "async_stop lets the in-flight stream finish and run() returns",
-          "[server][host]") {
+TEST_CASE("server: a client that half-closes as its stream ends gets the whole stream, then a close",
+          "[server][cancel]") {
+  const auto got = half_close_as_the_stream_wakes(/*fail=*/false);
+  CHECK(got.starts_with("HTTP/1.1 200 OK\r\n"));
+  CHECK(got.find(R"(data: {"i":0})") != std::string::npos);
+  CHECK(got.ends_with("0\r\n\r\n"));
+}
+
+TEST_CASE("server: a client that half-closes as its stream fails gets the error answer, then a close",
+          "[server][cancel]") {
+  const auto got = half_close_as_the_stream_wakes(/*fail=*/true);
+  CHECK(got.starts_with("HTTP/1.1 500 "));
+  CHECK(got.find("Connection: close\r\n") != std::string::npos);
+}
+
+TEST_CASE(
+    "server on a host's io_context: one host thread serves, the host's timers run beside it, "
+    "async_stop lets the in-flight stream finish and run() returns",
+    "[server][host]") {
   asio::io_context ioc;  // run by this thread only: nothing may block it
   auto proc = std::make_shared<test_processor>();
   server srv(proc, host_options(), ioc.get_executor());
