@@ -263,7 +263,10 @@ void release(client_state& state, http_exchange& x) {
   if (x.released) return;
   x.released = true;
   if (!x.conn) return;
-  if (x.parser && x.parser->is_done() && x.parser->get().keep_alive()) {
+  // The parser's keep_alive(), not the message's: a body delimited by the server's close ended with an EOF
+  // already read, and a connection whose EOF was read gets no second one (a request written on it would
+  // wait out the read timeout when the server only half-closed).
+  if (x.parser && x.parser->is_done() && x.parser->keep_alive()) {
     state.give_back(std::move(x.conn));
   } else {
     x.conn->close();

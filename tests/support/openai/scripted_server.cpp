@@ -265,6 +265,13 @@ struct scripted_server::impl {
         case ending::hang:
           co_await wait_for_close(s);
           co_return;
+        case ending::half_close: {
+          if (x->chunked && !co_await write_all(s, "0\r\n\r\n")) co_return;
+          boost::system::error_code ignored;
+          raw.shutdown(tcp::socket::shutdown_send, ignored);
+          co_await wait_for_close(s);
+          co_return;
+        }
       }
     }
   }

@@ -43,11 +43,13 @@ struct write_plan {
 };
 
 enum class ending {
-  finish,  // terminating chunk (chunked) and keep the connection open for the next request
-  close,   // finish, then close the socket
-  abort,   // close the socket at once: no terminating chunk (a truncated body)
-  reset,   // like abort, but the close sends a TCP reset (SO_LINGER 0): the client reads ECONNRESET
-  hang,    // write nothing more and wait for the client to go away (timeouts, cancellation)
+  finish,      // terminating chunk (chunked) and keep the connection open for the next request
+  close,       // finish, then close the socket
+  abort,       // close the socket at once: no terminating chunk (a truncated body)
+  reset,       // like abort, but the close sends a TCP reset (SO_LINGER 0): the client reads ECONNRESET
+  hang,        // write nothing more and wait for the client to go away (timeouts, cancellation)
+  half_close,  // finish, then shut down the sending side only and discard what arrives until the client
+               // closes, as a server doing a lingering close: the client's next write still succeeds
 };
 
 struct exchange {

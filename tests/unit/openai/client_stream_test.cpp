@@ -5,6 +5,7 @@
 using namespace chatkit::openai;
 using namespace chatkit::openai::test;
 using chatkit::openai::testing::exchange;
+using chatkit::openai::testing::ending;
 using chatkit::openai::testing::frame_sse;
 using chatkit::openai::testing::scripted_server;
 using chatkit::openai::testing::sse_framing;
@@ -154,6 +155,31 @@ TEST_CASE("client: truncated connections", "[openai][client]") {
     CHECK(r.error->kind() == errc::stream_truncated);
     CHECK(server.requests().size() == 1);
   }
+}
+
+// A body delimited by the server's close ends the connection's use, also when the server only half-closes
+// (a lingering close): the EOF was read, so the next call must not be written on that connection, where
+// its answer would never come and the call would wait out the read timeout.
+TEST_CASE("client: a response delimited by the server's close is not pooled, even after a half-close",
+          "[openai][client]") {
+  scripted_server server;
+  auto first = exchange::json(200, R"({"object":"list","data":[]})", {{"x-request-id", "req_1"}});
+  first.headers = {{"Content-Type", "application/json"}, {"x-request-id", "req_1"}};  // no Content-Length
+  first.content_length = false;
+  first.end = ending::half_close;
+  server.add(first);
+  server.add(exchange::json(200, R"({"object":"list","data":[]})", {{"x-request-id", "req_2"}}));
+  net::io_context ioc;
+  auto opts = client_options_for(server);
+  opts.read_timeout = std::chrono::seconds(20);
+  opts.max_retries = 0;
+  client c(ioc.get_executor(), opts);
+  for (int i = 0; i < 2; ++i) {
+    const auto r = run_sync(ioc, c.post("/embeddings", {{"input", "hi"}}));
+    CHECK(r.at("object").as_string() == "list");
+  }
+  CHECK(server.requests().size() == 2);
+  CHECK(server.connections_accepted() == 2);
 }
 
 TEST_CASE("client: Chat Completions streaming", "[openai][client][chat]") {
