@@ -363,16 +363,21 @@ class http_transport final : public transport, public std::enable_shared_from_th
       guard.used.push_back(c);
       if (id) streams_[key] = c;
       c->lowest().expires_never();
+      // A kept-alive connection the server closed meanwhile is worth one more try on a new one; one this side
+      // shut (a cancelled call, whose socket is then closed) is not: the server would run the call again.
+      const auto worth_retrying = [&] {
+        return reused && attempt == 0 && open_ && c->lowest().socket().is_open();
+      };
       try {
         co_await write_request(*c, req);
         out = co_await read_reply(*c, id, false);
       } catch (const no_response_head&) {
-        if (!reused || attempt > 0 || !open_) throw;
-        continue;  // the kept-alive connection had been closed by the server: once more on a new one
+        if (!worth_retrying()) throw;
+        continue;
       } catch (const mcp_error&) {
         throw;
       } catch (const boost::system::system_error&) {
-        if (!reused || attempt > 0 || !open_) throw;
+        if (!worth_retrying()) throw;
         continue;
       }
       if (out.keep_alive && open_) idle_.push_back(c);

@@ -106,7 +106,7 @@ TEST_CASE("http: the TypeScript SDK v2 handler is detected as the modern era", "
     CHECK(c->protocol_version() == "2026-07-28");
     CHECK(c->server_info().at("name") == "v2-http-peer");
     auto tools = co_await c->list_tools();
-    REQUIRE(tools.size() == 1);
+    REQUIRE(tools.size() == 3);
     auto echo = co_await c->call_tool("echo", {{"message", "stateless"}});  // needs Mcp-Method and Mcp-Name
     CHECK(echo.content.at(0).text == "Echo: stateless");
     try {
@@ -115,6 +115,56 @@ TEST_CASE("http: the TypeScript SDK v2 handler is detected as the modern era", "
     } catch (const mcp::remote_error& e) {
       CHECK(e.rpc_code() == -32602);
     }
+    co_await c->close();
+  }());
+}
+
+// In the modern era a call is cancelled by closing its connection. When that connection was a kept-alive one,
+// the transport must not take the failed read for a server that closed an idle connection and send the
+// call again on a new one: the server would run the tool a second time, for nobody.
+TEST_CASE("http: a modern-era call that times out is not sent again", "[mcp][client][http][peers]") {
+  skip_unless_peers();
+  http_peer peer({node_binary(), (peers_dir() / "v2-http-server.mjs").string()}, "listening", true);
+  asio::io_context ioc;
+  run_sync(ioc, [&]() -> asio::awaitable<void> {
+    auto c = co_await mcp::client::connect(mcp::http_server(peer.url()));
+    REQUIRE(c->era() == mcp::era::modern);
+    (void)co_await c->list_tools();  // leaves its connection idle: the call below reuses it
+    mcp::call_options o;
+    o.timeout = std::chrono::milliseconds(300);
+    try {
+      co_await c->call_tool("stall", {}, o);
+      FAIL("no timeout");
+    } catch (const mcp::mcp_error& e) {
+      CHECK(e.code_value() == mcp::errc::timeout);
+    }
+    // A call sent again would arrive within milliseconds; give it two seconds.
+    std::string count;
+    for (int i = 0; i < 20; ++i) {
+      co_await sleep_ms(100);
+      count = (co_await c->call_tool("stall_count")).content.at(0).text;
+      if (count != "1") break;
+    }
+    CHECK(count == "1");
+    co_await c->close();
+  }());
+}
+
+// The retry the test above must not make for a cancelled call is right for a kept-alive connection the
+// server closed while it was idle (asked to after 100 ms): the call goes out once more on a new connection.
+TEST_CASE("http: a call on a kept-alive connection the server closed goes out again on a new one",
+          "[mcp][client][http][peers]") {
+  skip_unless_peers();
+  http_peer peer({node_binary(), (peers_dir() / "v2-http-server.mjs").string(), "--keep-alive-ms", "100"},
+                 "listening", true);
+  asio::io_context ioc;
+  run_sync(ioc, [&]() -> asio::awaitable<void> {
+    auto c = co_await mcp::client::connect(mcp::http_server(peer.url()));
+    REQUIRE(c->era() == mcp::era::modern);
+    (void)co_await c->list_tools();
+    co_await sleep_ms(2000);  // Node closes idle connections on a coarse timer: about a second here
+    auto echo = co_await c->call_tool("echo", {{"message", "again"}});
+    CHECK(echo.content.at(0).text == "Echo: again");
     co_await c->close();
   }());
 }
