@@ -109,14 +109,19 @@ awaitable<bool> serve_events(http::request req, boost::beast::tcp_stream& stream
     if (!frames.empty()) continue;
     // Sleep until an event, the heartbeat, or the client going away (a read on the socket ends: the
     // subscription is dropped at once instead of at the next failed heartbeat).
+    // The read's outcome is kept even when the wake-up wins the race: Asio reports a client's EOF once, so an
+    // EOF read here and dropped would never be seen by the next read.
     state->wake.expires_after(heartbeat);
-    auto woke = co_await (
-        state->wake.async_wait(asio::as_tuple(asio::use_awaitable)) ||
-        stream.socket().async_read_some(asio::buffer(client_bytes), asio::as_tuple(asio::use_awaitable)));
-    if (woke.index() == 1) {
-      if (std::get<0>(std::get<1>(woke))) break;  // disconnected
-      continue;                                   // the client sent something (ignored): keep streaming
-    }
+    bool client_gone = false;
+    auto watch = [&]() -> asio::awaitable<void> {
+      auto [ec, n] = co_await stream.socket().async_read_some(asio::buffer(client_bytes),
+                                                              asio::as_tuple(asio::use_awaitable));
+      (void)n;  // bytes the client sent are ignored
+      if (ec && ec != asio::error::operation_aborted) client_gone = true;
+    };
+    auto woke = co_await (state->wake.async_wait(asio::as_tuple(asio::use_awaitable)) || watch());
+    if (client_gone) break;
+    if (woke.index() == 1) continue;  // the client sent something: keep streaming
     const auto [ec] = std::get<0>(woke);
     if (!ec && !co_await write_all(stream, ": ping\n\n")) break;  // timer expired: nothing happened
   }
