@@ -65,11 +65,35 @@ void drop_hidden(cp::item_page& page) {
   std::erase_if(page.data, [](const cp::thread_item& i) { return cp::is_hidden(i); });
 }
 
+// Unicode White_Space (plus the ASCII separators U+001C..U+001F that other SDKs' strip() also removes): a
+// partial answer of only such characters is as empty as one of plain spaces.
+bool is_space(char32_t c) {
+  return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
+         c == 0x3000;
+}
+
+// True when `text` (UTF-8) has a character that is not white space. Bytes that do not decode count as text.
+bool has_non_space(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    std::size_t len = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > text.size()) return true;
+    char32_t c = len == 1 ? b : (b & (0x7F >> len));
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto cont = static_cast<unsigned char>(text[i + k]);
+      if ((cont & 0xC0) != 0x80) return true;
+      c = (c << 6) | (cont & 0x3F);
+    }
+    if (!is_space(c)) return true;
+    i += len;
+  }
+  return false;
+}
+
 bool has_visible_text(const cp::assistant_message_item& msg) {
-  return std::any_of(msg.content.begin(), msg.content.end(), [](const cp::output_text& part) {
-    return std::any_of(part.text.begin(), part.text.end(),
-                       [](char c) { return !std::isspace(static_cast<unsigned char>(c)); });
-  });
+  return std::any_of(msg.content.begin(), msg.content.end(),
+                     [](const cp::output_text& part) { return has_non_space(part.text); });
 }
 
 // The error event for an exception thrown by a hook (docs/server.md#error-events).

@@ -331,3 +331,35 @@ TEST_CASE("the next turn after a cancellation sees the note in the thread", "[se
   for (const auto& item : page.at("data").as_array()) CHECK(item.at("type") != "sdk_hidden_context");
   CHECK(h.stored_items(id, h.alice).size() == 3);
 }
+
+TEST_CASE("a cancelled answer of only white space, Unicode spaces included, is not stored",
+          "[server][cancel]") {
+  struct exposed : chatkit::examples::echo_bot {
+    using echo_bot::echo_bot;
+    using echo_bot::handle_stream_cancelled;
+  };
+  harness h(std::in_place_type<exposed>);
+  const auto id = thread_id_of(h.stream(create_body("hi")));
+  auto thread = run_sync(h.ioc, h.store->load_thread(id, h.alice));
+  const auto before = h.stored_items(id, h.alice).size();
+  auto message = [&](std::string text) {
+    cp::assistant_message_item m;
+    m.id = h.store->generate_item_id(chatkit::store::id_kind::message, thread, h.alice);
+    m.thread_id = id;
+    m.created_at = cp::timestamp::now();
+    cp::output_text part;
+    part.text = std::move(text);
+    m.content.push_back(std::move(part));
+    return cp::thread_item{std::move(m)};
+  };
+  std::vector<cp::thread_item> pending;
+  pending.push_back(message(" \t\n\u00a0\u2003\u3000\u2029\u205f\u0085"));  // white space only
+  pending.push_back(message("\u00a0ok"));                                   // text after a space
+  pending.push_back(message("\u200b"));  // a zero-width space is not white space: kept, as elsewhere
+  run_sync(h.ioc, static_cast<exposed&>(*h.bot).handle_stream_cancelled(thread, std::move(pending), h.alice));
+  const auto items = h.stored_items(id, h.alice);
+  REQUIRE(items.size() == before + 3);  // two answers and the note
+  CHECK(std::get<cp::assistant_message_item>(items[before]).content.at(0).text == "\u00a0ok");
+  CHECK(std::get<cp::assistant_message_item>(items[before + 1]).content.at(0).text == "\u200b");
+  CHECK(cp::item_type(items[before + 2]) == "sdk_hidden_context");
+}
