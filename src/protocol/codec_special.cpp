@@ -378,6 +378,17 @@ void write_value(json_writer& w, const widget_root& v) {
   write_widget_object(w, v.tree);
 }
 
+void write_value(json_writer& w, const widget_component_updated& v) {
+  w.begin_object();
+  w.key("type");
+  w.string(widget_component_updated::type_name);
+  w.key("component_id");
+  w.string(v.component_id);
+  w.key("component");
+  write_widget_object(w, v.component);
+  w.end_object();
+}
+
 void read_value(const boost::json::value& v, widget_root& out, const path_node& at, const reader& r) {
   const auto& obj = expect_object(v, at);
   path_node type_at{&at, "type", 0, false, {}};

@@ -139,6 +139,16 @@ TEST_CASE("a widget's action payloads are written exactly as given, nulls includ
             R"("widget":)" + widget_with_nulls_written + "}}");
 }
 
+TEST_CASE("widget.component.updated writes its component as a widget node", "[protocol][writer][widget]") {
+  const auto component = boost::json::parse(
+      R"({"type":"Button","id":"b","color":null,"onClickAction":{"type":"x","payload":{"a":null},"handler":null}})");
+  const cp::item_update u = cp::widget_component_updated{"b", component.as_object()};
+  CHECK(cp::to_json(u) ==
+        R"({"type":"widget.component.updated","component_id":"b","component":{"type":"Button","id":"b",)"
+        R"("onClickAction":{"type":"x","payload":{"a":null}}}})");
+  CHECK(cp::to_json(cp::from_json_text<cp::item_update>(cp::to_json(u))) == cp::to_json(u));
+}
+
 TEST_CASE("a null action payload is left out like any null prop", "[protocol][writer][widget]") {
   auto card = cp::widgets::card({cp::widgets::button("B", cp::widgets::action("press"))});
   CHECK(cp::to_json(card) ==
