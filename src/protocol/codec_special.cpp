@@ -341,8 +341,52 @@ void read_value(const boost::json::value& v, thread& out, const path_node& at, c
 
 // ---- widgets and workflow summaries ----------------------------------------------------------------------
 
+namespace {
+
+void write_widget_value(json_writer& w, const boost::json::value& v);
+
+// A component, or an object inside its props (docs/protocol.md#widgets): null members are left out, except
+// `children`; an action `payload` is free JSON and is written exactly as given, nulls included.
+void write_widget_object(json_writer& w, const boost::json::object& o) {
+  w.begin_object();
+  for (const auto& m : o) {
+    if (m.value().is_null() && m.key() != "children") continue;
+    w.key_escaped(m.key());
+    if (m.key() == "payload")
+      w.value(m.value());
+    else
+      write_widget_value(w, m.value());
+  }
+  w.end_object();
+}
+
+void write_widget_value(json_writer& w, const boost::json::value& v) {
+  if (v.is_object()) {
+    write_widget_object(w, v.get_object());
+  } else if (v.is_array()) {
+    w.begin_array();
+    for (const auto& e : v.get_array()) write_widget_value(w, e);
+    w.end_array();
+  } else {
+    w.value(v);
+  }
+}
+
+}  // namespace
+
 void write_value(json_writer& w, const widget_root& v) {
-  w.object(v.tree, true);
+  write_widget_object(w, v.tree);
+}
+
+void write_value(json_writer& w, const widget_component_updated& v) {
+  w.begin_object();
+  w.key("type");
+  w.string(widget_component_updated::type_name);
+  w.key("component_id");
+  w.string(v.component_id);
+  w.key("component");
+  write_widget_object(w, v.component);
+  w.end_object();
 }
 
 void read_value(const boost::json::value& v, widget_root& out, const path_node& at, const reader& r) {

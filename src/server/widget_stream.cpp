@@ -1,7 +1,9 @@
 #include <chatkit/error.hpp>
 #include <chatkit/server/widget_stream.hpp>
 
-#include <map>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
 
 namespace chatkit::server {
 
@@ -29,7 +31,55 @@ bool same_member(const json::object& a, const json::object& b, std::string_view 
   return *x == *y;
 }
 
-bool needs_full_replace(const json::value& before, const json::value& after);
+// Widgets are compared as they are written (docs/protocol.md#widgets): a null member is the same as an absent
+// one, except inside an action `payload`, which is free JSON and compared exactly.
+bool value_differs(const json::value& before, const json::value& after);
+
+bool member_differs(const json::object& before, const json::object& after, std::string_view key) {
+  if (key == "payload") return !same_member(before, after, key);
+  const auto* x = member(before, key);
+  const auto* y = member(after, key);
+  const json::value null_value;
+  return value_differs(x ? *x : null_value, y ? *y : null_value);
+}
+
+bool value_differs(const json::value& before, const json::value& after) {
+  if (before.is_object() && after.is_object()) {
+    const auto& a = before.get_object();
+    const auto& b = after.get_object();
+    for (const auto& m : a)
+      if (member_differs(a, b, m.key())) return true;
+    for (const auto& m : b)
+      if (!a.contains(m.key()) && member_differs(a, b, m.key())) return true;
+    return false;
+  }
+  if (before.is_array() && after.is_array()) {
+    const auto& a = before.get_array();
+    const auto& b = after.get_array();
+    if (a.size() != b.size()) return true;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (value_differs(a[i], b[i])) return true;
+    return false;
+  }
+  return before != after;
+}
+
+bool node_differs(const json::object& before, const json::object& after);
+
+// `children`: a list of nodes, or one node (Transition). Only nodes reached this way are components; a
+// Text-shaped object anywhere else is an ordinary prop value.
+bool children_differ(const json::value& before, const json::value& after) {
+  if (before.is_object() && after.is_object()) return node_differs(before.get_object(), after.get_object());
+  if (before.is_array() && after.is_array()) {
+    const auto& a = before.get_array();
+    const auto& b = after.get_array();
+    if (a.size() != b.size()) return true;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (children_differ(a[i], b[i])) return true;
+    return false;
+  }
+  return value_differs(before, after);
+}
 
 bool node_differs(const json::object& before, const json::object& after) {
   if (!same_member(before, after, "type") || !same_member(before, after, "id") ||
@@ -43,10 +93,13 @@ bool node_differs(const json::object& before, const json::object& after) {
       const std::string_view new_value = after.at("value").get_string();
       return !new_value.starts_with(old_value);
     }
-    const auto* x = member(before, key);
-    const auto* y = member(after, key);
-    const json::value null_value;
-    return needs_full_replace(x ? *x : null_value, y ? *y : null_value);
+    if (key == "children") {
+      const auto* x = member(before, key);
+      const auto* y = member(after, key);
+      const json::value null_value;
+      return children_differ(x ? *x : null_value, y ? *y : null_value);
+    }
+    return member_differs(before, after, key);
   };
   for (const auto& m : before)
     if (differs(m.key())) return true;
@@ -55,65 +108,70 @@ bool node_differs(const json::object& before, const json::object& after) {
   return false;
 }
 
-bool needs_full_replace(const json::value& before, const json::value& after) {
-  if (before.is_object() && after.is_object()) return node_differs(before.get_object(), after.get_object());
-  if (before.is_array() && after.is_array()) {
-    const auto& a = before.get_array();
-    const auto& b = after.get_array();
-    if (a.size() != b.size()) return true;
-    for (std::size_t i = 0; i < a.size(); ++i)
-      if (needs_full_replace(a[i], b[i])) return true;
-    return false;
-  }
-  return before != after;
-}
-
 struct text_node {
+  std::string_view id;
   std::string_view value;
   bool streaming;
 };
 
-void collect_streaming_text(const json::object& o, std::map<std::string_view, text_node>& out);
-
-void collect_streaming_text(const json::value& v, std::map<std::string_view, text_node>& out) {
-  if (v.is_array()) {
-    for (const auto& e : v.get_array()) collect_streaming_text(e, out);
-  } else if (v.is_object()) {
-    collect_streaming_text(v.get_object(), out);
+// The streaming-text nodes that have an id, in document order: a depth-first walk from the root through
+// `children` (docs/protocol.md#widgets). Views into the tree: it must outlive the result. An id seen
+// twice keeps its first place and takes the later node.
+class text_nodes {
+ public:
+  explicit text_nodes(const json::object& root) { walk(root); }
+  const std::vector<text_node>& in_order() const noexcept { return nodes_; }
+  const text_node* find(std::string_view id) const {
+    const auto it = index_.find(id);
+    return it == index_.end() ? nullptr : &nodes_[it->second];
   }
-}
 
-// The map holds views into `o`: it must outlive the map.
-void collect_streaming_text(const json::object& o, std::map<std::string_view, text_node>& out) {
-  if (is_streaming_text(o)) {
-    if (const auto* id = o.if_contains("id"); id && id->is_string()) {
-      const auto* streaming = o.if_contains("streaming");
-      out[id->get_string()] = {o.at("value").get_string(),
-                               streaming && streaming->is_bool() && streaming->get_bool()};
+ private:
+  void walk(const json::object& node) {
+    if (is_streaming_text(node)) {
+      if (const auto* id = node.if_contains("id"); id && id->is_string()) {
+        const auto* streaming = node.if_contains("streaming");
+        const text_node t{id->get_string(), node.at("value").get_string(),
+                          streaming && streaming->is_bool() && streaming->get_bool()};
+        const auto [it, added] = index_.try_emplace(t.id, nodes_.size());
+        if (added)
+          nodes_.push_back(t);
+        else
+          nodes_[it->second] = t;
+      }
+    }
+    const auto* children = node.if_contains("children");
+    if (!children) return;
+    if (children->is_object()) {
+      walk(children->get_object());
+    } else if (children->is_array()) {
+      for (const auto& child : children->get_array())
+        if (child.is_object()) walk(child.get_object());
     }
   }
-  for (const auto& m : o) collect_streaming_text(m.value(), out);
-}
+
+  std::vector<text_node> nodes_;
+  std::unordered_map<std::string_view, std::size_t> index_;
+};
 
 }  // namespace
 
 std::vector<cp::item_update> diff_widget(const cp::widget_root& before, const cp::widget_root& after) {
   if (node_differs(before.tree, after.tree)) return {cp::widget_root_updated{after}};
-  std::map<std::string_view, text_node> old_nodes, new_nodes;
-  collect_streaming_text(before.tree, old_nodes);
-  collect_streaming_text(after.tree, new_nodes);
+  const text_nodes old_nodes(before.tree);
+  const text_nodes new_nodes(after.tree);
   std::vector<cp::item_update> updates;
-  for (const auto& [id, node] : new_nodes) {
-    const auto it = old_nodes.find(id);
-    if (it == old_nodes.end())
+  for (const auto& node : new_nodes.in_order()) {
+    const auto* old = old_nodes.find(node.id);
+    if (!old)
       throw chatkit::error(chatkit::errc::internal,
-                           "widget stream: streaming text '" + std::string(id) + "' appeared");
-    if (!node.value.starts_with(it->second.value))
+                           "widget stream: streaming text '" + std::string(node.id) + "' appeared");
+    if (!node.value.starts_with(old->value))
       throw chatkit::error(chatkit::errc::internal,
-                           "widget stream: text '" + std::string(id) + "' did not grow by appending");
-    if (node.value.size() == it->second.value.size()) continue;
+                           "widget stream: text '" + std::string(node.id) + "' did not grow by appending");
+    if (node.value.size() == old->value.size()) continue;
     updates.push_back(cp::widget_streaming_text_value_delta{
-        std::string(id), std::string(node.value.substr(it->second.value.size())), !node.streaming});
+        std::string(node.id), std::string(node.value.substr(old->value.size())), !node.streaming});
   }
   return updates;
 }

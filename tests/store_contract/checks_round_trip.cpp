@@ -134,6 +134,49 @@ void timestamps_round_trip(check_context& c) {
   }
 }
 
+void widget_payload_nulls_round_trip(check_context& c) {
+  // Nulls inside an action payload are free JSON and stay, at every depth, through add_thread_item, save_item
+  // and a page; null props of the components may be dropped (they are never written).
+  const auto sent = boost::json::parse(
+      R"({"type":"Card","size":null,"children":[{"type":"Button","label":"B","color":null,"onClickAction":)"
+      R"({"type":"press","payload":{"n":1,"z":null,"deep":{"q":null,"list":[null,{"r":null}]}},)"
+      R"("handler":"server","loadingBehavior":"auto","streaming":true}}]})");
+  const auto payload = boost::json::parse(R"({"n":1,"z":null,"deep":{"q":null,"list":[null,{"r":null}]}})");
+  const std::string written =
+      R"("widget":{"type":"Card","children":[{"type":"Button","label":"B","onClickAction":)"
+      R"({"type":"press","payload":{"n":1,"z":null,"deep":{"q":null,"list":[null,{"r":null}]}},)"
+      R"("handler":"server","loadingBehavior":"auto","streaming":true}}]})";
+  auto t = c.new_thread(c.alice);
+  protocol::widget_item w;
+  w.id = c.id("msg");
+  w.thread_id = t.id;
+  w.created_at = at(1);
+  w.widget.tree = sent.as_object();
+  const auto payload_of = [](const protocol::thread_item& item) {
+    return std::get<protocol::widget_item>(item)
+        .widget.tree.at("children")
+        .at(0)
+        .at("onClickAction")
+        .at("payload");
+  };
+  const auto check_loaded = [&](const protocol::thread_item& loaded) {
+    CHECK(payload_of(loaded) == payload);
+    CHECK(json_of(loaded) == json_of(protocol::thread_item{w}));
+    CHECK(json_of(loaded).find(written) != std::string::npos);
+  };
+  c.run(c.s->add_thread_item(t.id, protocol::thread_item{w}, c.alice));
+  check_loaded(c.run(c.s->load_item(t.id, w.id, c.alice)));
+  auto page = c.run(c.s->load_thread_items(t.id, std::nullopt, 10, sort_order::asc, c.alice));
+  REQUIRE(page.data.size() == 1);
+  check_loaded(page.data[0]);
+
+  w.widget.tree.at("children").as_array()[0].as_object()["color"] = "red";  // a new version, same payload
+  c.run(c.s->save_item(t.id, protocol::thread_item{w}, c.alice));
+  const auto saved = c.run(c.s->load_item(t.id, w.id, c.alice));
+  CHECK(payload_of(saved) == payload);
+  CHECK(json_of(saved) == json_of(protocol::thread_item{w}));
+}
+
 }  // namespace
 
 void add_round_trip_checks(std::vector<check>& out) {
@@ -145,6 +188,8 @@ void add_round_trip_checks(std::vector<check>& out) {
   out.push_back({"ids, titles and users with quotes, SQL and non-ASCII round-trip", "[round_trip]",
                  awkward_ids_round_trip});
   out.push_back({"created_at round-trips to the microsecond", "[round_trip]", timestamps_round_trip});
+  out.push_back({"widget action payloads keep their nulls at every depth", "[round_trip]",
+                 widget_payload_nulls_round_trip});
 }
 
 }  // namespace chatkit::store::testing::detail

@@ -34,8 +34,8 @@ class json_writer {
   void integer(std::int64_t v);
   void number(double v);
   void null();
-  // Any JSON value; with `strip_nulls`, object members whose value is null are omitted at every depth
-  // (widget trees), except a `children` member.
+  // Any JSON value; with `strip_nulls`, object members whose value is null are omitted at every depth, except
+  // a `children` member. (Widgets are written by their own codec, which keeps action payloads as given.)
   void value(const boost::json::value& v, bool strip_nulls = false);
   void object(const boost::json::object& o, bool strip_nulls = false);
   // Appends already-serialised JSON verbatim.

@@ -1,6 +1,7 @@
-// Widgets (docs/protocol.md#widgets): carried as a JSON tree of components. A widget_root keeps the tree as given and
-// writes it with null-valued props omitted at every depth (a `children` key is kept even when null);
-// unknown components and props pass through. Small builders cover the common components.
+// Widgets (docs/protocol.md#widgets): carried as a JSON tree of components. A widget_root keeps the tree as
+// given and writes it with null-valued props omitted at every depth (a `children` key is kept even when
+// null), except inside an action `payload`, which is written exactly as given; unknown components and props
+// pass through. Small builders cover the common components.
 #pragma once
 
 #include <chatkit/protocol/json_io.hpp>

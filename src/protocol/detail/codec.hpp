@@ -134,6 +134,7 @@ void write_value(json_writer& w, const attachment& v);
 void write_value(json_writer& w, const thread_metadata& v);
 void write_value(json_writer& w, const thread& v);
 void write_value(json_writer& w, const widget_root& v);
+void write_value(json_writer& w, const widget_component_updated& v);  // the component as a widget node
 void write_value(json_writer& w, const workflow_summary& v);
 void write_value(json_writer& w, timestamp v);
 void read_value(const boost::json::value& v, attachment& out, const path_node& at, const reader& r);

@@ -8,6 +8,7 @@
 
 #include <chatkit/protocol.hpp>
 
+#include <boost/json/parse.hpp>
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -221,6 +222,30 @@ TEST_CASE("the single pass: free JSON, skipped members, nulls and numbers as the
     check_same(body, small_limits(), t);
   }
   CHECK(t.answered >= 20);
+}
+
+TEST_CASE("a widget action's payload keeps its nulls at every depth, with either reader",
+          "[protocol][request_parser][widget]") {
+  const std::string payload = R"({"n":1,"z":null,"deep":{"q":null,"list":[null,{"r":null}]}})";
+  for (const std::string type : {"threads.custom_action", "threads.sync_custom_action"}) {
+    const std::string body = R"({"type":")" + type + R"(","params":{"thread_id":"t","item_id":"msg_1",)" +
+                             R"("action":{"type":"press","payload":)" + payload + "}}}";
+    INFO(body);
+    const auto expected = boost::json::parse(payload);
+    const auto check = [&](const cp::request& r) {
+      const auto& action = type == "threads.custom_action"
+                               ? std::get<cp::threads_custom_action>(r).params.action
+                               : std::get<cp::threads_sync_custom_action>(r).params.action;
+      REQUIRE(action.payload.has_value());
+      CHECK(*action.payload == expected);
+      CHECK(cp::to_json(r).find(R"("payload":)" + payload) != std::string::npos);
+    };
+    check(cp::parse_request(body));
+    check(cp::detail::read_request_tree(body, {}));
+    const auto fast = cp::detail::read_request_single_pass(body, {});
+    REQUIRE(fast.has_value());
+    check(*fast);
+  }
 }
 
 TEST_CASE("the single pass: strings and member names the parser hands over in parts",

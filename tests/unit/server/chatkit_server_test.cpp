@@ -286,6 +286,29 @@ TEST_CASE("items.list pages items and drops hidden ones after reading the page",
   CHECK(page.at("data").at(0).at("type") == "assistant_message");  // desc by default
 }
 
+TEST_CASE("items.list answers a stored widget with its action payload as sent, nulls included",
+          "[server][items][widget]") {
+  harness h;
+  const auto id = thread_id_of(h.stream(create_body("one")));
+  cp::widget_item w;
+  w.id = "msg_widget";
+  w.thread_id = id;
+  w.created_at = cp::timestamp::from_civil(2030, 1, 1);
+  w.widget.tree =
+      json::parse(R"({"type":"Card","size":null,"children":[{"type":"Button","label":"B","color":null,)"
+                  R"("onClickAction":{"type":"press","payload":{"n":1,"z":null,"deep":{"q":null}},)"
+                  R"("handler":"server","loadingBehavior":"auto","streaming":true}}]})")
+          .as_object();
+  run_sync(h.ioc, h.store->add_thread_item(id, cp::thread_item{w}, h.alice));
+  auto r = h.process(R"({"type":"items.list","params":{"thread_id":")" + id + R"(","limit":1}})", h.alice);
+  auto* answer = std::get_if<chatkit::server::json_response>(&r);
+  REQUIRE(answer);
+  CHECK(
+      answer->body.find(R"("widget":{"type":"Card","children":[{"type":"Button","label":"B","onClickAction":)"
+                        R"({"type":"press","payload":{"n":1,"z":null,"deep":{"q":null}},"handler":"server",)"
+                        R"("loadingBehavior":"auto","streaming":true}}]})") != std::string::npos);
+}
+
 TEST_CASE("items.feedback checks that thread and items belong to the caller", "[server][feedback]") {
   struct feedback_bot : chatkit::examples::echo_bot {
     using echo_bot::echo_bot;
