@@ -97,8 +97,15 @@ struct run_stream::impl {
 
   // ---- tools ----
 
+  // Never throws: a failure (a hook's or an error formatter's exception) becomes the outcome's run_error,
+  // which ends the run. An exception leaving run_all would not: `run_all || cancel_watch` waits for a branch
+  // that succeeds, and cancel_watch only ends with cancel().
   asio::awaitable<void> run_one(const detail::tool_call& c, detail::call_outcome& out) {
-    out = co_await detail::execute_tool_call(*c.tool, *c.call, ctx, ag, opts);
+    try {
+      out = co_await detail::execute_tool_call(*c.tool, *c.call, ctx, ag, opts);
+    } catch (...) {
+      out.run_error = std::current_exception();
+    }
   }
 
   asio::awaitable<void> run_all(const std::vector<detail::tool_call>& calls,

@@ -10,6 +10,8 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 
@@ -645,6 +647,44 @@ TEST_CASE("runner: hooks see every step in order", "[agents][runner]") {
   CHECK(hooks.log == std::vector<std::string>{"agent_start:Weather", "llm_start:1", "llm_end:resp_t2a",
                                               "tool_start:get_weather", "tool_end:get_weather", "llm_start:3",
                                               "llm_end:resp_t2b", "agent_end:\"It is 18°C in Paris.\""});
+}
+
+// A hook that throws fails the run with its exception (it used to hang the run: the tools' failure was waiting
+// on the cancel watch). Run with a deadline, so that a regression fails here instead of hanging.
+TEST_CASE("runner: an exception from on_tool_start or on_tool_end fails the run", "[agents][runner]") {
+  struct throwing_hooks : run_hooks {
+    bool at_start = true;
+    net::awaitable<void> on_tool_start(run_context&, const agent&, const function_tool&,
+                                       const json::object&) override {
+      if (at_start) throw std::runtime_error("on_tool_start failed");
+      co_return;
+    }
+    net::awaitable<void> on_tool_end(run_context&, const agent&, const function_tool&,
+                                     const tool_output&) override {
+      if (!at_start) throw std::runtime_error("on_tool_end failed");
+      co_return;
+    }
+  };
+  for (const bool at_start : {true, false}) {
+    INFO(at_start);
+    throwing_hooks hooks;
+    hooks.at_start = at_start;
+    scripted_server server;
+    server.add(exchange::sse(sse_fixture("T2_tool_then_text_1.sse"), "req_t2a"));
+    server.add(exchange::sse(sse_fixture("T2_tool_then_text_2.sse"), "req_t2b"));
+    run_env env;
+    auto& [ioc, alice, ctx] = env;
+    auto run = run_streamed(weather_agent(weather_tool()), "Weather in Paris?", ctx,
+                            {.model = model_for(ioc, server), .hooks = &hooks});
+    std::optional<collected> c;
+    net::co_spawn(ioc, [&]() -> net::awaitable<void> { c = co_await drain(run); }, net::detached);
+    ioc.run_for(std::chrono::seconds(30));
+    REQUIRE(c);
+    REQUIRE(c->error);
+    CHECK(error_message<std::runtime_error>(c->error) ==
+          (at_start ? "on_tool_start failed" : "on_tool_end failed"));
+    CHECK(server.requests().size() == 1);  // no model call after the failed tool step
+  }
 }
 
 TEST_CASE("runner: a run without a model is a user error", "[agents][runner]") {
