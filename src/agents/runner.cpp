@@ -125,6 +125,15 @@ struct run_stream::impl {
     }
   }
 
+  // Never throws (see run_one): a failure to open the model call is left in `failure`.
+  asio::awaitable<void> open_model(json::object request, std::exception_ptr& failure) {
+    try {
+      stream = co_await backend->stream(std::move(request));
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  }
+
   // Completes when cancel() is called (or the run's coroutine is cancelled).
   asio::awaitable<void> cancel_watch() {
     if (fsm.cancel_requested())
@@ -167,11 +176,19 @@ struct run_stream::impl {
     } else if (auto* m = std::get_if<actions::call_model>(&action)) {
       model_started = std::chrono::steady_clock::now();
       model_first_event.reset();
-      try {
-        stream = co_await backend->stream(std::move(m->request));
-      } catch (...) {
-        model_call_failed(std::current_exception());
-        throw;
+      // Opening the call (connecting, waiting for the head, sleeping between retries) races cancel(), which
+      // has no stream to close yet.
+      if (!cancel_timer)
+        cancel_timer.emplace(co_await asio::this_coro::executor, asio::steady_timer::time_point::max());
+      std::exception_ptr open_error;
+      co_await (open_model(std::move(m->request), open_error) || cancel_watch());
+      if (!open_error && !stream)
+        open_error = std::make_exception_ptr(
+            openai::api_error(openai::errc::cancelled, "the run was cancelled while the model call opened"));
+      if (open_error) {
+        stream.reset();
+        model_call_failed(open_error);
+        std::rethrow_exception(open_error);
       }
     } else if (std::holds_alternative<actions::read_model>(action)) {
       std::optional<openai::response_event> ev;

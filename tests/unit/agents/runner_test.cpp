@@ -687,6 +687,38 @@ TEST_CASE("runner: an exception from on_tool_start or on_tool_end fails the run"
   }
 }
 
+// cancel() while the model call is still opening (here: the client sleeps 20 s before retrying a 500) has no
+// stream to close; it must still stop the call at once, with no second request and no events. Run with a
+// deadline shorter than the retry delay, so that a regression fails instead of waiting it out.
+TEST_CASE("runner: cancel() while the model call opens stops it", "[agents][runner][cancel]") {
+  scripted_server server;
+  server.add(exchange::json(500, R"({"error":{"message":"boom","type":"server_error","param":null,"code":null}})",
+                            {{"retry-after-ms", "20000"}}));
+  server.add(exchange::sse(text_answer("resp_1", "msg_1", {"one ", "two"}), "req_1"));
+  run_env env;
+  auto& [ioc, alice, ctx] = env;
+  auto run = run_streamed(weather_agent(weather_tool()), "hi", ctx, {.model = model_for(ioc, server)});
+  net::co_spawn(
+      ioc,
+      [&]() -> net::awaitable<void> {
+        net::steady_timer t(ioc);
+        while (server.requests().empty()) {
+          t.expires_after(std::chrono::milliseconds(5));
+          co_await t.async_wait(net::use_awaitable);
+        }
+        run.cancel();
+      },
+      net::detached);
+  std::optional<collected> c;
+  net::co_spawn(ioc, [&]() -> net::awaitable<void> { c = co_await drain(run); }, net::detached);
+  ioc.run_for(std::chrono::seconds(10));
+  REQUIRE(c);
+  CHECK_FALSE(c->error);
+  for (const auto& name : c->names) CHECK_FALSE(name.starts_with("raw:"));  // nothing from the model
+  CHECK(run.cancelled());
+  CHECK(server.requests().size() == 1);
+}
+
 TEST_CASE("runner: a run without a model is a user error", "[agents][runner]") {
   run_env env;
   auto& [ioc, alice, ctx] = env;
