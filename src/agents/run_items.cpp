@@ -75,6 +75,8 @@ std::string default_tool_error_message(const tool_failure& f) {
       return "Tool call failed; you may try again. Error: " + std::string(f.message);
     case tool_failure_kind::timeout:
       return "Tool '" + std::string(f.tool_name) + "' timed out after " + std::string(f.message) + " s.";
+    case tool_failure_kind::not_found:
+      return "Tool '" + std::string(f.tool_name) + "' not found.";
   }
   return std::string(f.message);
 }

@@ -121,7 +121,8 @@ enum class tool_not_found_policy {
 };
 
 // The failure a tool_error_formatter turns into the sentence the model sees.
-enum class tool_failure_kind { invalid_json, invalid_arguments, exception, timeout };
+// not_found: the model called a tool the agent does not have (with tool_not_found_policy::return_error_to_model).
+enum class tool_failure_kind { invalid_json, invalid_arguments, exception, timeout, not_found };
 struct tool_failure {
   tool_failure_kind kind;
   std::string_view tool_name;

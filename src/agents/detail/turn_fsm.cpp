@@ -320,7 +320,13 @@ turn_action turn_fsm::on_tools_finished(std::vector<call_outcome> outcomes) {
     } else {
       call_outcome o;
       o.failed = true;
-      o.output = tool_output("Tool '" + items_[index].item.name + "' not found.");
+      const tool_failure f{tool_failure_kind::not_found, items_[index].item.name, {}};
+      try {
+        o.output = tool_output(opts_.tool_error_formatter ? opts_.tool_error_formatter(f)
+                                                          : default_tool_error_message(f));
+      } catch (...) {
+        return end_with_error(std::current_exception());  // as a formatter's exception for a tool that ran
+      }
       all.push_back(std::move(o));
     }
   }

@@ -313,6 +313,24 @@ TEST_CASE("runner: unknown tools fail the run, or are reported when asked", "[ag
     CHECK(request_bodies(server).at(1).at("input").as_array().at(2).at("output") ==
           "Tool 'launch_rockets' not found.");
   }
+  SECTION("return_error_to_model, through the run's tool_error_formatter") {
+    scripted_server server;
+    server.add(exchange::sse(tool_calls("resp_1", {{"c1", "launch_rockets", "{}"}}), "req_1"));
+    server.add(exchange::sse(text_answer("resp_2", "msg_2", {"I cannot."}), "req_2"));
+    run_env env;
+    auto& [ioc, alice, ctx] = env;
+    run_options o{.model = model_for(ioc, server),
+                  .on_unknown_tool = tool_not_found_policy::return_error_to_model};
+    o.tool_error_formatter = [](const tool_failure& f) {
+      return f.kind == tool_failure_kind::not_found ? "No tool " + std::string(f.tool_name) + " here."
+                                                    : default_tool_error_message(f);
+    };
+    auto run = run_streamed(weather_agent(weather_tool()), "go", ctx, o);
+    auto c = run_sync(ioc, drain(run));
+    REQUIRE_FALSE(c.error);
+    CHECK(request_bodies(server).at(1).at("input").as_array().at(2).at("output") ==
+          "No tool launch_rockets here.");
+  }
   SECTION("a disabled tool is not offered, and calling it is a model error") {
     scripted_server server;
     server.add(exchange::sse(tool_calls("resp_1", {{"c1", "get_weather", "{\"city\":\"Paris\"}"}}), "req_1"));
