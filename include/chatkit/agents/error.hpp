@@ -84,6 +84,18 @@ class model_behavior_error : public agent_error {
       : agent_error(errc::model_behavior, std::move(message)) {}
 };
 
+// The model's final message was a refusal; refusal() is its text. A model_behavior_error, so code that catches
+// those keeps working; catch this one first to tell a refusal apart.
+class model_refusal_error : public model_behavior_error {
+ public:
+  explicit model_refusal_error(std::string refusal)
+      : model_behavior_error("the model refused: " + refusal), refusal_(std::move(refusal)) {}
+  const std::string& refusal() const noexcept { return refusal_; }
+
+ private:
+  std::string refusal_;
+};
+
 // The model answered response.failed or response.incomplete.
 class model_response_error : public agent_error {
  public:

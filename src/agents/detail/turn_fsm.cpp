@@ -386,8 +386,7 @@ turn_action turn_fsm::decide() {
   if (last_message) {
     for (const auto& part : last_message->item.content) {
       if (part.type == "refusal")
-        return end_with_error(
-            std::make_exception_ptr(model_behavior_error("the model refused: " + part.text)));
+        return end_with_error(std::make_exception_ptr(model_refusal_error(part.text)));
       if (part.type == "output_text") text += part.text;
     }
   }

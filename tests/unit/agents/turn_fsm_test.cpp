@@ -637,6 +637,13 @@ TEST_CASE("turn_fsm: the model's failures end the run with typed errors", "[agen
     w.responses = {response("resp_1", {message("msg_1", "I can't.", "refusal")})};
     w.drive(fsm);
     CHECK(w.error_message<model_behavior_error>() == "the model refused: I can't.");
+    try {
+      std::rethrow_exception(w.error);
+    } catch (const model_refusal_error& e) {
+      CHECK(e.refusal() == "I can't.");
+    } catch (...) {
+      FAIL("not a model_refusal_error");
+    }
   }
   SECTION("no model configured") {
     f.opts.model = nullptr;
