@@ -257,9 +257,10 @@ void chat_accumulator::apply(const chat_chunk& c) {
       const auto i = static_cast<std::size_t>(t.index);
       if (acc.tool_calls.size() <= i) acc.tool_calls.resize(i + 1);
       auto& call = acc.tool_calls[i];
-      if (t.id) call.id = *t.id;
-      if (t.type) call.type = *t.type;
-      if (t.name) call.name = *t.name;
+      // From whichever fragment has them: some servers repeat the fields as "" on later fragments.
+      if (t.id && !t.id->empty()) call.id = *t.id;
+      if (t.type && !t.type->empty()) call.type = *t.type;
+      if (t.name && !t.name->empty()) call.name = *t.name;
       call.arguments += t.arguments;
     }
     if (!ch.finish_reason.empty()) acc.finish_reason = ch.finish_reason;

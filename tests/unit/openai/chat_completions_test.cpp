@@ -214,6 +214,21 @@ TEST_CASE("chat_decoder: lone surrogate escapes", "[openai][chat][surrogates]") 
   }
 }
 
+TEST_CASE("chat_decoder: later fragments that repeat id and name as empty strings keep the first ones",
+          "[openai][chat]") {
+  auto d = decode(
+      chunk(
+          R"({"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"f","arguments":"{\"a\""}}]})") +
+      chunk(R"({"tool_calls":[{"index":0,"id":"","type":"","function":{"name":"","arguments":":1}"}}]})") +
+      "data: [DONE]\n\n");
+  REQUIRE_FALSE(d.error);
+  const auto& call = d.final.choices.at(0).tool_calls.at(0);
+  CHECK(call.id == "call_1");
+  CHECK(call.type == "function");
+  CHECK(call.name == "f");
+  CHECK(call.arguments == "{\"a\":1}");
+}
+
 TEST_CASE("chat_decoder: legacy function_call and reasoning deltas", "[openai][chat]") {
   auto d = decode(chunk(R"({"role":"assistant","reasoning_content":"think "})") +
                   chunk(R"({"reasoning":"more"})") +
