@@ -116,7 +116,8 @@ void agent_context::request_client_tool_call(const tool_context& tool, std::stri
                                              boost::json::object arguments) {
   if (client_tool_call)
     throw user_error("only one client tool call per turn ('" + client_tool_call->name + "' is pending)");
-  client_tool_call = client_tool_call_request{std::move(name), std::move(arguments), std::string(tool.call_id)};
+  client_tool_call =
+      client_tool_call_request{std::move(name), std::move(arguments), std::string(tool.call_id)};
 }
 
 void agent_context::request_client_tool_call(std::string name, boost::json::object arguments) {

@@ -130,7 +130,7 @@ class streamer {
       }
       cp::client_tool_call_item item;
       item.id = answered && !answered->item_id.empty() ? answered->item_id
-                                                        : ctx_.new_item_id(store::id_kind::tool_call);
+                                                       : ctx_.new_item_id(store::id_kind::tool_call);
       item.thread_id = ctx_.thread.id;
       item.created_at = cp::timestamp::now();
       if (!ctx_.client_tool_call->call_id.empty())
@@ -337,7 +337,7 @@ class streamer {
     std::string call_id;
     std::string item_id;  // the Responses function_call item id
   };
-  std::map<std::string, model_call> calls_;                      // by call_id
+  std::map<std::string, model_call> calls_;                 // by call_id
   std::map<std::string, std::string> latest_call_by_name_;  // tool name → call_id
   std::optional<streaming_thought> thought_;
   std::map<std::pair<std::string, std::int64_t>, std::int64_t> annotation_counts_;

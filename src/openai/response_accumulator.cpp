@@ -165,7 +165,8 @@ void response_accumulator::apply(const response_event& event) {
         } else if constexpr (std::is_same_v<T, output_text_annotation_added>) {
           if (!known_annotation(e.annotation)) return;  // null or unknown: skipped, not counted
           if (auto* item = item_at(e.output_index, e.item_id)) {
-            if (auto* part = part_at(*item, e.content_index, "output_text")) part->annotations.push_back(e.annotation);
+            if (auto* part = part_at(*item, e.content_index, "output_text"))
+              part->annotations.push_back(e.annotation);
             mark_changed(item);
           }
         } else if constexpr (std::is_same_v<T, function_call_arguments_delta>) {

@@ -224,14 +224,16 @@ TEST_CASE("stream_agent_response: a client tool call ends the turn and resumes w
                         R"({"type":"function_call_output","call_id":"call_loc","output":"{\"city\": \"Lyon\", \"ok\": true}"})"));
 }
 
-TEST_CASE("stream_agent_response: a client tool called beside other tools answers its own call", "[agents][stream_agent_response]") {
+TEST_CASE("stream_agent_response: a client tool called beside other tools answers its own call",
+          "[agents][stream_agent_response]") {
   // The model calls the client tool and a server tool in one response; the pending item must answer the
   // client tool's call, whatever the order of the calls.
   const auto location_schema =
       json::parse(R"({"type":"object","properties":{"precision":{"type":"string"}}})").as_object();
   const at::call_spec loc{"call_loc", "get_location", "{\"precision\":\"city\"}"};
   const at::call_spec weather{"call_w", "get_weather", "{\"city\":\"Paris\"}"};
-  for (const auto& calls : {std::vector<at::call_spec>{loc, weather}, std::vector<at::call_spec>{weather, loc}}) {
+  for (const auto& calls :
+       {std::vector<at::call_spec>{loc, weather}, std::vector<at::call_spec>{weather, loc}}) {
     INFO("first call: " << calls.front().name);
     fixture f;
     f.model_server.add(exchange::sse(at::tool_calls("resp_1", calls), "r1"));
@@ -253,8 +255,9 @@ TEST_CASE("stream_agent_response: a client tool called beside other tools answer
 
     // Resumed: the model is told of its own call and the browser's answer.
     const auto id = thread_id_of(s);
-    f.stream(R"({"type":"threads.add_client_tool_output","params":{"thread_id":")" + id + R"(","result":"Lyon"}})",
-             f.alice);
+    f.stream(
+        R"({"type":"threads.add_client_tool_output","params":{"thread_id":")" + id + R"(","result":"Lyon"}})",
+        f.alice);
     auto bodies = at::request_bodies(f.model_server);
     REQUIRE(bodies.size() == 2);
     const auto& input = bodies[1].at("input").as_array();
@@ -267,17 +270,20 @@ TEST_CASE("stream_agent_response: a client tool called beside other tools answer
   }
 }
 
-TEST_CASE("stream_agent_response: a client tool call requested by name answers the latest call of that name", "[agents][stream_agent_response]") {
+TEST_CASE("stream_agent_response: a client tool call requested by name answers the latest call of that name",
+          "[agents][stream_agent_response]") {
   // A tool of the app's own asks through the overload without its tool_context.
   fixture f;
   f.model_server.add(exchange::sse(
-      at::tool_calls("resp_1", {{"call_pick", "pick_file", "{}"}, {"call_w", "get_weather", "{\"city\":\"Paris\"}"}}),
+      at::tool_calls("resp_1",
+                     {{"call_pick", "pick_file", "{}"}, {"call_w", "get_weather", "{\"city\":\"Paris\"}"}}),
       "r1"));
   auto a = base_agent();
-  auto pick = at::simple_tool("pick_file", empty_schema(), [](tool_context& tc, json::object) -> net::awaitable<tool_output> {
-    tc.run.chatkit().request_client_tool_call("pick_file", {});
-    co_return "asked";
-  });
+  auto pick = at::simple_tool("pick_file", empty_schema(),
+                              [](tool_context& tc, json::object) -> net::awaitable<tool_output> {
+                                tc.run.chatkit().request_client_tool_call("pick_file", {});
+                                co_return "asked";
+                              });
   pick.ends_run = true;
   a.tools.push_back(pick);
   a.tools.push_back(at::weather_tool());
