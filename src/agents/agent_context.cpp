@@ -112,17 +112,25 @@ awaitable<void> agent_context::end_workflow(std::optional<cp::workflow_summary> 
   co_await stream(cp::item_done_event{std::move(item)});
 }
 
+void agent_context::request_client_tool_call(const tool_context& tool, std::string name,
+                                             boost::json::object arguments) {
+  if (client_tool_call)
+    throw user_error("only one client tool call per turn ('" + client_tool_call->name + "' is pending)");
+  client_tool_call =
+      client_tool_call_request{std::move(name), std::move(arguments), std::string(tool.call_id)};
+}
+
 void agent_context::request_client_tool_call(std::string name, boost::json::object arguments) {
   if (client_tool_call)
     throw user_error("only one client tool call per turn ('" + client_tool_call->name + "' is pending)");
-  client_tool_call = client_tool_call_request{std::move(name), std::move(arguments)};
+  client_tool_call = client_tool_call_request{std::move(name), std::move(arguments), {}};
 }
 
 function_tool client_tool(std::string name, std::string description, boost::json::object schema) {
   auto tool_name = name;
   auto tool = make_tool(std::move(name), std::move(description), std::move(schema),
                         [tool_name](tool_context& ctx, boost::json::object args) -> awaitable<tool_output> {
-                          ctx.run.chatkit().request_client_tool_call(tool_name, std::move(args));
+                          ctx.run.chatkit().request_client_tool_call(ctx, tool_name, std::move(args));
                           co_return tool_output("The user's client is handling this call.");
                         });
   tool.ends_run = true;

@@ -27,8 +27,10 @@ std::string_view to_string(run_item_event_name n) noexcept {
 
 json::object run_item::to_input_item() const {
   if (type == run_item_type::tool_call_output) return input_item;
+  // raw is the item as the API sent it, or for an item that only streamed, its .added snapshot brought up to
+  // what the deltas built (docs/openai-client.md#responses-streaming).
   if (!item.raw.empty()) return item.raw;
-  // An item assembled from deltas only (no output_item.done seen): rebuild the fields the API needs.
+  // No JSON at all (an item a custom model built by hand): rebuild the fields the API needs.
   json::object o{{"type", item.type}};
   if (!item.id.empty()) o["id"] = item.id;
   if (item.is_function_call()) {

@@ -120,11 +120,23 @@ class streamer {
     if (run_error_) std::rethrow_exception(run_error_);
     if (ctx_.workflow_item) co_await ctx_.store.save_item(ctx_.thread.id, *ctx_.workflow_item, ctx_.caller);
     if (ctx_.client_tool_call) {
+      // The model call this answers: the one the requesting tool ran for, else the latest call of that name.
+      const model_call* answered = nullptr;
+      if (const auto& id = ctx_.client_tool_call->call_id; !id.empty()) {
+        if (auto it = calls_.find(id); it != calls_.end()) answered = &it->second;
+      } else if (auto by_name = latest_call_by_name_.find(ctx_.client_tool_call->name);
+                 by_name != latest_call_by_name_.end()) {
+        answered = &calls_.at(by_name->second);
+      }
       cp::client_tool_call_item item;
-      item.id = current_item_id_.empty() ? ctx_.new_item_id(store::id_kind::tool_call) : current_item_id_;
+      item.id = answered && !answered->item_id.empty() ? answered->item_id
+                                                       : ctx_.new_item_id(store::id_kind::tool_call);
       item.thread_id = ctx_.thread.id;
       item.created_at = cp::timestamp::now();
-      item.call_id = current_tool_call_.empty() ? ctx_.new_item_id(store::id_kind::tool_call) : current_tool_call_;
+      if (!ctx_.client_tool_call->call_id.empty())
+        item.call_id = ctx_.client_tool_call->call_id;
+      else
+        item.call_id = answered ? answered->call_id : ctx_.new_item_id(store::id_kind::tool_call);
       item.name = ctx_.client_tool_call->name;
       item.arguments = ctx_.client_tool_call->arguments;
       item.status = cp::client_tool_call_status::pending;
@@ -178,9 +190,11 @@ class streamer {
 
   awaitable<void> on_run_event(const run_event& ev) {
     if (auto* item_ev = std::get_if<run_item_event>(&ev)) {
+      // Every function call of the run, so a client tool call can name the exact call it answers.
       if (item_ev->name == run_item_event_name::tool_called && item_ev->item->item.is_function_call()) {
-        current_tool_call_ = item_ev->item->item.call_id;
-        current_item_id_ = item_ev->item->item.id;
+        const auto& call = item_ev->item->item;
+        calls_[call.call_id] = model_call{call.call_id, call.id};
+        latest_call_by_name_[call.name] = call.call_id;
       }
       co_return;
     }
@@ -319,8 +333,12 @@ class streamer {
   server::event_emitter& out_;
   stream_agent_response_options opts_;
   std::string stored_workflow_id_;
-  std::string current_tool_call_;
-  std::string current_item_id_;
+  struct model_call {
+    std::string call_id;
+    std::string item_id;  // the Responses function_call item id
+  };
+  std::map<std::string, model_call> calls_;                 // by call_id
+  std::map<std::string, std::string> latest_call_by_name_;  // tool name → call_id
   std::optional<streaming_thought> thought_;
   std::map<std::pair<std::string, std::int64_t>, std::int64_t> annotation_counts_;
   std::exception_ptr run_error_;

@@ -32,6 +32,9 @@ class event_queue;
 struct client_tool_call_request {
   std::string name;
   boost::json::object arguments;
+  // The model's call_id of the function call the browser answers (the requesting tool's own call); empty when
+  // the request did not say. The pending item takes this call_id and the id of that function_call item.
+  std::string call_id;
 };
 
 class agent_context {
@@ -69,7 +72,12 @@ class agent_context {
   boost::asio::awaitable<void> end_workflow(std::optional<protocol::workflow_summary> summary = std::nullopt,
                                             bool expanded = false);
   // Hands the turn to the browser after the current tool (register that tool with ends_run = true, or use
-  // client_tool()). One per turn: a second request throws user_error.
+  // client_tool()). `tool` is the requesting tool's context: the pending item answers that very model call
+  // (its call_id and function_call item id), whatever other calls the model made in the same response.
+  // One per turn: a second request throws user_error.
+  void request_client_tool_call(const tool_context& tool, std::string name, boost::json::object arguments);
+  // The same without the tool's context: the pending item answers the latest model call named `name`, or gets
+  // new ids when there is none (docs/agents.md#client-tool-calls).
   void request_client_tool_call(std::string name, boost::json::object arguments);
 
   // A new item id from the store's generator.

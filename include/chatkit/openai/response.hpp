@@ -51,7 +51,9 @@ struct output_item {
   std::vector<content_part> summary;
   std::string encrypted_content;
 
-  // The item as the API last sent it (output_item.done, or the terminal response). Replay this.
+  // The item as the API last sent it (output_item.done, or the terminal response); for an item that only
+  // streamed (output_item.added and deltas), the accumulator refreshes it at the end of the response
+  // (response_accumulator.hpp). Replay this.
   boost::json::object raw;
 
   bool is_message() const noexcept { return type == "message"; }

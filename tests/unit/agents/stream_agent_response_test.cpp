@@ -224,6 +224,77 @@ TEST_CASE("stream_agent_response: a client tool call ends the turn and resumes w
                         R"({"type":"function_call_output","call_id":"call_loc","output":"{\"city\": \"Lyon\", \"ok\": true}"})"));
 }
 
+TEST_CASE("stream_agent_response: a client tool called beside other tools answers its own call",
+          "[agents][stream_agent_response]") {
+  // The model calls the client tool and a server tool in one response; the pending item must answer the
+  // client tool's call, whatever the order of the calls.
+  const auto location_schema =
+      json::parse(R"({"type":"object","properties":{"precision":{"type":"string"}}})").as_object();
+  const at::call_spec loc{"call_loc", "get_location", "{\"precision\":\"city\"}"};
+  const at::call_spec weather{"call_w", "get_weather", "{\"city\":\"Paris\"}"};
+  for (const auto& calls :
+       {std::vector<at::call_spec>{loc, weather}, std::vector<at::call_spec>{weather, loc}}) {
+    INFO("first call: " << calls.front().name);
+    fixture f;
+    f.model_server.add(exchange::sse(at::tool_calls("resp_1", calls), "r1"));
+    f.model_server.add(exchange::sse(at::text_answer("resp_2", "msg_2", {"Sunny in Lyon."}), "r2"));
+    int weather_calls = 0;
+    auto a = base_agent();
+    a.tools.push_back(client_tool("get_location", "The user's location, from the browser.", location_schema));
+    a.tools.push_back(at::weather_tool(&weather_calls));
+    f.start(a);
+    auto s = f.stream(create_body("Where am I, and how is the weather?"), f.alice);
+    CHECK(weather_calls == 1);
+    REQUIRE(s.types() == types{"thread.created", done, "stream_options", done});
+    const auto& call = s.events[3].at("item");
+    CHECK(call.at("type") == "client_tool_call");
+    CHECK(call.at("name") == "get_location");
+    CHECK(call.at("call_id") == "call_loc");
+    CHECK(call.at("id") == "fc_call_loc");
+    CHECK(call.at("arguments") == json::object{{"precision", "city"}});
+
+    // Resumed: the model is told of its own call and the browser's answer.
+    const auto id = thread_id_of(s);
+    f.stream(
+        R"({"type":"threads.add_client_tool_output","params":{"thread_id":")" + id + R"(","result":"Lyon"}})",
+        f.alice);
+    auto bodies = at::request_bodies(f.model_server);
+    REQUIRE(bodies.size() == 2);
+    const auto& input = bodies[1].at("input").as_array();
+    REQUIRE(input.size() == 3);
+    CHECK(input[1].at("type") == "function_call");
+    CHECK(input[1].at("call_id") == "call_loc");
+    CHECK(input[1].at("name") == "get_location");
+    CHECK(input[2].at("type") == "function_call_output");
+    CHECK(input[2].at("call_id") == "call_loc");
+  }
+}
+
+TEST_CASE("stream_agent_response: a client tool call requested by name answers the latest call of that name",
+          "[agents][stream_agent_response]") {
+  // A tool of the app's own asks through the overload without its tool_context.
+  fixture f;
+  f.model_server.add(exchange::sse(
+      at::tool_calls("resp_1",
+                     {{"call_pick", "pick_file", "{}"}, {"call_w", "get_weather", "{\"city\":\"Paris\"}"}}),
+      "r1"));
+  auto a = base_agent();
+  auto pick = at::simple_tool("pick_file", empty_schema(),
+                              [](tool_context& tc, json::object) -> net::awaitable<tool_output> {
+                                tc.run.chatkit().request_client_tool_call("pick_file", {});
+                                co_return "asked";
+                              });
+  pick.ends_run = true;
+  a.tools.push_back(pick);
+  a.tools.push_back(at::weather_tool());
+  f.start(a);
+  auto s = f.stream(create_body("Use my file"), f.alice);
+  const auto& call = s.events.back().at("item");
+  CHECK(call.at("type") == "client_tool_call");
+  CHECK(call.at("call_id") == "call_pick");
+  CHECK(call.at("id") == "fc_call_pick");
+}
+
 TEST_CASE("stream_agent_response: reasoning summaries become a reasoning workflow closed by the answer", "[agents][stream_agent_response]") {
   fixture f;
   f.model_server.add(
