@@ -31,6 +31,15 @@ bool same_member(const json::object& a, const json::object& b, std::string_view 
   return *x == *y;
 }
 
+// Arrays differ when their lengths do, or when `differs` says so of two elements at one position.
+template <class Differs>
+bool elements_differ(const json::array& a, const json::array& b, Differs differs) {
+  if (a.size() != b.size()) return true;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (differs(a[i], b[i])) return true;
+  return false;
+}
+
 // Widgets are compared as they are written (docs/protocol.md#widgets): a null member is the same as an absent
 // one, except inside an action `payload`, which is free JSON and compared exactly.
 bool value_differs(const json::value& before, const json::value& after);
@@ -53,14 +62,8 @@ bool value_differs(const json::value& before, const json::value& after) {
       if (!a.contains(m.key()) && member_differs(a, b, m.key())) return true;
     return false;
   }
-  if (before.is_array() && after.is_array()) {
-    const auto& a = before.get_array();
-    const auto& b = after.get_array();
-    if (a.size() != b.size()) return true;
-    for (std::size_t i = 0; i < a.size(); ++i)
-      if (value_differs(a[i], b[i])) return true;
-    return false;
-  }
+  if (before.is_array() && after.is_array())
+    return elements_differ(before.get_array(), after.get_array(), value_differs);
   return before != after;
 }
 
@@ -70,14 +73,8 @@ bool node_differs(const json::object& before, const json::object& after);
 // Text-shaped object anywhere else is an ordinary prop value.
 bool children_differ(const json::value& before, const json::value& after) {
   if (before.is_object() && after.is_object()) return node_differs(before.get_object(), after.get_object());
-  if (before.is_array() && after.is_array()) {
-    const auto& a = before.get_array();
-    const auto& b = after.get_array();
-    if (a.size() != b.size()) return true;
-    for (std::size_t i = 0; i < a.size(); ++i)
-      if (children_differ(a[i], b[i])) return true;
-    return false;
-  }
+  if (before.is_array() && after.is_array())
+    return elements_differ(before.get_array(), after.get_array(), children_differ);
   return value_differs(before, after);
 }
 

@@ -60,6 +60,16 @@ net::awaitable<collected> drain(run_stream& run) {
   co_return c;
 }
 
+// drain() with a deadline: nullopt when the run has not ended by then, so a run that hangs fails a test
+// instead of hanging it.
+std::optional<collected> drain_within(net::io_context& ioc, run_stream& run, std::chrono::seconds limit) {
+  std::optional<collected> c;
+  net::co_spawn(
+      ioc, [&]() -> net::awaitable<void> { c = co_await drain(run); }, net::detached);
+  ioc.run_for(limit);
+  return c;
+}
+
 template <class E>
 std::string error_message(const std::exception_ptr& p) {
   try {
@@ -694,9 +704,7 @@ TEST_CASE("runner: an exception from on_tool_start or on_tool_end fails the run"
     auto& [ioc, alice, ctx] = env;
     auto run = run_streamed(weather_agent(weather_tool()), "Weather in Paris?", ctx,
                             {.model = model_for(ioc, server), .hooks = &hooks});
-    std::optional<collected> c;
-    net::co_spawn(ioc, [&]() -> net::awaitable<void> { c = co_await drain(run); }, net::detached);
-    ioc.run_for(std::chrono::seconds(30));
+    const auto c = drain_within(ioc, run, std::chrono::seconds(30));
     REQUIRE(c);
     REQUIRE(c->error);
     CHECK(error_message<std::runtime_error>(c->error) ==
@@ -727,9 +735,7 @@ TEST_CASE("runner: cancel() while the model call opens stops it", "[agents][runn
         run.cancel();
       },
       net::detached);
-  std::optional<collected> c;
-  net::co_spawn(ioc, [&]() -> net::awaitable<void> { c = co_await drain(run); }, net::detached);
-  ioc.run_for(std::chrono::seconds(10));
+  const auto c = drain_within(ioc, run, std::chrono::seconds(10));
   REQUIRE(c);
   CHECK_FALSE(c->error);
   for (const auto& name : c->names) CHECK_FALSE(name.starts_with("raw:"));  // nothing from the model
